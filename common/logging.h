@@ -1,0 +1,38 @@
+#pragma once
+// Logging setup shared by the daemons: one named spdlog logger per module, all
+// writing `time level [module] key=value ...` lines to stderr.
+
+#include <memory>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace im::common {
+
+// Sets the level ("debug", "info", "warn", "error") for every logger. Call once
+// from main() before threads start; an unknown level is treated as "info".
+void InitLogging(std::string_view level);
+
+// Returns the logger for `module`, creating it on first use. Thread-safe.
+std::shared_ptr<spdlog::logger> GetLogger(const std::string& module);
+
+}  // namespace im::common
+
+// Lets log lines format absl::string_view (status messages) and absl::Status.
+template <>
+struct fmt::formatter<absl::string_view> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(absl::string_view v, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(std::string_view(v.data(), v.size()), ctx);
+  }
+};
+template <>
+struct fmt::formatter<absl::Status> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(const absl::Status& s, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(s.ToString(), ctx);
+  }
+};

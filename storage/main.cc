@@ -1,0 +1,102 @@
+// im-storage: the only process that talks to MySQL and Redis. Applies schema
+// migrations at start-up (waiting for MySQL if it is not up yet), then serves
+// the Storage gRPC service until SIGINT/SIGTERM.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "common/str_cat.h"
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/shutdown_signal.h"
+#include "storage/migrations.h"
+#include "storage/storage_config.h"
+#include "storage/storage_service.h"
+
+namespace im::storage {
+namespace {
+
+MysqlOptions MysqlOptionsFrom(const StorageConfig& c) {
+  return {c.mysql_host, static_cast<int>(c.mysql_port), c.mysql_user, c.mysql_password,
+          c.mysql_database, static_cast<int>(c.mysql_timeout_seconds)};
+}
+
+// Creates the database if needed and migrates it. Retries while MySQL is
+// unreachable so the daemons can be started in any order.
+absl::Status PrepareDatabase(const StorageConfig& config) {
+  auto log = common::GetLogger("storage");
+  MysqlOptions server = MysqlOptionsFrom(config);
+  server.database.clear();
+  for (int attempt = 1;; ++attempt) {
+    auto conn = MysqlConnection::Connect(server);
+    if (conn.ok()) {
+      if (auto s = (*conn)->ExecuteScript(common::StrCat(
+              "CREATE DATABASE IF NOT EXISTS `", config.mysql_database,
+              "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"));
+          !s.ok()) {
+        return s;
+      }
+      break;
+    }
+    if (conn.status().code() != absl::StatusCode::kUnavailable || attempt >= 60) {
+      return conn.status();
+    }
+    log->warn("event=mysql_wait attempt={} error=\"{}\"", attempt, conn.status().message());
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  auto conn = MysqlConnection::Connect(MysqlOptionsFrom(config));
+  if (!conn.ok()) return conn.status();
+  return ApplyMigrations(**conn);
+}
+
+int Run(int argc, char** argv) {
+  StorageConfig config;
+  common::ConfigSchema schema("im-storage", "IM_STORAGE");
+  config.Describe(schema);
+  schema.LoadOrExit(argc, argv, environ);
+  if (auto s = config.Validate(); !s.ok()) {
+    std::cerr << "im-storage: configuration error: " << s.message() << "\n";
+    return 2;
+  }
+  common::InitLogging(config.log_level);
+  common::BlockShutdownSignals();
+  auto log = common::GetLogger("storage");
+
+  if (auto s = PrepareDatabase(config); !s.ok()) {
+    log->error("event=startup_failed error=\"{}\"", s.ToString());
+    return 1;
+  }
+
+  MysqlPool mysql([options = MysqlOptionsFrom(config)] { return MysqlConnection::Connect(options); },
+                  static_cast<std::size_t>(config.mysql_pool_size));
+  RedisOptions redis_options{config.redis_host, static_cast<int>(config.redis_port),
+                             static_cast<int>(config.redis_timeout_ms)};
+  RedisPool redis([redis_options] { return RedisConnection::Connect(redis_options); },
+                  static_cast<std::size_t>(config.redis_pool_size));
+  UserStore users(&mysql);
+  MessageStore messages(&mysql);
+  RouteStore routes(&redis, config.route_ttl_seconds);
+  common::WorkPool workers(static_cast<std::size_t>(config.workers), 10000);
+  StorageService service(&users, &messages, &routes, &workers);
+
+  auto server = common::StartGrpcServer(config.listen, {&service});
+  if (!server.ok()) {
+    log->error("event=startup_failed error=\"{}\"", server.status().message());
+    return 1;
+  }
+  log->info("event=started listen={} mysql={}:{}/{} redis={}:{}", config.listen,
+            config.mysql_host, config.mysql_port, config.mysql_database, config.redis_host,
+            config.redis_port);
+  const int signal = common::WaitForShutdownSignal();
+  log->info("event=stopping signal={}", signal);
+  (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}
+
+}  // namespace
+}  // namespace im::storage
+
+int main(int argc, char** argv) { return im::storage::Run(argc, argv); }

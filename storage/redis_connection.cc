@@ -1,0 +1,51 @@
+#include "storage/redis_connection.h"
+
+#include <hiredis/hiredis.h>
+
+#include "common/str_cat.h"
+
+namespace im::storage {
+
+void RedisReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(reply); }
+
+absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
+    const RedisOptions& options) {
+  const timeval timeout{options.timeout_ms / 1000, (options.timeout_ms % 1000) * 1000};
+  redisContext* context = redisConnectWithTimeout(options.host.c_str(), options.port, timeout);
+  if (context == nullptr || context->err != 0) {
+    absl::Status status = absl::UnavailableError(
+        common::StrCat("cannot connect to Redis at ", options.host, ":", options.port, ": ",
+                     context != nullptr ? context->errstr : "out of memory"));
+    if (context != nullptr) redisFree(context);
+    return status;
+  }
+  redisSetTimeout(context, timeout);
+  return std::unique_ptr<RedisConnection>(new RedisConnection(context));
+}
+
+RedisConnection::~RedisConnection() { redisFree(context_); }
+
+absl::StatusOr<RedisReplyPtr> RedisConnection::Command(const std::vector<std::string_view>& args) {
+  if (broken_) return absl::UnavailableError("Redis connection lost");
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  argv.reserve(args.size());
+  lengths.reserve(args.size());
+  for (auto a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+  if (reply == nullptr) {
+    broken_ = true;
+    return absl::UnavailableError(common::StrCat("Redis: ", context_->errstr));
+  }
+  RedisReplyPtr owned(reply);
+  if (reply->type == REDIS_REPLY_ERROR) {
+    return absl::InternalError(common::StrCat("Redis: ", std::string_view(reply->str, reply->len)));
+  }
+  return owned;
+}
+
+}  // namespace im::storage

@@ -1,0 +1,49 @@
+#pragma once
+// One synchronous Redis connection (hiredis) with timeouts. Commands are sent
+// as argument vectors, so values are binary-safe and never parsed as syntax.
+// Not thread-safe: one user at a time (ConnectionPool hands it out). An I/O or
+// protocol error makes broken() true and returns UNAVAILABLE.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+struct redisContext;
+struct redisReply;
+
+namespace im::storage {
+
+struct RedisOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  int timeout_ms = 2000;
+};
+
+struct RedisReplyDeleter {
+  void operator()(redisReply* reply) const;
+};
+using RedisReplyPtr = std::unique_ptr<redisReply, RedisReplyDeleter>;
+
+class RedisConnection {
+ public:
+  static absl::StatusOr<std::unique_ptr<RedisConnection>> Connect(const RedisOptions& options);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // Runs one command. An error reply (e.g. a failing script) is INTERNAL.
+  absl::StatusOr<RedisReplyPtr> Command(const std::vector<std::string_view>& args);
+
+  bool broken() const { return broken_; }
+
+ private:
+  explicit RedisConnection(redisContext* context) : context_(context) {}
+
+  redisContext* context_;
+  bool broken_ = false;
+};
+
+}  // namespace im::storage

@@ -1,0 +1,132 @@
+#include "storage/route_store.h"
+
+#include <hiredis/hiredis.h>
+
+#include <charconv>
+
+#include "common/str_cat.h"
+
+namespace im::storage {
+namespace {
+
+// KEYS[1] routes hash, KEYS[2] epoch hash; ARGV device, route-without-epoch, ttl.
+// Returns {new epoch, previous route or false}.
+constexpr std::string_view kRegisterScript = R"lua(
+local epoch = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+local previous = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], epoch .. '|' .. ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return {epoch, previous}
+)lua";
+
+// KEYS[1] routes hash; ARGV device, epoch. Returns 1 if removed.
+constexpr std::string_view kRemoveScript = R"lua(
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 0 end
+local sep = string.find(current, '|', 1, true)
+if sep and string.sub(current, 1, sep - 1) == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+)lua";
+
+std::string RoutesKey(std::uint64_t user_id) { return common::StrCat("im:routes:", user_id); }
+std::string EpochsKey(std::uint64_t user_id) { return common::StrCat("im:route_epochs:", user_id); }
+
+template <typename T>
+bool ParseNumber(std::string_view text, T* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+std::string EncodeRoute(const internal::Route& route) {
+  return common::StrCat(route.epoch(), "|", route.access_node_id(), "|", route.access_endpoint(),
+                      "|", route.conn_id());
+}
+
+bool DecodeRoute(std::string_view device_id, std::string_view text, internal::Route* route) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const std::size_t bar = text.find('|', start);
+    parts.push_back(text.substr(start, bar == std::string_view::npos ? bar : bar - start));
+    if (bar == std::string_view::npos) break;
+    start = bar + 1;
+  }
+  if (parts.size() != 4) return false;
+  std::uint64_t epoch = 0, conn_id = 0;
+  if (!ParseNumber(parts[0], &epoch) || !ParseNumber(parts[3], &conn_id)) return false;
+  route->set_device_id(std::string(device_id));
+  route->set_epoch(epoch);
+  route->set_access_node_id(std::string(parts[1]));
+  route->set_access_endpoint(std::string(parts[2]));
+  route->set_conn_id(conn_id);
+  return true;
+}
+
+absl::StatusOr<internal::RegisterRouteResponse> RouteStore::Register(
+    std::uint64_t user_id, const internal::Route& route) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  const std::string routes = RoutesKey(user_id);
+  const std::string epochs = EpochsKey(user_id);
+  const std::string value = common::StrCat(route.access_node_id(), "|", route.access_endpoint(),
+                                         "|", route.conn_id());
+  const std::string ttl = std::to_string(route_ttl_seconds_);
+  auto reply = (*conn)->Command({"EVAL", kRegisterScript, "2", routes, epochs, route.device_id(),
+                                 value, ttl});
+  if (!reply.ok()) return reply.status();
+  redisReply* r = reply->get();
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+      r->element[0]->type != REDIS_REPLY_INTEGER) {
+    return absl::InternalError("unexpected reply to route registration");
+  }
+  internal::RegisterRouteResponse response;
+  response.set_epoch(static_cast<std::uint64_t>(r->element[0]->integer));
+  if (r->elements > 1 && r->element[1]->type == REDIS_REPLY_STRING) {
+    internal::Route replaced;
+    if (DecodeRoute(route.device_id(), std::string_view(r->element[1]->str, r->element[1]->len),
+                    &replaced)) {
+      *response.mutable_replaced() = std::move(replaced);
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<bool> RouteStore::Remove(std::uint64_t user_id, std::string_view device_id,
+                                        std::uint64_t epoch) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  const std::string routes = RoutesKey(user_id);
+  const std::string epoch_text = std::to_string(epoch);
+  auto reply = (*conn)->Command({"EVAL", kRemoveScript, "1", routes, device_id, epoch_text});
+  if (!reply.ok()) return reply.status();
+  return (*reply)->type == REDIS_REPLY_INTEGER && (*reply)->integer == 1;
+}
+
+absl::StatusOr<internal::GetRoutesResponse> RouteStore::Lookup(
+    const std::vector<std::uint64_t>& user_ids) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  internal::GetRoutesResponse response;
+  for (std::uint64_t user_id : user_ids) {
+    const std::string key = RoutesKey(user_id);
+    auto reply = (*conn)->Command({"HGETALL", key});
+    if (!reply.ok()) return reply.status();
+    internal::UserRoutes* user = response.add_users();
+    user->set_user_id(user_id);
+    redisReply* r = reply->get();
+    if (r->type != REDIS_REPLY_ARRAY) continue;
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+      std::string_view device(r->element[i]->str, r->element[i]->len);
+      std::string_view value(r->element[i + 1]->str, r->element[i + 1]->len);
+      internal::Route route;
+      if (DecodeRoute(device, value, &route)) *user->add_routes() = std::move(route);
+    }
+  }
+  return response;
+}
+
+}  // namespace im::storage

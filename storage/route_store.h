@@ -1,0 +1,48 @@
+#pragma once
+// Where each user is online: user -> device -> (access node, endpoint,
+// connection, epoch), in Redis. Each (user, device) has an epoch counter that
+// only grows; registering a route takes the next epoch, and removing one
+// succeeds only while the stored route still has the caller's epoch, so a late
+// disconnect of an old connection never removes a newer login.
+// Routes are soft state: losing Redis logs everyone out of push delivery until
+// they reconnect, never loses a message. Thread-safe; blocking.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage.pb.h"
+#include "storage/connection_pool.h"
+#include "storage/redis_connection.h"
+
+namespace im::storage {
+
+using RedisPool = ConnectionPool<RedisConnection>;
+
+class RouteStore {
+ public:
+  RouteStore(RedisPool* pool, std::int64_t route_ttl_seconds)
+      : pool_(pool), route_ttl_seconds_(route_ttl_seconds) {}
+
+  // Stores `route` (its epoch is ignored) and returns the new epoch and the
+  // route it replaced on the same device, if any.
+  absl::StatusOr<internal::RegisterRouteResponse> Register(std::uint64_t user_id,
+                                                           const internal::Route& route);
+  // Removes the device's route if its epoch is still `epoch`. Returns whether
+  // it was removed.
+  absl::StatusOr<bool> Remove(std::uint64_t user_id, std::string_view device_id,
+                              std::uint64_t epoch);
+  // All routes of each user (one round trip per user, pipelined later).
+  absl::StatusOr<internal::GetRoutesResponse> Lookup(const std::vector<std::uint64_t>& user_ids);
+
+ private:
+  RedisPool* pool_;
+  std::int64_t route_ttl_seconds_;
+};
+
+// Route <-> the string stored in Redis ("epoch|node|endpoint|conn").
+std::string EncodeRoute(const internal::Route& route);
+bool DecodeRoute(std::string_view device_id, std::string_view text, internal::Route* route);
+
+}  // namespace im::storage

@@ -1,0 +1,35 @@
+#pragma once
+// Settings of im-storage, with their defaults. See `im-storage --help`.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/config_schema.h"
+
+namespace im::storage {
+
+struct StorageConfig {
+  std::string listen = "127.0.0.1:7300";
+  std::string log_level = "info";
+  std::int64_t workers = 16;  // threads running blocking MySQL/Redis calls
+
+  std::string mysql_host = "127.0.0.1";
+  std::int64_t mysql_port = 3306;
+  std::string mysql_user = "root";
+  std::string mysql_password;
+  std::string mysql_database = "im";
+  std::int64_t mysql_pool_size = 16;
+  std::int64_t mysql_timeout_seconds = 5;
+
+  std::string redis_host = "127.0.0.1";
+  std::int64_t redis_port = 6379;
+  std::int64_t redis_pool_size = 8;
+  std::int64_t redis_timeout_ms = 2000;
+  std::int64_t route_ttl_seconds = 86400;
+
+  void Describe(common::ConfigSchema& schema);
+  absl::Status Validate() const;
+};
+
+}  // namespace im::storage

@@ -1,0 +1,135 @@
+#include "storage/storage_service.h"
+
+#include "common/grpc_status.h"
+#include "common/logging.h"
+
+namespace im::storage {
+namespace {
+
+constexpr std::size_t kMaxUsernameBytes = 32;
+constexpr std::size_t kMaxDeviceIdBytes = 64;
+constexpr std::size_t kMaxClientMsgIdBytes = 64;
+constexpr std::size_t kMaxRoutesLookup = 10000;
+
+// Copies a StatusOr's value into a response, or returns its error.
+template <typename T>
+absl::Status Fill(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return result.status();
+  *response = std::move(*result);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+template <typename Work>
+grpc::ServerUnaryReactor* StorageService::OnWorker(grpc::CallbackServerContext* ctx, Work work) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const bool queued = workers_->Submit([reactor, work = std::move(work)]() mutable {
+    absl::Status status = work();
+    if (!status.ok() && status.code() != absl::StatusCode::kNotFound &&
+        status.code() != absl::StatusCode::kAlreadyExists) {
+      common::GetLogger("storage")->warn("event=call_failed status=\"{}\"", status.ToString());
+    }
+    reactor->Finish(common::ToGrpcStatus(status));
+  });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "storage is overloaded"));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* StorageService::CreateUser(grpc::CallbackServerContext* ctx,
+                                                     const internal::CreateUserRequest* request,
+                                                     internal::CreateUserResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (request->username().empty() || request->username().size() > kMaxUsernameBytes) {
+      return absl::InvalidArgumentError("bad username");
+    }
+    auto id = users_->CreateUser(request->username(), request->password_hash());
+    if (!id.ok()) return id.status();
+    response->set_user_id(*id);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::GetUser(grpc::CallbackServerContext* ctx,
+                                                  const internal::GetUserRequest* request,
+                                                  internal::User* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    switch (request->key_case()) {
+      case internal::GetUserRequest::kUsername:
+        return Fill(users_->FindByName(request->username()), response);
+      case internal::GetUserRequest::kUserId:
+        return Fill(users_->FindById(request->user_id()), response);
+      default:
+        return absl::InvalidArgumentError("GetUser needs a username or user_id");
+    }
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::CreateSession(
+    grpc::CallbackServerContext* ctx, const internal::CreateSessionRequest* request,
+    internal::CreateSessionResponse* response) {
+  return OnWorker(ctx, [this, request]() -> absl::Status {
+    if (request->token_hash().empty() || request->token_hash().size() > 64 ||
+        request->device_id().size() > kMaxDeviceIdBytes || request->ttl_seconds() <= 0) {
+      return absl::InvalidArgumentError("bad session");
+    }
+    return users_->CreateSession(request->token_hash(), request->user_id(), request->device_id(),
+                                 request->ttl_seconds());
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::GetSession(grpc::CallbackServerContext* ctx,
+                                                     const internal::GetSessionRequest* request,
+                                                     internal::GetSessionResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(users_->FindSession(request->token_hash()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::AppendMessage(
+    grpc::CallbackServerContext* ctx, const internal::AppendMessageRequest* request,
+    internal::AppendMessageResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (request->client_msg_id().size() > kMaxClientMsgIdBytes) {
+      return absl::InvalidArgumentError("client_msg_id longer than 64 bytes");
+    }
+    return Fill(messages_->AppendDirect(request->sender_id(), request->recipient_id(),
+                                        request->client_msg_id(), request->text()),
+                response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::RegisterRoute(
+    grpc::CallbackServerContext* ctx, const internal::RegisterRouteRequest* request,
+    internal::RegisterRouteResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(routes_->Register(request->user_id(), request->route()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::RemoveRoute(grpc::CallbackServerContext* ctx,
+                                                      const internal::RemoveRouteRequest* request,
+                                                      internal::RemoveRouteResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    auto removed = routes_->Remove(request->user_id(), request->device_id(), request->epoch());
+    if (!removed.ok()) return removed.status();
+    response->set_removed(*removed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::GetRoutes(grpc::CallbackServerContext* ctx,
+                                                    const internal::GetRoutesRequest* request,
+                                                    internal::GetRoutesResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (static_cast<std::size_t>(request->user_ids_size()) > kMaxRoutesLookup) {
+      return absl::InvalidArgumentError("too many users in one route lookup");
+    }
+    std::vector<std::uint64_t> ids(request->user_ids().begin(), request->user_ids().end());
+    return Fill(routes_->Lookup(ids), response);
+  });
+}
+
+}  // namespace im::storage

@@ -1,0 +1,57 @@
+#pragma once
+// The Storage gRPC service (callback API). Every method runs its blocking
+// store call on the WorkPool, never on a gRPC thread; when the pool's queue is
+// full the call fails fast with RESOURCE_EXHAUSTED. Validates what it is sent:
+// storage trusts no caller with an unbounded field.
+
+#include "common/work_pool.h"
+#include "storage.grpc.pb.h"
+#include "storage/message_store.h"
+#include "storage/route_store.h"
+#include "storage/user_store.h"
+
+namespace im::storage {
+
+class StorageService final : public internal::Storage::CallbackService {
+ public:
+  StorageService(UserStore* users, MessageStore* messages, RouteStore* routes,
+                 common::WorkPool* workers)
+      : users_(users), messages_(messages), routes_(routes), workers_(workers) {}
+
+  grpc::ServerUnaryReactor* CreateUser(grpc::CallbackServerContext* ctx,
+                                       const internal::CreateUserRequest* request,
+                                       internal::CreateUserResponse* response) override;
+  grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx,
+                                    const internal::GetUserRequest* request,
+                                    internal::User* response) override;
+  grpc::ServerUnaryReactor* CreateSession(grpc::CallbackServerContext* ctx,
+                                          const internal::CreateSessionRequest* request,
+                                          internal::CreateSessionResponse* response) override;
+  grpc::ServerUnaryReactor* GetSession(grpc::CallbackServerContext* ctx,
+                                       const internal::GetSessionRequest* request,
+                                       internal::GetSessionResponse* response) override;
+  grpc::ServerUnaryReactor* AppendMessage(grpc::CallbackServerContext* ctx,
+                                          const internal::AppendMessageRequest* request,
+                                          internal::AppendMessageResponse* response) override;
+  grpc::ServerUnaryReactor* RegisterRoute(grpc::CallbackServerContext* ctx,
+                                          const internal::RegisterRouteRequest* request,
+                                          internal::RegisterRouteResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveRoute(grpc::CallbackServerContext* ctx,
+                                        const internal::RemoveRouteRequest* request,
+                                        internal::RemoveRouteResponse* response) override;
+  grpc::ServerUnaryReactor* GetRoutes(grpc::CallbackServerContext* ctx,
+                                      const internal::GetRoutesRequest* request,
+                                      internal::GetRoutesResponse* response) override;
+
+ private:
+  // Runs `work` (returning absl::Status) on a worker and finishes the call with it.
+  template <typename Work>
+  grpc::ServerUnaryReactor* OnWorker(grpc::CallbackServerContext* ctx, Work work);
+
+  UserStore* users_;
+  MessageStore* messages_;
+  RouteStore* routes_;
+  common::WorkPool* workers_;
+};
+
+}  // namespace im::storage

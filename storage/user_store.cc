@@ -1,0 +1,75 @@
+#include "storage/user_store.h"
+
+#include "common/clock.h"
+
+namespace im::storage {
+
+absl::StatusOr<std::uint64_t> UserStore::CreateUser(std::string_view username,
+                                                    std::string_view password_hash) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto result = (*conn)->Execute(
+      "INSERT INTO users (username, password_hash, created_at_ms) VALUES (?, ?, ?)",
+      {username, password_hash, common::NowMs()});
+  if (result.status().code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError("username is already taken");
+  }
+  if (!result.ok()) return result.status();
+  return result->insert_id;
+}
+
+absl::StatusOr<internal::User> UserStore::FindOne(std::string_view sql, SqlParam key) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto result = (*conn)->Execute(sql, {key});
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return absl::NotFoundError("no such user");
+  const SqlRow& row = result->rows.front();
+  internal::User user;
+  user.set_user_id(row.U64(0));
+  user.set_username(row.Str(1));
+  user.set_password_hash(row.Str(2));
+  user.set_created_at_ms(row.I64(3));
+  return user;
+}
+
+absl::StatusOr<internal::User> UserStore::FindByName(std::string_view username) {
+  return FindOne(
+      "SELECT user_id, username, password_hash, created_at_ms FROM users WHERE username = ?",
+      username);
+}
+
+absl::StatusOr<internal::User> UserStore::FindById(std::uint64_t user_id) {
+  return FindOne(
+      "SELECT user_id, username, password_hash, created_at_ms FROM users WHERE user_id = ?",
+      user_id);
+}
+
+absl::Status UserStore::CreateSession(std::string_view token_hash, std::uint64_t user_id,
+                                      std::string_view device_id, std::int64_t ttl_seconds) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  const std::int64_t now = common::NowMs();
+  return (*conn)
+      ->Execute(
+          "INSERT INTO sessions (token_hash, user_id, device_id, created_at_ms, expires_at_ms)"
+          " VALUES (?, ?, ?, ?, ?)",
+          {token_hash, user_id, device_id, now, now + ttl_seconds * 1000})
+      .status();
+}
+
+absl::StatusOr<internal::GetSessionResponse> UserStore::FindSession(std::string_view token_hash) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto result = (*conn)->Execute(
+      "SELECT user_id, device_id FROM sessions WHERE token_hash = ? AND expires_at_ms > ?",
+      {token_hash, common::NowMs()});
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return absl::NotFoundError("session expired or unknown");
+  internal::GetSessionResponse session;
+  session.set_user_id(result->rows[0].U64(0));
+  session.set_device_id(result->rows[0].Str(1));
+  return session;
+}
+
+}  // namespace im::storage

@@ -1,0 +1,39 @@
+#pragma once
+// Accounts and login sessions in MySQL. Thread-safe: every call leases its own
+// connection from the pool. Blocking: call from a worker thread.
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "storage.pb.h"
+#include "storage/connection_pool.h"
+#include "storage/mysql_connection.h"
+
+namespace im::storage {
+
+using MysqlPool = ConnectionPool<MysqlConnection>;
+
+class UserStore {
+ public:
+  explicit UserStore(MysqlPool* pool) : pool_(pool) {}
+
+  // Returns the new user id, or ALREADY_EXISTS if the name is taken.
+  absl::StatusOr<std::uint64_t> CreateUser(std::string_view username,
+                                           std::string_view password_hash);
+  // NOT_FOUND if there is no such user.
+  absl::StatusOr<internal::User> FindByName(std::string_view username);
+  absl::StatusOr<internal::User> FindById(std::uint64_t user_id);
+
+  absl::Status CreateSession(std::string_view token_hash, std::uint64_t user_id,
+                             std::string_view device_id, std::int64_t ttl_seconds);
+  // NOT_FOUND if the token is unknown or expired.
+  absl::StatusOr<internal::GetSessionResponse> FindSession(std::string_view token_hash);
+
+ private:
+  absl::StatusOr<internal::User> FindOne(std::string_view sql, SqlParam key);
+
+  MysqlPool* pool_;
+};
+
+}  // namespace im::storage

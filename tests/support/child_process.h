@@ -1,0 +1,41 @@
+#pragma once
+// A child process started by a test, with stdout+stderr in a log file. Stop()
+// sends SIGTERM and waits (SIGKILL after a grace period); the destructor stops
+// it too, so a failing test leaves nothing running. Only ever signals its own
+// PID.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace im::testing {
+
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // Starts `argv[0]` (a path) with `argv`; extra `env` entries ("K=V") are added
+  // to the current environment. Aborts the test binary if fork/exec fails.
+  void Start(const std::vector<std::string>& argv, const std::string& log_path,
+             const std::vector<std::string>& env = {});
+
+  // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit status
+  // (as from waitpid), or -1 if it was not running.
+  int Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+  void Kill();  // SIGKILL and reap
+
+  bool running();
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+};
+
+}  // namespace im::testing

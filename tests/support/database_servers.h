@@ -1,0 +1,42 @@
+#pragma once
+// Private MariaDB and Redis servers for tests: loopback only, on free ports,
+// data in a temporary directory that is removed when the object is destroyed
+// (after the server is stopped). Start() throws std::runtime_error with the
+// server's log tail if it does not come up.
+
+#include <string>
+
+#include "tests/support/child_process.h"
+
+namespace im::testing {
+
+class MariaDbServer {
+ public:
+  MariaDbServer();
+  ~MariaDbServer();
+  void Start();
+  void Stop();
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  int port_;
+  ChildProcess process_;
+};
+
+class RedisServer {
+ public:
+  RedisServer();
+  ~RedisServer();
+  void Start();
+  void Stop();
+  int port() const { return port_; }
+
+ private:
+  std::string dir_;
+  int port_;
+  ChildProcess process_;
+};
+
+}  // namespace im::testing

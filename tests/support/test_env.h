@@ -1,0 +1,20 @@
+#pragma once
+// Helpers for tests that run real servers: free loopback ports, temporary
+// directories, and waiting for a TCP port to accept.
+
+#include <chrono>
+#include <string>
+
+namespace im::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound, then released).
+int PickFreePort();
+
+// A new directory under $TMPDIR (or /tmp), removed by RemoveTree.
+std::string MakeTempDir(const std::string& prefix);
+void RemoveTree(const std::string& path);
+
+// True once 127.0.0.1:port accepts a TCP connection, false after `timeout`.
+bool WaitForPort(int port, std::chrono::milliseconds timeout);
+
+}  // namespace im::testing
