@@ -1,0 +1,45 @@
+#pragma once
+// Register and Login. Login with a password (or a session token from an
+// earlier login) binds the connection: it stores the device's route and, if
+// another connection held the same device, kicks that one.
+// Thread-safe; all work is asynchronous (hashing runs on `hash_workers`).
+
+#include "common/work_pool.h"
+#include "logic/access_push_client.h"
+#include "logic/logic_config.h"
+#include "logic/password_hasher.h"
+#include "logic/request_dispatcher.h"
+#include "logic/storage_client.h"
+
+namespace im::logic {
+
+inline constexpr std::uint32_t kProtocolVersion = 1;
+
+class AccountHandlers {
+ public:
+  AccountHandlers(const LogicConfig& config, StorageClient* storage, AccessPushClient* access,
+                  const PasswordHasher* hasher, common::WorkPool* hash_workers)
+      : config_(config),
+        storage_(storage),
+        access_(access),
+        hasher_(hasher),
+        hash_workers_(hash_workers) {}
+
+  void RegisterWith(RequestDispatcher& dispatcher);
+
+ private:
+  void Register(const internal::HandleRequest& request, Reply reply);
+  void Login(const internal::HandleRequest& request, Reply reply);
+  // After the user is known: create a token (password logins), store the
+  // route, kick a replaced connection, answer.
+  void CompleteLogin(internal::SessionContext session, internal::User user, std::string device_id,
+                     std::string token, bool new_token, Reply reply);
+
+  const LogicConfig& config_;
+  StorageClient* storage_;
+  AccessPushClient* access_;
+  const PasswordHasher* hasher_;
+  common::WorkPool* hash_workers_;
+};
+
+}  // namespace im::logic

@@ -1,0 +1,28 @@
+#include "logic/logic_config.h"
+
+namespace im::logic {
+
+void LogicConfig::Describe(common::ConfigSchema& s) {
+  s.Add("listen", &listen, "host:port of the Logic gRPC service");
+  s.Add("storage_target", &storage_target, "host:port of im-storage");
+  s.Add("log_level", &log_level, "debug, info, warn or error");
+  s.Add("storage_timeout_ms", &storage_timeout_ms, "deadline of each call to storage", 50, 60000);
+  s.Add("push_timeout_ms", &push_timeout_ms, "deadline of each push to an access node", 50, 60000);
+  s.Add("session_ttl_seconds", &session_ttl_seconds, "lifetime of a login's session token", 60,
+        365 * 86400);
+  s.Add("password_workers", &password_workers, "threads hashing passwords", 1, 64);
+  s.Add("password.ops_limit", &password_ops_limit, "argon2id passes", 1, 10);
+  s.Add("password.mem_limit_kib", &password_mem_limit_kib, "argon2id memory in KiB", 8,
+        1024 * 1024);
+  s.Add("max_text_bytes", &max_text_bytes, "largest message text accepted", 1, 1 << 20);
+}
+
+absl::Status LogicConfig::Validate() const {
+  if (listen.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError("listen must be host:port");
+  }
+  if (storage_target.empty()) return absl::InvalidArgumentError("storage_target is empty");
+  return absl::OkStatus();
+}
+
+}  // namespace im::logic

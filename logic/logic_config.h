@@ -1,0 +1,29 @@
+#pragma once
+// Settings of im-logic, with their defaults. See `im-logic --help`.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/config_schema.h"
+
+namespace im::logic {
+
+struct LogicConfig {
+  std::string listen = "127.0.0.1:7200";
+  std::string storage_target = "127.0.0.1:7300";
+  std::string log_level = "info";
+  std::int64_t storage_timeout_ms = 3000;
+  std::int64_t push_timeout_ms = 2000;
+  std::int64_t session_ttl_seconds = 30 * 86400;
+  std::int64_t password_workers = 2;  // threads hashing passwords (argon2id)
+  // argon2id cost. The defaults are libsodium's "interactive" limits.
+  std::int64_t password_ops_limit = 2;
+  std::int64_t password_mem_limit_kib = 64 * 1024;
+  std::int64_t max_text_bytes = 64 * 1024;
+
+  void Describe(common::ConfigSchema& schema);
+  absl::Status Validate() const;
+};
+
+}  // namespace im::logic

@@ -1,0 +1,65 @@
+// im-logic: stateless request handling (accounts, messages, push fan-out).
+// Serves the Logic gRPC service until SIGINT/SIGTERM.
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/shutdown_signal.h"
+#include "common/work_pool.h"
+#include "logic/access_push_client.h"
+#include "logic/account_handlers.h"
+#include "logic/logic_config.h"
+#include "logic/logic_service.h"
+#include "logic/message_handlers.h"
+#include "logic/push_fanout.h"
+
+namespace im::logic {
+namespace {
+
+int Run(int argc, char** argv) {
+  LogicConfig config;
+  common::ConfigSchema schema("im-logic", "IM_LOGIC");
+  config.Describe(schema);
+  schema.LoadOrExit(argc, argv, environ);
+  if (auto s = config.Validate(); !s.ok()) {
+    std::cerr << "im-logic: configuration error: " << s.message() << "\n";
+    return 2;
+  }
+  common::InitLogging(config.log_level);
+  common::BlockShutdownSignals();
+  auto log = common::GetLogger("logic");
+
+  StorageClient storage(config.storage_target,
+                        std::chrono::milliseconds(config.storage_timeout_ms));
+  AccessPushClient access(std::chrono::milliseconds(config.push_timeout_ms));
+  PushFanout fanout(&storage, &access);
+  PasswordHasher hasher(static_cast<std::uint64_t>(config.password_ops_limit),
+                        static_cast<std::size_t>(config.password_mem_limit_kib) * 1024);
+  common::WorkPool hash_workers(static_cast<std::size_t>(config.password_workers), 1000);
+
+  RequestDispatcher dispatcher;
+  AccountHandlers accounts(config, &storage, &access, &hasher, &hash_workers);
+  accounts.RegisterWith(dispatcher);
+  MessageHandlers messages(config, &storage, &fanout);
+  messages.RegisterWith(dispatcher);
+  LogicService service(&dispatcher, &storage);
+
+  auto server = common::StartGrpcServer(config.listen, {&service});
+  if (!server.ok()) {
+    log->error("event=startup_failed error=\"{}\"", server.status().message());
+    return 1;
+  }
+  log->info("event=started listen={} storage={}", config.listen, config.storage_target);
+  const int signal = common::WaitForShutdownSignal();
+  log->info("event=stopping signal={}", signal);
+  (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}
+
+}  // namespace
+}  // namespace im::logic
+
+int main(int argc, char** argv) { return im::logic::Run(argc, argv); }

@@ -1,0 +1,47 @@
+#include "logic/request_dispatcher.h"
+
+#include "common/client_status.h"
+#include "common/logging.h"
+
+namespace im::logic {
+
+void RequestDispatcher::Register(client::ClientFrame::BodyCase body, Access access,
+                                 Handler handler) {
+  handlers_[static_cast<int>(body)] = Entry{access, std::move(handler)};
+}
+
+void RequestDispatcher::Dispatch(const internal::HandleRequest& request,
+                                 std::function<void(internal::HandleResponse)> done) const {
+  const std::uint64_t req_id = request.frame().req_id();
+  const std::uint64_t user_id = request.session().user_id();
+  auto finish = [req_id, user_id, done = std::move(done)](
+                    absl::StatusOr<internal::HandleResponse> result) {
+    internal::HandleResponse response;
+    if (result.ok()) {
+      response = std::move(*result);
+    } else {
+      absl::Status status = result.status();
+      if (status.code() == absl::StatusCode::kInternal) {
+        common::GetLogger("logic")->error("event=request_failed uid={} req={} status=\"{}\"",
+                                          user_id, req_id, status);
+        status = absl::InternalError("internal error");
+      }
+      common::SetClientStatus(status, response.mutable_frame()->mutable_status());
+    }
+    response.mutable_frame()->set_req_id(req_id);
+    done(std::move(response));
+  };
+
+  auto it = handlers_.find(static_cast<int>(request.frame().body_case()));
+  if (it == handlers_.end()) {
+    finish(absl::UnimplementedError("unknown or empty request"));
+    return;
+  }
+  if (it->second.access == Access::kLoggedIn && user_id == 0) {
+    finish(absl::UnauthenticatedError("log in first"));
+    return;
+  }
+  it->second.handler(request, std::move(finish));
+}
+
+}  // namespace im::logic

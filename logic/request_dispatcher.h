@@ -1,0 +1,40 @@
+#pragma once
+// Routes each client request to its handler by the ClientFrame body type: a
+// table, not a switch. The dispatcher owns the rules every request shares:
+// unknown or empty requests get UNIMPLEMENTED, requests that need a login get
+// UNAUTHENTICATED before one, every reply carries the request's req_id, and an
+// INTERNAL error reaches the client as "internal error" (details are logged).
+// Register handlers at start-up; Dispatch is thread-safe afterwards.
+
+#include <functional>
+#include <unordered_map>
+
+#include "absl/status/statusor.h"
+#include "logic.pb.h"
+
+namespace im::logic {
+
+// What a handler answers: an error, or a response whose frame body is set
+// (the dispatcher fills req_id and status).
+using Reply = std::function<void(absl::StatusOr<internal::HandleResponse>)>;
+using Handler = std::function<void(const internal::HandleRequest& request, Reply reply)>;
+
+enum class Access { kPublic, kLoggedIn };
+
+class RequestDispatcher {
+ public:
+  void Register(client::ClientFrame::BodyCase body, Access access, Handler handler);
+
+  // Calls `done` exactly once with the complete response.
+  void Dispatch(const internal::HandleRequest& request,
+                std::function<void(internal::HandleResponse)> done) const;
+
+ private:
+  struct Entry {
+    Access access;
+    Handler handler;
+  };
+  std::unordered_map<int, Entry> handlers_;
+};
+
+}  // namespace im::logic

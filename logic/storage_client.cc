@@ -1,0 +1,49 @@
+#include "logic/storage_client.h"
+
+#include "common/async_unary.h"
+#include "common/grpc_server.h"
+
+namespace im::logic {
+namespace {
+
+// Wraps `done` so transport failures read as "storage unavailable".
+template <typename Response>
+common::Completion<Response> Adapt(Done<Response> done) {
+  return [done = std::move(done)](absl::Status status, Response response) {
+    if (status.ok()) {
+      done(std::move(response));
+    } else if (status.code() == absl::StatusCode::kUnavailable ||
+               status.code() == absl::StatusCode::kDeadlineExceeded) {
+      done(absl::UnavailableError("storage unavailable, try again"));
+    } else {
+      done(status);
+    }
+  };
+}
+
+}  // namespace
+
+#define IM_STORAGE_CALL(Method, Request, Response)                                          \
+  void StorageClient::Method(Request request, Done<Response> done) {                        \
+    common::CallAsync<Request, Response>(                                                   \
+        [this](auto* ctx, auto* req, auto* resp, auto cb) {                                 \
+          stub_->async()->Method(ctx, req, resp, std::move(cb));                            \
+        },                                                                                  \
+        std::move(request), timeout_, Adapt<Response>(std::move(done)));                    \
+  }
+
+StorageClient::StorageClient(const std::string& target, std::chrono::milliseconds timeout)
+    : stub_(internal::Storage::NewStub(common::MakeInternalChannel(target))), timeout_(timeout) {}
+
+IM_STORAGE_CALL(CreateUser, internal::CreateUserRequest, internal::CreateUserResponse)
+IM_STORAGE_CALL(GetUser, internal::GetUserRequest, internal::User)
+IM_STORAGE_CALL(CreateSession, internal::CreateSessionRequest, internal::CreateSessionResponse)
+IM_STORAGE_CALL(GetSession, internal::GetSessionRequest, internal::GetSessionResponse)
+IM_STORAGE_CALL(AppendMessage, internal::AppendMessageRequest, internal::AppendMessageResponse)
+IM_STORAGE_CALL(RegisterRoute, internal::RegisterRouteRequest, internal::RegisterRouteResponse)
+IM_STORAGE_CALL(RemoveRoute, internal::RemoveRouteRequest, internal::RemoveRouteResponse)
+IM_STORAGE_CALL(GetRoutes, internal::GetRoutesRequest, internal::GetRoutesResponse)
+
+#undef IM_STORAGE_CALL
+
+}  // namespace im::logic

@@ -1,0 +1,44 @@
+#pragma once
+// Logic's client of im-storage: one method per storage operation, each
+// asynchronous with the configured deadline. `done` runs once, on a gRPC
+// thread, and must not block. A storage that is down or too slow comes back
+// as UNAVAILABLE ("storage unavailable"), so callers need no gRPC knowledge.
+// Thread-safe; the channel is made once.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage.grpc.pb.h"
+
+namespace im::logic {
+
+template <typename T>
+using Done = std::function<void(absl::StatusOr<T>)>;
+
+class StorageClient {
+ public:
+  StorageClient(const std::string& target, std::chrono::milliseconds timeout);
+
+  void CreateUser(internal::CreateUserRequest request, Done<internal::CreateUserResponse> done);
+  void GetUser(internal::GetUserRequest request, Done<internal::User> done);
+  void CreateSession(internal::CreateSessionRequest request,
+                     Done<internal::CreateSessionResponse> done);
+  void GetSession(internal::GetSessionRequest request, Done<internal::GetSessionResponse> done);
+  void AppendMessage(internal::AppendMessageRequest request,
+                     Done<internal::AppendMessageResponse> done);
+  void RegisterRoute(internal::RegisterRouteRequest request,
+                     Done<internal::RegisterRouteResponse> done);
+  void RemoveRoute(internal::RemoveRouteRequest request, Done<internal::RemoveRouteResponse> done);
+  void GetRoutes(internal::GetRoutesRequest request, Done<internal::GetRoutesResponse> done);
+
+ private:
+  std::unique_ptr<internal::Storage::Stub> stub_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace im::logic
