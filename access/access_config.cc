@@ -1,0 +1,61 @@
+#include "access/access_config.h"
+
+#include <charconv>
+
+#include "common/str_cat.h"
+
+namespace im::access {
+
+void AccessConfig::Describe(common::ConfigSchema& s) {
+  s.Add("listen", &listen, "host:port where clients connect (TCP, framed protobuf)");
+  s.Add("push_listen", &push_listen, "host:port of this node's Access gRPC service");
+  s.Add("push_advertise", &push_advertise,
+        "host:port logic uses to reach push_listen (default: push_listen)");
+  s.Add("node_id", &node_id, "name of this access node, unique in the cluster");
+  s.Add("logic_target", &logic_target, "host:port of im-logic");
+  s.Add("log_level", &log_level, "debug, info, warn or error");
+  s.Add("io_threads", &io_threads, "network threads (0: one per core)", 0, 64);
+  s.Add("max_frame_bytes", &max_frame_bytes, "largest client frame accepted", 64, 64 << 20);
+  s.Add("login_timeout_ms", &login_timeout_ms, "close connections not logged in by then", 100,
+        600000);
+  s.Add("idle_timeout_ms", &idle_timeout_ms, "close connections silent for this long", 100,
+        3600000);
+  s.Add("logic_timeout_ms", &logic_timeout_ms, "deadline of each request to logic", 50, 60000);
+  s.Add("max_queued_bytes", &max_queued_bytes,
+        "unsent bytes a connection may hold before it is dropped as not reading", 4096, 1 << 30);
+  s.Add("max_pending_requests", &max_pending_requests,
+        "requests a connection may have awaiting logic", 1, 100000);
+}
+
+absl::Status SplitHostPort(const std::string& address, std::string* host, std::uint16_t* port) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return absl::InvalidArgumentError(common::StrCat("\"", address, "\" is not host:port"));
+  }
+  unsigned value = 0;
+  const char* begin = address.data() + colon + 1;
+  const char* end = address.data() + address.size();
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr != end || value > 65535) {
+    return absl::InvalidArgumentError(common::StrCat("\"", address, "\" has a bad port"));
+  }
+  *host = address.substr(0, colon);
+  *port = static_cast<std::uint16_t>(value);
+  return absl::OkStatus();
+}
+
+absl::Status AccessConfig::Validate() const {
+  std::string host;
+  std::uint16_t port;
+  if (auto s = SplitHostPort(listen, &host, &port); !s.ok()) return s;
+  if (auto s = SplitHostPort(PushEndpoint(), &host, &port); !s.ok()) return s;
+  if (node_id.empty() || node_id.find('|') != std::string::npos) {
+    return absl::InvalidArgumentError("node_id must be non-empty and must not contain '|'");
+  }
+  if (PushEndpoint().find('|') != std::string::npos) {
+    return absl::InvalidArgumentError("push endpoint must not contain '|'");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace im::access

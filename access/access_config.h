@@ -1,0 +1,35 @@
+#pragma once
+// Settings of im-access, with their defaults. See `im-access --help`.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/config_schema.h"
+
+namespace im::access {
+
+struct AccessConfig {
+  std::string listen = "127.0.0.1:7000";       // clients connect here
+  std::string push_listen = "127.0.0.1:7100";  // Access gRPC service (logic pushes here)
+  std::string push_advertise;                  // how logic reaches push_listen; default: same
+  std::string node_id = "access-1";
+  std::string logic_target = "127.0.0.1:7200";
+  std::string log_level = "info";
+  std::int64_t io_threads = 0;  // 0: one per core
+  std::int64_t max_frame_bytes = 1 << 20;
+  std::int64_t login_timeout_ms = 10000;
+  std::int64_t idle_timeout_ms = 90000;
+  std::int64_t logic_timeout_ms = 5000;
+  std::int64_t max_queued_bytes = 4 << 20;  // per connection, unsent server frames
+  std::int64_t max_pending_requests = 64;   // per connection, awaiting logic
+
+  void Describe(common::ConfigSchema& schema);
+  absl::Status Validate() const;
+  const std::string& PushEndpoint() const { return push_advertise.empty() ? push_listen : push_advertise; }
+};
+
+// Splits "host:port"; INVALID_ARGUMENT if malformed.
+absl::Status SplitHostPort(const std::string& address, std::string* host, std::uint16_t* port);
+
+}  // namespace im::access

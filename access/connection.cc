@@ -1,0 +1,277 @@
+#include "access/connection.h"
+
+#include <array>
+
+#include "access/connection_registry.h"
+#include "access/logic_client.h"
+#include "common/client_status.h"
+#include "common/clock.h"
+#include "common/logging.h"
+
+namespace im::access {
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::size_t kReadChunkBytes = 64 * 1024;
+constexpr auto kFlushGrace = std::chrono::seconds(2);
+
+std::shared_ptr<spdlog::logger> Log() {
+  static auto log = common::GetLogger("access");
+  return log;
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, std::uint64_t conn_id,
+                       const ConnectionOptions& options, LogicClient* logic,
+                       ConnectionRegistry* registry)
+    : socket_(std::move(socket)),
+      strand_(asio::make_strand(socket_.get_executor())),
+      timer_(strand_),
+      conn_id_(conn_id),
+      options_(options),
+      logic_(logic),
+      registry_(registry),
+      decoder_(options.max_frame_bytes) {}
+
+void Connection::Start() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->started_ = self->last_read_ = Clock::now();
+    error_code ec;
+    self->socket_.non_blocking(true, ec);
+    self->socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    self->WaitReadable();
+    self->ArmTimer();
+  });
+}
+
+void Connection::Deliver(std::uint64_t user_id, std::string encoded_frame) {
+  asio::post(strand_, [self = shared_from_this(), user_id, frame = std::move(encoded_frame)]() mutable {
+    if (self->closing_ || self->closed_ || self->session_.user_id() != user_id) return;
+    self->QueueEncoded(std::move(frame));
+  });
+}
+
+void Connection::Kick(std::uint64_t user_id, std::string reason) {
+  asio::post(strand_, [self = shared_from_this(), user_id, reason = std::move(reason)] {
+    if (self->closing_ || self->closed_) return;
+    if (user_id != 0 && self->session_.user_id() != user_id) return;
+    Log()->info("event=kick conn={} uid={} reason=\"{}\"", self->conn_id_,
+                self->session_.user_id(), reason);
+    client::ServerFrame frame;
+    frame.mutable_kick()->set_reason(reason);
+    self->Write(frame);
+    self->CloseAfterFlush();
+  });
+}
+
+void Connection::WaitReadable() {
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     asio::bind_executor(strand_, [self = shared_from_this()](const error_code& ec) {
+                       self->OnReadable(ec);
+                     }));
+}
+
+void Connection::OnReadable(const error_code& ec) {
+  if (closed_ || closing_) return;
+  if (ec) return Close("read error");
+  thread_local std::array<char, kReadChunkBytes> buffer;
+  error_code read_ec;
+  const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
+  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    return WaitReadable();
+  }
+  if (read_ec) return Close(read_ec == asio::error::eof ? "peer closed" : "read error");
+  last_read_ = Clock::now();
+  if (absl::Status s = decoder_.Append(std::string_view(buffer.data(), n)); !s.ok()) {
+    Log()->warn("event=bad_frame conn={} error=\"{}\"", conn_id_, s.message());
+    return FailAndClose(s);
+  }
+  while (!closing_) {
+    auto body = decoder_.Next();
+    if (!body) break;
+    HandleBody(*body);
+  }
+  if (!decoder_.status().ok() && !closing_) return FailAndClose(decoder_.status());
+  if (!closing_ && !closed_) WaitReadable();
+}
+
+void Connection::HandleBody(std::string_view body) {
+  client::ClientFrame frame;
+  if (!frame.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    Log()->warn("event=malformed_frame conn={} bytes={}", conn_id_, body.size());
+    return FailAndClose(absl::InvalidArgumentError("malformed frame"));
+  }
+  switch (frame.body_case()) {
+    case client::ClientFrame::BODY_NOT_SET:
+      return Respond(frame.req_id(), absl::UnimplementedError("unknown or empty request"));
+    case client::ClientFrame::kPing: {
+      client::ServerFrame pong;
+      pong.set_req_id(frame.req_id());
+      pong.mutable_pong()->set_server_time_ms(common::NowMs());
+      return Write(pong);
+    }
+    default:
+      return Forward(std::move(frame));
+  }
+}
+
+void Connection::Forward(client::ClientFrame frame) {
+  const std::uint64_t req_id = frame.req_id();
+  if (pending_requests_ >= options_.max_pending_requests) {
+    return Respond(req_id, absl::ResourceExhaustedError("too many requests in flight"));
+  }
+  const bool is_login = frame.body_case() == client::ClientFrame::kLogin;
+  if (is_login && login_in_flight_) {
+    return Respond(req_id, absl::FailedPreconditionError("a login is already in progress"));
+  }
+  login_in_flight_ = login_in_flight_ || is_login;
+  ++pending_requests_;
+  internal::HandleRequest request;
+  *request.mutable_session() = Session();
+  *request.mutable_frame() = std::move(frame);
+  logic_->Handle(std::move(request), [self = shared_from_this(), req_id, is_login](
+                                         absl::StatusOr<internal::HandleResponse> reply) mutable {
+    asio::post(self->strand_, [self, req_id, is_login, reply = std::move(reply)]() mutable {
+      if (is_login) self->login_in_flight_ = false;
+      self->OnLogicReply(req_id, std::move(reply));
+    });
+  });
+}
+
+void Connection::OnLogicReply(std::uint64_t req_id,
+                              absl::StatusOr<internal::HandleResponse> reply) {
+  --pending_requests_;
+  if (!reply.ok()) {
+    if (!closed_) Respond(req_id, reply.status());
+    return;
+  }
+  if (reply->has_bind()) {
+    if (closed_ || closing_ || session_.user_id() != 0) {
+      // The connection went away while logic logged it in: undo the route.
+      internal::SessionContext gone = Session();
+      gone.set_user_id(reply->bind().user_id());
+      gone.set_device_id(reply->bind().device_id());
+      gone.set_route_epoch(reply->bind().route_epoch());
+      logic_->SessionClosed(std::move(gone));
+    } else {
+      session_ = reply->bind();
+      Log()->info("event=bound conn={} uid={} device={}", conn_id_, session_.user_id(),
+                  session_.device_id());
+      ArmTimer();  // the login deadline no longer applies
+    }
+  }
+  if (!closed_) Write(reply->frame());
+}
+
+void Connection::Respond(std::uint64_t req_id, const absl::Status& status) {
+  client::ServerFrame frame;
+  frame.set_req_id(req_id);
+  common::SetClientStatus(status, frame.mutable_status());
+  Write(frame);
+}
+
+void Connection::Write(const client::ServerFrame& frame) {
+  QueueEncoded(common::EncodeFrame(frame));
+}
+
+void Connection::QueueEncoded(std::string encoded) {
+  if (closed_) return;
+  if (queued_bytes_ + encoded.size() > options_.max_queued_bytes) {
+    Log()->warn("event=slow_consumer conn={} uid={} queued_bytes={}", conn_id_,
+                session_.user_id(), queued_bytes_);
+    return Close("client does not read");
+  }
+  queued_bytes_ += encoded.size();
+  write_queue_.push_back(std::move(encoded));
+  if (!writing_) WriteNext();
+}
+
+void Connection::WriteNext() {
+  if (write_queue_.empty()) {
+    writing_ = false;
+    if (closing_) Close("closed by server");
+    return;
+  }
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(write_queue_.front()),
+                    asio::bind_executor(strand_, [self = shared_from_this()](
+                                                     const error_code& ec, std::size_t) {
+                      self->OnWritten(ec);
+                    }));
+}
+
+void Connection::OnWritten(const error_code& ec) {
+  if (closed_) return;
+  if (ec) return Close("write error");
+  queued_bytes_ -= write_queue_.front().size();
+  write_queue_.pop_front();
+  WriteNext();
+}
+
+void Connection::ArmTimer() {
+  if (closed_ || closing_) return;
+  Clock::time_point deadline = last_read_ + options_.idle_timeout;
+  if (session_.user_id() == 0) deadline = std::min(deadline, started_ + options_.login_timeout);
+  timer_.expires_at(deadline);
+  timer_.async_wait([self = shared_from_this()](const error_code& ec) { self->OnTimer(ec); });
+}
+
+void Connection::OnTimer(const error_code& ec) {
+  if (ec == asio::error::operation_aborted || closed_) return;
+  if (closing_) return Close("flush timed out");
+  const auto now = Clock::now();
+  if (session_.user_id() == 0 && now >= started_ + options_.login_timeout) {
+    Log()->info("event=login_timeout conn={}", conn_id_);
+    return FailAndClose(absl::DeadlineExceededError("login timeout"));
+  }
+  if (now >= last_read_ + options_.idle_timeout) {
+    Log()->info("event=idle_timeout conn={} uid={}", conn_id_, session_.user_id());
+    return FailAndClose(absl::DeadlineExceededError("idle timeout"));
+  }
+  ArmTimer();
+}
+
+void Connection::FailAndClose(const absl::Status& status) {
+  if (closing_ || closed_) return;
+  client::ServerFrame frame;
+  common::SetClientStatus(status, frame.mutable_status());
+  Write(frame);
+  CloseAfterFlush();
+}
+
+void Connection::CloseAfterFlush() {
+  if (closed_) return;
+  closing_ = true;
+  if (!writing_ && write_queue_.empty()) return Close("closed by server");
+  timer_.expires_after(kFlushGrace);
+  timer_.async_wait([self = shared_from_this()](const error_code& ec) { self->OnTimer(ec); });
+}
+
+void Connection::Close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  timer_.cancel();
+  registry_->Remove(conn_id_, this);
+  if (session_.user_id() != 0) logic_->SessionClosed(Session());
+  Log()->info("event=closed conn={} uid={} reason=\"{}\"", conn_id_, session_.user_id(), reason);
+}
+
+internal::SessionContext Connection::Session() const {
+  internal::SessionContext s;
+  s.set_user_id(session_.user_id());
+  s.set_username(session_.username());
+  s.set_device_id(session_.device_id());
+  s.set_route_epoch(session_.route_epoch());
+  s.set_access_node_id(options_.node_id);
+  s.set_access_endpoint(options_.push_endpoint);
+  s.set_conn_id(conn_id_);
+  return s;
+}
+
+}  // namespace im::access

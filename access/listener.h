@@ -1,0 +1,41 @@
+#pragma once
+// Accepts client connections on one address and starts a Connection for each,
+// registered under a new connection id. Connection ids are unique across
+// restarts of this node in practice (they start from the start time), so a
+// stale route never names a new connection. Accept errors (e.g. out of file
+// descriptors) are logged and retried after a pause, never spun on.
+// Start/Stop may be called from any thread.
+
+#include <atomic>
+#include <cstdint>
+
+#include <utility>  // Boost 1.74 Asio needs it under C++20
+
+#include <boost/asio.hpp>
+
+#include "access/connection.h"
+
+namespace im::access {
+
+class Listener {
+ public:
+  Listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+           const ConnectionOptions& options, LogicClient* logic, ConnectionRegistry* registry);
+
+  void Start();
+  void Stop();
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  void Accept();
+
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
+  const ConnectionOptions& options_;
+  LogicClient* logic_;
+  ConnectionRegistry* registry_;
+  std::atomic<std::uint64_t> next_conn_id_;
+};
+
+}  // namespace im::access

@@ -1,0 +1,31 @@
+#pragma once
+// Access' client of im-logic. Handle forwards one parsed client request with
+// its session context; `done` runs once on a gRPC thread (post to the
+// connection's strand from there). If logic is down or slow the result is
+// UNAVAILABLE, "service unavailable, try again". Thread-safe.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "logic.grpc.pb.h"
+
+namespace im::access {
+
+class LogicClient {
+ public:
+  LogicClient(const std::string& target, std::chrono::milliseconds timeout);
+
+  void Handle(internal::HandleRequest request,
+              std::function<void(absl::StatusOr<internal::HandleResponse>)> done);
+  // Fire and forget: tells logic a logged-in connection ended.
+  void SessionClosed(internal::SessionContext session);
+
+ private:
+  std::unique_ptr<internal::Logic::Stub> stub_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace im::access

@@ -1,0 +1,104 @@
+// im-access: holds client TCP connections and sessions. Forwards requests to
+// im-logic and serves the Access gRPC service for pushes. On SIGINT/SIGTERM it
+// stops accepting, tells every client to reconnect (Kick), waits briefly for
+// them to flush, then exits.
+
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "access/access_config.h"
+#include "access/connection_registry.h"
+#include "access/listener.h"
+#include "access/logic_client.h"
+#include "access/push_service.h"
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/shutdown_signal.h"
+
+namespace im::access {
+namespace {
+
+namespace asio = boost::asio;
+
+int Run(int argc, char** argv) {
+  AccessConfig config;
+  common::ConfigSchema schema("im-access", "IM_ACCESS");
+  config.Describe(schema);
+  schema.LoadOrExit(argc, argv, environ);
+  if (auto s = config.Validate(); !s.ok()) {
+    std::cerr << "im-access: configuration error: " << s.message() << "\n";
+    return 2;
+  }
+  common::InitLogging(config.log_level);
+  common::BlockShutdownSignals();
+  auto log = common::GetLogger("access");
+
+  std::string host;
+  std::uint16_t port = 0;
+  SplitHostPort(config.listen, &host, &port).IgnoreError();  // validated above
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    log->error("event=startup_failed error=\"listen host must be an IP address: {}\"", host);
+    return 2;
+  }
+
+  const ConnectionOptions options{config.node_id,
+                                  config.PushEndpoint(),
+                                  static_cast<std::size_t>(config.max_frame_bytes),
+                                  std::chrono::milliseconds(config.login_timeout_ms),
+                                  std::chrono::milliseconds(config.idle_timeout_ms),
+                                  static_cast<std::size_t>(config.max_queued_bytes),
+                                  static_cast<std::size_t>(config.max_pending_requests)};
+  asio::io_context io;
+  ConnectionRegistry registry;
+  LogicClient logic(config.logic_target, std::chrono::milliseconds(config.logic_timeout_ms));
+  std::unique_ptr<Listener> listener;
+  try {
+    listener = std::make_unique<Listener>(io, asio::ip::tcp::endpoint(address, port), options,
+                                          &logic, &registry);
+  } catch (const boost::system::system_error& e) {
+    log->error("event=startup_failed error=\"cannot listen on {}: {}\"", config.listen,
+               e.code().message());
+    return 1;
+  }
+  PushService push_service(&registry);
+  auto server = common::StartGrpcServer(config.push_listen, {&push_service});
+  if (!server.ok()) {
+    log->error("event=startup_failed error=\"{}\"", server.status().message());
+    return 1;
+  }
+
+  auto work = asio::make_work_guard(io);
+  listener->Start();
+  const std::size_t threads = config.io_threads > 0
+                                  ? static_cast<std::size_t>(config.io_threads)
+                                  : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> io_threads;
+  for (std::size_t i = 0; i < threads; ++i) io_threads.emplace_back([&io] { io.run(); });
+  log->info("event=started node={} listen={} push={} logic={} io_threads={}", config.node_id,
+            config.listen, config.PushEndpoint(), config.logic_target, threads);
+
+  const int signal = common::WaitForShutdownSignal();
+  log->info("event=stopping signal={} connections={}", signal, registry.size());
+  listener->Stop();
+  registry.ForEach([](const auto& conn) { conn->Kick(0, "server shutting down, reconnect"); });
+  for (int i = 0; i < 30 && registry.size() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Let SessionClosed calls for the kicked sessions reach logic.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  work.reset();
+  io.stop();
+  for (auto& t : io_threads) t.join();
+  return 0;
+}
+
+}  // namespace
+}  // namespace im::access
+
+int main(int argc, char** argv) { return im::access::Run(argc, argv); }
