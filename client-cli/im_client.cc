@@ -1,0 +1,252 @@
+#include "client-cli/im_client.h"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <random>
+
+#include "common/client_status.h"
+#include "common/frame_codec.h"
+#include "common/str_cat.h"
+
+namespace im::cli {
+namespace {
+
+constexpr std::uint64_t kHeartbeatReqIdBit = std::uint64_t{1} << 63;
+
+// Connects with a timeout to host:port; returns the fd or -1.
+int ConnectTcp(const std::string& host, const std::string& port, milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return -1;
+  int fd = -1;
+  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    bool connected = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+    if (!connected && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int err = 0;
+      socklen_t len = sizeof err;
+      connected = poll(&p, 1, static_cast<int>(timeout.count())) == 1 &&
+                  getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+    }
+    if (!connected) {
+      close(fd);
+      fd = -1;
+      continue;
+    }
+    fcntl(fd, F_SETFL, 0);  // back to blocking mode for the reader thread
+  }
+  freeaddrinfo(found);
+  return fd;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ImClient>> ImClient::Connect(const std::string& address,
+                                                            milliseconds timeout) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(common::StrCat("server address \"", address,
+                                                     "\" is not HOST:PORT"));
+  }
+  int fd = ConnectTcp(address.substr(0, colon), address.substr(colon + 1), timeout);
+  if (fd < 0) return absl::UnavailableError(common::StrCat("server unreachable at ", address));
+  return std::unique_ptr<ImClient>(new ImClient(fd));
+}
+
+ImClient::ImClient(int fd) : fd_(fd) { reader_ = std::thread([this] { ReadLoop(); }); }
+
+ImClient::~ImClient() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  shutdown(fd_, SHUT_RDWR);
+  if (heartbeat_.joinable()) heartbeat_.join();
+  reader_.join();
+  close(fd_);
+}
+
+void ImClient::ReadLoop() {
+  common::FrameDecoder decoder(64 << 20);
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    if (!decoder.Append(std::string_view(buffer, static_cast<std::size_t>(n))).ok()) break;
+    while (auto body = decoder.Next()) {
+      client::ServerFrame frame;
+      if (!frame.ParseFromArray(body->data(), static_cast<int>(body->size()))) continue;
+      std::function<void()> notify;
+      {
+        std::lock_guard lock(mutex_);
+        if (frame.req_id() & kHeartbeatReqIdBit) continue;
+        if (frame.req_id() != 0) {
+          responses_[frame.req_id()] = std::move(frame);
+        } else {
+          if (frame.status().code() != 0) close_status_ = common::FromClientStatus(frame.status());
+          events_.push_back(std::move(frame));
+          notify = notify_;
+        }
+      }
+      changed_.notify_all();
+      if (notify) notify();
+    }
+  }
+  std::function<void()> notify;
+  {
+    std::lock_guard lock(mutex_);
+    open_ = false;
+    notify = notify_;
+  }
+  changed_.notify_all();
+  if (notify) notify();
+}
+
+absl::Status ImClient::SendRaw(std::string_view bytes) {
+  std::lock_guard lock(write_mutex_);
+  while (!bytes.empty()) {
+    const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::UnavailableError(common::StrCat("connection lost: ", std::strerror(errno)));
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<client::ServerFrame> ImClient::Call(client::ClientFrame frame,
+                                                   milliseconds timeout) {
+  std::uint64_t req_id;
+  {
+    std::lock_guard lock(mutex_);
+    req_id = next_req_id_++;
+  }
+  frame.set_req_id(req_id);
+  if (auto s = SendRaw(common::EncodeFrame(frame)); !s.ok()) return s;
+  std::unique_lock lock(mutex_);
+  const bool done = changed_.wait_for(lock, timeout, [&] {
+    return responses_.count(req_id) > 0 || !open_ || stopping_;
+  });
+  if (auto it = responses_.find(req_id); it != responses_.end()) {
+    client::ServerFrame response = std::move(it->second);
+    responses_.erase(it);
+    return response;
+  }
+  if (!done) return absl::DeadlineExceededError("no response from the server in time");
+  if (!close_status_.ok()) {
+    return absl::UnavailableError(
+        common::StrCat("connection closed by the server: ", close_status_.message()));
+  }
+  return absl::UnavailableError("connection closed by the server");
+}
+
+absl::StatusOr<client::ServerFrame> ImClient::Request(client::ClientFrame frame,
+                                                      milliseconds timeout) {
+  auto response = Call(std::move(frame), timeout);
+  if (!response.ok()) return response.status();
+  if (absl::Status s = common::FromClientStatus(response->status()); !s.ok()) return s;
+  return response;
+}
+
+absl::StatusOr<client::ServerFrame> ImClient::NextEvent(milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] { return !events_.empty() || !open_ || stopping_; });
+  if (!events_.empty()) {
+    client::ServerFrame event = std::move(events_.front());
+    events_.pop_front();
+    return event;
+  }
+  if (!open_) return absl::UnavailableError("connection closed");
+  return absl::DeadlineExceededError("no event in time");
+}
+
+void ImClient::SetEventNotifier(std::function<void()> notify) {
+  std::lock_guard lock(mutex_);
+  notify_ = std::move(notify);
+}
+
+void ImClient::StartHeartbeat(milliseconds interval) {
+  heartbeat_ = std::thread([this, interval] { HeartbeatLoop(interval); });
+}
+
+void ImClient::HeartbeatLoop(milliseconds interval) {
+  for (std::uint64_t n = 1;; ++n) {
+    {
+      std::unique_lock lock(mutex_);
+      if (changed_.wait_for(lock, interval, [&] { return stopping_ || !open_; })) return;
+    }
+    client::ClientFrame ping;
+    ping.set_req_id(kHeartbeatReqIdBit | n);
+    ping.mutable_ping();
+    if (!SendRaw(common::EncodeFrame(ping)).ok()) return;
+  }
+}
+
+bool ImClient::connected() const {
+  std::lock_guard lock(mutex_);
+  return open_;
+}
+
+absl::Status ImClient::close_status() const {
+  std::lock_guard lock(mutex_);
+  return close_status_;
+}
+
+absl::StatusOr<client::RegisterResponse> ImClient::Register(const std::string& username,
+                                                            const std::string& password) {
+  client::ClientFrame frame;
+  frame.mutable_register_user()->set_username(username);
+  frame.mutable_register_user()->set_password(password);
+  auto response = Request(std::move(frame));
+  if (!response.ok()) return response.status();
+  return response->register_user();
+}
+
+absl::StatusOr<client::LoginResponse> ImClient::Login(const std::string& username,
+                                                      const std::string& password,
+                                                      const std::string& device_id) {
+  client::ClientFrame frame;
+  auto* login = frame.mutable_login();
+  login->set_protocol_version(1);
+  login->set_username(username);
+  login->set_password(password);
+  login->set_device_id(device_id);
+  auto response = Request(std::move(frame));
+  if (!response.ok()) return response.status();
+  return response->login();
+}
+
+absl::StatusOr<client::SendMessageResponse> ImClient::SendText(const std::string& to_user,
+                                                               const std::string& text,
+                                                               const std::string& client_msg_id) {
+  client::ClientFrame frame;
+  auto* send = frame.mutable_send_message();
+  send->set_to_user(to_user);
+  send->set_text(text);
+  send->set_client_msg_id(client_msg_id.empty() ? NewClientMessageId() : client_msg_id);
+  auto response = Request(std::move(frame));
+  if (!response.ok()) return response.status();
+  return response->send_message();
+}
+
+std::string NewClientMessageId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (auto& c : id) c = kHex[rng() % 16];
+  return id;
+}
+
+}  // namespace im::cli

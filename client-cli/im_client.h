@@ -1,0 +1,95 @@
+#pragma once
+// A blocking client of the IM protocol over one TCP connection, used by
+// im-cli and by the integration tests. A reader thread decodes server frames:
+// responses are matched to Call() by req_id; frames the server sends on its
+// own (req_id 0: messages, kicks, the error before a close) become events.
+// Thread-safe: Call, NextEvent and SendRaw may be used from different threads.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "client.pb.h"
+
+namespace im::cli {
+
+using std::chrono::milliseconds;
+
+class ImClient {
+ public:
+  // UNAVAILABLE "server unreachable at ADDRESS" if the TCP connect fails.
+  static absl::StatusOr<std::unique_ptr<ImClient>> Connect(const std::string& address,
+                                                           milliseconds timeout = milliseconds(5000));
+  ~ImClient();
+  ImClient(const ImClient&) = delete;
+  ImClient& operator=(const ImClient&) = delete;
+
+  // Sends `frame` (req_id is assigned) and waits for its response. Returns
+  // the response frame whatever its status; UNAVAILABLE if the connection
+  // closes first, DEADLINE_EXCEEDED after `timeout`.
+  absl::StatusOr<client::ServerFrame> Call(client::ClientFrame frame,
+                                           milliseconds timeout = milliseconds(10000));
+  // Like Call, but a non-OK response status becomes the returned error.
+  absl::StatusOr<client::ServerFrame> Request(client::ClientFrame frame,
+                                              milliseconds timeout = milliseconds(10000));
+
+  // The next server-initiated frame. DEADLINE_EXCEEDED if none arrives in
+  // time; UNAVAILABLE once the connection is closed and no event is left.
+  absl::StatusOr<client::ServerFrame> NextEvent(milliseconds timeout);
+
+  // Called on the reader thread whenever an event is queued or the connection
+  // closes (for select-style loops). Set before the traffic that needs it.
+  void SetEventNotifier(std::function<void()> notify);
+
+  // Writes raw bytes (tests of malformed input).
+  absl::Status SendRaw(std::string_view bytes);
+  // Sends a Ping every `interval` until destroyed; pongs are discarded.
+  void StartHeartbeat(milliseconds interval);
+
+  bool connected() const;
+  // The error the server sent before closing, if any.
+  absl::Status close_status() const;
+
+  // Shorthands for the common requests; errors carry the server's status.
+  absl::StatusOr<client::RegisterResponse> Register(const std::string& username,
+                                                    const std::string& password);
+  absl::StatusOr<client::LoginResponse> Login(const std::string& username,
+                                              const std::string& password,
+                                              const std::string& device_id = "");
+  absl::StatusOr<client::SendMessageResponse> SendText(const std::string& to_user,
+                                                       const std::string& text,
+                                                       const std::string& client_msg_id = "");
+
+ private:
+  explicit ImClient(int fd);
+  void ReadLoop();
+  void HeartbeatLoop(milliseconds interval);
+
+  const int fd_;
+  std::mutex write_mutex_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::uint64_t, client::ServerFrame> responses_;
+  std::deque<client::ServerFrame> events_;
+  std::function<void()> notify_;
+  bool open_ = true;
+  bool stopping_ = false;
+  absl::Status close_status_;
+  std::uint64_t next_req_id_ = 1;
+  std::thread reader_;
+  std::thread heartbeat_;
+};
+
+// Connection-level helpers for im-cli and tests.
+std::string NewClientMessageId();
+
+}  // namespace im::cli

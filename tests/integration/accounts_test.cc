@@ -1,0 +1,95 @@
+// Register and login over TCP against the real daemons.
+
+#include "tests/integration/cluster_env.h"
+
+namespace im::testing {
+namespace {
+
+using absl::StatusCode;
+
+TEST(AccountsTest, RegisterThenLoginReturnsTheUserAndAToken) {
+  const std::string name = UniqueName("alice");
+  auto client = Connect();
+  auto registered = client->Register(name, kPassword);
+  ASSERT_TRUE(registered.ok()) << registered.status();
+  EXPECT_GT(registered->user_id(), 0u);
+  auto login = client->Login(name, kPassword, "laptop");
+  ASSERT_TRUE(login.ok()) << login.status();
+  EXPECT_EQ(login->user_id(), registered->user_id());
+  EXPECT_EQ(login->username(), name);
+  EXPECT_EQ(login->session_token().size(), 64u);
+}
+
+TEST(AccountsTest, WrongPasswordIsRefusedAndTheConnectionMayRetry) {
+  const std::string name = UniqueName("carol");
+  auto client = Connect();
+  ASSERT_TRUE(client->Register(name, kPassword).ok());
+  auto wrong = client->Login(name, "not-the-password");
+  EXPECT_EQ(wrong.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(wrong.status().message(), "wrong password");
+  EXPECT_TRUE(client->Login(name, kPassword).ok());
+}
+
+TEST(AccountsTest, TakenNameUnknownUserAndBadNamesGetClearStatuses) {
+  const std::string name = UniqueName("dave");
+  auto client = Connect();
+  ASSERT_TRUE(client->Register(name, kPassword).ok());
+  auto taken = client->Register(name, "another-password");
+  EXPECT_EQ(taken.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(std::string(taken.status().message()).find("already taken"), std::string::npos);
+
+  auto unknown = client->Login(UniqueName("nobody"), kPassword);
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(unknown.status().message(), "no such user");
+
+  EXPECT_EQ(client->Register("x", kPassword).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(client->Register(UniqueName("erin"), "short").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(client->Register("bad name", kPassword).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(AccountsTest, SessionTokenLogsInOnANewConnection) {
+  const std::string name = UniqueName("frank");
+  auto first = RegisterAndLogin(name);
+  // The token from a fresh password login on another connection.
+  auto second = Connect();
+  auto login = second->Login(name, kPassword, "phone");
+  ASSERT_TRUE(login.ok());
+  auto third = Connect();
+  client::ClientFrame resume;
+  resume.mutable_login()->set_protocol_version(1);
+  resume.mutable_login()->set_session_token(login->session_token());
+  auto resumed = third->Request(resume);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->login().username(), name);
+
+  auto forged = Connect();
+  client::ClientFrame bad;
+  bad.mutable_login()->set_session_token(std::string(64, 'a'));
+  EXPECT_EQ(forged->Request(bad).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST(AccountsTest, SecondLoginOnTheSameDeviceKicksTheFirst) {
+  const std::string name = UniqueName("gina");
+  auto first = RegisterAndLogin(name, 0, "phone");
+  auto second = Connect(1);  // another access node
+  ASSERT_TRUE(second->Login(name, kPassword, "phone").ok());
+  auto kick = first->NextEvent(std::chrono::seconds(5));
+  ASSERT_TRUE(kick.ok()) << kick.status();
+  EXPECT_TRUE(kick->has_kick());
+  // The kicked connection is closed by the server.
+  for (int i = 0; i < 50 && first->connected(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(first->connected());
+}
+
+TEST(AccountsTest, LoginTwiceOnOneConnectionIsRefused) {
+  const std::string name = UniqueName("hank");
+  auto client = RegisterAndLogin(name);
+  EXPECT_EQ(client->Login(name, kPassword).status().code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace im::testing

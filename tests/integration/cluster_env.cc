@@ -1,0 +1,50 @@
+#include "tests/integration/cluster_env.h"
+
+#include <atomic>
+
+namespace im::testing {
+namespace {
+
+class ClusterEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override { cluster.reset(); }
+  std::unique_ptr<TestCluster> cluster;
+};
+
+ClusterEnvironment* environment =
+    static_cast<ClusterEnvironment*>(::testing::AddGlobalTestEnvironment(new ClusterEnvironment));
+
+}  // namespace
+
+TestCluster& SharedCluster() {
+  if (environment->cluster == nullptr) {
+    ClusterOptions options;
+    options.access_nodes = 2;
+    environment->cluster = std::make_unique<TestCluster>(options);
+  }
+  return *environment->cluster;
+}
+
+std::string UniqueName(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  return prefix + "_" + std::to_string(++counter);
+}
+
+std::unique_ptr<cli::ImClient> Connect(int node) {
+  auto client = cli::ImClient::Connect(SharedCluster().access_address(node));
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? std::move(*client) : nullptr;
+}
+
+std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int node,
+                                                const std::string& device) {
+  auto client = Connect(node);
+  if (client == nullptr) return nullptr;
+  auto registered = client->Register(name, kPassword);
+  EXPECT_TRUE(registered.ok()) << name << ": " << registered.status();
+  auto login = client->Login(name, kPassword, device);
+  EXPECT_TRUE(login.ok()) << name << ": " << login.status();
+  return client;
+}
+
+}  // namespace im::testing

@@ -1,0 +1,29 @@
+#pragma once
+// Shared fixtures for the integration tests: one TestCluster per test binary
+// (started on first use, stopped at exit) and helpers to get logged-in clients.
+
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "client-cli/im_client.h"
+#include "tests/support/test_cluster.h"
+
+namespace im::testing {
+
+inline constexpr char kPassword[] = "correct-horse";
+
+TestCluster& SharedCluster();
+
+// A user name not used before in this test binary ("<prefix>_<n>").
+std::string UniqueName(const std::string& prefix);
+
+// Connects to access node `node`; fails the test if it cannot.
+std::unique_ptr<cli::ImClient> Connect(int node = 0);
+
+// Registers `name` (password kPassword) and returns a client logged in as it.
+std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int node = 0,
+                                                const std::string& device = "");
+
+}  // namespace im::testing

@@ -1,0 +1,114 @@
+#include "tests/support/test_cluster.h"
+
+#include <stdexcept>
+
+#include "tests/support/test_env.h"
+
+namespace im::testing {
+namespace {
+
+std::string Loopback(int port) { return "127.0.0.1:" + std::to_string(port); }
+
+void WaitUp(ChildProcess& process, int port, const std::string& name) {
+  if (!WaitForPort(port, std::chrono::seconds(30))) {
+    throw std::runtime_error(name + " did not start; see " + process.log_path());
+  }
+}
+
+}  // namespace
+
+TestCluster::TestCluster(ClusterOptions options)
+    : options_(options),
+      dir_(MakeTempDir("im-cluster")),
+      storage_port_(PickFreePort()),
+      logic_port_(PickFreePort()) {
+  for (int i = 0; i < options_.access_nodes; ++i) {
+    access_ports_.push_back(PickFreePort());
+    push_ports_.push_back(PickFreePort());
+    access_.push_back(std::make_unique<ChildProcess>());
+  }
+  mariadb_.Start();
+  redis_.Start();
+  StartStorage();
+  StartLogic();
+  for (int i = 0; i < options_.access_nodes; ++i) StartAccess(i);
+}
+
+TestCluster::~TestCluster() {
+  for (auto& a : access_) a->Stop();
+  logic_.Stop();
+  storage_.Stop();
+  db_.reset();
+  if (std::getenv("IM_KEEP_TEST_LOGS") == nullptr) RemoveTree(dir_);
+}
+
+std::vector<std::string> TestCluster::CommonFlags(const std::string& daemon) const {
+  return {std::string(IM_BINARY_DIR) + "/" + daemon + "/im-" + daemon,
+          "--config=" + std::string(IM_SOURCE_DIR) + "/deploy/config/im-" + daemon + ".toml",
+          "--log_level=debug"};
+}
+
+void TestCluster::StartStorage() {
+  auto argv = CommonFlags("storage");
+  argv.insert(argv.end(), {"--listen=" + Loopback(storage_port_),
+                           "--mysql.port=" + std::to_string(mariadb_.port()),
+                           "--redis.port=" + std::to_string(redis_.port()), "--workers=8",
+                           "--mysql.pool_size=8"});
+  storage_.Start(argv, dir_ + "/storage.log");
+  WaitUp(storage_, storage_port_, "im-storage");
+}
+
+void TestCluster::StartLogic() {
+  auto argv = CommonFlags("logic");
+  // Cheaper argon2id parameters keep registration fast in tests.
+  argv.insert(argv.end(), {"--listen=" + Loopback(logic_port_),
+                           "--storage_target=" + Loopback(storage_port_),
+                           "--password.ops_limit=1", "--password.mem_limit_kib=8192",
+                           "--storage_timeout_ms=2000"});
+  logic_.Start(argv, dir_ + "/logic.log");
+  WaitUp(logic_, logic_port_, "im-logic");
+}
+
+void TestCluster::StartAccess(int node) {
+  auto argv = CommonFlags("access");
+  argv.insert(argv.end(),
+              {"--listen=" + Loopback(access_ports_[node]),
+               "--push_listen=" + Loopback(push_ports_[node]),
+               "--node_id=access-" + std::to_string(node + 1),
+               "--logic_target=" + Loopback(logic_port_), "--io_threads=2",
+               "--logic_timeout_ms=2000",
+               "--login_timeout_ms=" + std::to_string(options_.login_timeout_ms),
+               "--idle_timeout_ms=" + std::to_string(options_.idle_timeout_ms),
+               "--max_frame_bytes=" + std::to_string(options_.max_frame_bytes)});
+  access_[node]->Start(argv, dir_ + "/access-" + std::to_string(node + 1) + ".log");
+  WaitUp(*access_[node], access_ports_[node], "im-access");
+  WaitUp(*access_[node], push_ports_[node], "im-access push service");
+}
+
+void TestCluster::RestartDaemons() {
+  for (auto& a : access_) a->Stop();
+  logic_.Stop();
+  storage_.Stop();
+  StartStorage();
+  StartLogic();
+  for (int i = 0; i < options_.access_nodes; ++i) StartAccess(i);
+}
+
+std::string TestCluster::access_address(int node) const { return Loopback(access_ports_[node]); }
+
+std::vector<storage::SqlRow> TestCluster::Query(std::string_view sql,
+                                                std::initializer_list<storage::SqlParam> params) {
+  if (db_ == nullptr || db_->broken()) {
+    storage::MysqlOptions options;
+    options.port = mariadb_.port();
+    options.database = "im";
+    auto conn = storage::MysqlConnection::Connect(options);
+    if (!conn.ok()) throw std::runtime_error(std::string(conn.status().message()));
+    db_ = std::move(*conn);
+  }
+  auto result = db_->Execute(sql, params);
+  if (!result.ok()) throw std::runtime_error(std::string(result.status().message()));
+  return std::move(result->rows);
+}
+
+}  // namespace im::testing

@@ -1,0 +1,62 @@
+#pragma once
+// The whole system for integration tests: a private MariaDB and Redis, then
+// im-storage, im-logic and N im-access processes on free loopback ports, each
+// started from the shipped deploy/config/*.toml with flags for ports and
+// test-friendly timeouts. Daemons can be stopped, killed and restarted one by
+// one. Everything is stopped and removed when the object is destroyed.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/mysql_connection.h"
+#include "tests/support/child_process.h"
+#include "tests/support/database_servers.h"
+
+namespace im::testing {
+
+struct ClusterOptions {
+  int access_nodes = 1;
+  int login_timeout_ms = 2000;
+  int idle_timeout_ms = 5000;
+  int max_frame_bytes = 64 * 1024;
+};
+
+class TestCluster {
+ public:
+  explicit TestCluster(ClusterOptions options = {});
+  ~TestCluster();
+
+  void StartStorage();
+  void StartLogic();
+  void StartAccess(int node = 0);
+  void StopStorage() { storage_.Stop(); }
+  void StopLogic() { logic_.Stop(); }
+  void StopAccess(int node = 0) { access_[node]->Stop(); }
+  void KillStorage() { storage_.Kill(); }
+  void KillLogic() { logic_.Kill(); }
+  void KillAccess(int node = 0) { access_[node]->Kill(); }
+  // Stops every daemon (SIGTERM), then starts them again; data persists.
+  void RestartDaemons();
+
+  std::string access_address(int node = 0) const;
+  // Runs a query on the cluster's database (for checks of what is stored).
+  std::vector<storage::SqlRow> Query(std::string_view sql,
+                                     std::initializer_list<storage::SqlParam> params = {});
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::vector<std::string> CommonFlags(const std::string& daemon) const;
+
+  ClusterOptions options_;
+  std::string dir_;
+  MariaDbServer mariadb_;
+  RedisServer redis_;
+  int storage_port_, logic_port_;
+  std::vector<int> access_ports_, push_ports_;
+  ChildProcess storage_, logic_;
+  std::vector<std::unique_ptr<ChildProcess>> access_;
+  std::unique_ptr<storage::MysqlConnection> db_;
+};
+
+}  // namespace im::testing
