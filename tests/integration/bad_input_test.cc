@@ -1,1 +1,164 @@
+// Misbehaving clients and failing back ends: errors are answered, the bad
+// connection (only) is closed, the daemons carry on and recover.
 
+#include <random>
+
+#include "common/frame_codec.h"
+#include "tests/integration/cluster_env.h"
+
+namespace im::testing {
+namespace {
+
+using absl::StatusCode;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Waits for the server's closing error frame and the close itself.
+absl::Status ExpectClosedWithError(cli::ImClient& client, milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (client.connected() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_FALSE(client.connected()) << "the server kept the connection open";
+  return client.close_status();
+}
+
+// A logged-in pair that must keep working while others misbehave.
+struct Bystanders {
+  Bystanders() : alice(UniqueName("calm")), bob(UniqueName("calm")) {
+    a = RegisterAndLogin(alice);
+    b = RegisterAndLogin(bob);
+  }
+  void ExpectStillWorking() {
+    auto sent = a->SendText(bob, "still here");
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    auto event = b->NextEvent(seconds(5));
+    ASSERT_TRUE(event.ok()) << event.status();
+    EXPECT_EQ(event->message().msg_id(), sent->msg_id());
+  }
+  std::string alice, bob;
+  std::unique_ptr<cli::ImClient> a, b;
+};
+
+TEST(BadInputTest, OversizeLengthPrefixGetsAnErrorFrameAndOnlyThatConnectionCloses) {
+  Bystanders others;
+  auto bad = Connect();
+  ASSERT_TRUE(bad->SendRaw(std::string("\x7f\xff\xff\xff", 4)).ok());
+  absl::Status status = ExpectClosedWithError(*bad, seconds(5));
+  EXPECT_EQ(status.code(), StatusCode::kResourceExhausted) << status;
+  others.ExpectStillWorking();
+}
+
+TEST(BadInputTest, BodyThatIsNotAFrameGetsAnErrorFrameAndCloses) {
+  Bystanders others;
+  auto bad = Connect();
+  ASSERT_TRUE(bad->SendRaw(std::string("\x00\x00\x00\x05\xff\xff\xff\xff\xff", 9)).ok());
+  absl::Status status = ExpectClosedWithError(*bad, seconds(5));
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status;
+  others.ExpectStillWorking();
+}
+
+TEST(BadInputTest, RandomBytesCloseTheConnectionNotTheDaemon) {
+  Bystanders others;
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20; ++round) {
+    auto bad = Connect();
+    std::string junk(1 + rng() % 3000, '\0');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    bad->SendRaw(junk).IgnoreError();
+    ExpectClosedWithError(*bad, seconds(5));
+  }
+  others.ExpectStillWorking();
+}
+
+TEST(BadInputTest, EmptyOrUnknownRequestGetsAnErrorAndTheConnectionStays) {
+  auto client = Connect();
+  client::ClientFrame empty;
+  auto response = client->Call(empty);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status().code(), static_cast<int>(StatusCode::kUnimplemented));
+
+  // A request type from a newer protocol: req_id 9 plus unknown field 99.
+  const std::string unknown("\x08\x09\x9a\x06\x02hi", 7);
+  client::ClientFrame probe;  // sanity: it parses and has no known body
+  ASSERT_TRUE(probe.ParseFromString(unknown));
+  ASSERT_EQ(probe.body_case(), client::ClientFrame::BODY_NOT_SET);
+  ASSERT_TRUE(client->SendRaw(std::string("\x00\x00\x00\x07", 4) + unknown).ok());
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_TRUE(client->connected());
+
+  client::ClientFrame ping;
+  ping.mutable_ping();
+  auto pong = client->Request(ping);
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  EXPECT_TRUE(pong->has_pong());
+}
+
+TEST(BadInputTest, RequestsBeforeLoginAreUnauthenticated) {
+  auto client = Connect();
+  auto send = client->SendText("anyone", "hi");
+  EXPECT_EQ(send.status().code(), StatusCode::kUnauthenticated);
+  client::ClientFrame ping;
+  ping.mutable_ping();
+  EXPECT_TRUE(client->Request(ping).ok());
+  EXPECT_TRUE(client->connected());
+}
+
+TEST(BadInputTest, ConnectionThatNeverLogsInIsClosedAtTheLoginTimeout) {
+  auto client = Connect();
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status status = ExpectClosedWithError(*client, seconds(10));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(status.code(), StatusCode::kDeadlineExceeded) << status;
+  EXPECT_GE(waited, milliseconds(1500));  // configured 2000 ms
+}
+
+TEST(BadInputTest, SilentConnectionIsClosedAtTheIdleTimeoutAndPingsKeepItOpen) {
+  auto silent = RegisterAndLogin(UniqueName("quiet"));
+  auto chatty = RegisterAndLogin(UniqueName("chatty"));
+  chatty->StartHeartbeat(milliseconds(1000));
+  absl::Status status = ExpectClosedWithError(*silent, seconds(12));  // configured 5000 ms
+  EXPECT_EQ(status.code(), StatusCode::kDeadlineExceeded) << status;
+  EXPECT_TRUE(chatty->connected());
+}
+
+// Retries `send` until it succeeds (the daemons reconnect within seconds).
+absl::Status SendUntilOk(cli::ImClient& client, const std::string& to) {
+  absl::Status last;
+  for (int i = 0; i < 50; ++i) {
+    last = client.SendText(to, "after recovery").status();
+    if (last.ok()) return last;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  return last;
+}
+
+TEST(BadInputTest, StorageDownGivesUnavailableAndTheClusterRecovers) {
+  Bystanders pair;
+  pair.a->StartHeartbeat(milliseconds(1000));
+  SharedCluster().StopStorage();
+  const auto start = std::chrono::steady_clock::now();
+  auto send = pair.a->SendText(pair.bob, "storage is down");
+  EXPECT_EQ(send.status().code(), StatusCode::kUnavailable) << send.status();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(8)) << "the client hung";
+  EXPECT_TRUE(pair.a->connected());
+  SharedCluster().StartStorage();
+  EXPECT_TRUE(SendUntilOk(*pair.a, pair.bob).ok());
+}
+
+TEST(BadInputTest, LogicDownGivesUnavailableAndTheClusterRecovers) {
+  Bystanders pair;
+  pair.a->StartHeartbeat(milliseconds(1000));
+  SharedCluster().StopLogic();
+  const auto start = std::chrono::steady_clock::now();
+  auto send = pair.a->SendText(pair.bob, "logic is down");
+  EXPECT_EQ(send.status().code(), StatusCode::kUnavailable) << send.status();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(8)) << "the client hung";
+  auto fresh = Connect();
+  EXPECT_EQ(fresh->Login(pair.alice, kPassword).status().code(), StatusCode::kUnavailable);
+  SharedCluster().StartLogic();
+  EXPECT_TRUE(SendUntilOk(*pair.a, pair.bob).ok());
+}
+
+}  // namespace
+}  // namespace im::testing
