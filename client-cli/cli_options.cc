@@ -1,0 +1,107 @@
+#include "client-cli/cli_options.h"
+
+#include <cstdlib>
+#include <string_view>
+
+#include "common/str_cat.h"
+
+namespace im::cli {
+namespace {
+
+std::optional<std::string> EnvValue(const char* const* env, std::string_view name) {
+  for (const char* const* e = env; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv = *e;
+    if (kv.size() > name.size() && kv.substr(0, name.size()) == name && kv[name.size()] == '=') {
+      return std::string(kv.substr(name.size() + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* UsageText() {
+  return R"(Usage: im-cli [--server HOST:PORT] [--user NAME] [--password PW] [--device ID] [--json] [COMMAND ...]
+
+Commands:
+  register NAME                 create an account (password from --password, $IM_PASSWORD or a prompt)
+  send PEER TEXT...             send a message; prints its msg_id and seq once it is stored
+                                (put -- before text that starts with --)
+        [--client-id ID]        resend with the same id returns the original message
+  listen [--count N] [--timeout SECONDS]
+                                print messages as they arrive, one per line
+  (none)                        interactive mode; type /help there
+
+Environment: IM_SERVER, IM_USER, IM_PASSWORD, IM_DEVICE work as the flags do.
+Exit status: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable.
+)";
+}
+
+absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
+                                           const char* const* env) {
+  CliOptions o;
+  if (auto v = EnvValue(env, "IM_SERVER")) o.server = *v;
+  if (auto v = EnvValue(env, "IM_USER")) o.user = *v;
+  if (auto v = EnvValue(env, "IM_PASSWORD")) o.password = *v;
+  if (auto v = EnvValue(env, "IM_DEVICE")) o.device = *v;
+
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") {
+      for (++i; i < argc; ++i) o.args.emplace_back(argv[i]);
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      o.help = true;
+      continue;
+    }
+    if (arg == "--json") {
+      o.json = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {  // positional: the command, then its arguments
+      if (o.command.empty()) {
+        o.command = arg;
+      } else {
+        o.args.push_back(arg);
+      }
+      continue;
+    }
+    std::string name = arg.substr(2), value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return absl::InvalidArgumentError(common::StrCat("option --", name, " needs a value"));
+    }
+    char* end = nullptr;
+    if (name == "server") {
+      o.server = value;
+    } else if (name == "user") {
+      o.user = value;
+    } else if (name == "password") {
+      o.password = value;
+    } else if (name == "device") {
+      o.device = value;
+    } else if (name == "client-id") {
+      o.client_id = value;
+    } else if (name == "count") {
+      o.count = std::strtol(value.c_str(), &end, 10);
+      if (*end != '\0' || *o.count <= 0) {
+        return absl::InvalidArgumentError("--count needs a positive number");
+      }
+    } else if (name == "timeout") {
+      o.timeout_s = std::strtod(value.c_str(), &end);
+      if (*end != '\0' || *o.timeout_s <= 0) {
+        return absl::InvalidArgumentError("--timeout needs a positive number of seconds");
+      }
+    } else {
+      return absl::InvalidArgumentError(common::StrCat("unknown option --", name));
+    }
+  }
+  return o;
+}
+
+}  // namespace im::cli

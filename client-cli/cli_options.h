@@ -1,0 +1,35 @@
+#pragma once
+// Command-line parsing for im-cli. Global flags (before or after the command)
+// fall back to $IM_SERVER, $IM_USER, $IM_PASSWORD, $IM_DEVICE, then defaults.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace im::cli {
+
+inline constexpr char kDefaultServer[] = "127.0.0.1:7000";
+
+struct CliOptions {
+  std::string server = kDefaultServer;
+  std::string user;
+  std::optional<std::string> password;
+  std::string device = "cli";
+  bool json = false;
+  bool help = false;
+  std::string command;                // empty: interactive
+  std::vector<std::string> args;      // positional arguments after the command
+  std::optional<long> count;          // listen --count
+  std::optional<double> timeout_s;    // listen --timeout
+  std::string client_id;              // send --client-id
+};
+
+// INVALID_ARGUMENT with a message for the user on a bad command line.
+absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
+                                           const char* const* env);
+
+const char* UsageText();
+
+}  // namespace im::cli

@@ -1,0 +1,23 @@
+#pragma once
+// How im-cli prints things: one line per message, as text for people or as a
+// JSON object per line (--json) for scripts; and the exit code for an error.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "client.pb.h"
+
+namespace im::cli {
+
+enum ExitCode { kExitOk = 0, kExitRefused = 1, kExitUsage = 2, kExitUnavailable = 3 };
+
+std::string JsonString(std::string_view text);  // quoted and escaped
+std::string FormatTime(std::int64_t ms_since_epoch);  // local "YYYY-MM-DD HH:MM:SS"
+std::string FormatMessage(const client::ChatMessage& message, bool json);
+std::string FormatSent(const std::string& peer, const client::SendMessageResponse& sent, bool json);
+// UNAVAILABLE / DEADLINE_EXCEEDED -> 3, everything else -> 1.
+int ExitCodeFor(const absl::Status& status);
+
+}  // namespace im::cli

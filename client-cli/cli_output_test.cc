@@ -1,0 +1,36 @@
+#include "client-cli/cli_output.h"
+
+#include <gtest/gtest.h>
+
+namespace im::cli {
+namespace {
+
+TEST(CliOutputTest, JsonStringEscapes) {
+  EXPECT_EQ(JsonString("a\"b\\c\nd\x01"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+  EXPECT_EQ(JsonString("héllo"), "\"héllo\"");
+}
+
+TEST(CliOutputTest, MessageAsTextAndJson) {
+  client::ChatMessage m;
+  m.set_msg_id(5);
+  m.set_conv_id(2);
+  m.set_seq(3);
+  m.set_sender("alice");
+  m.set_recipient("bob");
+  m.set_text("hi \"bob\"");
+  m.set_sent_at_ms(1700000000000);
+  const std::string text = FormatMessage(m, false);
+  EXPECT_NE(text.find("] alice: hi \"bob\""), std::string::npos) << text;
+  EXPECT_EQ(FormatMessage(m, true),
+            "{\"type\":\"message\",\"msg_id\":5,\"conv_id\":2,\"seq\":3,\"from\":\"alice\","
+            "\"to\":\"bob\",\"text\":\"hi \\\"bob\\\"\",\"sent_at_ms\":1700000000000}");
+}
+
+TEST(CliOutputTest, ExitCodes) {
+  EXPECT_EQ(ExitCodeFor(absl::OkStatus()), kExitOk);
+  EXPECT_EQ(ExitCodeFor(absl::UnavailableError("x")), kExitUnavailable);
+  EXPECT_EQ(ExitCodeFor(absl::UnauthenticatedError("wrong password")), kExitRefused);
+}
+
+}  // namespace
+}  // namespace im::cli

@@ -1,0 +1,171 @@
+#include "client-cli/commands.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "client-cli/cli_output.h"
+
+namespace im::cli {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr int kSendAttempts = 3;
+
+absl::StatusOr<std::string> RequireUser(const CliOptions& options) {
+  if (options.user.empty()) {
+    return absl::InvalidArgumentError("no user given: use --user NAME or set IM_USER");
+  }
+  return options.user;
+}
+
+}  // namespace
+
+int ReportError(const absl::Status& status) {
+  std::cerr << "im-cli: " << status.message() << "\n";
+  return ExitCodeFor(status);
+}
+
+absl::StatusOr<std::string> ResolvePassword(const CliOptions& options, const std::string& prompt) {
+  if (options.password) return *options.password;
+  std::string password;
+  if (isatty(STDIN_FILENO)) {
+    std::cerr << prompt << std::flush;
+    termios old_mode{};
+    tcgetattr(STDIN_FILENO, &old_mode);
+    termios silent = old_mode;
+    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &silent);
+    std::getline(std::cin, password);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
+    std::cerr << "\n";
+  } else if (!std::getline(std::cin, password)) {
+    return absl::InvalidArgumentError(
+        "no password given: use --password, set IM_PASSWORD or type it when asked");
+  }
+  return password;
+}
+
+absl::StatusOr<std::unique_ptr<ImClient>> ConnectAndLogin(const CliOptions& options,
+                                                          const std::string& user,
+                                                          const std::string& password) {
+  auto client = ImClient::Connect(options.server);
+  if (!client.ok()) return client.status();
+  auto login = (*client)->Login(user, password, options.device);
+  if (!login.ok()) return login.status();
+  return client;
+}
+
+int RunRegister(const CliOptions& options) {
+  if (options.args.size() != 1) {
+    std::cerr << "im-cli: usage: im-cli register NAME\n";
+    return kExitUsage;
+  }
+  const std::string& name = options.args[0];
+  auto password = ResolvePassword(options, "Password for new user " + name + ": ");
+  if (!password.ok()) return ReportError(password.status());
+  auto client = ImClient::Connect(options.server);
+  if (!client.ok()) return ReportError(client.status());
+  auto registered = (*client)->Register(name, *password);
+  if (!registered.ok()) return ReportError(registered.status());
+  if (options.json) {
+    std::cout << "{\"type\":\"registered\",\"user\":" << JsonString(name)
+              << ",\"user_id\":" << registered->user_id() << "}\n";
+  } else {
+    std::cout << "registered " << name << " (user id " << registered->user_id() << ")\n";
+  }
+  return kExitOk;
+}
+
+int RunSend(const CliOptions& options) {
+  if (options.args.size() < 2) {
+    std::cerr << "im-cli: usage: im-cli send PEER TEXT...\n";
+    return kExitUsage;
+  }
+  auto user = RequireUser(options);
+  if (!user.ok()) {
+    ReportError(user.status());
+    return kExitUsage;
+  }
+  auto password = ResolvePassword(options, "Password for " + *user + ": ");
+  if (!password.ok()) return ReportError(password.status());
+  const std::string& peer = options.args[0];
+  std::string text = options.args[1];
+  for (std::size_t i = 2; i < options.args.size(); ++i) text += " " + options.args[i];
+  // The same client id on every attempt: a resend after a lost response
+  // returns the stored original instead of storing the message twice.
+  const std::string client_id = options.client_id.empty() ? NewClientMessageId() : options.client_id;
+
+  absl::Status last;
+  for (int attempt = 1; attempt <= kSendAttempts; ++attempt) {
+    auto client = ConnectAndLogin(options, *user, *password);
+    if (!client.ok()) {
+      last = client.status();
+    } else {
+      auto sent = (*client)->SendText(peer, text, client_id);
+      if (sent.ok()) {
+        std::cout << FormatSent(peer, *sent, options.json) << "\n";
+        return kExitOk;
+      }
+      last = sent.status();
+    }
+    if (ExitCodeFor(last) != kExitUnavailable) break;  // refused: retrying will not help
+    std::this_thread::sleep_for(milliseconds(500 * attempt));
+  }
+  return ReportError(last);
+}
+
+int RunListen(const CliOptions& options) {
+  if (!options.args.empty()) {
+    std::cerr << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS]\n";
+    return kExitUsage;
+  }
+  auto user = RequireUser(options);
+  if (!user.ok()) {
+    ReportError(user.status());
+    return kExitUsage;
+  }
+  auto password = ResolvePassword(options, "Password for " + *user + ": ");
+  if (!password.ok()) return ReportError(password.status());
+  auto client = ConnectAndLogin(options, *user, *password);
+  if (!client.ok()) return ReportError(client.status());
+  (*client)->StartHeartbeat(milliseconds(20000));
+  if (!options.json) std::cerr << "listening as " << *user << " (Ctrl-C to stop)\n";
+
+  const auto deadline =
+      options.timeout_s ? std::chrono::steady_clock::now() +
+                              milliseconds(static_cast<long>(*options.timeout_s * 1000))
+                        : std::chrono::steady_clock::time_point::max();
+  long received = 0;
+  while (!options.count || received < *options.count) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    const auto wait = std::min<milliseconds>(
+        milliseconds(1000), std::chrono::duration_cast<milliseconds>(deadline - now));
+    auto event = (*client)->NextEvent(wait);
+    if (event.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
+    if (!event.ok()) {
+      absl::Status why = (*client)->close_status();
+      return ReportError(why.ok() ? absl::UnavailableError("connection to the server lost")
+                                  : absl::UnavailableError(std::string(
+                                        "disconnected by the server: ") + std::string(why.message())));
+    }
+    if (event->has_kick()) {
+      return ReportError(absl::UnavailableError("disconnected: " + event->kick().reason()));
+    }
+    if (event->has_message()) {
+      std::cout << FormatMessage(event->message(), options.json) << std::endl;
+      ++received;
+    }
+  }
+  if (options.count && received < *options.count) {
+    return ReportError(absl::DeadlineExceededError(
+        "timed out after " + std::to_string(received) + " of " + std::to_string(*options.count) +
+        " messages"));
+  }
+  return kExitOk;
+}
+
+}  // namespace im::cli

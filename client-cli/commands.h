@@ -1,0 +1,30 @@
+#pragma once
+// The one-shot im-cli commands. Each returns the process exit code and prints
+// errors to stderr in words a person understands.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client-cli/cli_options.h"
+#include "client-cli/im_client.h"
+
+namespace im::cli {
+
+int RunRegister(const CliOptions& options);
+int RunSend(const CliOptions& options);
+int RunListen(const CliOptions& options);
+
+// The password from the options, or asked on the terminal (no echo), or read
+// from a piped stdin.
+absl::StatusOr<std::string> ResolvePassword(const CliOptions& options, const std::string& prompt);
+
+// Connects to options.server and logs in as `user`.
+absl::StatusOr<std::unique_ptr<ImClient>> ConnectAndLogin(const CliOptions& options,
+                                                          const std::string& user,
+                                                          const std::string& password);
+
+// Prints "im-cli: <message>" to stderr and returns the exit code for it.
+int ReportError(const absl::Status& status);
+
+}  // namespace im::cli

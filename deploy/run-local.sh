@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Local launcher: the same topology and config files as docker-compose, as
+# plain processes. Starts a private MariaDB and Redis (loopback only, data kept
+# under $IM_STATE_DIR, default .run/ in the checkout), then im-storage, im-logic
+# and im-access. Runs in the foreground; Ctrl-C or SIGTERM stops everything it
+# started. Expects a build in $IM_BUILD_DIR (default build/): use scripts/run.sh.
+#
+# Environment: IM_PORT (client port, 7000), IM_MYSQL_PORT (13306),
+# IM_REDIS_PORT (16379), IM_STATE_DIR, IM_BUILD_DIR.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$ROOT" && realpath -m "${IM_BUILD_DIR:-build}")
+STATE=$(realpath -m "${IM_STATE_DIR:-$ROOT/.run}")
+CONFIG=$ROOT/deploy/config
+CLIENT_PORT=${IM_PORT:-7000}
+MYSQL_PORT=${IM_MYSQL_PORT:-13306}
+REDIS_PORT=${IM_REDIS_PORT:-16379}
+LOGS=$STATE/logs
+
+for bin in storage/im-storage logic/im-logic access/im-access client-cli/im-cli; do
+  [ -x "$BUILD/$bin" ] || { echo "run-local: $BUILD/$bin is missing; run scripts/run.sh" >&2; exit 1; }
+done
+mkdir -p "$STATE/mariadb" "$STATE/redis" "$LOGS"
+
+pids=()
+names=()
+stop_all() {
+  trap - INT TERM EXIT
+  local i
+  for ((i=${#pids[@]}-1; i>=0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
+  echo "run-local: stopped. Data is kept in $STATE" >&2
+}
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
+
+start() {  # start NAME LOG COMMAND...
+  local name=$1 log=$2; shift 2
+  "$@" >>"$log" 2>&1 &
+  pids+=($!); names+=("$name")
+}
+
+port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+wait_port() {  # wait_port NAME PORT LOG
+  for _ in $(seq 1 300); do
+    if ! port_free "$2"; then return 0; fi
+    if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "run-local: $1 did not start; last lines of $3:" >&2
+  tail -n 20 "$3" >&2
+  exit 1
+}
+
+for p in "$CLIENT_PORT" 7100 7200 7300 "$MYSQL_PORT" "$REDIS_PORT"; do
+  port_free "$p" || { echo "run-local: port $p on 127.0.0.1 is already in use (another run?)" >&2; exit 1; }
+done
+
+if [ ! -d "$STATE/mariadb/data/mysql" ]; then
+  echo "run-local: creating the database in $STATE/mariadb" >&2
+  mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$STATE/mariadb/data" \
+    --auth-root-authentication-method=normal --skip-test-db >"$LOGS/mariadb-install.log" 2>&1
+fi
+start mariadb "$LOGS/mariadb.log" mariadbd --defaults-file="$ROOT/deploy/mariadb/im.cnf" \
+  --user="$(id -un)" --datadir="$STATE/mariadb/data" --socket="$STATE/mariadb/sock" \
+  --pid-file="$STATE/mariadb/pid" --port="$MYSQL_PORT" --bind-address=127.0.0.1
+wait_port MariaDB "$MYSQL_PORT" "$LOGS/mariadb.log"
+
+start redis "$LOGS/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
+  --dir "$STATE/redis" --appendonly yes --save ''
+wait_port Redis "$REDIS_PORT" "$LOGS/redis.log"
+
+start im-storage "$LOGS/im-storage.log" "$BUILD/storage/im-storage" --config "$CONFIG/im-storage.toml" \
+  --mysql.port="$MYSQL_PORT" --redis.port="$REDIS_PORT"
+wait_port im-storage 7300 "$LOGS/im-storage.log"
+start im-logic "$LOGS/im-logic.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml"
+wait_port im-logic 7200 "$LOGS/im-logic.log"
+start im-access "$LOGS/im-access.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
+  --listen="127.0.0.1:$CLIENT_PORT"
+wait_port im-access "$CLIENT_PORT" "$LOGS/im-access.log"
+
+CLI=$BUILD/client-cli/im-cli
+SERVER_FLAG=""
+[ "$CLIENT_PORT" = 7000 ] || SERVER_FLAG=" --server 127.0.0.1:$CLIENT_PORT"
+cat <<BANNER
+
+  IM cluster is up: clients connect to 127.0.0.1:$CLIENT_PORT
+  (MariaDB :$MYSQL_PORT, Redis :$REDIS_PORT, data in $STATE, logs in $LOGS)
+
+  Chat in two other terminals:
+    $CLI$SERVER_FLAG --user alice      # asks for a password, offers to register
+    $CLI$SERVER_FLAG --user bob
+  then in alice's:  /to bob   and type a message.
+
+  Scripted:
+    $CLI$SERVER_FLAG register carol --password secret-pw
+    $CLI$SERVER_FLAG --user carol --password secret-pw send alice "hi from a script"
+    $CLI$SERVER_FLAG --user alice --password ... listen --count 1
+
+  Ctrl-C stops everything.
+BANNER
+
+# Stay in the foreground until a signal, or until a process dies.
+set +e
+wait -n "${pids[@]}"
+for i in "${!pids[@]}"; do
+  if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+    echo "run-local: ${names[$i]} exited; last lines of its log:" >&2
+    tail -n 20 "$LOGS/${names[$i]}.log" >&2
+  fi
+done
+exit 1
