@@ -33,7 +33,7 @@ Commands:
   (none)                        interactive mode; type /help there
 
 Environment: IM_SERVER, IM_USER, IM_PASSWORD, IM_DEVICE work as the flags do.
-Exit status: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable.
+Exit status: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable, unavailable or timed out.
 )";
 }
 

@@ -132,7 +132,7 @@ int RunListen(const CliOptions& options) {
   auto client = ConnectAndLogin(options, *user, *password);
   if (!client.ok()) return ReportError(client.status());
   (*client)->StartHeartbeat(milliseconds(20000));
-  if (!options.json) std::cerr << "listening as " << *user << " (Ctrl-C to stop)\n";
+  std::cerr << "listening as " << *user << " (Ctrl-C to stop)" << std::endl;
 
   const auto deadline =
       options.timeout_s ? std::chrono::steady_clock::now() +

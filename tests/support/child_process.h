@@ -28,6 +28,9 @@ class ChildProcess {
   // (as from waitpid), or -1 if it was not running.
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
   void Kill();  // SIGKILL and reap
+  // Waits up to `timeout` for the process to exit by itself. Returns its exit
+  // code, or -1 if it is still running (it is left running).
+  int WaitExit(std::chrono::milliseconds timeout);
 
   bool running();
   pid_t pid() const { return pid_; }

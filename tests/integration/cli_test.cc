@@ -1,0 +1,114 @@
+// im-cli's one-shot commands, run as a user would run them, against the
+// real cluster: output, exit codes and error messages.
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/integration/cluster_env.h"
+#include "tests/support/test_env.h"
+
+namespace im::testing {
+namespace {
+
+struct CliResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream all;
+  all << in.rdbuf();
+  return all.str();
+}
+
+std::string CliPath() { return std::string(IM_BINARY_DIR) + "/client-cli/im-cli"; }
+
+// Runs im-cli with `args` (each single-quoted), `env` assignments and `input` on stdin.
+CliResult RunCli(const std::vector<std::string>& args, const std::string& env = "",
+                 const std::string& input = "") {
+  const std::string dir = SharedCluster().dir();
+  std::ofstream(dir + "/cli.in") << input;
+  std::string command = env + " " + CliPath();
+  for (const auto& a : args) command += " '" + a + "'";
+  command += " < " + dir + "/cli.in > " + dir + "/cli.out 2> " + dir + "/cli.err";
+  const int status = std::system(command.c_str());
+  return {WEXITSTATUS(status), ReadFile(dir + "/cli.out"), ReadFile(dir + "/cli.err")};
+}
+
+std::vector<std::string> Server() { return {"--server", SharedCluster().access_address()}; }
+
+std::vector<std::string> Args(std::vector<std::string> head, const std::vector<std::string>& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+TEST(CliTest, RegisterSendAndListenAsAUserWould) {
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  auto reg = RunCli(Args(Server(), {"register", alice, "--password", kPassword}));
+  EXPECT_EQ(reg.exit_code, 0) << reg.err;
+  EXPECT_NE(reg.out.find("registered " + alice), std::string::npos) << reg.out;
+  // Password piped on stdin, no prompt needed.
+  auto reg_bob = RunCli(Args(Server(), {"register", bob}), "", std::string(kPassword) + "\n");
+  ASSERT_EQ(reg_bob.exit_code, 0) << reg_bob.err;
+
+  ChildProcess listener;
+  const std::string listen_log = SharedCluster().dir() + "/listen.out";
+  listener.Start(Args(Args({CliPath()}, Server()),
+                      {"--user", bob, "--password", kPassword, "--json", "listen", "--count",
+                       "1", "--timeout", "20"}),
+                 listen_log);
+  // Wait until bob is online: the listener says so on stderr once logged in.
+  for (int i = 0; i < 100 && ReadFile(listen_log).find("listening as") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(ReadFile(listen_log).find("listening as " + bob), std::string::npos);
+
+  auto sent = RunCli(Args(Server(), {"send", bob, "hello", "from", "the", "cli"}),
+                     "IM_USER=" + alice + " IM_PASSWORD=" + kPassword);
+  EXPECT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_NE(sent.out.find("sent to " + bob + ": msg_id="), std::string::npos) << sent.out;
+  EXPECT_NE(sent.out.find("seq=1"), std::string::npos) << sent.out;
+
+  EXPECT_EQ(listener.WaitExit(std::chrono::seconds(15)), 0);
+  const std::string got = ReadFile(listen_log);
+  EXPECT_NE(got.find("\"from\":\"" + alice + "\""), std::string::npos) << got;
+  EXPECT_NE(got.find("\"text\":\"hello from the cli\""), std::string::npos) << got;
+  EXPECT_NE(got.find("\"seq\":1"), std::string::npos) << got;
+}
+
+TEST(CliTest, ErrorsAreWordsOnStderrWithDistinctExitCodes) {
+  const std::string carol = UniqueName("carol");
+  ASSERT_EQ(RunCli(Args(Server(), {"register", carol, "--password", kPassword})).exit_code, 0);
+
+  auto taken = RunCli(Args(Server(), {"register", carol, "--password", kPassword}));
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_EQ(taken.err, "im-cli: username '" + carol + "' is already taken\n");
+
+  auto wrong = RunCli(Args(Server(), {"--user", carol, "--password", "nope-nope", "send", "x", "y"}));
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_EQ(wrong.err, "im-cli: wrong password\n");
+
+  auto nobody = RunCli(Args(Server(), {"--user", carol, "--password", kPassword, "send",
+                                       "ghost_user", "hi"}));
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_EQ(nobody.err, "im-cli: no such user 'ghost_user'\n");
+
+  const std::string closed = "127.0.0.1:" + std::to_string(PickFreePort());
+  auto unreachable = RunCli({"--server", closed, "--user", carol, "--password", kPassword,
+                             "send", "x", "y"});
+  EXPECT_EQ(unreachable.exit_code, 3);
+  EXPECT_EQ(unreachable.err, "im-cli: server unreachable at " + closed + "\n");
+
+  auto usage = RunCli({"send"});
+  EXPECT_EQ(usage.exit_code, 2);
+  auto timeout = RunCli(Args(Server(), {"--user", carol, "--password", kPassword, "listen",
+                                        "--count", "1", "--timeout", "0.5"}));
+  EXPECT_EQ(timeout.exit_code, 3);
+  EXPECT_NE(timeout.err.find("timed out after 0 of 1 messages"), std::string::npos)
+      << timeout.err;
+}
+
+}  // namespace
+}  // namespace im::testing
