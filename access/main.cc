@@ -16,6 +16,7 @@
 #include "access/push_service.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/daemon_main.h"
 #include "common/shutdown_signal.h"
 
 namespace im::access {
@@ -24,16 +25,7 @@ namespace {
 namespace asio = boost::asio;
 
 int Run(int argc, char** argv) {
-  AccessConfig config;
-  common::ConfigSchema schema("im-access", "IM_ACCESS");
-  config.Describe(schema);
-  schema.LoadOrExit(argc, argv, environ);
-  if (auto s = config.Validate(); !s.ok()) {
-    std::cerr << "im-access: configuration error: " << s.message() << "\n";
-    return 2;
-  }
-  common::InitLogging(config.log_level);
-  common::BlockShutdownSignals();
+  const AccessConfig config = common::StartDaemon<AccessConfig>("im-access", "IM_ACCESS", argc, argv);
   auto log = common::GetLogger("access");
 
   std::string host;

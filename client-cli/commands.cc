@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <thread>
+#include <variant>
 
 #include "client-cli/cli_output.h"
 
@@ -14,11 +16,20 @@ using std::chrono::milliseconds;
 
 constexpr int kSendAttempts = 3;
 
-absl::StatusOr<std::string> RequireUser(const CliOptions& options) {
+struct Credentials {
+  std::string user;
+  std::string password;
+};
+
+// The user from --user/$IM_USER and their password; on failure the exit code.
+std::variant<Credentials, int> RequireCredentials(const CliOptions& options) {
   if (options.user.empty()) {
-    return absl::InvalidArgumentError("no user given: use --user NAME or set IM_USER");
+    std::cerr << "im-cli: no user given: use --user NAME or set IM_USER\n";
+    return kExitUsage;
   }
-  return options.user;
+  auto password = ResolvePassword(options, "Password for " + options.user + ": ");
+  if (!password.ok()) return ReportError(password.status());
+  return Credentials{options.user, *password};
 }
 
 }  // namespace
@@ -84,13 +95,9 @@ int RunSend(const CliOptions& options) {
     std::cerr << "im-cli: usage: im-cli send PEER TEXT...\n";
     return kExitUsage;
   }
-  auto user = RequireUser(options);
-  if (!user.ok()) {
-    ReportError(user.status());
-    return kExitUsage;
-  }
-  auto password = ResolvePassword(options, "Password for " + *user + ": ");
-  if (!password.ok()) return ReportError(password.status());
+  auto credentials = RequireCredentials(options);
+  if (auto* code = std::get_if<int>(&credentials)) return *code;
+  const auto& [user, password] = std::get<Credentials>(credentials);
   const std::string& peer = options.args[0];
   std::string text = options.args[1];
   for (std::size_t i = 2; i < options.args.size(); ++i) text += " " + options.args[i];
@@ -100,7 +107,7 @@ int RunSend(const CliOptions& options) {
 
   absl::Status last;
   for (int attempt = 1; attempt <= kSendAttempts; ++attempt) {
-    auto client = ConnectAndLogin(options, *user, *password);
+    auto client = ConnectAndLogin(options, user, password);
     if (!client.ok()) {
       last = client.status();
     } else {
@@ -122,17 +129,13 @@ int RunListen(const CliOptions& options) {
     std::cerr << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS]\n";
     return kExitUsage;
   }
-  auto user = RequireUser(options);
-  if (!user.ok()) {
-    ReportError(user.status());
-    return kExitUsage;
-  }
-  auto password = ResolvePassword(options, "Password for " + *user + ": ");
-  if (!password.ok()) return ReportError(password.status());
-  auto client = ConnectAndLogin(options, *user, *password);
+  auto credentials = RequireCredentials(options);
+  if (auto* code = std::get_if<int>(&credentials)) return *code;
+  const auto& [user, password] = std::get<Credentials>(credentials);
+  auto client = ConnectAndLogin(options, user, password);
   if (!client.ok()) return ReportError(client.status());
   (*client)->StartHeartbeat(milliseconds(20000));
-  std::cerr << "listening as " << *user << " (Ctrl-C to stop)" << std::endl;
+  std::cerr << "listening as " << user << " (Ctrl-C to stop)" << std::endl;
 
   const auto deadline =
       options.timeout_s ? std::chrono::steady_clock::now() +

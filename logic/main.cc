@@ -7,6 +7,7 @@
 
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/daemon_main.h"
 #include "common/shutdown_signal.h"
 #include "common/work_pool.h"
 #include "logic/access_push_client.h"
@@ -20,16 +21,7 @@ namespace im::logic {
 namespace {
 
 int Run(int argc, char** argv) {
-  LogicConfig config;
-  common::ConfigSchema schema("im-logic", "IM_LOGIC");
-  config.Describe(schema);
-  schema.LoadOrExit(argc, argv, environ);
-  if (auto s = config.Validate(); !s.ok()) {
-    std::cerr << "im-logic: configuration error: " << s.message() << "\n";
-    return 2;
-  }
-  common::InitLogging(config.log_level);
-  common::BlockShutdownSignals();
+  const LogicConfig config = common::StartDaemon<LogicConfig>("im-logic", "IM_LOGIC", argc, argv);
   auto log = common::GetLogger("logic");
 
   StorageClient storage(config.storage_target,

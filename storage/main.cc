@@ -11,6 +11,7 @@
 #include "common/str_cat.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/daemon_main.h"
 #include "common/shutdown_signal.h"
 #include "storage/migrations.h"
 #include "storage/storage_config.h"
@@ -53,16 +54,7 @@ absl::Status PrepareDatabase(const StorageConfig& config) {
 }
 
 int Run(int argc, char** argv) {
-  StorageConfig config;
-  common::ConfigSchema schema("im-storage", "IM_STORAGE");
-  config.Describe(schema);
-  schema.LoadOrExit(argc, argv, environ);
-  if (auto s = config.Validate(); !s.ok()) {
-    std::cerr << "im-storage: configuration error: " << s.message() << "\n";
-    return 2;
-  }
-  common::InitLogging(config.log_level);
-  common::BlockShutdownSignals();
+  const StorageConfig config = common::StartDaemon<StorageConfig>("im-storage", "IM_STORAGE", argc, argv);
   auto log = common::GetLogger("storage");
 
   if (auto s = PrepareDatabase(config); !s.ok()) {

@@ -1,6 +1,7 @@
 // Misbehaving clients and failing back ends: errors are answered, the bad
 // connection (only) is closed, the daemons carry on and recover.
 
+#include <functional>
 #include <random>
 
 #include "common/frame_codec.h"
@@ -133,31 +134,36 @@ absl::Status SendUntilOk(cli::ImClient& client, const std::string& to) {
   return last;
 }
 
-TEST(BadInputTest, StorageDownGivesUnavailableAndTheClusterRecovers) {
+// Stops a back end under a logged-in pair: a send is answered UNAVAILABLE
+// promptly (no hang), the connection stays, and after `start` sends work again.
+void ExpectUnavailableThenRecovery(const std::function<void()>& stop,
+                                   const std::function<void()>& start,
+                                   const std::function<void(Bystanders&)>& while_down = {}) {
   Bystanders pair;
   pair.a->StartHeartbeat(milliseconds(1000));
-  SharedCluster().StopStorage();
-  const auto start = std::chrono::steady_clock::now();
-  auto send = pair.a->SendText(pair.bob, "storage is down");
+  stop();
+  const auto started = std::chrono::steady_clock::now();
+  auto send = pair.a->SendText(pair.bob, "back end is down");
   EXPECT_EQ(send.status().code(), StatusCode::kUnavailable) << send.status();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(8)) << "the client hung";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(8)) << "the client hung";
   EXPECT_TRUE(pair.a->connected());
-  SharedCluster().StartStorage();
+  if (while_down) while_down(pair);
+  start();
   EXPECT_TRUE(SendUntilOk(*pair.a, pair.bob).ok());
 }
 
+TEST(BadInputTest, StorageDownGivesUnavailableAndTheClusterRecovers) {
+  ExpectUnavailableThenRecovery([] { SharedCluster().StopStorage(); },
+                                [] { SharedCluster().StartStorage(); });
+}
+
 TEST(BadInputTest, LogicDownGivesUnavailableAndTheClusterRecovers) {
-  Bystanders pair;
-  pair.a->StartHeartbeat(milliseconds(1000));
-  SharedCluster().StopLogic();
-  const auto start = std::chrono::steady_clock::now();
-  auto send = pair.a->SendText(pair.bob, "logic is down");
-  EXPECT_EQ(send.status().code(), StatusCode::kUnavailable) << send.status();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(8)) << "the client hung";
-  auto fresh = Connect();
-  EXPECT_EQ(fresh->Login(pair.alice, kPassword).status().code(), StatusCode::kUnavailable);
-  SharedCluster().StartLogic();
-  EXPECT_TRUE(SendUntilOk(*pair.a, pair.bob).ok());
+  ExpectUnavailableThenRecovery(
+      [] { SharedCluster().StopLogic(); }, [] { SharedCluster().StartLogic(); },
+      [](Bystanders& pair) {
+        auto fresh = Connect();
+        EXPECT_EQ(fresh->Login(pair.alice, kPassword).status().code(), StatusCode::kUnavailable);
+      });
 }
 
 }  // namespace
