@@ -58,11 +58,30 @@ absl::Status EnsureDirectConversation(MysqlConnection& conn, std::uint64_t a, st
       .status();
 }
 
+// Share-locks both users' rows (in id order, like relationship changes, which
+// take them exclusively) and compares their relation versions.
+absl::Status CheckRelationVersions(MysqlConnection& conn, std::uint64_t sender_id,
+                                   std::uint64_t recipient_id,
+                                   const RelationPrecondition& expected) {
+  auto rows = conn.Execute(
+      "SELECT user_id, relation_version FROM users WHERE user_id IN (?, ?)"
+      " ORDER BY user_id LOCK IN SHARE MODE",
+      {std::min(sender_id, recipient_id), std::max(sender_id, recipient_id)});
+  if (!rows.ok()) return rows.status();
+  if (rows->rows.size() != 2) return absl::NotFoundError("no such user");
+  for (const SqlRow& row : rows->rows) {
+    const std::uint64_t want =
+        row.U64(0) == sender_id ? expected.sender_version : expected.recipient_version;
+    if (row.U64(1) != want) return absl::FailedPreconditionError("relation changed");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
     std::uint64_t sender_id, std::uint64_t recipient_id, std::string_view client_msg_id,
-    std::string_view text) {
+    std::string_view text, std::optional<RelationPrecondition> precondition) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
@@ -81,6 +100,11 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
         return absl::OkStatus();
       }
       if (original.status().code() != absl::StatusCode::kNotFound) return original.status();
+    }
+    if (precondition) {
+      if (auto s = CheckRelationVersions(conn, sender_id, recipient_id, *precondition); !s.ok()) {
+        return s;
+      }
     }
     // The conversation row lock serialises appends to one conversation, so
     // max_seq + 1 is free and no other writer can take it before we commit.

@@ -6,6 +6,7 @@
 // Thread-safe; blocking: call from a worker thread.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -14,15 +15,25 @@
 
 namespace im::storage {
 
+// The relation versions a send was permitted on (see RelationStore).
+struct RelationPrecondition {
+  std::uint64_t sender_version;
+  std::uint64_t recipient_version;
+};
+
 class MessageStore {
  public:
   explicit MessageStore(MysqlPool* pool) : pool_(pool) {}
 
-  // Durably stores a 1:1 text message (committed when this returns OK).
-  absl::StatusOr<internal::AppendMessageResponse> AppendDirect(std::uint64_t sender_id,
-                                                               std::uint64_t recipient_id,
-                                                               std::string_view client_msg_id,
-                                                               std::string_view text);
+  // Durably stores a 1:1 text message (committed when this returns OK). With
+  // a precondition, both users' rows are share-locked and their relation
+  // versions compared inside the transaction: if a block, unfriend or policy
+  // change committed since the send was permitted, nothing is stored and the
+  // result is FAILED_PRECONDITION "relation changed" (decide again and retry).
+  // A resend of an already stored client_msg_id returns the original either way.
+  absl::StatusOr<internal::AppendMessageResponse> AppendDirect(
+      std::uint64_t sender_id, std::uint64_t recipient_id, std::string_view client_msg_id,
+      std::string_view text, std::optional<RelationPrecondition> precondition = std::nullopt);
 
  private:
   MysqlPool* pool_;

@@ -19,6 +19,13 @@ absl::Status Fill(absl::StatusOr<T> result, T* response) {
   return absl::OkStatus();
 }
 
+absl::Status FillOutcome(absl::StatusOr<internal::RelationOutcome> outcome,
+                         internal::RelationChange* response) {
+  if (!outcome.ok()) return outcome.status();
+  response->set_outcome(*outcome);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 template <typename Work>
@@ -95,8 +102,13 @@ grpc::ServerUnaryReactor* StorageService::AppendMessage(
     if (request->client_msg_id().size() > kMaxClientMsgIdBytes) {
       return absl::InvalidArgumentError("client_msg_id longer than 64 bytes");
     }
+    std::optional<RelationPrecondition> precondition;
+    if (request->check_relation()) {
+      precondition = RelationPrecondition{request->sender_relation_version(),
+                                          request->recipient_relation_version()};
+    }
     return Fill(messages_->AppendDirect(request->sender_id(), request->recipient_id(),
-                                        request->client_msg_id(), request->text()),
+                                        request->client_msg_id(), request->text(), precondition),
                 response);
   });
 }
@@ -129,6 +141,95 @@ grpc::ServerUnaryReactor* StorageService::GetRoutes(grpc::CallbackServerContext*
     }
     std::vector<std::uint64_t> ids(request->user_ids().begin(), request->user_ids().end());
     return Fill(routes_->Lookup(ids), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::RequestFriend(
+    grpc::CallbackServerContext* ctx, const internal::RequestFriendRequest* request,
+    internal::RelationChange* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (request->note().size() > 255) return absl::InvalidArgumentError("note too long");
+    return FillOutcome(
+        relations_->RequestFriend(request->user_id(), request->peer_id(), request->note()),
+        response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::RespondFriend(
+    grpc::CallbackServerContext* ctx, const internal::RespondFriendRequest* request,
+    internal::RelationChange* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return FillOutcome(
+        relations_->RespondFriend(request->user_id(), request->peer_id(), request->accept()),
+        response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::CancelFriendRequest(grpc::CallbackServerContext* ctx,
+                                                              const internal::UserPair* request,
+                                                              internal::RelationChange* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return FillOutcome(relations_->CancelRequest(request->user_id(), request->peer_id()),
+                       response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::RemoveFriend(grpc::CallbackServerContext* ctx,
+                                                       const internal::UserPair* request,
+                                                       internal::RelationChange* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return FillOutcome(relations_->RemoveFriend(request->user_id(), request->peer_id()),
+                       response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::SetBlock(grpc::CallbackServerContext* ctx,
+                                                   const internal::SetBlockRequest* request,
+                                                   internal::RelationChange* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return FillOutcome(
+        relations_->SetBlock(request->user_id(), request->peer_id(), request->blocked()),
+        response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::SetMessagePolicy(
+    grpc::CallbackServerContext* ctx, const internal::SetMessagePolicyRequest* request,
+    internal::SetMessagePolicyResponse* response) {
+  return OnWorker(ctx, [this, request]() -> absl::Status {
+    return relations_->SetMessagePolicy(request->user_id(), request->policy());
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::ListFriends(grpc::CallbackServerContext* ctx,
+                                                      const internal::UserRef* request,
+                                                      internal::ListFriendsResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(relations_->ListFriends(request->user_id()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::ListFriendRequests(
+    grpc::CallbackServerContext* ctx, const internal::UserRef* request,
+    internal::ListFriendRequestsResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(relations_->ListRequests(request->user_id()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::ListBlocked(grpc::CallbackServerContext* ctx,
+                                                      const internal::UserRef* request,
+                                                      internal::ListBlockedResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(relations_->ListBlocked(request->user_id()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::GetRelation(grpc::CallbackServerContext* ctx,
+                                                      const internal::UserPair* request,
+                                                      internal::Relation* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(relations_->GetRelation(request->user_id(), request->peer_id()), response);
   });
 }
 

@@ -7,6 +7,7 @@
 #include "common/work_pool.h"
 #include "storage.grpc.pb.h"
 #include "storage/message_store.h"
+#include "storage/relation_store.h"
 #include "storage/route_store.h"
 #include "storage/user_store.h"
 
@@ -14,9 +15,13 @@ namespace im::storage {
 
 class StorageService final : public internal::Storage::CallbackService {
  public:
-  StorageService(UserStore* users, MessageStore* messages, RouteStore* routes,
-                 common::WorkPool* workers)
-      : users_(users), messages_(messages), routes_(routes), workers_(workers) {}
+  StorageService(UserStore* users, MessageStore* messages, RelationStore* relations,
+                 RouteStore* routes, common::WorkPool* workers)
+      : users_(users),
+        messages_(messages),
+        relations_(relations),
+        routes_(routes),
+        workers_(workers) {}
 
   grpc::ServerUnaryReactor* CreateUser(grpc::CallbackServerContext* ctx,
                                        const internal::CreateUserRequest* request,
@@ -43,6 +48,37 @@ class StorageService final : public internal::Storage::CallbackService {
                                       const internal::GetRoutesRequest* request,
                                       internal::GetRoutesResponse* response) override;
 
+  grpc::ServerUnaryReactor* RequestFriend(grpc::CallbackServerContext* ctx,
+                                          const internal::RequestFriendRequest* request,
+                                          internal::RelationChange* response) override;
+  grpc::ServerUnaryReactor* RespondFriend(grpc::CallbackServerContext* ctx,
+                                          const internal::RespondFriendRequest* request,
+                                          internal::RelationChange* response) override;
+  grpc::ServerUnaryReactor* CancelFriendRequest(grpc::CallbackServerContext* ctx,
+                                                const internal::UserPair* request,
+                                                internal::RelationChange* response) override;
+  grpc::ServerUnaryReactor* RemoveFriend(grpc::CallbackServerContext* ctx,
+                                         const internal::UserPair* request,
+                                         internal::RelationChange* response) override;
+  grpc::ServerUnaryReactor* SetBlock(grpc::CallbackServerContext* ctx,
+                                     const internal::SetBlockRequest* request,
+                                     internal::RelationChange* response) override;
+  grpc::ServerUnaryReactor* SetMessagePolicy(grpc::CallbackServerContext* ctx,
+                                             const internal::SetMessagePolicyRequest* request,
+                                             internal::SetMessagePolicyResponse* response) override;
+  grpc::ServerUnaryReactor* ListFriends(grpc::CallbackServerContext* ctx,
+                                        const internal::UserRef* request,
+                                        internal::ListFriendsResponse* response) override;
+  grpc::ServerUnaryReactor* ListFriendRequests(
+      grpc::CallbackServerContext* ctx, const internal::UserRef* request,
+      internal::ListFriendRequestsResponse* response) override;
+  grpc::ServerUnaryReactor* ListBlocked(grpc::CallbackServerContext* ctx,
+                                        const internal::UserRef* request,
+                                        internal::ListBlockedResponse* response) override;
+  grpc::ServerUnaryReactor* GetRelation(grpc::CallbackServerContext* ctx,
+                                        const internal::UserPair* request,
+                                        internal::Relation* response) override;
+
  private:
   // Runs `work` (returning absl::Status) on a worker and finishes the call with it.
   template <typename Work>
@@ -50,6 +86,7 @@ class StorageService final : public internal::Storage::CallbackService {
 
   UserStore* users_;
   MessageStore* messages_;
+  RelationStore* relations_;
   RouteStore* routes_;
   common::WorkPool* workers_;
 };
