@@ -1,5 +1,7 @@
 #include "logic/logic_config.h"
 
+#include "logic/message_policy.h"
+
 namespace im::logic {
 
 void LogicConfig::Describe(common::ConfigSchema& s) {
@@ -15,6 +17,8 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("password.mem_limit_kib", &password_mem_limit_kib, "argon2id memory in KiB", 8,
         1024 * 1024);
   s.Add("max_text_bytes", &max_text_bytes, "largest message text accepted", 1, 1 << 20);
+  s.Add("default_message_policy", &default_message_policy,
+        "who may message users who did not choose: everyone or friends");
 }
 
 absl::Status LogicConfig::Validate() const {
@@ -22,7 +26,17 @@ absl::Status LogicConfig::Validate() const {
     return absl::InvalidArgumentError("listen must be host:port");
   }
   if (storage_target.empty()) return absl::InvalidArgumentError("storage_target is empty");
+  client::MessagePolicy policy;
+  if (!ParseMessagePolicy(default_message_policy, &policy)) {
+    return absl::InvalidArgumentError("default_message_policy must be everyone or friends");
+  }
   return absl::OkStatus();
+}
+
+client::MessagePolicy LogicConfig::DefaultMessagePolicy() const {
+  client::MessagePolicy policy = client::MESSAGE_POLICY_EVERYONE;
+  ParseMessagePolicy(default_message_policy, &policy);
+  return policy;
 }
 
 }  // namespace im::logic

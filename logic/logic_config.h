@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "client.pb.h"
 #include "common/config_schema.h"
 
 namespace im::logic {
@@ -21,9 +22,12 @@ struct LogicConfig {
   std::int64_t password_ops_limit = 2;
   std::int64_t password_mem_limit_kib = 64 * 1024;
   std::int64_t max_text_bytes = 64 * 1024;
+  // Who may message a user who never chose: "everyone" or "friends".
+  std::string default_message_policy = "everyone";
 
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;
+  client::MessagePolicy DefaultMessagePolicy() const;
 };
 
 }  // namespace im::logic

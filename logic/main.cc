@@ -16,6 +16,7 @@
 #include "logic/logic_service.h"
 #include "logic/message_handlers.h"
 #include "logic/push_fanout.h"
+#include "logic/relation_handlers.h"
 
 namespace im::logic {
 namespace {
@@ -37,6 +38,8 @@ int Run(int argc, char** argv) {
   accounts.RegisterWith(dispatcher);
   MessageHandlers messages(config, &storage, &fanout);
   messages.RegisterWith(dispatcher);
+  RelationHandlers relations(config, &storage, &fanout);
+  relations.RegisterWith(dispatcher);
   LogicService service(&dispatcher, &storage);
 
   auto server = common::StartGrpcServer(config.listen, {&service});

@@ -43,6 +43,17 @@ IM_STORAGE_CALL(AppendMessage, internal::AppendMessageRequest, internal::AppendM
 IM_STORAGE_CALL(RegisterRoute, internal::RegisterRouteRequest, internal::RegisterRouteResponse)
 IM_STORAGE_CALL(RemoveRoute, internal::RemoveRouteRequest, internal::RemoveRouteResponse)
 IM_STORAGE_CALL(GetRoutes, internal::GetRoutesRequest, internal::GetRoutesResponse)
+IM_STORAGE_CALL(RequestFriend, internal::RequestFriendRequest, internal::RelationChange)
+IM_STORAGE_CALL(RespondFriend, internal::RespondFriendRequest, internal::RelationChange)
+IM_STORAGE_CALL(CancelFriendRequest, internal::UserPair, internal::RelationChange)
+IM_STORAGE_CALL(RemoveFriend, internal::UserPair, internal::RelationChange)
+IM_STORAGE_CALL(SetBlock, internal::SetBlockRequest, internal::RelationChange)
+IM_STORAGE_CALL(SetMessagePolicy, internal::SetMessagePolicyRequest,
+                internal::SetMessagePolicyResponse)
+IM_STORAGE_CALL(ListFriends, internal::UserRef, internal::ListFriendsResponse)
+IM_STORAGE_CALL(ListFriendRequests, internal::UserRef, internal::ListFriendRequestsResponse)
+IM_STORAGE_CALL(ListBlocked, internal::UserRef, internal::ListBlockedResponse)
+IM_STORAGE_CALL(GetRelation, internal::UserPair, internal::Relation)
 
 #undef IM_STORAGE_CALL
 

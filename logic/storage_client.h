@@ -36,6 +36,19 @@ class StorageClient {
   void RemoveRoute(internal::RemoveRouteRequest request, Done<internal::RemoveRouteResponse> done);
   void GetRoutes(internal::GetRoutesRequest request, Done<internal::GetRoutesResponse> done);
 
+  void RequestFriend(internal::RequestFriendRequest request, Done<internal::RelationChange> done);
+  void RespondFriend(internal::RespondFriendRequest request, Done<internal::RelationChange> done);
+  void CancelFriendRequest(internal::UserPair request, Done<internal::RelationChange> done);
+  void RemoveFriend(internal::UserPair request, Done<internal::RelationChange> done);
+  void SetBlock(internal::SetBlockRequest request, Done<internal::RelationChange> done);
+  void SetMessagePolicy(internal::SetMessagePolicyRequest request,
+                        Done<internal::SetMessagePolicyResponse> done);
+  void ListFriends(internal::UserRef request, Done<internal::ListFriendsResponse> done);
+  void ListFriendRequests(internal::UserRef request,
+                          Done<internal::ListFriendRequestsResponse> done);
+  void ListBlocked(internal::UserRef request, Done<internal::ListBlockedResponse> done);
+  void GetRelation(internal::UserPair request, Done<internal::Relation> done);
+
  private:
   std::unique_ptr<internal::Storage::Stub> stub_;
   std::chrono::milliseconds timeout_;

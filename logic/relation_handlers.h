@@ -1,0 +1,44 @@
+#pragma once
+// The relationship chain: friend requests (request, accept/decline, cancel),
+// friends (list with online status, remove), blocks and the message policy.
+// Every request acts for the session's user only. Storage applies each change
+// atomically; this class turns its outcome into the client's status and
+// pushes FriendEvents to the online devices of both users (minus the
+// requesting connection, which has its response). Thread-safe; async.
+
+#include "logic/logic_config.h"
+#include "logic/push_fanout.h"
+#include "logic/request_dispatcher.h"
+#include "logic/storage_client.h"
+
+namespace im::logic {
+
+class RelationHandlers {
+ public:
+  RelationHandlers(const LogicConfig& config, StorageClient* storage, PushFanout* fanout)
+      : config_(config), storage_(storage), fanout_(fanout) {}
+
+  void RegisterWith(RequestDispatcher& dispatcher);
+
+ private:
+  void RequestFriend(const internal::HandleRequest& request, Reply reply);
+  void RespondFriend(const internal::HandleRequest& request, Reply reply);
+  void CancelRequest(const internal::HandleRequest& request, Reply reply);
+  void RemoveFriend(const internal::HandleRequest& request, Reply reply);
+  void ListFriends(const internal::HandleRequest& request, Reply reply);
+  void ListPending(const internal::HandleRequest& request, Reply reply);
+  void SetBlock(const internal::HandleRequest& request, Reply reply);
+  void ListBlocked(const internal::HandleRequest& request, Reply reply);
+  void SetPrivacy(const internal::HandleRequest& request, Reply reply);
+
+  // Pushes a FriendEvent to `to_users` (skipping the acting connection).
+  void Notify(const internal::SessionContext& session, std::vector<std::uint64_t> to_users,
+              client::FriendEvent::Kind kind, const std::string& from, const std::string& to,
+              const std::string& note = {});
+
+  const LogicConfig& config_;
+  StorageClient* storage_;
+  PushFanout* fanout_;
+};
+
+}  // namespace im::logic
