@@ -58,13 +58,14 @@ void TestCluster::StartStorage() {
   WaitUp(storage_, storage_port_, "im-storage");
 }
 
-void TestCluster::StartLogic() {
+void TestCluster::StartLogic(const std::vector<std::string>& extra_flags) {
   auto argv = CommonFlags("logic");
   // Cheaper argon2id parameters keep registration fast in tests.
   argv.insert(argv.end(), {"--listen=" + Loopback(logic_port_),
                            "--storage_target=" + Loopback(storage_port_),
                            "--password.ops_limit=1", "--password.mem_limit_kib=8192",
                            "--storage_timeout_ms=2000"});
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   logic_.Start(argv, dir_ + "/logic.log");
   WaitUp(logic_, logic_port_, "im-logic");
 }

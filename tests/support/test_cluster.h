@@ -28,7 +28,9 @@ class TestCluster {
   ~TestCluster();
 
   void StartStorage();
-  void StartLogic();
+  // Starts im-logic; `extra_flags` (e.g. "--default_message_policy=friends")
+  // apply until the next StartLogic.
+  void StartLogic(const std::vector<std::string>& extra_flags = {});
   void StartAccess(int node = 0);
   void StopStorage() { storage_.Stop(); }
   void StopLogic() { logic_.Stop(); }
