@@ -29,7 +29,13 @@ Commands:
                                 (put -- before text that starts with --)
         [--client-id ID]        resend with the same id returns the original message
   listen [--count N] [--timeout SECONDS]
-                                print messages as they arrive, one per line
+                                print messages (and friend events) as they arrive, one per line
+  friend request PEER [--note TEXT] | accept PEER | decline PEER | cancel PEER | remove PEER
+  friend list                   friends, with online/offline
+  friend pending                incoming and outgoing requests
+  block add PEER | remove PEER | list
+  privacy set messages everyone|friends
+                                who may send you messages
   (none)                        interactive mode; type /help there
 
 Environment: IM_SERVER, IM_USER, IM_PASSWORD, IM_DEVICE work as the flags do.
@@ -87,6 +93,8 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
       o.device = value;
     } else if (name == "client-id") {
       o.client_id = value;
+    } else if (name == "note") {
+      o.note = value;
     } else if (name == "count") {
       o.count = std::strtol(value.c_str(), &end, 10);
       if (*end != '\0' || *o.count <= 0) {

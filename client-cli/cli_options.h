@@ -24,6 +24,7 @@ struct CliOptions {
   std::optional<long> count;          // listen --count
   std::optional<double> timeout_s;    // listen --timeout
   std::string client_id;              // send --client-id
+  std::string note;                   // friend request --note
 };
 
 // INVALID_ARGUMENT with a message for the user on a bad command line.

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "client-cli/cli_output.h"
+#include "client-cli/relation_commands.h"
 
 namespace im::cli {
 namespace {
@@ -161,6 +162,8 @@ int RunListen(const CliOptions& options) {
     if (event->has_message()) {
       std::cout << FormatMessage(event->message(), options.json) << std::endl;
       ++received;
+    } else if (event->has_friend_event()) {
+      std::cout << FormatFriendEvent(event->friend_event(), user, options.json) << std::endl;
     }
   }
   if (options.count && received < *options.count) {
@@ -169,6 +172,21 @@ int RunListen(const CliOptions& options) {
         " messages"));
   }
   return kExitOk;
+}
+
+int RunRelation(const CliOptions& options) {
+  auto command = ParseRelationCommand(options.command, options.args, options.note);
+  if (!command.ok()) {
+    std::cerr << "im-cli: " << command.status().message();
+    return kExitUsage;
+  }
+  auto credentials = RequireCredentials(options);
+  if (auto* code = std::get_if<int>(&credentials)) return *code;
+  const auto& [user, password] = std::get<Credentials>(credentials);
+  auto client = ConnectAndLogin(options, user, password);
+  if (!client.ok()) return ReportError(client.status());
+  absl::Status status = RunRelationCommand(**client, *command, options.json, std::cout);
+  return status.ok() ? kExitOk : ReportError(status);
 }
 
 }  // namespace im::cli

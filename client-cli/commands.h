@@ -14,6 +14,8 @@ namespace im::cli {
 int RunRegister(const CliOptions& options);
 int RunSend(const CliOptions& options);
 int RunListen(const CliOptions& options);
+// friend / block / privacy: options.command is the group, options.args the rest.
+int RunRelation(const CliOptions& options);
 
 // The password from the options, or asked on the terminal (no echo), or read
 // from a piped stdin.

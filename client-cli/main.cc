@@ -8,6 +8,7 @@
 #include "client-cli/cli_options.h"
 #include "client-cli/cli_output.h"
 #include "client-cli/commands.h"
+#include "client-cli/relation_commands.h"
 #include "client-cli/repl.h"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   if (options->command == "register") return RunRegister(*options);
   if (options->command == "send") return RunSend(*options);
   if (options->command == "listen") return RunListen(*options);
+  if (IsRelationGroup(options->command)) return RunRelation(*options);
   std::cerr << "im-cli: unknown command \"" << options->command << "\"\n" << UsageText();
   return kExitUsage;
 }

@@ -11,6 +11,7 @@
 
 #include "client-cli/cli_output.h"
 #include "client-cli/commands.h"
+#include "client-cli/relation_commands.h"
 
 namespace im::cli {
 namespace {
@@ -21,6 +22,10 @@ constexpr char kHelp[] =
     "Commands:\n"
     "  /to PEER          talk to PEER: plain lines are then sent to them\n"
     "  /msg PEER TEXT    send one message to PEER\n"
+    "  /friend ...       request PEER [note] | accept PEER | decline PEER | cancel PEER |\n"
+    "                    remove PEER | list | pending\n"
+    "  /block ...        add PEER | remove PEER | list\n"
+    "  /privacy set messages everyone|friends\n"
     "  /help             this list\n"
     "  /quit             leave (Ctrl-D works too)\n";
 
@@ -77,6 +82,20 @@ void HandleLine(Session& s, const std::string& line) {
     } else {
       Send(s, peer, text);
     }
+  } else if (IsRelationGroup(command.substr(1))) {
+    std::vector<std::string> args;
+    for (std::string word; in >> word;) args.push_back(word);
+    std::string note;
+    // "/friend request PEER some words": the words are the note.
+    if (args.size() > 2 && args[0] == "request") {
+      for (std::size_t i = 2; i < args.size(); ++i) note += (i > 2 ? " " : "") + args[i];
+      args.resize(2);
+    }
+    auto parsed = ParseRelationCommand(command.substr(1), args, note);
+    absl::Status status = parsed.ok()
+                              ? RunRelationCommand(*s.client, *parsed, s.options.json, std::cout)
+                              : parsed.status();
+    if (!status.ok()) std::cout << "! " << status.message() << "\n";
   } else {
     std::cout << "! unknown command " << command << " (/help lists commands)\n";
   }
@@ -109,6 +128,8 @@ bool PrintEvents(Session& s) {
     std::cout << "\r\033[K";  // clear the prompt line, print, redraw below
     if (event->has_message()) {
       std::cout << FormatMessage(event->message(), s.options.json) << "\n";
+    } else if (event->has_friend_event()) {
+      std::cout << FormatFriendEvent(event->friend_event(), s.user, s.options.json) << "\n";
     } else if (event->has_kick()) {
       std::cout << "! disconnected: " << event->kick().reason() << "\n";
     }
@@ -142,6 +163,7 @@ int LogIn(Session& s) {
   s.client = std::move(*client);
   std::cout << "logged in as " << s.user << " on " << s.options.server
             << ". /to PEER to start a chat, /help for commands.\n";
+  PrintPendingRequests(*s.client, s.options.json, std::cout);
   return kExitOk;
 }
 

@@ -110,5 +110,42 @@ TEST(CliTest, ErrorsAreWordsOnStderrWithDistinctExitCodes) {
       << timeout.err;
 }
 
+TEST(CliTest, FriendBlockAndPrivacyCommands) {
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  for (const auto& name : {alice, bob}) {
+    ASSERT_EQ(RunCli(Args(Server(), {"register", name, "--password", kPassword})).exit_code, 0);
+  }
+  auto as = [](const std::string& user, std::vector<std::string> args) {
+    return RunCli(Args(Args(Server(), {"--user", user, "--password", kPassword}), args));
+  };
+  auto request = as(alice, {"friend", "request", bob, "--note", "hi bob"});
+  EXPECT_EQ(request.exit_code, 0) << request.err;
+  EXPECT_EQ(request.out, "friend request sent to " + bob + "\n");
+
+  auto pending = as(bob, {"friend", "pending"});
+  EXPECT_EQ(pending.out, "from " + alice + ": hi bob\n");
+  auto accept = as(bob, {"friend", "accept", alice});
+  EXPECT_EQ(accept.out, "you and " + alice + " are now friends\n");
+  auto list = as(alice, {"--json", "friend", "list"});
+  EXPECT_NE(list.out.find("\"username\":\"" + bob + "\",\"online\":false"), std::string::npos)
+      << list.out;
+
+  auto privacy = as(bob, {"privacy", "set", "messages", "friends"});
+  EXPECT_EQ(privacy.out, "who may message you: friends\n");
+  auto block = as(bob, {"block", "add", alice});
+  EXPECT_EQ(block.exit_code, 0);
+  auto refused = as(alice, {"send", bob, "hello"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err, "im-cli: " + bob + " has blocked you\n");
+  EXPECT_EQ(as(bob, {"block", "list"}).out, alice + "\n");
+
+  auto usage = RunCli({"friend", "befriend", bob});  // checked before asking for a password
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_NE(usage.err.find("friend request PEER"), std::string::npos) << usage.err;
+  auto self = as(alice, {"friend", "request", alice});
+  EXPECT_EQ(self.exit_code, 1);
+  EXPECT_EQ(self.err, "im-cli: you cannot befriend yourself\n");
+}
+
 }  // namespace
 }  // namespace im::testing
