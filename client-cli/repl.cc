@@ -88,7 +88,8 @@ void HandleLine(Session& s, const std::string& line) {
     std::string note;
     // "/friend request PEER some words": the words are the note.
     if (args.size() > 2 && args[0] == "request") {
-      for (std::size_t i = 2; i < args.size(); ++i) note += (i > 2 ? " " : "") + args[i];
+      const std::size_t first = args[2] == "--note" ? 3 : 2;
+      for (std::size_t i = first; i < args.size(); ++i) note += (i > first ? " " : "") + args[i];
       args.resize(2);
     }
     auto parsed = ParseRelationCommand(command.substr(1), args, note);
