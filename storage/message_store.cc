@@ -10,21 +10,27 @@ namespace {
 
 constexpr std::int64_t kDirectConversation = 1;
 
-// Looks up an earlier message by its client id. NOT_FOUND when there is none.
+// Looks up an earlier message by its client id. NOT_FOUND when there is none,
+// ALREADY_EXISTS when it holds different content than this send.
 // A locking read sees the latest committed rows, not the transaction's snapshot.
-absl::StatusOr<internal::AppendMessageResponse> FindByClientId(MysqlConnection& conn,
-                                                              std::uint64_t sender_id,
-                                                              std::string_view client_msg_id,
-                                                              bool locking) {
+absl::StatusOr<internal::AppendMessageResponse> FindByClientId(
+    MysqlConnection& conn, std::uint64_t sender_id, std::string_view client_msg_id,
+    std::string_view peer_key, std::string_view kind, std::string_view body, bool locking) {
   auto found = conn.Execute(
-      locking ? "SELECT msg_id, conv_id, seq, sent_at_ms FROM messages"
-                " WHERE sender_id = ? AND client_msg_id = ? LOCK IN SHARE MODE"
-              : "SELECT msg_id, conv_id, seq, sent_at_ms FROM messages"
-                " WHERE sender_id = ? AND client_msg_id = ?",
+      locking ? "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, c.peer_key, m.kind, m.body"
+                " FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
+                " WHERE m.sender_id = ? AND m.client_msg_id = ? LOCK IN SHARE MODE"
+              : "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, c.peer_key, m.kind, m.body"
+                " FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
+                " WHERE m.sender_id = ? AND m.client_msg_id = ?",
       {sender_id, client_msg_id});
   if (!found.ok()) return found.status();
   if (found->rows.empty()) return absl::NotFoundError("no such message");
   const SqlRow& row = found->rows[0];
+  // A recalled original has lost its body; it still counts as the same send.
+  if (row.Str(4) != peer_key || row.Str(5) != kind || (row.Str(6) != body && !row.Str(6).empty())) {
+    return absl::AlreadyExistsError("client_msg_id was already used for a different message");
+  }
   internal::AppendMessageResponse original;
   original.set_msg_id(row.U64(0));
   original.set_conv_id(row.U64(1));
@@ -81,7 +87,8 @@ absl::Status CheckRelationVersions(MysqlConnection& conn, std::uint64_t sender_i
 
 absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
     std::uint64_t sender_id, std::uint64_t recipient_id, std::string_view client_msg_id,
-    std::string_view text, std::optional<RelationPrecondition> precondition) {
+    std::string_view body, std::optional<RelationPrecondition> precondition,
+    std::string_view kind) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
@@ -94,7 +101,8 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
   auto append = [&]() -> absl::Status {
     conversation_missing = false;
     if (!client_msg_id.empty()) {
-      auto original = FindByClientId(conn, sender_id, client_msg_id, /*locking=*/false);
+      auto original = FindByClientId(conn, sender_id, client_msg_id, peer_key, kind, body,
+                                     /*locking=*/false);
       if (original.ok()) {
         stored = *original;
         return absl::OkStatus();
@@ -119,13 +127,14 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
     const std::uint64_t seq = locked->rows[0].U64(1) + 1;
     const std::int64_t now = common::NowMs();
     auto inserted = conn.Execute(
-        "INSERT INTO messages (conv_id, seq, sender_id, client_msg_id, body, sent_at_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        {conv_id, seq, sender_id, client_id, text, now});
+        "INSERT INTO messages (conv_id, seq, sender_id, client_msg_id, body, sent_at_ms, kind)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {conv_id, seq, sender_id, client_id, body, now, kind});
     if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
       // A concurrent send with the same client id committed first; nothing was
       // changed here, so answer with that original.
-      auto original = FindByClientId(conn, sender_id, client_msg_id, /*locking=*/true);
+      auto original = FindByClientId(conn, sender_id, client_msg_id, peer_key, kind, body,
+                                     /*locking=*/true);
       if (!original.ok()) return original.status();
       stored = *original;
       return absl::OkStatus();
@@ -149,6 +158,40 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
   }
   if (!status.ok()) return status;
   return stored;
+}
+
+absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64_t user_id,
+                                                                    std::uint64_t msg_id,
+                                                                    std::int64_t window_ms) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  MysqlConnection& conn = **lease;
+  auto found = conn.Execute(
+      "SELECT m.conv_id, m.seq, m.sender_id, m.sent_at_ms FROM messages m"
+      " JOIN conversation_members cm ON cm.conv_id = m.conv_id AND cm.user_id = ?"
+      " WHERE m.msg_id = ?",
+      {user_id, msg_id});
+  if (!found.ok()) return found.status();
+  if (found->rows.empty()) return absl::NotFoundError("no such message");
+  const SqlRow& row = found->rows[0];
+  if (row.U64(2) != user_id) {
+    return absl::PermissionDeniedError("only the sender can recall a message");
+  }
+  if (common::NowMs() - row.I64(3) > window_ms) {
+    return absl::FailedPreconditionError(common::StrCat(
+        "messages can be recalled for ", window_ms / 1000, " seconds after sending"));
+  }
+  auto recalled = conn.Execute("UPDATE messages SET recalled = 1, body = '' WHERE msg_id = ?",
+                               {msg_id});
+  if (!recalled.ok()) return recalled.status();
+  internal::RecallMessageResponse response;
+  response.set_conv_id(row.U64(0));
+  response.set_seq(row.U64(1));
+  auto members = conn.Execute("SELECT user_id FROM conversation_members WHERE conv_id = ?",
+                              {row.U64(0)});
+  if (!members.ok()) return members.status();
+  for (const auto& m : members->rows) response.add_member_ids(m.U64(0));
+  return response;
 }
 
 }  // namespace im::storage

@@ -31,9 +31,19 @@ class MessageStore {
   // change committed since the send was permitted, nothing is stored and the
   // result is FAILED_PRECONDITION "relation changed" (decide again and retry).
   // A resend of an already stored client_msg_id returns the original either way.
+  // A resend whose client_msg_id was used for different content (kind, body
+  // or recipient) is refused with ALREADY_EXISTS; the original is kept.
   absl::StatusOr<internal::AppendMessageResponse> AppendDirect(
       std::uint64_t sender_id, std::uint64_t recipient_id, std::string_view client_msg_id,
-      std::string_view text, std::optional<RelationPrecondition> precondition = std::nullopt);
+      std::string_view body, std::optional<RelationPrecondition> precondition = std::nullopt,
+      std::string_view kind = "text");
+
+  // Replaces the message's content with a tombstone. NOT_FOUND unless
+  // `user_id` is a member of its conversation; PERMISSION_DENIED unless they
+  // sent it; FAILED_PRECONDITION once `window_ms` has passed. Idempotent.
+  absl::StatusOr<internal::RecallMessageResponse> Recall(std::uint64_t user_id,
+                                                         std::uint64_t msg_id,
+                                                         std::int64_t window_ms);
 
  private:
   MysqlPool* pool_;

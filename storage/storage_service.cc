@@ -107,8 +107,10 @@ grpc::ServerUnaryReactor* StorageService::AppendMessage(
       precondition = RelationPrecondition{request->sender_relation_version(),
                                           request->recipient_relation_version()};
     }
+    if (request->kind().size() > 16) return absl::InvalidArgumentError("kind too long");
     return Fill(messages_->AppendDirect(request->sender_id(), request->recipient_id(),
-                                        request->client_msg_id(), request->text(), precondition),
+                                        request->client_msg_id(), request->text(), precondition,
+                                        request->kind().empty() ? "text" : request->kind()),
                 response);
   });
 }
@@ -230,6 +232,62 @@ grpc::ServerUnaryReactor* StorageService::GetRelation(grpc::CallbackServerContex
                                                       internal::Relation* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     return Fill(relations_->GetRelation(request->user_id(), request->peer_id()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::SyncMessages(
+    grpc::CallbackServerContext* ctx, const internal::SyncMessagesRequest* request,
+    internal::MessagePage* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(conversations_->Sync(request->user_id(), request->device_id(), request->limit()),
+                response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::AckMessages(grpc::CallbackServerContext* ctx,
+                                                      const internal::AckMessagesRequest* request,
+                                                      internal::AckMessagesResponse* response) {
+  return OnWorker(ctx, [this, request]() -> absl::Status {
+    if (request->acks_size() > 1000) return absl::InvalidArgumentError("too many acks at once");
+    std::vector<client::ConversationAck> acks(request->acks().begin(), request->acks().end());
+    return conversations_->Ack(request->user_id(), request->device_id(), acks);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::ListConversations(
+    grpc::CallbackServerContext* ctx, const internal::UserRef* request,
+    internal::ListConversationsResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(conversations_->List(request->user_id()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::DirectHistory(
+    grpc::CallbackServerContext* ctx, const internal::DirectHistoryRequest* request,
+    internal::MessagePage* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(conversations_->DirectHistory(request->user_id(), request->peer_id(),
+                                              request->before_seq(), request->limit()),
+                response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::MarkDirectRead(
+    grpc::CallbackServerContext* ctx, const internal::MarkDirectReadRequest* request,
+    internal::MarkReadResult* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(
+        conversations_->MarkDirectRead(request->user_id(), request->peer_id(), request->seq()),
+        response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::RecallMessage(
+    grpc::CallbackServerContext* ctx, const internal::RecallMessageRequest* request,
+    internal::RecallMessageResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(messages_->Recall(request->user_id(), request->msg_id(), request->window_ms()),
+                response);
   });
 }
 

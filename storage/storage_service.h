@@ -6,6 +6,7 @@
 
 #include "common/work_pool.h"
 #include "storage.grpc.pb.h"
+#include "storage/conversation_store.h"
 #include "storage/message_store.h"
 #include "storage/relation_store.h"
 #include "storage/route_store.h"
@@ -15,10 +16,11 @@ namespace im::storage {
 
 class StorageService final : public internal::Storage::CallbackService {
  public:
-  StorageService(UserStore* users, MessageStore* messages, RelationStore* relations,
-                 RouteStore* routes, common::WorkPool* workers)
+  StorageService(UserStore* users, MessageStore* messages, ConversationStore* conversations,
+                 RelationStore* relations, RouteStore* routes, common::WorkPool* workers)
       : users_(users),
         messages_(messages),
+        conversations_(conversations),
         relations_(relations),
         routes_(routes),
         workers_(workers) {}
@@ -79,6 +81,25 @@ class StorageService final : public internal::Storage::CallbackService {
                                         const internal::UserPair* request,
                                         internal::Relation* response) override;
 
+  grpc::ServerUnaryReactor* SyncMessages(grpc::CallbackServerContext* ctx,
+                                         const internal::SyncMessagesRequest* request,
+                                         internal::MessagePage* response) override;
+  grpc::ServerUnaryReactor* AckMessages(grpc::CallbackServerContext* ctx,
+                                        const internal::AckMessagesRequest* request,
+                                        internal::AckMessagesResponse* response) override;
+  grpc::ServerUnaryReactor* ListConversations(
+      grpc::CallbackServerContext* ctx, const internal::UserRef* request,
+      internal::ListConversationsResponse* response) override;
+  grpc::ServerUnaryReactor* DirectHistory(grpc::CallbackServerContext* ctx,
+                                          const internal::DirectHistoryRequest* request,
+                                          internal::MessagePage* response) override;
+  grpc::ServerUnaryReactor* MarkDirectRead(grpc::CallbackServerContext* ctx,
+                                           const internal::MarkDirectReadRequest* request,
+                                           internal::MarkReadResult* response) override;
+  grpc::ServerUnaryReactor* RecallMessage(grpc::CallbackServerContext* ctx,
+                                          const internal::RecallMessageRequest* request,
+                                          internal::RecallMessageResponse* response) override;
+
  private:
   // Runs `work` (returning absl::Status) on a worker and finishes the call with it.
   template <typename Work>
@@ -86,6 +107,7 @@ class StorageService final : public internal::Storage::CallbackService {
 
   UserStore* users_;
   MessageStore* messages_;
+  ConversationStore* conversations_;
   RelationStore* relations_;
   RouteStore* routes_;
   common::WorkPool* workers_;

@@ -1,0 +1,46 @@
+#pragma once
+// Reading conversations and tracking delivery: per-device sync cursors
+// (Sync/Ack), the conversation list with unread counts, history pages and
+// read cursors. Every query is scoped to the calling user's memberships, so
+// a user can never read another user's conversation. Thread-safe; blocking.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage.pb.h"
+#include "storage/user_store.h"
+
+namespace im::storage {
+
+inline constexpr std::uint32_t kMaxPageSize = 500;
+
+class ConversationStore {
+ public:
+  explicit ConversationStore(MysqlPool* pool) : pool_(pool) {}
+
+  // Messages after this device's cursor in each of the user's conversations,
+  // by conversation then seq, at most `limit` (clamped to 1..kMaxPageSize).
+  absl::StatusOr<internal::MessagePage> Sync(std::uint64_t user_id, std::string_view device_id,
+                                             std::uint32_t limit);
+  // Moves the device's cursors forward (never back, never past max_seq).
+  // Conversations the user is not in are ignored.
+  absl::Status Ack(std::uint64_t user_id, std::string_view device_id,
+                   const std::vector<client::ConversationAck>& acks);
+  absl::StatusOr<internal::ListConversationsResponse> List(std::uint64_t user_id);
+  // Up to `limit` messages before `before_seq` (0: the latest), ascending.
+  // NOT_FOUND if the two users have no conversation.
+  absl::StatusOr<internal::MessagePage> DirectHistory(std::uint64_t user_id, std::uint64_t peer_id,
+                                                      std::uint64_t before_seq,
+                                                      std::uint32_t limit);
+  // Raises the user's read cursor to `seq` (0: max_seq), never past max_seq.
+  absl::StatusOr<internal::MarkReadResult> MarkDirectRead(std::uint64_t user_id,
+                                                          std::uint64_t peer_id,
+                                                          std::uint64_t seq);
+
+ private:
+  MysqlPool* pool_;
+};
+
+}  // namespace im::storage

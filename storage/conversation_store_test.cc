@@ -1,0 +1,157 @@
+#include "storage/conversation_store.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/message_store.h"
+#include "storage/storage_test_env.h"
+
+namespace im::storage {
+namespace {
+
+client::ConversationAck AckOf(std::uint64_t conv, std::uint64_t seq) {
+  client::ConversationAck a;
+  a.set_conv_id(conv);
+  a.set_seq(seq);
+  return a;
+}
+
+class ConversationStoreTest : public ::testing::Test {
+ protected:
+  std::uint64_t NewUser(const std::string& prefix) {
+    static int n = 0;
+    auto id = users_.CreateUser(prefix + std::to_string(++n), "h");
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.value_or(0);
+  }
+  internal::AppendMessageResponse Send(std::uint64_t from, std::uint64_t to, const std::string& text) {
+    auto r = messages_.AppendDirect(from, to, "", text);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.value_or(internal::AppendMessageResponse{});
+  }
+
+  UserStore users_{GetStorageTestEnv().mysql_pool.get()};
+  MessageStore messages_{GetStorageTestEnv().mysql_pool.get()};
+  ConversationStore conversations_{GetStorageTestEnv().mysql_pool.get()};
+};
+
+TEST_F(ConversationStoreTest, SyncReturnsWhatIsAfterEachDeviceCursorInPages) {
+  const auto a = NewUser("sync_a"), b = NewUser("sync_b"), c = NewUser("sync_c");
+  for (int i = 1; i <= 5; ++i) Send(a, b, "ab" + std::to_string(i));
+  const auto from_c = Send(c, b, "cb1");
+
+  auto first = conversations_.Sync(b, "phone", 3);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->messages_size(), 3);
+  EXPECT_TRUE(first->more());
+  EXPECT_EQ(first->messages(0).text(), "ab1");
+  EXPECT_EQ(first->messages(0).recipient().rfind("sync_b", 0), 0u);
+  const std::uint64_t conv_ab = first->messages(0).conv_id();
+  ASSERT_TRUE(conversations_.Ack(b, "phone", {AckOf(conv_ab, 3)}).ok());
+
+  auto second = conversations_.Sync(b, "phone", 10);
+  ASSERT_EQ(second->messages_size(), 3);  // ab4, ab5, cb1
+  EXPECT_FALSE(second->more());
+  EXPECT_EQ(second->messages(0).seq(), 4u);
+  EXPECT_EQ(second->messages(2).msg_id(), from_c.msg_id());
+
+  // Another device has its own cursor; acks never move a cursor back.
+  EXPECT_EQ(conversations_.Sync(b, "laptop", 100)->messages_size(), 6);
+  ASSERT_TRUE(conversations_.Ack(b, "phone", {AckOf(conv_ab, 5), AckOf(from_c.conv_id(), 1)}).ok());
+  ASSERT_TRUE(conversations_.Ack(b, "phone", {AckOf(conv_ab, 1)}).ok());
+  EXPECT_EQ(conversations_.Sync(b, "phone", 100)->messages_size(), 0);
+}
+
+TEST_F(ConversationStoreTest, AcksForOthersConversationsAreIgnoredAndClampedToMaxSeq) {
+  const auto a = NewUser("ack_a"), b = NewUser("ack_b"), eve = NewUser("ack_eve");
+  const auto m = Send(a, b, "private");
+  ASSERT_TRUE(conversations_.Ack(eve, "d", {AckOf(m.conv_id(), 100)}).ok());
+  auto rows = conversations_.Sync(eve, "d", 100);
+  EXPECT_EQ(rows->messages_size(), 0);  // eve is in no conversation
+  ASSERT_TRUE(conversations_.Ack(b, "d", {AckOf(m.conv_id(), 100)}).ok());  // past max_seq
+  Send(a, b, "next");
+  auto next = conversations_.Sync(b, "d", 100);
+  ASSERT_EQ(next->messages_size(), 1);  // the cursor stopped at 1, so seq 2 still arrives
+  EXPECT_EQ(next->messages(0).seq(), 2u);
+}
+
+TEST_F(ConversationStoreTest, ListShowsLastMessageAndUnreadAndReadClearsIt) {
+  const auto a = NewUser("list_a"), b = NewUser("list_b");
+  Send(a, b, "one");
+  Send(a, b, "two");
+  Send(b, a, "three");
+  auto list = conversations_.List(a);
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->conversations_size(), 1);
+  const auto& c = list->conversations(0);
+  EXPECT_EQ(c.max_seq(), 3u);
+  EXPECT_EQ(c.unread(), 3u);
+  EXPECT_EQ(c.last_message().text(), "three");
+  EXPECT_EQ(c.peer().rfind("list_b", 0), 0u);
+
+  auto read = conversations_.MarkDirectRead(a, b, 2);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->read_seq(), 2u);
+  EXPECT_EQ(conversations_.List(a)->conversations(0).unread(), 1u);
+  ASSERT_TRUE(conversations_.MarkDirectRead(a, b, 1).ok());  // never backwards
+  EXPECT_EQ(conversations_.List(a)->conversations(0).read_seq(), 2u);
+  ASSERT_TRUE(conversations_.MarkDirectRead(a, b, 0).ok());  // 0: all
+  EXPECT_EQ(conversations_.List(a)->conversations(0).unread(), 0u);
+  EXPECT_EQ(conversations_.List(b)->conversations(0).unread(), 3u);  // b's own cursor
+  const auto stranger = NewUser("list_x");
+  EXPECT_EQ(conversations_.MarkDirectRead(a, stranger, 0).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ConversationStoreTest, HistoryPagesBackwardsAndShowsRecallTombstones) {
+  const auto a = NewUser("hist_a"), b = NewUser("hist_b");
+  std::vector<internal::AppendMessageResponse> sent;
+  for (int i = 1; i <= 7; ++i) sent.push_back(Send(a, b, "h" + std::to_string(i)));
+  auto latest = conversations_.DirectHistory(b, a, 0, 3);
+  ASSERT_TRUE(latest.ok());
+  ASSERT_EQ(latest->messages_size(), 3);
+  EXPECT_EQ(latest->messages(0).seq(), 5u);
+  EXPECT_EQ(latest->messages(2).seq(), 7u);
+  EXPECT_TRUE(latest->more());
+  auto older = conversations_.DirectHistory(b, a, 5, 1000000);  // absurd limit is clamped
+  ASSERT_EQ(older->messages_size(), 4);
+  EXPECT_FALSE(older->more());
+
+  ASSERT_TRUE(messages_.Recall(a, sent[6].msg_id(), 60000).ok());
+  auto after = conversations_.DirectHistory(a, b, 0, 1);
+  ASSERT_EQ(after->messages_size(), 1);
+  EXPECT_TRUE(after->messages(0).recalled());
+  EXPECT_TRUE(after->messages(0).text().empty());
+}
+
+TEST_F(ConversationStoreTest, RecallOnlyBySenderWithinTheWindow) {
+  const auto a = NewUser("rec_a"), b = NewUser("rec_b"), eve = NewUser("rec_eve");
+  const auto m = Send(a, b, "oops");
+  EXPECT_EQ(messages_.Recall(b, m.msg_id(), 60000).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(messages_.Recall(eve, m.msg_id(), 60000).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(messages_.Recall(a, m.msg_id(), -1).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto ok = messages_.Recall(a, m.msg_id(), 60000);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->member_ids_size(), 2);
+  EXPECT_TRUE(messages_.Recall(a, m.msg_id(), 60000).ok());  // idempotent
+}
+
+TEST_F(ConversationStoreTest, ClientIdReusedForDifferentContentIsRefused) {
+  const auto a = NewUser("cid_a"), b = NewUser("cid_b"), c = NewUser("cid_c");
+  auto first = messages_.AppendDirect(a, b, "same", "hello");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(messages_.AppendDirect(a, b, "same", "different").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(messages_.AppendDirect(a, c, "same", "hello").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(messages_.AppendDirect(a, b, "same", "hello", std::nullopt, "image").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  auto resend = messages_.AppendDirect(a, b, "same", "hello");
+  ASSERT_TRUE(resend.ok());
+  EXPECT_EQ(resend->msg_id(), first->msg_id());
+}
+
+}  // namespace
+}  // namespace im::storage
