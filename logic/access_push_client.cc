@@ -19,7 +19,8 @@ void AccessPushClient::Push(const std::string& endpoint, internal::PushRequest r
       [stub](auto* ctx, auto* req, auto* resp, auto cb) {
         stub->async()->Push(ctx, req, resp, std::move(cb));
       },
-      std::move(request), timeout_, [endpoint](absl::Status status, internal::PushResponse) {
+      std::move(request), timeout_,
+      [endpoint](absl::Status status, internal::PushResponse) {
         if (!status.ok()) {
           common::GetLogger("push")->warn("event=push_failed endpoint={} status=\"{}\"", endpoint,
                                           status);
@@ -33,7 +34,8 @@ void AccessPushClient::Kick(const std::string& endpoint, internal::KickRequest r
       [stub](auto* ctx, auto* req, auto* resp, auto cb) {
         stub->async()->Kick(ctx, req, resp, std::move(cb));
       },
-      std::move(request), timeout_, [endpoint](absl::Status status, internal::KickResponse) {
+      std::move(request), timeout_,
+      [endpoint](absl::Status status, internal::KickResponse) {
         if (!status.ok()) {
           common::GetLogger("push")->warn("event=kick_failed endpoint={} status=\"{}\"", endpoint,
                                           status);

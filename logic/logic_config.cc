@@ -17,6 +17,8 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("password.mem_limit_kib", &password_mem_limit_kib, "argon2id memory in KiB", 8,
         1024 * 1024);
   s.Add("max_text_bytes", &max_text_bytes, "largest message text accepted", 1, 1 << 20);
+  s.Add("recall_window_seconds", &recall_window_seconds,
+        "how long after sending a message its sender may recall it", 0, 30 * 86400);
   s.Add("default_message_policy", &default_message_policy,
         "who may message users who did not choose: everyone or friends");
 }

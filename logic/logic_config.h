@@ -21,7 +21,8 @@ struct LogicConfig {
   // argon2id cost. The defaults are libsodium's "interactive" limits.
   std::int64_t password_ops_limit = 2;
   std::int64_t password_mem_limit_kib = 64 * 1024;
-  std::int64_t max_text_bytes = 64 * 1024;
+  std::int64_t max_text_bytes = 64 * 1024;  // also the limit for a typed message's payload
+  std::int64_t recall_window_seconds = 120;
   // Who may message a user who never chose: "everyone" or "friends".
   std::string default_message_policy = "everyone";
 

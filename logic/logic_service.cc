@@ -16,9 +16,9 @@ grpc::ServerUnaryReactor* LogicService::Handle(grpc::CallbackServerContext* ctx,
   return reactor;
 }
 
-grpc::ServerUnaryReactor* LogicService::SessionClosed(
-    grpc::CallbackServerContext* ctx, const internal::SessionClosedRequest* request,
-    internal::SessionClosedResponse* response) {
+grpc::ServerUnaryReactor* LogicService::SessionClosed(grpc::CallbackServerContext* ctx,
+                                                      const internal::SessionClosedRequest* request,
+                                                      internal::SessionClosedResponse* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const auto& session = request->session();
   if (session.user_id() == 0) {

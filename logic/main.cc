@@ -5,13 +5,14 @@
 
 #include <iostream>
 
+#include "common/daemon_main.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
-#include "common/daemon_main.h"
 #include "common/shutdown_signal.h"
 #include "common/work_pool.h"
 #include "logic/access_push_client.h"
 #include "logic/account_handlers.h"
+#include "logic/conversation_handlers.h"
 #include "logic/logic_config.h"
 #include "logic/logic_service.h"
 #include "logic/message_handlers.h"
@@ -40,6 +41,8 @@ int Run(int argc, char** argv) {
   messages.RegisterWith(dispatcher);
   RelationHandlers relations(config, &storage, &fanout);
   relations.RegisterWith(dispatcher);
+  ConversationHandlers conversations(config, &storage, &fanout);
+  conversations.RegisterWith(dispatcher);
   LogicService service(&dispatcher, &storage);
 
   auto server = common::StartGrpcServer(config.listen, {&service});

@@ -1,5 +1,7 @@
 #include "logic/message_handlers.h"
 
+#include <set>
+
 #include "common/logging.h"
 #include "common/str_cat.h"
 #include "logic/message_policy.h"
@@ -11,20 +13,47 @@ namespace {
 // How often a send is decided again when the relation changes under it.
 constexpr int kMaxRelationAttempts = 3;
 
+const std::set<std::string, std::less<>> kTypedKinds = {"image", "file", "custom"};
+
+std::string KindOf(const client::SendMessageRequest& req) {
+  return req.kind().empty() ? "text" : req.kind();
+}
+
+// A text message needs text; image/file/custom need a JSON object payload
+// (a reference to the content, never the bytes). Both are size-limited.
+absl::Status ValidateContent(const client::SendMessageRequest& req, std::int64_t max_bytes) {
+  const std::string kind = KindOf(req);
+  const std::string& content = kind == "text" ? req.text() : req.payload();
+  if (kind != "text" && kTypedKinds.count(kind) == 0) {
+    return absl::InvalidArgumentError(
+        common::StrCat("unknown message kind '", kind, "' (text, image, file or custom)"));
+  }
+  if (content.empty()) {
+    return absl::InvalidArgumentError(kind == "text" ? "message text is empty"
+                                                     : "a " + kind + " message needs a payload");
+  }
+  if (kind != "text" && (content.front() != '{' || content.back() != '}')) {
+    return absl::InvalidArgumentError("the payload must be a JSON object");
+  }
+  if (static_cast<std::int64_t>(content.size()) > max_bytes) {
+    return absl::InvalidArgumentError(
+        common::StrCat("message is larger than ", max_bytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void MessageHandlers::RegisterWith(RequestDispatcher& dispatcher) {
   dispatcher.Register(client::ClientFrame::kSendMessage, Access::kLoggedIn,
-                      [this](const auto& request, Reply reply) { SendMessage(request, reply); });
+                      BindHandler(this, &MessageHandlers::SendMessage));
 }
 
 void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply reply) {
   const auto& req = request.frame().send_message();
   const internal::SessionContext& session = request.session();
-  if (req.text().empty()) return reply(absl::InvalidArgumentError("message text is empty"));
-  if (static_cast<std::int64_t>(req.text().size()) > config_.max_text_bytes) {
-    return reply(absl::InvalidArgumentError(
-        common::StrCat("message text is larger than ", config_.max_text_bytes, " bytes")));
+  if (absl::Status valid = ValidateContent(req, config_.max_text_bytes); !valid.ok()) {
+    return reply(valid);
   }
   if (req.client_msg_id().size() > 64) {
     return reply(absl::InvalidArgumentError("client_msg_id longer than 64 bytes"));
@@ -42,8 +71,8 @@ void MessageHandlers::CheckAndAppend(internal::SessionContext session,
   internal::UserPair pair;
   pair.set_user_id(session.user_id());
   pair.set_peer_id(recipient.user_id());
-  storage_->GetRelation(std::move(pair), [this, session, req, recipient, reply, attempt](
-                                             absl::StatusOr<internal::Relation> relation) {
+  storage_->GetRelation(std::move(pair), [this, session, req, recipient, reply,
+                                          attempt](absl::StatusOr<internal::Relation> relation) {
     if (!relation.ok()) return reply(relation.status());
     if (absl::Status allowed =
             MaySendDirect(*relation, config_.DefaultMessagePolicy(), recipient.username());
@@ -54,23 +83,24 @@ void MessageHandlers::CheckAndAppend(internal::SessionContext session,
     append.set_sender_id(session.user_id());
     append.set_recipient_id(recipient.user_id());
     append.set_client_msg_id(req.client_msg_id());
-    append.set_text(req.text());
+    append.set_kind(KindOf(req));
+    append.set_text(KindOf(req) == "text" ? req.text() : req.payload());
     append.set_check_relation(true);
     append.set_sender_relation_version(relation->user_version());
     append.set_recipient_relation_version(relation->peer_version());
-    storage_->AppendMessage(std::move(append), [this, session, req, recipient, reply, attempt](
-                                                   absl::StatusOr<internal::AppendMessageResponse>
-                                                       stored) {
-      if (stored.status().code() == absl::StatusCode::kFailedPrecondition) {
-        // A block, unfriend or policy change committed after the check.
-        if (attempt < kMaxRelationAttempts) {
-          return CheckAndAppend(session, req, recipient, reply, attempt + 1);
-        }
-        return reply(absl::AbortedError("permissions changed while sending; try again"));
-      }
-      if (!stored.ok()) return reply(stored.status());
-      AnswerAndPush(session, req, recipient, *stored, reply);
-    });
+    storage_->AppendMessage(
+        std::move(append), [this, session, req, recipient, reply,
+                            attempt](absl::StatusOr<internal::AppendMessageResponse> stored) {
+          if (stored.status().code() == absl::StatusCode::kFailedPrecondition) {
+            // A block, unfriend or policy change committed after the check.
+            if (attempt < kMaxRelationAttempts) {
+              return CheckAndAppend(session, req, recipient, reply, attempt + 1);
+            }
+            return reply(absl::AbortedError("permissions changed while sending; try again"));
+          }
+          if (!stored.ok()) return reply(stored.status());
+          AnswerAndPush(session, req, recipient, *stored, reply);
+        });
   });
 }
 
@@ -99,7 +129,12 @@ void MessageHandlers::AnswerAndPush(const internal::SessionContext& session,
   message->set_sender_id(session.user_id());
   message->set_sender(session.username());
   message->set_recipient(recipient.username());
-  message->set_text(req.text());
+  message->set_kind(KindOf(req));
+  if (message->kind() == "text") {
+    message->set_text(req.text());
+  } else {
+    message->set_payload(req.payload());
+  }
   message->set_sent_at_ms(stored.sent_at_ms());
   fanout_->PushToUsers({recipient.user_id(), session.user_id()}, std::move(event),
                        session.access_node_id(), session.conn_id());

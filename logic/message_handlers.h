@@ -26,8 +26,8 @@ class MessageHandlers {
   void CheckAndAppend(internal::SessionContext session, client::SendMessageRequest req,
                       internal::User recipient, Reply reply, int attempt);
   void AnswerAndPush(const internal::SessionContext& session, const client::SendMessageRequest& req,
-                     const internal::User& recipient,
-                     const internal::AppendMessageResponse& stored, const Reply& reply);
+                     const internal::User& recipient, const internal::AppendMessageResponse& stored,
+                     const Reply& reply);
 
   const LogicConfig& config_;
   StorageClient* storage_;

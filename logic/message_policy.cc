@@ -12,8 +12,8 @@ client::MessagePolicy EffectivePolicy(int stored_policy, client::MessagePolicy s
   return server_default;
 }
 
-absl::Status MaySendDirect(const internal::Relation& relation,
-                           client::MessagePolicy server_default, std::string_view peer) {
+absl::Status MaySendDirect(const internal::Relation& relation, client::MessagePolicy server_default,
+                           std::string_view peer) {
   if (relation.peer_blocked_user()) {
     return absl::PermissionDeniedError(common::StrCat(peer, " has blocked you"));
   }
@@ -24,8 +24,7 @@ absl::Status MaySendDirect(const internal::Relation& relation,
   if (EffectivePolicy(relation.peer_message_policy(), server_default) ==
           client::MESSAGE_POLICY_FRIENDS &&
       !relation.friends()) {
-    return absl::PermissionDeniedError(
-        common::StrCat(peer, " accepts messages from friends only"));
+    return absl::PermissionDeniedError(common::StrCat(peer, " accepts messages from friends only"));
   }
   return absl::OkStatus();
 }

@@ -20,8 +20,8 @@ client::MessagePolicy EffectivePolicy(int stored_policy, client::MessagePolicy s
 //   PERMISSION_DENIED "<peer> has blocked you"
 //   FAILED_PRECONDITION "you have blocked <peer>; unblock them to send"
 //   PERMISSION_DENIED "<peer> accepts messages from friends only"
-absl::Status MaySendDirect(const internal::Relation& relation,
-                           client::MessagePolicy server_default, std::string_view peer);
+absl::Status MaySendDirect(const internal::Relation& relation, client::MessagePolicy server_default,
+                           std::string_view peer);
 
 // Parses "everyone" / "friends".
 bool ParseMessagePolicy(std::string_view text, client::MessagePolicy* policy);

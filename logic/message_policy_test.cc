@@ -35,7 +35,8 @@ TEST(MessagePolicyTest, UnsetPolicyFollowsTheServerDefault) {
 }
 
 TEST(MessagePolicyTest, BlocksWinOverFriendshipAndPolicyInBothDirections) {
-  absl::Status blocked_by_peer = MaySendDirect(Facts(true, false, true, kEveryone), kEveryone, "bob");
+  absl::Status blocked_by_peer =
+      MaySendDirect(Facts(true, false, true, kEveryone), kEveryone, "bob");
   EXPECT_EQ(blocked_by_peer.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(blocked_by_peer.message(), "bob has blocked you");
   absl::Status i_blocked = MaySendDirect(Facts(true, true, false, kEveryone), kEveryone, "bob");

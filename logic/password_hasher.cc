@@ -43,7 +43,8 @@ absl::Status ValidateUsername(std::string_view name) {
 
 absl::Status ValidatePassword(std::string_view password) {
   if (password.size() < 8) return absl::InvalidArgumentError("password must be at least 8 bytes");
-  if (password.size() > 128) return absl::InvalidArgumentError("password must be at most 128 bytes");
+  if (password.size() > 128)
+    return absl::InvalidArgumentError("password must be at most 128 bytes");
   return absl::OkStatus();
 }
 

@@ -11,13 +11,13 @@ void LookUpPeer(StorageClient& storage, const internal::SessionContext& session,
   if (peer_name == session.username()) return done(absl::InvalidArgumentError(self_error));
   internal::GetUserRequest get;
   get.set_username(peer_name);
-  storage.GetUser(std::move(get), [peer_name, done = std::move(done)](
-                                      absl::StatusOr<internal::User> user) {
-    if (user.status().code() == absl::StatusCode::kNotFound) {
-      return done(absl::NotFoundError(common::StrCat("no such user '", peer_name, "'")));
-    }
-    done(std::move(user));
-  });
+  storage.GetUser(
+      std::move(get), [peer_name, done = std::move(done)](absl::StatusOr<internal::User> user) {
+        if (user.status().code() == absl::StatusCode::kNotFound) {
+          return done(absl::NotFoundError(common::StrCat("no such user '", peer_name, "'")));
+        }
+        done(std::move(user));
+      });
 }
 
 }  // namespace im::logic

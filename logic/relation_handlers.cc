@@ -36,28 +36,24 @@ absl::Status Unexpected(RelationOutcome outcome) {
 }  // namespace
 
 void RelationHandlers::RegisterWith(RequestDispatcher& d) {
-  auto bind = [this](void (RelationHandlers::*handler)(const internal::HandleRequest&, Reply)) {
-    return [this, handler](const internal::HandleRequest& request, Reply reply) {
-      (this->*handler)(request, std::move(reply));
-    };
-  };
   d.Register(client::ClientFrame::kFriendRequest, Access::kLoggedIn,
-             bind(&RelationHandlers::RequestFriend));
+             BindHandler(this, &RelationHandlers::RequestFriend));
   d.Register(client::ClientFrame::kFriendRespond, Access::kLoggedIn,
-             bind(&RelationHandlers::RespondFriend));
+             BindHandler(this, &RelationHandlers::RespondFriend));
   d.Register(client::ClientFrame::kFriendCancel, Access::kLoggedIn,
-             bind(&RelationHandlers::CancelRequest));
+             BindHandler(this, &RelationHandlers::CancelRequest));
   d.Register(client::ClientFrame::kFriendRemove, Access::kLoggedIn,
-             bind(&RelationHandlers::RemoveFriend));
+             BindHandler(this, &RelationHandlers::RemoveFriend));
   d.Register(client::ClientFrame::kFriendList, Access::kLoggedIn,
-             bind(&RelationHandlers::ListFriends));
+             BindHandler(this, &RelationHandlers::ListFriends));
   d.Register(client::ClientFrame::kFriendPending, Access::kLoggedIn,
-             bind(&RelationHandlers::ListPending));
-  d.Register(client::ClientFrame::kBlockSet, Access::kLoggedIn, bind(&RelationHandlers::SetBlock));
+             BindHandler(this, &RelationHandlers::ListPending));
+  d.Register(client::ClientFrame::kBlockSet, Access::kLoggedIn,
+             BindHandler(this, &RelationHandlers::SetBlock));
   d.Register(client::ClientFrame::kBlockList, Access::kLoggedIn,
-             bind(&RelationHandlers::ListBlocked));
+             BindHandler(this, &RelationHandlers::ListBlocked));
   d.Register(client::ClientFrame::kPrivacySet, Access::kLoggedIn,
-             bind(&RelationHandlers::SetPrivacy));
+             BindHandler(this, &RelationHandlers::SetPrivacy));
 }
 
 void RelationHandlers::Notify(const internal::SessionContext& session,
@@ -81,148 +77,149 @@ void RelationHandlers::RequestFriend(const internal::HandleRequest& request, Rep
   if (req.note().size() > kMaxNoteBytes) {
     return reply(absl::InvalidArgumentError("the note is longer than 255 bytes"));
   }
-  LookUpPeer(*storage_, session, req.peer(), "you cannot befriend yourself",
-             [this, session, req, reply](absl::StatusOr<internal::User> peer) {
-    if (!peer.ok()) return reply(peer.status());
-    internal::RequestFriendRequest change;
-    change.set_user_id(session.user_id());
-    change.set_peer_id(peer->user_id());
-    change.set_note(req.note());
-    storage_->RequestFriend(std::move(change), [this, session, req, peer = *peer, reply](
-                                                   absl::StatusOr<internal::RelationChange> r) {
-      if (!r.ok()) return reply(r.status());
-      const std::string& name = peer.username();
-      internal::HandleResponse response;
-      auto* out = response.mutable_frame()->mutable_friend_request();
-      switch (r->outcome()) {
-        case internal::REQUESTED:
-          Notify(session, {peer.user_id(), session.user_id()}, Event::REQUESTED,
-                 session.username(), name, req.note());
-          break;
-        case internal::ALREADY_PENDING:
-          out->set_already_pending(true);
-          break;
-        case internal::BECAME_FRIENDS:
-          out->set_became_friends(true);
-          Notify(session, {peer.user_id(), session.user_id()}, Event::ACCEPTED,
-                 session.username(), name);
-          break;
-        case internal::ALREADY_FRIENDS:
-          return reply(absl::AlreadyExistsError(
-              common::StrCat("you are already friends with ", name)));
-        case internal::BLOCKED_BY_PEER:
-          return reply(absl::PermissionDeniedError(common::StrCat(name, " has blocked you")));
-        case internal::PEER_BLOCKED:
-          return reply(absl::FailedPreconditionError(
-              common::StrCat("you have blocked ", name, "; unblock them first")));
-        default:
-          return reply(Unexpected(r->outcome()));
-      }
-      reply(std::move(response));
-    });
-  });
+  LookUpPeer(
+      *storage_, session, req.peer(), "you cannot befriend yourself",
+      [this, session, req, reply](absl::StatusOr<internal::User> peer) {
+        if (!peer.ok()) return reply(peer.status());
+        internal::RequestFriendRequest change;
+        change.set_user_id(session.user_id());
+        change.set_peer_id(peer->user_id());
+        change.set_note(req.note());
+        storage_->RequestFriend(std::move(change), [this, session, req, peer = *peer, reply](
+                                                       absl::StatusOr<internal::RelationChange> r) {
+          if (!r.ok()) return reply(r.status());
+          const std::string& name = peer.username();
+          internal::HandleResponse response;
+          auto* out = response.mutable_frame()->mutable_friend_request();
+          switch (r->outcome()) {
+            case internal::REQUESTED:
+              Notify(session, {peer.user_id(), session.user_id()}, Event::REQUESTED,
+                     session.username(), name, req.note());
+              break;
+            case internal::ALREADY_PENDING:
+              out->set_already_pending(true);
+              break;
+            case internal::BECAME_FRIENDS:
+              out->set_became_friends(true);
+              Notify(session, {peer.user_id(), session.user_id()}, Event::ACCEPTED,
+                     session.username(), name);
+              break;
+            case internal::ALREADY_FRIENDS:
+              return reply(
+                  absl::AlreadyExistsError(common::StrCat("you are already friends with ", name)));
+            case internal::BLOCKED_BY_PEER:
+              return reply(absl::PermissionDeniedError(common::StrCat(name, " has blocked you")));
+            case internal::PEER_BLOCKED:
+              return reply(absl::FailedPreconditionError(
+                  common::StrCat("you have blocked ", name, "; unblock them first")));
+            default:
+              return reply(Unexpected(r->outcome()));
+          }
+          reply(std::move(response));
+        });
+      });
 }
 
 void RelationHandlers::RespondFriend(const internal::HandleRequest& request, Reply reply) {
   const auto session = request.session();
   const bool accept = request.frame().friend_respond().accept();
-  LookUpPeer(*storage_, session, request.frame().friend_respond().peer(),
-             "you cannot befriend yourself",
-             [this, session, accept, reply](absl::StatusOr<internal::User> peer) {
-    if (!peer.ok()) return reply(peer.status());
-    internal::RespondFriendRequest change;
-    change.set_user_id(session.user_id());
-    change.set_peer_id(peer->user_id());
-    change.set_accept(accept);
-    storage_->RespondFriend(std::move(change), [this, session, accept, peer = *peer, reply](
-                                                   absl::StatusOr<internal::RelationChange> r) {
-      if (!r.ok()) return reply(r.status());
-      const std::string& name = peer.username();
-      internal::HandleResponse response;
-      auto* out = response.mutable_frame()->mutable_friend_respond();
-      switch (r->outcome()) {
-        case internal::ACCEPTED:
-          Notify(session, {peer.user_id(), session.user_id()}, Event::ACCEPTED,
-                 session.username(), name);
-          break;
-        case internal::DECLINED:
-          // The requester is not told; the decliner's other devices are.
-          Notify(session, {session.user_id()}, Event::DECLINED, session.username(), name);
-          break;
-        case internal::ALREADY_FRIENDS:
-          if (!accept) {
-            return reply(absl::FailedPreconditionError(common::StrCat(
-                "you are already friends with ", name, "; use friend remove to end it")));
+  LookUpPeer(
+      *storage_, session, request.frame().friend_respond().peer(), "you cannot befriend yourself",
+      [this, session, accept, reply](absl::StatusOr<internal::User> peer) {
+        if (!peer.ok()) return reply(peer.status());
+        internal::RespondFriendRequest change;
+        change.set_user_id(session.user_id());
+        change.set_peer_id(peer->user_id());
+        change.set_accept(accept);
+        storage_->RespondFriend(std::move(change), [this, session, accept, peer = *peer, reply](
+                                                       absl::StatusOr<internal::RelationChange> r) {
+          if (!r.ok()) return reply(r.status());
+          const std::string& name = peer.username();
+          internal::HandleResponse response;
+          auto* out = response.mutable_frame()->mutable_friend_respond();
+          switch (r->outcome()) {
+            case internal::ACCEPTED:
+              Notify(session, {peer.user_id(), session.user_id()}, Event::ACCEPTED,
+                     session.username(), name);
+              break;
+            case internal::DECLINED:
+              // The requester is not told; the decliner's other devices are.
+              Notify(session, {session.user_id()}, Event::DECLINED, session.username(), name);
+              break;
+            case internal::ALREADY_FRIENDS:
+              if (!accept) {
+                return reply(absl::FailedPreconditionError(common::StrCat(
+                    "you are already friends with ", name, "; use friend remove to end it")));
+              }
+              out->set_already_done(true);
+              break;
+            case internal::ALREADY_DECLINED:
+              if (accept) {
+                return reply(absl::FailedPreconditionError(
+                    common::StrCat("you declined ", name, "'s request; they can send a new one")));
+              }
+              out->set_already_done(true);
+              break;
+            case internal::REQUEST_WITHDRAWN:
+              return reply(absl::FailedPreconditionError(
+                  common::StrCat(name, " withdrew the friend request")));
+            case internal::NO_REQUEST:
+              return reply(absl::FailedPreconditionError(
+                  common::StrCat("there is no friend request from ", name)));
+            default:
+              return reply(Unexpected(r->outcome()));
           }
-          out->set_already_done(true);
-          break;
-        case internal::ALREADY_DECLINED:
-          if (accept) {
-            return reply(absl::FailedPreconditionError(common::StrCat(
-                "you declined ", name, "'s request; they can send a new one")));
-          }
-          out->set_already_done(true);
-          break;
-        case internal::REQUEST_WITHDRAWN:
-          return reply(absl::FailedPreconditionError(
-              common::StrCat(name, " withdrew the friend request")));
-        case internal::NO_REQUEST:
-          return reply(absl::FailedPreconditionError(
-              common::StrCat("there is no friend request from ", name)));
-        default:
-          return reply(Unexpected(r->outcome()));
-      }
-      reply(std::move(response));
-    });
-  });
+          reply(std::move(response));
+        });
+      });
 }
 
 void RelationHandlers::CancelRequest(const internal::HandleRequest& request, Reply reply) {
   const auto session = request.session();
-  LookUpPeer(*storage_, session, request.frame().friend_cancel().peer(),
-             "you cannot befriend yourself",
-             [this, session, reply](absl::StatusOr<internal::User> peer) {
-    if (!peer.ok()) return reply(peer.status());
-    storage_->CancelFriendRequest(
-        Pair(session.user_id(), peer->user_id()),
-        [this, session, peer = *peer, reply](absl::StatusOr<internal::RelationChange> r) {
-          if (!r.ok()) return reply(r.status());
-          if (r->outcome() == internal::NO_REQUEST) {
-            return reply(absl::FailedPreconditionError(
-                common::StrCat("you have no pending request to ", peer.username())));
-          }
-          if (r->outcome() != internal::CANCELLED) return reply(Unexpected(r->outcome()));
-          Notify(session, {peer.user_id(), session.user_id()}, Event::CANCELLED,
-                 session.username(), peer.username());
-          internal::HandleResponse response;
-          response.mutable_frame()->mutable_friend_cancel();
-          reply(std::move(response));
-        });
-  });
+  LookUpPeer(
+      *storage_, session, request.frame().friend_cancel().peer(), "you cannot befriend yourself",
+      [this, session, reply](absl::StatusOr<internal::User> peer) {
+        if (!peer.ok()) return reply(peer.status());
+        storage_->CancelFriendRequest(
+            Pair(session.user_id(), peer->user_id()),
+            [this, session, peer = *peer, reply](absl::StatusOr<internal::RelationChange> r) {
+              if (!r.ok()) return reply(r.status());
+              if (r->outcome() == internal::NO_REQUEST) {
+                return reply(absl::FailedPreconditionError(
+                    common::StrCat("you have no pending request to ", peer.username())));
+              }
+              if (r->outcome() != internal::CANCELLED) return reply(Unexpected(r->outcome()));
+              Notify(session, {peer.user_id(), session.user_id()}, Event::CANCELLED,
+                     session.username(), peer.username());
+              internal::HandleResponse response;
+              response.mutable_frame()->mutable_friend_cancel();
+              reply(std::move(response));
+            });
+      });
 }
 
 void RelationHandlers::RemoveFriend(const internal::HandleRequest& request, Reply reply) {
   const auto session = request.session();
-  LookUpPeer(*storage_, session, request.frame().friend_remove().peer(),
-             "you cannot befriend yourself",
-             [this, session, reply](absl::StatusOr<internal::User> peer) {
-    if (!peer.ok()) return reply(peer.status());
-    storage_->RemoveFriend(
-        Pair(session.user_id(), peer->user_id()),
-        [this, session, peer = *peer, reply](absl::StatusOr<internal::RelationChange> r) {
-          if (!r.ok()) return reply(r.status());
-          if (r->outcome() == internal::NOT_FRIENDS) {
-            return reply(absl::FailedPreconditionError(
-                common::StrCat(peer.username(), " is not your friend")));
-          }
-          if (r->outcome() != internal::REMOVED) return reply(Unexpected(r->outcome()));
-          Notify(session, {peer.user_id(), session.user_id()}, Event::REMOVED,
-                 session.username(), peer.username());
-          internal::HandleResponse response;
-          response.mutable_frame()->mutable_friend_remove();
-          reply(std::move(response));
-        });
-  });
+  LookUpPeer(
+      *storage_, session, request.frame().friend_remove().peer(), "you cannot befriend yourself",
+      [this, session, reply](absl::StatusOr<internal::User> peer) {
+        if (!peer.ok()) return reply(peer.status());
+        storage_->RemoveFriend(
+            Pair(session.user_id(), peer->user_id()),
+            [this, session, peer = *peer, reply](absl::StatusOr<internal::RelationChange> r) {
+              if (!r.ok()) return reply(r.status());
+              if (r->outcome() == internal::NOT_FRIENDS) {
+                return reply(absl::FailedPreconditionError(
+                    common::StrCat(peer.username(), " is not your friend")));
+              }
+              if (r->outcome() != internal::REMOVED) return reply(Unexpected(r->outcome()));
+              Notify(session, {peer.user_id(), session.user_id()}, Event::REMOVED,
+                     session.username(), peer.username());
+              internal::HandleResponse response;
+              response.mutable_frame()->mutable_friend_remove();
+              reply(std::move(response));
+            });
+      });
 }
 
 void RelationHandlers::ListFriends(const internal::HandleRequest& request, Reply reply) {
@@ -237,25 +234,26 @@ void RelationHandlers::ListFriends(const internal::HandleRequest& request, Reply
       for (const auto& b : blocked->users()) blocked_ids.insert(b.user_id());
       internal::GetRoutesRequest lookup;  // one batched lookup for presence
       for (const auto& f : friends.friends()) lookup.add_user_ids(f.user_id());
-      storage_->GetRoutes(std::move(lookup), [friends, blocked_ids, reply](
-                                                 absl::StatusOr<internal::GetRoutesResponse> routes) {
-        if (!routes.ok()) return reply(routes.status());
-        std::set<std::uint64_t> online;
-        for (const auto& u : routes->users()) {
-          if (u.routes_size() > 0) online.insert(u.user_id());
-        }
-        internal::HandleResponse response;
-        auto* out = response.mutable_frame()->mutable_friend_list();
-        for (const auto& f : friends.friends()) {
-          auto* info = out->add_friends();
-          info->set_user_id(f.user_id());
-          info->set_username(f.username());
-          info->set_since_ms(f.since_ms());
-          info->set_online(online.count(f.user_id()) > 0);
-          info->set_blocked(blocked_ids.count(f.user_id()) > 0);
-        }
-        reply(std::move(response));
-      });
+      storage_->GetRoutes(
+          std::move(lookup),
+          [friends, blocked_ids, reply](absl::StatusOr<internal::GetRoutesResponse> routes) {
+            if (!routes.ok()) return reply(routes.status());
+            std::set<std::uint64_t> online;
+            for (const auto& u : routes->users()) {
+              if (u.routes_size() > 0) online.insert(u.user_id());
+            }
+            internal::HandleResponse response;
+            auto* out = response.mutable_frame()->mutable_friend_list();
+            for (const auto& f : friends.friends()) {
+              auto* info = out->add_friends();
+              info->set_user_id(f.user_id());
+              info->set_username(f.username());
+              info->set_since_ms(f.since_ms());
+              info->set_online(online.count(f.user_id()) > 0);
+              info->set_blocked(blocked_ids.count(f.user_id()) > 0);
+            }
+            reply(std::move(response));
+          });
     });
   });
 }
@@ -283,22 +281,22 @@ void RelationHandlers::ListPending(const internal::HandleRequest& request, Reply
 void RelationHandlers::SetBlock(const internal::HandleRequest& request, Reply reply) {
   const auto session = request.session();
   const bool blocked = request.frame().block_set().blocked();
-  LookUpPeer(*storage_, session, request.frame().block_set().peer(),
-             "you cannot block yourself",
+  LookUpPeer(*storage_, session, request.frame().block_set().peer(), "you cannot block yourself",
              [this, session, blocked, reply](absl::StatusOr<internal::User> peer) {
-    if (!peer.ok()) return reply(peer.status());
-    internal::SetBlockRequest change;
-    change.set_user_id(session.user_id());
-    change.set_peer_id(peer->user_id());
-    change.set_blocked(blocked);
-    // The blocked user is not told.
-    storage_->SetBlock(std::move(change), [reply](absl::StatusOr<internal::RelationChange> r) {
-      if (!r.ok()) return reply(r.status());
-      internal::HandleResponse response;
-      response.mutable_frame()->mutable_block_set();
-      reply(std::move(response));
-    });
-  });
+               if (!peer.ok()) return reply(peer.status());
+               internal::SetBlockRequest change;
+               change.set_user_id(session.user_id());
+               change.set_peer_id(peer->user_id());
+               change.set_blocked(blocked);
+               // The blocked user is not told.
+               storage_->SetBlock(std::move(change),
+                                  [reply](absl::StatusOr<internal::RelationChange> r) {
+                                    if (!r.ok()) return reply(r.status());
+                                    internal::HandleResponse response;
+                                    response.mutable_frame()->mutable_block_set();
+                                    reply(std::move(response));
+                                  });
+             });
 }
 
 void RelationHandlers::ListBlocked(const internal::HandleRequest& request, Reply reply) {

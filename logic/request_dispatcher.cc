@@ -14,8 +14,8 @@ void RequestDispatcher::Dispatch(const internal::HandleRequest& request,
                                  std::function<void(internal::HandleResponse)> done) const {
   const std::uint64_t req_id = request.frame().req_id();
   const std::uint64_t user_id = request.session().user_id();
-  auto finish = [req_id, user_id, done = std::move(done)](
-                    absl::StatusOr<internal::HandleResponse> result) {
+  auto finish = [req_id, user_id,
+                 done = std::move(done)](absl::StatusOr<internal::HandleResponse> result) {
     internal::HandleResponse response;
     if (result.ok()) {
       response = std::move(*result);

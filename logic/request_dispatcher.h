@@ -21,6 +21,14 @@ using Handler = std::function<void(const internal::HandleRequest& request, Reply
 
 enum class Access { kPublic, kLoggedIn };
 
+// A Handler that calls `owner->method`.
+template <typename Owner>
+Handler BindHandler(Owner* owner, void (Owner::*method)(const internal::HandleRequest&, Reply)) {
+  return [owner, method](const internal::HandleRequest& request, Reply reply) {
+    (owner->*method)(request, std::move(reply));
+  };
+}
+
 class RequestDispatcher {
  public:
   void Register(client::ClientFrame::BodyCase body, Access access, Handler handler);

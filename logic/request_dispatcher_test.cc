@@ -27,14 +27,14 @@ internal::HandleResponse DispatchSync(const RequestDispatcher& d,
 class RequestDispatcherTest : public ::testing::Test {
  protected:
   RequestDispatcherTest() {
-    dispatcher_.Register(client::ClientFrame::kSendMessage, Access::kLoggedIn,
-                         [this](const internal::HandleRequest& req, Reply reply) {
-                           ++send_calls_;
-                           internal::HandleResponse response;
-                           response.mutable_frame()->mutable_send_message()->set_seq(
-                               req.session().user_id());
-                           reply(std::move(response));
-                         });
+    dispatcher_.Register(
+        client::ClientFrame::kSendMessage, Access::kLoggedIn,
+        [this](const internal::HandleRequest& req, Reply reply) {
+          ++send_calls_;
+          internal::HandleResponse response;
+          response.mutable_frame()->mutable_send_message()->set_seq(req.session().user_id());
+          reply(std::move(response));
+        });
     dispatcher_.Register(client::ClientFrame::kRegisterUser, Access::kPublic,
                          [](const internal::HandleRequest&, Reply reply) {
                            reply(absl::AlreadyExistsError("taken"));

@@ -23,13 +23,13 @@ common::Completion<Response> Adapt(Done<Response> done) {
 
 }  // namespace
 
-#define IM_STORAGE_CALL(Method, Request, Response)                                          \
-  void StorageClient::Method(Request request, Done<Response> done) {                        \
-    common::CallAsync<Request, Response>(                                                   \
-        [this](auto* ctx, auto* req, auto* resp, auto cb) {                                 \
-          stub_->async()->Method(ctx, req, resp, std::move(cb));                            \
-        },                                                                                  \
-        std::move(request), timeout_, Adapt<Response>(std::move(done)));                    \
+#define IM_STORAGE_CALL(Method, Request, Response)                       \
+  void StorageClient::Method(Request request, Done<Response> done) {     \
+    common::CallAsync<Request, Response>(                                \
+        [this](auto* ctx, auto* req, auto* resp, auto cb) {              \
+          stub_->async()->Method(ctx, req, resp, std::move(cb));         \
+        },                                                               \
+        std::move(request), timeout_, Adapt<Response>(std::move(done))); \
   }
 
 StorageClient::StorageClient(const std::string& target, std::chrono::milliseconds timeout)
@@ -54,6 +54,12 @@ IM_STORAGE_CALL(ListFriends, internal::UserRef, internal::ListFriendsResponse)
 IM_STORAGE_CALL(ListFriendRequests, internal::UserRef, internal::ListFriendRequestsResponse)
 IM_STORAGE_CALL(ListBlocked, internal::UserRef, internal::ListBlockedResponse)
 IM_STORAGE_CALL(GetRelation, internal::UserPair, internal::Relation)
+IM_STORAGE_CALL(SyncMessages, internal::SyncMessagesRequest, internal::MessagePage)
+IM_STORAGE_CALL(AckMessages, internal::AckMessagesRequest, internal::AckMessagesResponse)
+IM_STORAGE_CALL(ListConversations, internal::UserRef, internal::ListConversationsResponse)
+IM_STORAGE_CALL(DirectHistory, internal::DirectHistoryRequest, internal::MessagePage)
+IM_STORAGE_CALL(MarkDirectRead, internal::MarkDirectReadRequest, internal::MarkReadResult)
+IM_STORAGE_CALL(RecallMessage, internal::RecallMessageRequest, internal::RecallMessageResponse)
 
 #undef IM_STORAGE_CALL
 

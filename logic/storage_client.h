@@ -49,6 +49,14 @@ class StorageClient {
   void ListBlocked(internal::UserRef request, Done<internal::ListBlockedResponse> done);
   void GetRelation(internal::UserPair request, Done<internal::Relation> done);
 
+  void SyncMessages(internal::SyncMessagesRequest request, Done<internal::MessagePage> done);
+  void AckMessages(internal::AckMessagesRequest request, Done<internal::AckMessagesResponse> done);
+  void ListConversations(internal::UserRef request, Done<internal::ListConversationsResponse> done);
+  void DirectHistory(internal::DirectHistoryRequest request, Done<internal::MessagePage> done);
+  void MarkDirectRead(internal::MarkDirectReadRequest request, Done<internal::MarkReadResult> done);
+  void RecallMessage(internal::RecallMessageRequest request,
+                     Done<internal::RecallMessageResponse> done);
+
  private:
   std::unique_ptr<internal::Storage::Stub> stub_;
   std::chrono::milliseconds timeout_;

@@ -1,0 +1,188 @@
+#include "logic/conversation_handlers.h"
+
+#include "common/str_cat.h"
+#include "logic/message_policy.h"
+#include "logic/peer_lookup.h"
+
+namespace im::logic {
+namespace {
+
+constexpr int kMaxAcksPerRequest = 1000;
+
+internal::HandleResponse Empty() { return internal::HandleResponse(); }
+
+}  // namespace
+
+void ConversationHandlers::RegisterWith(RequestDispatcher& d) {
+  d.Register(client::ClientFrame::kSync, Access::kLoggedIn,
+             BindHandler(this, &ConversationHandlers::Sync));
+  d.Register(client::ClientFrame::kAck, Access::kLoggedIn,
+             BindHandler(this, &ConversationHandlers::Ack));
+  d.Register(client::ClientFrame::kConvList, Access::kLoggedIn,
+             BindHandler(this, &ConversationHandlers::ListConversations));
+  d.Register(client::ClientFrame::kHistory, Access::kLoggedIn,
+             BindHandler(this, &ConversationHandlers::History));
+  d.Register(client::ClientFrame::kMarkRead, Access::kLoggedIn,
+             BindHandler(this, &ConversationHandlers::MarkRead));
+  d.Register(client::ClientFrame::kRecall, Access::kLoggedIn,
+             BindHandler(this, &ConversationHandlers::Recall));
+  d.Register(client::ClientFrame::kTyping, Access::kLoggedIn,
+             BindHandler(this, &ConversationHandlers::Typing));
+}
+
+void ConversationHandlers::Sync(const internal::HandleRequest& request, Reply reply) {
+  internal::SyncMessagesRequest sync;
+  sync.set_user_id(request.session().user_id());
+  sync.set_device_id(request.session().device_id());
+  sync.set_limit(request.frame().sync().limit());
+  storage_->SyncMessages(std::move(sync), [reply](absl::StatusOr<internal::MessagePage> page) {
+    if (!page.ok()) return reply(page.status());
+    internal::HandleResponse response;
+    auto* out = response.mutable_frame()->mutable_sync();
+    *out->mutable_messages() = std::move(*page->mutable_messages());
+    out->set_more(page->more());
+    reply(std::move(response));
+  });
+}
+
+void ConversationHandlers::Ack(const internal::HandleRequest& request, Reply reply) {
+  const auto& acks = request.frame().ack().acks();
+  if (acks.size() > kMaxAcksPerRequest) {
+    return reply(absl::InvalidArgumentError("at most 1000 conversations per ack"));
+  }
+  internal::AckMessagesRequest ack;
+  ack.set_user_id(request.session().user_id());
+  ack.set_device_id(request.session().device_id());
+  *ack.mutable_acks() = acks;
+  storage_->AckMessages(std::move(ack), [reply](absl::StatusOr<internal::AckMessagesResponse> r) {
+    if (!r.ok()) return reply(r.status());
+    internal::HandleResponse response = Empty();
+    response.mutable_frame()->mutable_ack();
+    reply(std::move(response));
+  });
+}
+
+void ConversationHandlers::ListConversations(const internal::HandleRequest& request, Reply reply) {
+  internal::UserRef ref;
+  ref.set_user_id(request.session().user_id());
+  storage_->ListConversations(
+      std::move(ref), [reply](absl::StatusOr<internal::ListConversationsResponse> list) {
+        if (!list.ok()) return reply(list.status());
+        internal::HandleResponse response;
+        *response.mutable_frame()->mutable_conv_list()->mutable_conversations() =
+            std::move(*list->mutable_conversations());
+        reply(std::move(response));
+      });
+}
+
+void ConversationHandlers::History(const internal::HandleRequest& request, Reply reply) {
+  const auto session = request.session();
+  const auto req = request.frame().history();
+  LookUpPeer(*storage_, session, req.peer(), "there is no conversation with yourself",
+             [this, session, req, reply](absl::StatusOr<internal::User> peer) {
+               if (!peer.ok()) return reply(peer.status());
+               internal::DirectHistoryRequest history;
+               history.set_user_id(session.user_id());
+               history.set_peer_id(peer->user_id());
+               history.set_before_seq(req.before_seq());
+               history.set_limit(req.limit());
+               storage_->DirectHistory(
+                   std::move(history), [reply](absl::StatusOr<internal::MessagePage> page) {
+                     internal::HandleResponse response;
+                     auto* out = response.mutable_frame()->mutable_history();
+                     if (page.status().code() == absl::StatusCode::kNotFound)
+                       return reply(std::move(response));
+                     if (!page.ok()) return reply(page.status());
+                     if (page->messages_size() > 0) out->set_conv_id(page->messages(0).conv_id());
+                     *out->mutable_messages() = std::move(*page->mutable_messages());
+                     reply(std::move(response));
+                   });
+             });
+}
+
+void ConversationHandlers::MarkRead(const internal::HandleRequest& request, Reply reply) {
+  const auto session = request.session();
+  const auto req = request.frame().mark_read();
+  LookUpPeer(*storage_, session, req.peer(), "there is no conversation with yourself",
+             [this, session, req, reply](absl::StatusOr<internal::User> peer) {
+               if (!peer.ok()) return reply(peer.status());
+               internal::MarkDirectReadRequest mark;
+               mark.set_user_id(session.user_id());
+               mark.set_peer_id(peer->user_id());
+               mark.set_seq(req.seq());
+               storage_->MarkDirectRead(
+                   std::move(mark), [this, session, peer = *peer,
+                                     reply](absl::StatusOr<internal::MarkReadResult> read) {
+                     if (read.status().code() == absl::StatusCode::kNotFound) {
+                       return reply(absl::NotFoundError(
+                           common::StrCat("no conversation with ", peer.username(), " yet")));
+                     }
+                     if (!read.ok()) return reply(read.status());
+                     internal::HandleResponse response;
+                     response.mutable_frame()->mutable_mark_read()->set_conv_id(read->conv_id());
+                     response.mutable_frame()->mutable_mark_read()->set_read_seq(read->read_seq());
+                     reply(std::move(response));
+                     client::ServerFrame receipt;
+                     receipt.mutable_read_receipt()->set_conv_id(read->conv_id());
+                     receipt.mutable_read_receipt()->set_reader(session.username());
+                     receipt.mutable_read_receipt()->set_read_seq(read->read_seq());
+                     fanout_->PushToUsers({peer.user_id(), session.user_id()}, std::move(receipt),
+                                          session.access_node_id(), session.conn_id());
+                   });
+             });
+}
+
+void ConversationHandlers::Recall(const internal::HandleRequest& request, Reply reply) {
+  const auto session = request.session();
+  const std::uint64_t msg_id = request.frame().recall().msg_id();
+  internal::RecallMessageRequest recall;
+  recall.set_user_id(session.user_id());
+  recall.set_msg_id(msg_id);
+  recall.set_window_ms(config_.recall_window_seconds * 1000);
+  storage_->RecallMessage(
+      std::move(recall),
+      [this, session, msg_id, reply](absl::StatusOr<internal::RecallMessageResponse> recalled) {
+        if (!recalled.ok()) return reply(recalled.status());
+        internal::HandleResponse response;
+        response.mutable_frame()->mutable_recall();
+        reply(std::move(response));
+        client::ServerFrame event;
+        auto* out = event.mutable_recalled();
+        out->set_conv_id(recalled->conv_id());
+        out->set_msg_id(msg_id);
+        out->set_seq(recalled->seq());
+        out->set_sender(session.username());
+        fanout_->PushToUsers({recalled->member_ids().begin(), recalled->member_ids().end()},
+                             std::move(event), session.access_node_id(), session.conn_id());
+      });
+}
+
+void ConversationHandlers::Typing(const internal::HandleRequest& request, Reply reply) {
+  const auto session = request.session();
+  LookUpPeer(
+      *storage_, session, request.frame().typing().peer(), "there is no conversation with yourself",
+      [this, session, reply](absl::StatusOr<internal::User> peer) {
+        if (!peer.ok()) return reply(peer.status());
+        internal::UserPair pair;
+        pair.set_user_id(session.user_id());
+        pair.set_peer_id(peer->user_id());
+        storage_->GetRelation(std::move(pair), [this, session, peer = *peer, reply](
+                                                   absl::StatusOr<internal::Relation> relation) {
+          if (!relation.ok()) return reply(relation.status());
+          // Typing reaches only those the user may message.
+          if (absl::Status allowed =
+                  MaySendDirect(*relation, config_.DefaultMessagePolicy(), peer.username());
+              !allowed.ok()) {
+            return reply(allowed);
+          }
+          internal::HandleResponse response;
+          response.mutable_frame()->mutable_typing();
+          reply(std::move(response));
+          client::ServerFrame event;
+          event.mutable_typing_event()->set_from_user(session.username());
+          fanout_->PushToUsers({peer.user_id()}, std::move(event));
+        });
+      });
+}
+
+}  // namespace im::logic

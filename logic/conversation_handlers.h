@@ -1,0 +1,37 @@
+#pragma once
+// Conversations and delivery: Sync (everything after this device's cursors),
+// Ack (move them), the conversation list with unread counts, history, marking
+// read (with read receipts to the peer and the reader's other devices),
+// recall (by the sender, within the configured window) and typing indicators
+// (pushed, never stored). All act for the session's user and device only.
+// Thread-safe; asynchronous.
+
+#include "logic/logic_config.h"
+#include "logic/push_fanout.h"
+#include "logic/request_dispatcher.h"
+#include "logic/storage_client.h"
+
+namespace im::logic {
+
+class ConversationHandlers {
+ public:
+  ConversationHandlers(const LogicConfig& config, StorageClient* storage, PushFanout* fanout)
+      : config_(config), storage_(storage), fanout_(fanout) {}
+
+  void RegisterWith(RequestDispatcher& dispatcher);
+
+ private:
+  void Sync(const internal::HandleRequest& request, Reply reply);
+  void Ack(const internal::HandleRequest& request, Reply reply);
+  void ListConversations(const internal::HandleRequest& request, Reply reply);
+  void History(const internal::HandleRequest& request, Reply reply);
+  void MarkRead(const internal::HandleRequest& request, Reply reply);
+  void Recall(const internal::HandleRequest& request, Reply reply);
+  void Typing(const internal::HandleRequest& request, Reply reply);
+
+  const LogicConfig& config_;
+  StorageClient* storage_;
+  PushFanout* fanout_;
+};
+
+}  // namespace im::logic
