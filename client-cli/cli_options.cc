@@ -1,5 +1,6 @@
 #include "client-cli/cli_options.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -28,8 +29,16 @@ Commands:
   send PEER TEXT...             send a message; prints its msg_id and seq once it is stored
                                 (put -- before text that starts with --)
         [--client-id ID]        resend with the same id returns the original message
+  send PEER --kind image|file|custom --payload JSON
+                                a typed message (files and images by reference)
+  conv list                     conversations: peer, last message, unread count
+  history PEER [--before SEQ] [--limit N]
+                                earlier messages, oldest first
+  read PEER [--seq N]           mark read (everything, or up to N); the peer gets a receipt
+  recall MSG_ID                 take back a message you sent (within the server's window)
   listen [--count N] [--timeout SECONDS]
-                                print messages (and friend events) as they arrive, one per line
+                                print what was missed, then messages, receipts, recalls,
+                                typing and friend events as they arrive, one per line
   friend request PEER [--note TEXT] | accept PEER | decline PEER | cancel PEER | remove PEER
   friend list                   friends, with online/offline
   friend pending                incoming and outgoing requests
@@ -95,6 +104,18 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
       o.client_id = value;
     } else if (name == "note") {
       o.note = value;
+    } else if (name == "kind") {
+      o.kind = value;
+    } else if (name == "payload") {
+      o.payload = value;
+    } else if (name == "before" || name == "limit" || name == "seq") {
+      const unsigned long long number = std::strtoull(value.c_str(), &end, 10);
+      if (*end != '\0' || value.empty() || value[0] == '-') {
+        return absl::InvalidArgumentError(common::StrCat("--", name, " needs a number"));
+      }
+      if (name == "before") o.before = number;
+      if (name == "limit") o.limit = static_cast<std::uint32_t>(std::min(number, 100000ULL));
+      if (name == "seq") o.seq = number;
     } else if (name == "count") {
       o.count = std::strtol(value.c_str(), &end, 10);
       if (*end != '\0' || *o.count <= 0) {

@@ -2,6 +2,7 @@
 // Command-line parsing for im-cli. Global flags (before or after the command)
 // fall back to $IM_SERVER, $IM_USER, $IM_PASSWORD, $IM_DEVICE, then defaults.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,11 @@ struct CliOptions {
   std::optional<double> timeout_s;    // listen --timeout
   std::string client_id;              // send --client-id
   std::string note;                   // friend request --note
+  std::string kind;                   // send --kind
+  std::string payload;                // send --payload
+  std::uint64_t before = 0;           // history --before
+  std::uint32_t limit = 0;            // history --limit
+  std::uint64_t seq = 0;              // read --seq
 };
 
 // INVALID_ARGUMENT with a message for the user on a bad command line.

@@ -38,14 +38,55 @@ std::string FormatTime(std::int64_t ms) {
 }
 
 std::string FormatMessage(const client::ChatMessage& m, bool json) {
+  const std::string kind = m.kind().empty() ? "text" : m.kind();
   if (json) {
     return common::StrCat("{\"type\":\"message\",\"msg_id\":", m.msg_id(),
                           ",\"conv_id\":", m.conv_id(), ",\"seq\":", m.seq(),
                           ",\"from\":", JsonString(m.sender()), ",\"to\":",
-                          JsonString(m.recipient()), ",\"text\":", JsonString(m.text()),
-                          ",\"sent_at_ms\":", m.sent_at_ms(), "}");
+                          JsonString(m.recipient()), ",\"kind\":", JsonString(kind),
+                          ",\"text\":", JsonString(m.text()), ",\"payload\":",
+                          JsonString(m.payload()), ",\"recalled\":",
+                          m.recalled() ? "true" : "false", ",\"sent_at_ms\":", m.sent_at_ms(),
+                          "}");
   }
-  return common::StrCat("[", FormatTime(m.sent_at_ms()), "] ", m.sender(), ": ", m.text());
+  const std::string head = common::StrCat("[", FormatTime(m.sent_at_ms()), "] ", m.sender());
+  if (m.recalled()) return common::StrCat(head, " recalled a message (msg ", m.msg_id(), ")");
+  if (kind != "text") return common::StrCat(head, " sent ", kind, ": ", m.payload());
+  return common::StrCat(head, ": ", m.text());
+}
+
+std::string FormatReadReceipt(const client::ReadReceipt& r, bool json) {
+  if (json) {
+    return common::StrCat("{\"type\":\"read\",\"conv_id\":", r.conv_id(),
+                          ",\"reader\":", JsonString(r.reader()), ",\"read_seq\":",
+                          r.read_seq(), "}");
+  }
+  return common::StrCat("* ", r.reader(), " read up to #", r.read_seq());
+}
+
+std::string FormatRecall(const client::MessageRecalled& r, bool json) {
+  if (json) {
+    return common::StrCat("{\"type\":\"recalled\",\"conv_id\":", r.conv_id(),
+                          ",\"msg_id\":", r.msg_id(), ",\"seq\":", r.seq(),
+                          ",\"sender\":", JsonString(r.sender()), "}");
+  }
+  return common::StrCat("* ", r.sender(), " recalled message ", r.msg_id());
+}
+
+std::string FormatTyping(const client::TypingEvent& t, bool json) {
+  if (json) return common::StrCat("{\"type\":\"typing\",\"from\":", JsonString(t.from_user()), "}");
+  return common::StrCat("* ", t.from_user(), " is typing...");
+}
+
+std::string FormatConversation(const client::ConversationSummary& c, bool json) {
+  if (json) {
+    return common::StrCat("{\"type\":\"conversation\",\"conv_id\":", c.conv_id(),
+                          ",\"peer\":", JsonString(c.peer()), ",\"max_seq\":", c.max_seq(),
+                          ",\"read_seq\":", c.read_seq(), ",\"unread\":", c.unread(),
+                          ",\"last\":", FormatMessage(c.last_message(), true), "}");
+  }
+  return common::StrCat(c.peer(), "  (", c.unread(), " unread)  ",
+                        FormatMessage(c.last_message(), false));
 }
 
 std::string FormatSent(const std::string& peer, const client::SendMessageResponse& sent,

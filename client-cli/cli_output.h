@@ -16,6 +16,11 @@ enum ExitCode { kExitOk = 0, kExitRefused = 1, kExitUsage = 2, kExitUnavailable 
 std::string JsonString(std::string_view text);  // quoted and escaped
 std::string FormatTime(std::int64_t ms_since_epoch);  // local "YYYY-MM-DD HH:MM:SS"
 std::string FormatMessage(const client::ChatMessage& message, bool json);
+// Read receipts, recalls and typing: one line each.
+std::string FormatReadReceipt(const client::ReadReceipt& receipt, bool json);
+std::string FormatRecall(const client::MessageRecalled& recall, bool json);
+std::string FormatTyping(const client::TypingEvent& typing, bool json);
+std::string FormatConversation(const client::ConversationSummary& conversation, bool json);
 std::string FormatSent(const std::string& peer, const client::SendMessageResponse& sent, bool json);
 // UNAVAILABLE / DEADLINE_EXCEEDED -> 3, everything else -> 1.
 int ExitCodeFor(const absl::Status& status);

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <functional>
 #include <thread>
 #include <variant>
 
 #include "client-cli/cli_output.h"
+#include "client-cli/inbox.h"
 #include "client-cli/relation_commands.h"
 
 namespace im::cli {
@@ -92,19 +94,27 @@ int RunRegister(const CliOptions& options) {
 }
 
 int RunSend(const CliOptions& options) {
-  if (options.args.size() < 2) {
-    std::cerr << "im-cli: usage: im-cli send PEER TEXT...\n";
+  const bool typed = !options.kind.empty() && options.kind != "text";
+  if (typed ? (options.args.size() != 1 || options.payload.empty()) : options.args.size() < 2) {
+    std::cerr << "im-cli: usage: im-cli send PEER TEXT...  or  im-cli send PEER --kind KIND "
+                 "--payload JSON\n";
     return kExitUsage;
   }
   auto credentials = RequireCredentials(options);
   if (auto* code = std::get_if<int>(&credentials)) return *code;
   const auto& [user, password] = std::get<Credentials>(credentials);
   const std::string& peer = options.args[0];
-  std::string text = options.args[1];
-  for (std::size_t i = 2; i < options.args.size(); ++i) text += " " + options.args[i];
+  std::string text;
+  for (std::size_t i = 1; i < options.args.size(); ++i) text += (i > 1 ? " " : "") + options.args[i];
+  client::ClientFrame request;
+  auto* send = request.mutable_send_message();
+  send->set_to_user(peer);
+  send->set_text(text);
+  send->set_kind(options.kind);
+  send->set_payload(options.payload);
   // The same client id on every attempt: a resend after a lost response
   // returns the stored original instead of storing the message twice.
-  const std::string client_id = options.client_id.empty() ? NewClientMessageId() : options.client_id;
+  send->set_client_msg_id(options.client_id.empty() ? NewClientMessageId() : options.client_id);
 
   absl::Status last;
   for (int attempt = 1; attempt <= kSendAttempts; ++attempt) {
@@ -112,9 +122,9 @@ int RunSend(const CliOptions& options) {
     if (!client.ok()) {
       last = client.status();
     } else {
-      auto sent = (*client)->SendText(peer, text, client_id);
+      auto sent = (*client)->Request(request);
       if (sent.ok()) {
-        std::cout << FormatSent(peer, *sent, options.json) << "\n";
+        std::cout << FormatSent(peer, sent->send_message(), options.json) << "\n";
         return kExitOk;
       }
       last = sent.status();
@@ -125,53 +135,160 @@ int RunSend(const CliOptions& options) {
   return ReportError(last);
 }
 
-int RunListen(const CliOptions& options) {
-  if (!options.args.empty()) {
-    std::cerr << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS]\n";
-    return kExitUsage;
-  }
+namespace {
+
+// Logs in with the options' credentials and runs `body`; its status becomes
+// the exit code (errors printed).
+int WithLogin(const CliOptions& options,
+              const std::function<absl::Status(ImClient&, const std::string& user)>& body) {
   auto credentials = RequireCredentials(options);
   if (auto* code = std::get_if<int>(&credentials)) return *code;
   const auto& [user, password] = std::get<Credentials>(credentials);
   auto client = ConnectAndLogin(options, user, password);
   if (!client.ok()) return ReportError(client.status());
-  (*client)->StartHeartbeat(milliseconds(20000));
+  absl::Status status = body(**client, user);
+  return status.ok() ? kExitOk : ReportError(status);
+}
+
+absl::Status Listen(const CliOptions& options, ImClient& client, const std::string& user) {
+  client.StartHeartbeat(milliseconds(20000));
+  long received = 0;
+  Inbox inbox(&client, [&](const client::ChatMessage& m) {
+    std::cout << FormatMessage(m, options.json) << std::endl;
+    ++received;
+  });
+  if (absl::Status s = inbox.CatchUp(); !s.ok()) return s;  // what arrived while away
   std::cerr << "listening as " << user << " (Ctrl-C to stop)" << std::endl;
 
   const auto deadline =
       options.timeout_s ? std::chrono::steady_clock::now() +
                               milliseconds(static_cast<long>(*options.timeout_s * 1000))
                         : std::chrono::steady_clock::time_point::max();
-  long received = 0;
   while (!options.count || received < *options.count) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     const auto wait = std::min<milliseconds>(
         milliseconds(1000), std::chrono::duration_cast<milliseconds>(deadline - now));
-    auto event = (*client)->NextEvent(wait);
+    auto event = client.NextEvent(wait);
     if (event.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
     if (!event.ok()) {
-      absl::Status why = (*client)->close_status();
-      return ReportError(why.ok() ? absl::UnavailableError("connection to the server lost")
-                                  : absl::UnavailableError(std::string(
-                                        "disconnected by the server: ") + std::string(why.message())));
+      absl::Status why = client.close_status();
+      return absl::UnavailableError(why.ok() ? std::string("connection to the server lost")
+                                             : "disconnected by the server: " +
+                                                   std::string(why.message()));
     }
-    if (event->has_kick()) {
-      return ReportError(absl::UnavailableError("disconnected: " + event->kick().reason()));
-    }
+    if (event->has_kick()) return absl::UnavailableError("disconnected: " + event->kick().reason());
     if (event->has_message()) {
-      std::cout << FormatMessage(event->message(), options.json) << std::endl;
-      ++received;
+      if (absl::Status s = inbox.Handle(*event); !s.ok()) return s;
     } else if (event->has_friend_event()) {
       std::cout << FormatFriendEvent(event->friend_event(), user, options.json) << std::endl;
+    } else if (event->has_read_receipt()) {
+      std::cout << FormatReadReceipt(event->read_receipt(), options.json) << std::endl;
+    } else if (event->has_recalled()) {
+      std::cout << FormatRecall(event->recalled(), options.json) << std::endl;
+    } else if (event->has_typing_event()) {
+      std::cout << FormatTyping(event->typing_event(), options.json) << std::endl;
     }
   }
   if (options.count && received < *options.count) {
-    return ReportError(absl::DeadlineExceededError(
-        "timed out after " + std::to_string(received) + " of " + std::to_string(*options.count) +
-        " messages"));
+    return absl::DeadlineExceededError("timed out after " + std::to_string(received) + " of " +
+                                       std::to_string(*options.count) + " messages");
   }
-  return kExitOk;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunListen(const CliOptions& options) {
+  if (!options.args.empty()) {
+    std::cerr << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS]\n";
+    return kExitUsage;
+  }
+  return WithLogin(options, [&](ImClient& client, const std::string& user) {
+    return Listen(options, client, user);
+  });
+}
+
+int RunConversations(const CliOptions& options) {
+  if (options.args != std::vector<std::string>{"list"}) {
+    std::cerr << "im-cli: usage: im-cli conv list\n";
+    return kExitUsage;
+  }
+  return WithLogin(options, [&](ImClient& client, const std::string&) -> absl::Status {
+    client::ClientFrame request;
+    request.mutable_conv_list();
+    auto list = client.Request(std::move(request));
+    if (!list.ok()) return list.status();
+    if (list->conv_list().conversations().empty() && !options.json) {
+      std::cout << "no conversations yet\n";
+    }
+    for (const auto& c : list->conv_list().conversations()) {
+      std::cout << FormatConversation(c, options.json) << "\n";
+    }
+    return absl::OkStatus();
+  });
+}
+
+int RunHistory(const CliOptions& options) {
+  if (options.args.size() != 1) {
+    std::cerr << "im-cli: usage: im-cli history PEER [--before SEQ] [--limit N]\n";
+    return kExitUsage;
+  }
+  return WithLogin(options, [&](ImClient& client, const std::string&) -> absl::Status {
+    client::ClientFrame request;
+    request.mutable_history()->set_peer(options.args[0]);
+    request.mutable_history()->set_before_seq(options.before);
+    request.mutable_history()->set_limit(options.limit);
+    auto history = client.Request(std::move(request));
+    if (!history.ok()) return history.status();
+    for (const auto& m : history->history().messages()) {
+      std::cout << (options.json ? "" : "#" + std::to_string(m.seq()) + " ")
+                << FormatMessage(m, options.json) << "\n";
+    }
+    return absl::OkStatus();
+  });
+}
+
+int RunRead(const CliOptions& options) {
+  if (options.args.size() != 1) {
+    std::cerr << "im-cli: usage: im-cli read PEER [--seq N]\n";
+    return kExitUsage;
+  }
+  return WithLogin(options, [&](ImClient& client, const std::string&) -> absl::Status {
+    client::ClientFrame request;
+    request.mutable_mark_read()->set_peer(options.args[0]);
+    request.mutable_mark_read()->set_seq(options.seq);
+    auto read = client.Request(std::move(request));
+    if (!read.ok()) return read.status();
+    if (options.json) {
+      std::cout << "{\"type\":\"read\",\"conv_id\":" << read->mark_read().conv_id()
+                << ",\"read_seq\":" << read->mark_read().read_seq() << "}\n";
+    } else {
+      std::cout << "read up to #" << read->mark_read().read_seq() << " with " << options.args[0]
+                << "\n";
+    }
+    return absl::OkStatus();
+  });
+}
+
+int RunRecall(const CliOptions& options) {
+  char* end = nullptr;
+  const std::uint64_t msg_id =
+      options.args.size() == 1 ? std::strtoull(options.args[0].c_str(), &end, 10) : 0;
+  if (msg_id == 0 || *end != '\0') {
+    std::cerr << "im-cli: usage: im-cli recall MSG_ID\n";
+    return kExitUsage;
+  }
+  return WithLogin(options, [&](ImClient& client, const std::string&) -> absl::Status {
+    client::ClientFrame request;
+    request.mutable_recall()->set_msg_id(msg_id);
+    auto recalled = client.Request(std::move(request));
+    if (!recalled.ok()) return recalled.status();
+    std::cout << (options.json ? "{\"type\":\"recalled\",\"msg_id\":" + std::to_string(msg_id) + "}"
+                               : "recalled message " + std::to_string(msg_id))
+              << "\n";
+    return absl::OkStatus();
+  });
 }
 
 int RunRelation(const CliOptions& options) {
@@ -180,13 +297,9 @@ int RunRelation(const CliOptions& options) {
     std::cerr << "im-cli: " << command.status().message();
     return kExitUsage;
   }
-  auto credentials = RequireCredentials(options);
-  if (auto* code = std::get_if<int>(&credentials)) return *code;
-  const auto& [user, password] = std::get<Credentials>(credentials);
-  auto client = ConnectAndLogin(options, user, password);
-  if (!client.ok()) return ReportError(client.status());
-  absl::Status status = RunRelationCommand(**client, *command, options.json, std::cout);
-  return status.ok() ? kExitOk : ReportError(status);
+  return WithLogin(options, [&](ImClient& client, const std::string&) {
+    return RunRelationCommand(client, *command, options.json, std::cout);
+  });
 }
 
 }  // namespace im::cli

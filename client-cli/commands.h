@@ -14,6 +14,10 @@ namespace im::cli {
 int RunRegister(const CliOptions& options);
 int RunSend(const CliOptions& options);
 int RunListen(const CliOptions& options);
+int RunConversations(const CliOptions& options);  // conv list
+int RunHistory(const CliOptions& options);
+int RunRead(const CliOptions& options);
+int RunRecall(const CliOptions& options);
 // friend / block / privacy: options.command is the group, options.args the rest.
 int RunRelation(const CliOptions& options);
 

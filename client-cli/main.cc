@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
   if (options->command == "register") return RunRegister(*options);
   if (options->command == "send") return RunSend(*options);
   if (options->command == "listen") return RunListen(*options);
+  if (options->command == "conv") return RunConversations(*options);
+  if (options->command == "history") return RunHistory(*options);
+  if (options->command == "read") return RunRead(*options);
+  if (options->command == "recall") return RunRecall(*options);
   if (IsRelationGroup(options->command)) return RunRelation(*options);
   std::cerr << "im-cli: unknown command \"" << options->command << "\"\n" << UsageText();
   return kExitUsage;

@@ -11,6 +11,7 @@
 
 #include "client-cli/cli_output.h"
 #include "client-cli/commands.h"
+#include "client-cli/inbox.h"
 #include "client-cli/relation_commands.h"
 
 namespace im::cli {
@@ -26,6 +27,8 @@ constexpr char kHelp[] =
     "                    remove PEER | list | pending\n"
     "  /block ...        add PEER | remove PEER | list\n"
     "  /privacy set messages everyone|friends\n"
+    "  /conv             conversations with unread counts\n"
+    "  /read [PEER]      mark the conversation read (default: the current peer)\n"
     "  /help             this list\n"
     "  /quit             leave (Ctrl-D works too)\n";
 
@@ -34,6 +37,7 @@ struct Session {
   CliOptions options;
   std::string user;
   std::unique_ptr<ImClient> client;
+  std::unique_ptr<Inbox> inbox;  // messages in order, once, acked
   std::string peer;
   bool quit = false;
   bool line_done = false;  // a line was handled: reinstall the handler (new prompt)
@@ -70,6 +74,24 @@ void HandleLine(Session& s, const std::string& line) {
     s.quit = true;
   } else if (command == "/help") {
     std::cout << kHelp;
+  } else if (command == "/conv") {
+    client::ClientFrame request;
+    request.mutable_conv_list();
+    auto list = s.client->Request(std::move(request));
+    if (!list.ok()) {
+      std::cout << "! " << list.status().message() << "\n";
+      return;
+    }
+    for (const auto& c : list->conv_list().conversations()) {
+      std::cout << FormatConversation(c, s.options.json) << "\n";
+    }
+  } else if (command == "/read") {
+    in >> peer;
+    if (peer.empty()) peer = s.peer;
+    client::ClientFrame request;
+    request.mutable_mark_read()->set_peer(peer);
+    auto read = s.client->Request(std::move(request));
+    if (!read.ok()) std::cout << "! " << read.status().message() << "\n";
   } else if (command == "/to") {
     in >> s.peer;
     UpdatePrompt(s);
@@ -128,7 +150,15 @@ bool PrintEvents(Session& s) {
     }
     std::cout << "\r\033[K";  // clear the prompt line, print, redraw below
     if (event->has_message()) {
-      std::cout << FormatMessage(event->message(), s.options.json) << "\n";
+      if (absl::Status st = s.inbox->Handle(*event); !st.ok()) {
+        std::cout << "! could not sync: " << st.message() << "\n";
+      }
+    } else if (event->has_read_receipt()) {
+      std::cout << FormatReadReceipt(event->read_receipt(), s.options.json) << "\n";
+    } else if (event->has_recalled()) {
+      std::cout << FormatRecall(event->recalled(), s.options.json) << "\n";
+    } else if (event->has_typing_event()) {
+      std::cout << FormatTyping(event->typing_event(), s.options.json) << "\n";
     } else if (event->has_friend_event()) {
       std::cout << FormatFriendEvent(event->friend_event(), s.user, s.options.json) << "\n";
     } else if (event->has_kick()) {
@@ -136,6 +166,17 @@ bool PrintEvents(Session& s) {
     }
     std::cout.flush();
     rl_forced_update_display();
+  }
+}
+
+// One line per conversation with unread messages.
+void PrintUnread(Session& s) {
+  client::ClientFrame request;
+  request.mutable_conv_list();
+  auto list = s.client->Request(std::move(request));
+  if (!list.ok()) return;
+  for (const auto& c : list->conv_list().conversations()) {
+    if (c.unread() > 0) std::cout << "* " << c.unread() << " unread from " << c.peer() << "\n";
   }
 }
 
@@ -165,6 +206,13 @@ int LogIn(Session& s) {
   std::cout << "logged in as " << s.user << " on " << s.options.server
             << ". /to PEER to start a chat, /help for commands.\n";
   PrintPendingRequests(*s.client, s.options.json, std::cout);
+  PrintUnread(s);
+  s.inbox = std::make_unique<Inbox>(s.client.get(), [&s](const client::ChatMessage& m) {
+    std::cout << FormatMessage(m, s.options.json) << "\n";
+  });
+  if (absl::Status st = s.inbox->CatchUp(); !st.ok()) {
+    std::cout << "! could not sync: " << st.message() << "\n";
+  }
   return kExitOk;
 }
 

@@ -1,0 +1,43 @@
+#pragma once
+// Client-side half of at-least-once delivery for one device: per
+// conversation, the highest contiguous seq this device has. Messages arrive
+// by push (fast path) and by Sync (the guarantee); the tracker passes each
+// message on exactly once and in seq order, and says when a gap means the
+// device must sync. Not thread-safe (one per connection, one thread).
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "client.pb.h"
+
+namespace im::cli {
+
+class DeliveryTracker {
+ public:
+  enum class Verdict {
+    kDeliver,    // next in order: show it, then ack
+    kDuplicate,  // already had it: drop
+    kNeedSync,   // a gap, or a conversation not synced yet: call Sync
+  };
+
+  // A pushed message.
+  Verdict OfferPush(const client::ChatMessage& message);
+  // A message from a Sync page. Sync starts each conversation right after
+  // this device's server-side cursor, so an unknown conversation is accepted
+  // from its first message.
+  Verdict OfferSynced(const client::ChatMessage& message);
+
+  // The acks to send for what was delivered since the last call.
+  std::vector<client::ConversationAck> TakeAcks();
+
+  std::uint64_t contiguous(std::uint64_t conv_id) const;
+
+ private:
+  Verdict Offer(const client::ChatMessage& message, bool trust_start);
+
+  std::map<std::uint64_t, std::uint64_t> contiguous_;  // conv_id -> seq
+  std::map<std::uint64_t, std::uint64_t> unacked_;     // conv_id -> seq to ack
+};
+
+}  // namespace im::cli
