@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "storage/redis_connection.h"
 #include "tests/support/test_env.h"
 
 namespace im::testing {
@@ -96,6 +97,15 @@ void TestCluster::RestartDaemons() {
 }
 
 std::string TestCluster::access_address(int node) const { return Loopback(access_ports_[node]); }
+
+void TestCluster::FlushRedis() {
+  storage::RedisOptions options;
+  options.port = redis_.port();
+  auto conn = storage::RedisConnection::Connect(options);
+  if (!conn.ok()) throw std::runtime_error(std::string(conn.status().message()));
+  auto flushed = (*conn)->Command({"FLUSHALL"});
+  if (!flushed.ok()) throw std::runtime_error(std::string(flushed.status().message()));
+}
 
 std::vector<storage::SqlRow> TestCluster::Query(std::string_view sql,
                                                 std::initializer_list<storage::SqlParam> params) {

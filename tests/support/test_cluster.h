@@ -42,6 +42,8 @@ class TestCluster {
   void RestartDaemons();
 
   std::string access_address(int node = 0) const;
+  // FLUSHALL on the cluster's Redis (routes and caches are soft state).
+  void FlushRedis();
   // Runs a query on the cluster's database (for checks of what is stored).
   std::vector<storage::SqlRow> Query(std::string_view sql,
                                      std::initializer_list<storage::SqlParam> params = {});
