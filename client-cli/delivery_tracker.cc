@@ -1,5 +1,7 @@
 #include "client-cli/delivery_tracker.h"
 
+#include <algorithm>
+
 namespace im::cli {
 
 DeliveryTracker::Verdict DeliveryTracker::OfferPush(const client::ChatMessage& message) {
@@ -33,6 +35,13 @@ std::vector<client::ConversationAck> DeliveryTracker::TakeAcks() {
   }
   unacked_.clear();
   return acks;
+}
+
+void DeliveryTracker::Unack(const std::vector<client::ConversationAck>& acks) {
+  for (const auto& a : acks) {
+    auto& pending = unacked_[a.conv_id()];
+    pending = std::max(pending, a.seq());
+  }
 }
 
 std::uint64_t DeliveryTracker::contiguous(std::uint64_t conv_id) const {

@@ -30,6 +30,8 @@ class DeliveryTracker {
 
   // The acks to send for what was delivered since the last call.
   std::vector<client::ConversationAck> TakeAcks();
+  // Puts back acks that could not be sent.
+  void Unack(const std::vector<client::ConversationAck>& acks);
 
   std::uint64_t contiguous(std::uint64_t conv_id) const;
 

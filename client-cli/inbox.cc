@@ -1,5 +1,7 @@
 #include "client-cli/inbox.h"
 
+#include <algorithm>
+
 namespace im::cli {
 namespace {
 
@@ -13,11 +15,20 @@ absl::Status Inbox::CatchUp() {
     sync.mutable_sync()->set_limit(kSyncPage);
     auto page = client_->Request(std::move(sync));
     if (!page.ok()) return page.status();
+    bool progressed = false;
     for (const auto& m : page->sync().messages()) {
-      if (tracker_.OfferSynced(m) == DeliveryTracker::Verdict::kDeliver) deliver_(m);
+      if (auto it = confirmed_.find(m.conv_id()); it != confirmed_.end() && m.seq() <= it->second) {
+        ++redelivered_after_ack_;
+      }
+      if (tracker_.OfferSynced(m) == DeliveryTracker::Verdict::kDeliver) {
+        deliver_(m);
+        progressed = true;
+      }
     }
     if (absl::Status s = AckDelivered(); !s.ok()) return s;
     if (!page->sync().more()) return absl::OkStatus();
+    // A full page with nothing new would repeat forever.
+    if (!progressed) return absl::InternalError("sync made no progress");
   }
 }
 
@@ -39,8 +50,14 @@ absl::Status Inbox::AckDelivered() {
   auto acks = tracker_.TakeAcks();
   if (acks.empty()) return absl::OkStatus();
   client::ClientFrame ack;
-  for (auto& a : acks) *ack.mutable_ack()->add_acks() = std::move(a);
-  return client_->Request(std::move(ack)).status();
+  for (const auto& a : acks) *ack.mutable_ack()->add_acks() = a;
+  absl::Status status = client_->Request(std::move(ack)).status();
+  if (status.ok()) {
+    for (const auto& a : acks) confirmed_[a.conv_id()] = std::max(confirmed_[a.conv_id()], a.seq());
+  } else {
+    tracker_.Unack(acks);  // send them again with the next ack
+  }
+  return status;
 }
 
 }  // namespace im::cli

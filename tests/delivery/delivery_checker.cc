@@ -1,0 +1,228 @@
+#include "tests/delivery/delivery_checker.h"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "client-cli/im_client.h"
+#include "client-cli/inbox.h"
+#include "common/str_cat.h"
+
+namespace im::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kSendAttempts = 6;
+constexpr milliseconds kSendTimeout{2000};
+
+// What senders did, shared by all device threads.
+struct Ledger {
+  std::mutex mutex;
+  std::map<std::string, std::string> attempted;             // text -> sender
+  std::map<std::uint64_t, std::pair<std::string, std::string>> acked;  // msg_id -> (sender, recipient)
+};
+
+// One simulated device: a user's device id, its connection, and what it got.
+class Device {
+ public:
+  Device(std::string user, std::string device_id, const DeliveryCheckOptions& options)
+      : user_(std::move(user)),
+        device_id_(std::move(device_id)),
+        options_(options),
+        inbox_(nullptr, [this](const client::ChatMessage& m) { delivered_.push_back(m); }) {}
+
+  const std::string& user() const { return user_; }
+  const std::vector<client::ChatMessage>& delivered() const { return delivered_; }
+  std::uint64_t redelivered_after_ack() const { return inbox_.redelivered_after_ack(); }
+  std::uint64_t reconnects() const { return reconnects_; }
+
+  // Connects (to a random access node) and catches up, retrying until `until`.
+  bool EnsureConnected(std::mt19937& rng, Clock::time_point until) {
+    while (client_ == nullptr || !client_->connected()) {
+      if (Clock::now() > until) return false;
+      client_.reset();
+      const auto& address =
+          options_.access_addresses[rng() % options_.access_addresses.size()];
+      auto client = cli::ImClient::Connect(address, milliseconds(1000));
+      if (client.ok() && (*client)->Login(user_, options_.password, device_id_).ok()) {
+        client_ = std::move(*client);
+        inbox_.Rebind(client_.get());
+        ++reconnects_;
+        if (inbox_.CatchUp().ok()) break;
+        client_.reset();
+      }
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    return true;
+  }
+
+  void Disconnect() { client_.reset(); }
+
+  // Handles whatever arrived; a failure just means "reconnect later".
+  void Drain() {
+    if (client_ == nullptr) return;
+    for (;;) {
+      auto event = client_->NextEvent(milliseconds(0));
+      if (!event.ok()) {
+        if (event.status().code() != absl::StatusCode::kDeadlineExceeded) Disconnect();
+        return;
+      }
+      if (event->has_kick()) return Disconnect();
+      if (!inbox_.Handle(*event).ok()) return Disconnect();
+    }
+  }
+
+  // Sends one message, resending with the same client id across timeouts and
+  // reconnects. Returns the ack, if one came.
+  std::optional<client::SendMessageResponse> Send(std::mt19937& rng, const std::string& to,
+                                                  const std::string& text,
+                                                  Clock::time_point until) {
+    const std::string client_id = cli::NewClientMessageId();
+    for (int attempt = 0; attempt < kSendAttempts; ++attempt) {
+      if (!EnsureConnected(rng, until)) return std::nullopt;
+      client::ClientFrame frame;
+      frame.mutable_send_message()->set_to_user(to);
+      frame.mutable_send_message()->set_text(text);
+      frame.mutable_send_message()->set_client_msg_id(client_id);
+      auto sent = client_->Request(std::move(frame), kSendTimeout);
+      if (sent.ok()) return sent->send_message();
+      if (sent.status().code() != absl::StatusCode::kUnavailable &&
+          sent.status().code() != absl::StatusCode::kDeadlineExceeded) {
+        return std::nullopt;  // refused for good
+      }
+      Disconnect();
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::string user_;
+  std::string device_id_;
+  const DeliveryCheckOptions& options_;
+  std::unique_ptr<cli::ImClient> client_;
+  cli::Inbox inbox_;
+  std::vector<client::ChatMessage> delivered_;
+  std::uint64_t reconnects_ = 0;
+};
+
+void RegisterUsers(const DeliveryCheckOptions& options, const std::vector<std::string>& users) {
+  auto client = cli::ImClient::Connect(options.access_addresses.front());
+  if (!client.ok()) return;
+  for (const auto& u : users) (*client)->Register(u, options.password).IgnoreError();
+}
+
+void RunDevice(Device& device, const std::vector<std::string>& users,
+               const DeliveryCheckOptions& options, unsigned seed, Clock::time_point until,
+               Ledger& ledger, std::atomic<std::uint64_t>& counter) {
+  std::mt19937 rng(seed);
+  while (Clock::now() < until) {
+    if (!device.EnsureConnected(rng, until)) break;
+    device.Drain();
+    const unsigned roll = rng() % 100;
+    if (roll < 75) {
+      std::string to;
+      do to = users[rng() % users.size()]; while (to == device.user());
+      const std::string text = common::StrCat(device.user(), "#", counter++);
+      {
+        std::lock_guard lock(ledger.mutex);
+        ledger.attempted[text] = device.user();
+      }
+      if (auto ack = device.Send(rng, to, text, until)) {
+        std::lock_guard lock(ledger.mutex);
+        ledger.acked[ack->msg_id()] = {device.user(), to};
+      }
+    } else if (roll < 82) {
+      device.Disconnect();
+    }
+    std::this_thread::sleep_for(options.pause_between_actions);
+  }
+}
+
+}  // namespace
+
+std::string DeliveryCheckReport::Summary() const {
+  return common::StrCat("devices=", devices, " send_attempts=", send_attempts, " acked=", acked,
+                        " deliveries=", deliveries, " reconnects=", reconnects, " lost=", lost,
+                        " duplicated=", duplicated, " reordered=", reordered,
+                        " unexpected=", unexpected);
+}
+
+DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
+  std::mt19937 rng(options.seed);
+  std::vector<std::string> users;
+  for (int u = 0; u < options.users; ++u) users.push_back(common::StrCat(options.name_prefix, u));
+  RegisterUsers(options, users);
+  std::vector<std::unique_ptr<Device>> devices;
+  for (const auto& u : users) {
+    const int n = 1 + static_cast<int>(rng() % options.max_devices_per_user);
+    for (int d = 0; d < n; ++d) {
+      devices.push_back(std::make_unique<Device>(u, common::StrCat("dev", d), options));
+    }
+  }
+
+  Ledger ledger;
+  std::atomic<std::uint64_t> counter{0};
+  const auto until = Clock::now() + options.duration;
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    threads.emplace_back(RunDevice, std::ref(*devices[i]), std::cref(users), std::cref(options),
+                         options.seed * 7919 + static_cast<unsigned>(i), until, std::ref(ledger),
+                         std::ref(counter));
+  }
+  if (options.fault) {
+    threads.emplace_back([&] {
+      std::mt19937 fault_rng(options.seed + 1);
+      while (Clock::now() + options.fault_every < until) {
+        std::this_thread::sleep_for(options.fault_every);
+        options.fault(fault_rng);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  // Quiescence: every device reconnects and syncs everything there is,
+  // within one overall bound so a broken server cannot hang the check.
+  const auto settle_until = Clock::now() + std::chrono::seconds(20);
+  for (auto& d : devices) {
+    d->Disconnect();
+    d->EnsureConnected(rng, settle_until);
+    d->Disconnect();
+  }
+
+  DeliveryCheckReport report;
+  report.devices = devices.size();
+  report.send_attempts = ledger.attempted.size();
+  report.acked = ledger.acked.size();
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> id_at;  // (conv, seq) -> msg
+  for (const auto& d : devices) {
+    report.reconnects += d->reconnects();
+    report.duplicated += d->redelivered_after_ack();
+    std::set<std::uint64_t> got;
+    std::map<std::uint64_t, std::uint64_t> last_seq;  // conv -> seq
+    for (const auto& m : d->delivered()) {
+      ++report.deliveries;
+      if (!got.insert(m.msg_id()).second) ++report.duplicated;
+      auto& last = last_seq[m.conv_id()];
+      if (m.seq() <= last) ++report.reordered;
+      last = m.seq();
+      auto sender = ledger.attempted.find(m.text());
+      if (sender == ledger.attempted.end() || sender->second != m.sender()) ++report.unexpected;
+      auto [slot, fresh] = id_at.emplace(std::make_pair(m.conv_id(), m.seq()), m.msg_id());
+      if (!fresh && slot->second != m.msg_id()) ++report.unexpected;
+    }
+    // Every acknowledged message of a conversation this user is in.
+    for (const auto& [msg_id, who] : ledger.acked) {
+      if ((who.first == d->user() || who.second == d->user()) && got.count(msg_id) == 0) {
+        ++report.lost;
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace im::testing
