@@ -26,7 +26,9 @@ struct AccessConfig {
 
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;
-  const std::string& PushEndpoint() const { return push_advertise.empty() ? push_listen : push_advertise; }
+  const std::string& PushEndpoint() const {
+    return push_advertise.empty() ? push_listen : push_advertise;
+  }
 };
 
 // Splits "host:port"; INVALID_ARGUMENT if malformed.

@@ -48,18 +48,19 @@ void Connection::Start() {
 }
 
 void Connection::Deliver(std::uint64_t user_id, std::string encoded_frame) {
-  asio::post(strand_, [self = shared_from_this(), user_id, frame = std::move(encoded_frame)]() mutable {
-    if (self->closing_ || self->closed_ || self->session_.user_id() != user_id) return;
-    self->QueueEncoded(std::move(frame));
-  });
+  asio::post(strand_,
+             [self = shared_from_this(), user_id, frame = std::move(encoded_frame)]() mutable {
+               if (self->closing_ || self->closed_ || self->session_.user_id() != user_id) return;
+               self->QueueEncoded(std::move(frame));
+             });
 }
 
 void Connection::Kick(std::uint64_t user_id, std::string reason) {
   asio::post(strand_, [self = shared_from_this(), user_id, reason = std::move(reason)] {
     if (self->closing_ || self->closed_) return;
     if (user_id != 0 && self->session_.user_id() != user_id) return;
-    Log()->info("event=kick conn={} uid={} reason=\"{}\"", self->conn_id_,
-                self->session_.user_id(), reason);
+    Log()->info("event=kick conn={} uid={} reason=\"{}\"", self->conn_id_, self->session_.user_id(),
+                reason);
     client::ServerFrame frame;
     frame.mutable_kick()->set_reason(reason);
     self->Write(frame);
@@ -68,10 +69,10 @@ void Connection::Kick(std::uint64_t user_id, std::string reason) {
 }
 
 void Connection::WaitReadable() {
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     asio::bind_executor(strand_, [self = shared_from_this()](const error_code& ec) {
-                       self->OnReadable(ec);
-                     }));
+  socket_.async_wait(
+      asio::ip::tcp::socket::wait_read,
+      asio::bind_executor(
+          strand_, [self = shared_from_this()](const error_code& ec) { self->OnReadable(ec); }));
 }
 
 void Connection::OnReadable(const error_code& ec) {
@@ -180,8 +181,8 @@ void Connection::Write(const client::ServerFrame& frame) {
 void Connection::QueueEncoded(std::string encoded) {
   if (closed_) return;
   if (queued_bytes_ + encoded.size() > options_.max_queued_bytes) {
-    Log()->warn("event=slow_consumer conn={} uid={} queued_bytes={}", conn_id_,
-                session_.user_id(), queued_bytes_);
+    Log()->warn("event=slow_consumer conn={} uid={} queued_bytes={}", conn_id_, session_.user_id(),
+                queued_bytes_);
     return Close("client does not read");
   }
   queued_bytes_ += encoded.size();
@@ -196,11 +197,11 @@ void Connection::WriteNext() {
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(write_queue_.front()),
-                    asio::bind_executor(strand_, [self = shared_from_this()](
-                                                     const error_code& ec, std::size_t) {
-                      self->OnWritten(ec);
-                    }));
+  asio::async_write(
+      socket_, asio::buffer(write_queue_.front()),
+      asio::bind_executor(strand_, [self = shared_from_this()](const error_code& ec, std::size_t) {
+        self->OnWritten(ec);
+      }));
 }
 
 void Connection::OnWritten(const error_code& ec) {

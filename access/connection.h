@@ -14,15 +14,13 @@
 // An idle connection owns no read buffer (it waits for readability, then
 // reads into a per-thread buffer).
 
+#include <boost/asio.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
-
 #include <utility>  // Boost 1.74 Asio needs it under C++20
-
-#include <boost/asio.hpp>
 
 #include "absl/status/statusor.h"
 #include "client.pb.h"

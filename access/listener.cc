@@ -31,23 +31,23 @@ void Listener::Stop() {
 }
 
 void Listener::Accept() {
-  acceptor_.async_accept(
-      asio::make_strand(io_), [this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (ec) {
-          common::GetLogger("access")->error("event=accept_failed error=\"{}\"", ec.message());
-          retry_timer_.expires_after(std::chrono::milliseconds(200));
-          retry_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
-            if (!wait_ec) Accept();
-          });
-          return;
-        }
-        const std::uint64_t id = next_conn_id_++;
-        auto conn = std::make_shared<Connection>(std::move(socket), id, options_, logic_, registry_);
-        registry_->Add(id, conn);
-        conn->Start();
-        Accept();
+  acceptor_.async_accept(asio::make_strand(io_), [this](const boost::system::error_code& ec,
+                                                        asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      common::GetLogger("access")->error("event=accept_failed error=\"{}\"", ec.message());
+      retry_timer_.expires_after(std::chrono::milliseconds(200));
+      retry_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
+        if (!wait_ec) Accept();
       });
+      return;
+    }
+    const std::uint64_t id = next_conn_id_++;
+    auto conn = std::make_shared<Connection>(std::move(socket), id, options_, logic_, registry_);
+    registry_->Add(id, conn);
+    conn->Start();
+    Accept();
+  });
 }
 
 }  // namespace im::access

@@ -7,11 +7,9 @@
 // Start/Stop may be called from any thread.
 
 #include <atomic>
-#include <cstdint>
-
-#include <utility>  // Boost 1.74 Asio needs it under C++20
-
 #include <boost/asio.hpp>
+#include <cstdint>
+#include <utility>  // Boost 1.74 Asio needs it under C++20
 
 #include "access/connection.h"
 

@@ -30,7 +30,8 @@ void LogicClient::SessionClosed(internal::SessionContext session) {
       [this](auto* ctx, auto* req, auto* resp, auto cb) {
         stub_->async()->SessionClosed(ctx, req, resp, std::move(cb));
       },
-      std::move(request), timeout_, [](absl::Status status, internal::SessionClosedResponse) {
+      std::move(request), timeout_,
+      [](absl::Status status, internal::SessionClosedResponse) {
         if (!status.ok()) {
           common::GetLogger("access")->warn("event=session_closed_failed status=\"{}\"", status);
         }

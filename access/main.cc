@@ -14,9 +14,9 @@
 #include "access/listener.h"
 #include "access/logic_client.h"
 #include "access/push_service.h"
+#include "common/daemon_main.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
-#include "common/daemon_main.h"
 #include "common/shutdown_signal.h"
 
 namespace im::access {
@@ -25,7 +25,8 @@ namespace {
 namespace asio = boost::asio;
 
 int Run(int argc, char** argv) {
-  const AccessConfig config = common::StartDaemon<AccessConfig>("im-access", "IM_ACCESS", argc, argv);
+  const AccessConfig config =
+      common::StartDaemon<AccessConfig>("im-access", "IM_ACCESS", argc, argv);
   auto log = common::GetLogger("access");
 
   std::string host;

@@ -20,17 +20,17 @@ struct CliOptions {
   std::string device = "cli";
   bool json = false;
   bool help = false;
-  std::string command;                // empty: interactive
-  std::vector<std::string> args;      // positional arguments after the command
-  std::optional<long> count;          // listen --count
-  std::optional<double> timeout_s;    // listen --timeout
-  std::string client_id;              // send --client-id
-  std::string note;                   // friend request --note
-  std::string kind;                   // send --kind
-  std::string payload;                // send --payload
-  std::uint64_t before = 0;           // history --before
-  std::uint32_t limit = 0;            // history --limit
-  std::uint64_t seq = 0;              // read --seq
+  std::string command;              // empty: interactive
+  std::vector<std::string> args;    // positional arguments after the command
+  std::optional<long> count;        // listen --count
+  std::optional<double> timeout_s;  // listen --timeout
+  std::string client_id;            // send --client-id
+  std::string note;                 // friend request --note
+  std::string kind;                 // send --kind
+  std::string payload;              // send --payload
+  std::uint64_t before = 0;         // history --before
+  std::uint32_t limit = 0;          // history --limit
+  std::uint64_t seq = 0;            // read --seq
 };
 
 // INVALID_ARGUMENT with a message for the user on a bad command line.

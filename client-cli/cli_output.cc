@@ -10,11 +10,21 @@ std::string JsonString(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -40,14 +50,12 @@ std::string FormatTime(std::int64_t ms) {
 std::string FormatMessage(const client::ChatMessage& m, bool json) {
   const std::string kind = m.kind().empty() ? "text" : m.kind();
   if (json) {
-    return common::StrCat("{\"type\":\"message\",\"msg_id\":", m.msg_id(),
-                          ",\"conv_id\":", m.conv_id(), ",\"seq\":", m.seq(),
-                          ",\"from\":", JsonString(m.sender()), ",\"to\":",
-                          JsonString(m.recipient()), ",\"kind\":", JsonString(kind),
-                          ",\"text\":", JsonString(m.text()), ",\"payload\":",
-                          JsonString(m.payload()), ",\"recalled\":",
-                          m.recalled() ? "true" : "false", ",\"sent_at_ms\":", m.sent_at_ms(),
-                          "}");
+    return common::StrCat(
+        "{\"type\":\"message\",\"msg_id\":", m.msg_id(), ",\"conv_id\":", m.conv_id(),
+        ",\"seq\":", m.seq(), ",\"from\":", JsonString(m.sender()),
+        ",\"to\":", JsonString(m.recipient()), ",\"kind\":", JsonString(kind),
+        ",\"text\":", JsonString(m.text()), ",\"payload\":", JsonString(m.payload()),
+        ",\"recalled\":", m.recalled() ? "true" : "false", ",\"sent_at_ms\":", m.sent_at_ms(), "}");
   }
   const std::string head = common::StrCat("[", FormatTime(m.sent_at_ms()), "] ", m.sender());
   if (m.recalled()) return common::StrCat(head, " recalled a message (msg ", m.msg_id(), ")");
@@ -58,8 +66,8 @@ std::string FormatMessage(const client::ChatMessage& m, bool json) {
 std::string FormatReadReceipt(const client::ReadReceipt& r, bool json) {
   if (json) {
     return common::StrCat("{\"type\":\"read\",\"conv_id\":", r.conv_id(),
-                          ",\"reader\":", JsonString(r.reader()), ",\"read_seq\":",
-                          r.read_seq(), "}");
+                          ",\"reader\":", JsonString(r.reader()), ",\"read_seq\":", r.read_seq(),
+                          "}");
   }
   return common::StrCat("* ", r.reader(), " read up to #", r.read_seq());
 }

@@ -13,7 +13,7 @@ namespace im::cli {
 
 enum ExitCode { kExitOk = 0, kExitRefused = 1, kExitUsage = 2, kExitUnavailable = 3 };
 
-std::string JsonString(std::string_view text);  // quoted and escaped
+std::string JsonString(std::string_view text);        // quoted and escaped
 std::string FormatTime(std::int64_t ms_since_epoch);  // local "YYYY-MM-DD HH:MM:SS"
 std::string FormatMessage(const client::ChatMessage& message, bool json);
 // Read receipts, recalls and typing: one line each.

@@ -3,8 +3,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <thread>
 #include <variant>
 
@@ -105,7 +105,8 @@ int RunSend(const CliOptions& options) {
   const auto& [user, password] = std::get<Credentials>(credentials);
   const std::string& peer = options.args[0];
   std::string text;
-  for (std::size_t i = 1; i < options.args.size(); ++i) text += (i > 1 ? " " : "") + options.args[i];
+  for (std::size_t i = 1; i < options.args.size(); ++i)
+    text += (i > 1 ? " " : "") + options.args[i];
   client::ClientFrame request;
   auto* send = request.mutable_send_message();
   send->set_to_user(peer);
@@ -160,10 +161,10 @@ absl::Status Listen(const CliOptions& options, ImClient& client, const std::stri
   if (absl::Status s = inbox.CatchUp(); !s.ok()) return s;  // what arrived while away
   std::cerr << "listening as " << user << " (Ctrl-C to stop)" << std::endl;
 
-  const auto deadline =
-      options.timeout_s ? std::chrono::steady_clock::now() +
-                              milliseconds(static_cast<long>(*options.timeout_s * 1000))
-                        : std::chrono::steady_clock::time_point::max();
+  const auto deadline = options.timeout_s
+                            ? std::chrono::steady_clock::now() +
+                                  milliseconds(static_cast<long>(*options.timeout_s * 1000))
+                            : std::chrono::steady_clock::time_point::max();
   while (!options.count || received < *options.count) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;

@@ -1,5 +1,6 @@
 #include "client-cli/im_client.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -7,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <random>
 
 #include "common/client_status.h"
@@ -55,15 +55,17 @@ absl::StatusOr<std::unique_ptr<ImClient>> ImClient::Connect(const std::string& a
                                                             milliseconds timeout) {
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) {
-    return absl::InvalidArgumentError(common::StrCat("server address \"", address,
-                                                     "\" is not HOST:PORT"));
+    return absl::InvalidArgumentError(
+        common::StrCat("server address \"", address, "\" is not HOST:PORT"));
   }
   int fd = ConnectTcp(address.substr(0, colon), address.substr(colon + 1), timeout);
   if (fd < 0) return absl::UnavailableError(common::StrCat("server unreachable at ", address));
   return std::unique_ptr<ImClient>(new ImClient(fd));
 }
 
-ImClient::ImClient(int fd) : fd_(fd) { reader_ = std::thread([this] { ReadLoop(); }); }
+ImClient::ImClient(int fd) : fd_(fd) {
+  reader_ = std::thread([this] { ReadLoop(); });
+}
 
 ImClient::~ImClient() {
   {
@@ -136,9 +138,8 @@ absl::StatusOr<client::ServerFrame> ImClient::Call(client::ClientFrame frame,
   frame.set_req_id(req_id);
   if (auto s = SendRaw(common::EncodeFrame(frame)); !s.ok()) return s;
   std::unique_lock lock(mutex_);
-  const bool done = changed_.wait_for(lock, timeout, [&] {
-    return responses_.count(req_id) > 0 || !open_ || stopping_;
-  });
+  const bool done = changed_.wait_for(
+      lock, timeout, [&] { return responses_.count(req_id) > 0 || !open_ || stopping_; });
   if (auto it = responses_.find(req_id); it != responses_.end()) {
     client::ServerFrame response = std::move(it->second);
     responses_.erase(it);

@@ -27,8 +27,8 @@ using std::chrono::milliseconds;
 class ImClient {
  public:
   // UNAVAILABLE "server unreachable at ADDRESS" if the TCP connect fails.
-  static absl::StatusOr<std::unique_ptr<ImClient>> Connect(const std::string& address,
-                                                           milliseconds timeout = milliseconds(5000));
+  static absl::StatusOr<std::unique_ptr<ImClient>> Connect(
+      const std::string& address, milliseconds timeout = milliseconds(5000));
   ~ImClient();
   ImClient(const ImClient&) = delete;
   ImClient& operator=(const ImClient&) = delete;

@@ -48,12 +48,14 @@ const std::map<std::string, std::map<std::string, Verb>>& Verbs() {
              [](const Invocation& in, const client::ServerFrame& f) {
                const auto& r = f.friend_request();
                if (r.became_friends()) {
-                 PrintLine(in, "friends", Peer(in), StrCat("you and ", Peer(in), " are now friends"));
+                 PrintLine(in, "friends", Peer(in),
+                           StrCat("you and ", Peer(in), " are now friends"));
                } else if (r.already_pending()) {
                  PrintLine(in, "request_pending", Peer(in),
                            StrCat("your request to ", Peer(in), " is already pending"));
                } else {
-                 PrintLine(in, "request_sent", Peer(in), StrCat("friend request sent to ", Peer(in)));
+                 PrintLine(in, "request_sent", Peer(in),
+                           StrCat("friend request sent to ", Peer(in)));
                }
              }}},
            {"accept",
@@ -84,12 +86,12 @@ const std::map<std::string, std::map<std::string, Verb>>& Verbs() {
                for (const auto& fr : friends) {
                  if (in.json) {
                    in.out() << "{\"type\":\"friend\",\"username\":" << JsonString(fr.username())
-                          << ",\"online\":" << (fr.online() ? "true" : "false")
-                          << ",\"blocked\":" << (fr.blocked() ? "true" : "false")
-                          << ",\"since_ms\":" << fr.since_ms() << "}\n";
+                            << ",\"online\":" << (fr.online() ? "true" : "false")
+                            << ",\"blocked\":" << (fr.blocked() ? "true" : "false")
+                            << ",\"since_ms\":" << fr.since_ms() << "}\n";
                  } else {
                    in.out() << fr.username() << "  " << (fr.online() ? "online" : "offline")
-                          << (fr.blocked() ? "  (blocked)" : "") << "\n";
+                            << (fr.blocked() ? "  (blocked)" : "") << "\n";
                  }
                }
              }}},
@@ -100,17 +102,17 @@ const std::map<std::string, std::map<std::string, Verb>>& Verbs() {
                if (p.incoming().empty() && p.outgoing().empty() && !in.json) {
                  in.out() << "no pending friend requests\n";
                }
-               for (auto [direction, list] : {std::pair{"incoming", &p.incoming()},
-                                              std::pair{"outgoing", &p.outgoing()}}) {
+               for (auto [direction, list] :
+                    {std::pair{"incoming", &p.incoming()}, std::pair{"outgoing", &p.outgoing()}}) {
                  for (const auto& r : *list) {
                    if (in.json) {
                      in.out() << "{\"type\":\"pending\",\"direction\":\"" << direction
-                            << "\",\"username\":" << JsonString(r.username())
-                            << ",\"note\":" << JsonString(r.note())
-                            << ",\"created_at_ms\":" << r.created_at_ms() << "}\n";
+                              << "\",\"username\":" << JsonString(r.username())
+                              << ",\"note\":" << JsonString(r.note())
+                              << ",\"created_at_ms\":" << r.created_at_ms() << "}\n";
                    } else {
                      in.out() << (std::string(direction) == "incoming" ? "from " : "to   ")
-                            << r.username() << (r.note().empty() ? "" : ": " + r.note()) << "\n";
+                              << r.username() << (r.note().empty() ? "" : ": " + r.note()) << "\n";
                    }
                  }
                }
@@ -146,9 +148,7 @@ const std::map<std::string, std::map<std::string, Verb>>& Verbs() {
   return *verbs;
 }
 
-absl::Status Usage() {
-  return absl::InvalidArgumentError(StrCat("usage:\n", RelationUsage()));
-}
+absl::Status Usage() { return absl::InvalidArgumentError(StrCat("usage:\n", RelationUsage())); }
 
 }  // namespace
 
@@ -172,16 +172,16 @@ absl::StatusOr<RelationCommand> ParseRelationCommand(const std::string& group,
       return Usage();
     }
     const std::string choice = args[2];
-    return RelationCommand{
-        PrivacyFrame(choice == "friends" ? client::MESSAGE_POLICY_FRIENDS
-                                         : client::MESSAGE_POLICY_EVERYONE),
-        [choice](const client::ServerFrame&, bool json, std::ostream& out) {
-          if (json) {
-            out << "{\"type\":\"privacy\",\"messages\":" << JsonString(choice) << "}\n";
-          } else {
-            out << "who may message you: " << choice << "\n";
-          }
-        }};
+    return RelationCommand{PrivacyFrame(choice == "friends" ? client::MESSAGE_POLICY_FRIENDS
+                                                            : client::MESSAGE_POLICY_EVERYONE),
+                           [choice](const client::ServerFrame&, bool json, std::ostream& out) {
+                             if (json) {
+                               out << "{\"type\":\"privacy\",\"messages\":" << JsonString(choice)
+                                   << "}\n";
+                             } else {
+                               out << "who may message you: " << choice << "\n";
+                             }
+                           }};
   }
   auto group_it = Verbs().find(group);
   if (group_it == Verbs().end() || args.empty()) return Usage();
@@ -190,13 +190,13 @@ absl::StatusOr<RelationCommand> ParseRelationCommand(const std::string& group,
   const Verb& verb = verb_it->second;
   Invocation in{std::vector<std::string>(args.begin() + 1, args.end()), note};
   if (in.args.size() != verb.arity) return Usage();
-  return RelationCommand{verb.frame(in), [in, print = verb.print](const client::ServerFrame& f,
-                                                                   bool json,
-                                                                   std::ostream& out) mutable {
-                           in.json = json;
-                           in.out_stream = &out;
-                           print(in, f);
-                         }};
+  return RelationCommand{
+      verb.frame(in),
+      [in, print = verb.print](const client::ServerFrame& f, bool json, std::ostream& out) mutable {
+        in.json = json;
+        in.out_stream = &out;
+        print(in, f);
+      }};
 }
 
 absl::Status RunRelationCommand(ImClient& client, const RelationCommand& command, bool json,
@@ -208,10 +208,11 @@ absl::Status RunRelationCommand(ImClient& client, const RelationCommand& command
 }
 
 std::string FormatFriendEvent(const client::FriendEvent& e, const std::string& me, bool json) {
-  static const std::map<int, std::string> kNames = {
-      {client::FriendEvent::REQUESTED, "requested"}, {client::FriendEvent::ACCEPTED, "accepted"},
-      {client::FriendEvent::DECLINED, "declined"},   {client::FriendEvent::REMOVED, "removed"},
-      {client::FriendEvent::CANCELLED, "cancelled"}};
+  static const std::map<int, std::string> kNames = {{client::FriendEvent::REQUESTED, "requested"},
+                                                    {client::FriendEvent::ACCEPTED, "accepted"},
+                                                    {client::FriendEvent::DECLINED, "declined"},
+                                                    {client::FriendEvent::REMOVED, "removed"},
+                                                    {client::FriendEvent::CANCELLED, "cancelled"}};
   const auto name = kNames.count(e.kind()) ? kNames.at(e.kind()) : "unknown";
   if (json) {
     return StrCat("{\"type\":\"friend_event\",\"kind\":\"", name,
@@ -224,8 +225,8 @@ std::string FormatFriendEvent(const client::FriendEvent& e, const std::string& m
     case client::FriendEvent::REQUESTED:
       return mine ? StrCat("* you asked ", other, " to be friends")
                   : StrCat("* ", other, " wants to be your friend",
-                           e.note().empty() ? "" : ": \"" + e.note() + "\"",
-                           " (friend accept ", other, ")");
+                           e.note().empty() ? "" : ": \"" + e.note() + "\"", " (friend accept ",
+                           other, ")");
     case client::FriendEvent::ACCEPTED:
       return StrCat("* you and ", other, " are now friends");
     case client::FriendEvent::DECLINED:

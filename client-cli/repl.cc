@@ -1,13 +1,12 @@
 #include "client-cli/repl.h"
 
+#include <editline/readline.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
-
-#include <editline/readline.h>
 
 #include "client-cli/cli_output.h"
 #include "client-cli/commands.h"

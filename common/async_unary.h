@@ -12,11 +12,11 @@
 // `on_done` runs exactly once, on a gRPC thread: it must not block.
 // Include only from .cc files (it pulls in gRPC headers).
 
+#include <grpcpp/client_context.h>
+
 #include <chrono>
 #include <functional>
 #include <memory>
-
-#include <grpcpp/client_context.h>
 
 #include "common/grpc_status.h"
 

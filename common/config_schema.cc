@@ -1,11 +1,12 @@
 #include "common/config_schema.h"
 
+#include <toml++/toml.h>
+
 #include <cctype>
 #include <charconv>
-#include <functional>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
-#include <toml++/toml.h>
 
 #include "common/str_cat.h"
 
@@ -92,8 +93,8 @@ absl::Status ConfigSchema::LoadFile(const std::string& path) {
       [&](const toml::table& t, const std::string& prefix) {
         for (const auto& [k, node] : t) {
           if (!status.ok()) return;
-          const std::string key = prefix.empty() ? std::string(k.str())
-                                                 : common::StrCat(prefix, ".", k.str());
+          const std::string key =
+              prefix.empty() ? std::string(k.str()) : common::StrCat(prefix, ".", k.str());
           if (const auto* sub = node.as_table()) {
             walk(*sub, key);
             continue;
@@ -113,9 +114,11 @@ absl::Status ConfigSchema::LoadFile(const std::string& path) {
           } else if (node.is_boolean() && !wants_string && !wants_int) {
             status = SetFromText(*entry, *node.value<bool>() ? "true" : "false", where);
           } else {
-            const char* expected = wants_string ? "a string" : wants_int ? "an integer" : "true or false";
-            status = absl::InvalidArgumentError(
-                common::StrCat(where, ": ", key, " must be ", expected));
+            const char* expected = wants_string ? "a string"
+                                   : wants_int  ? "an integer"
+                                                : "true or false";
+            status =
+                absl::InvalidArgumentError(common::StrCat(where, ": ", key, " must be ", expected));
           }
         }
       };
@@ -201,13 +204,15 @@ void ConfigSchema::LoadOrExit(int argc, const char* const* argv, const char* con
 
 std::string ConfigSchema::HelpText() const {
   std::string text = common::StrCat("Usage: ", program_, " [--config FILE] [--KEY=VALUE ...]\n\n",
-                                  "Settings (file key, flag --KEY, environment variable):\n");
+                                    "Settings (file key, flag --KEY, environment variable):\n");
   for (const auto& e : entries_) {
-    text += StrCat("  ", e.key, "  (", EnvName(e.key), ", default ", e.default_text,
-                    ")\n      ", e.help, "\n");
+    text += StrCat("  ", e.key, "  (", EnvName(e.key), ", default ", e.default_text, ")\n      ",
+                   e.help, "\n");
   }
-  text += StrCat("\nThe file is TOML; sections group keys (key mysql.host is `host` under "
-                  "[mysql]).\n$", env_prefix_, "_CONFIG names the file when --config is not given.\n");
+  text += StrCat(
+      "\nThe file is TOML; sections group keys (key mysql.host is `host` under "
+      "[mysql]).\n$",
+      env_prefix_, "_CONFIG names the file when --config is not given.\n");
   return text;
 }
 

@@ -47,8 +47,8 @@ TEST_F(ConfigSchemaTest, DefaultsStayWhenNothingIsGiven) {
 }
 
 TEST_F(ConfigSchemaTest, FileThenEnvThenFlagsInPrecedence) {
-  std::string path = WriteFile(
-      "listen = \"0.0.0.0:1\"\nidle_timeout_ms = 2000\n[mysql]\nhost = \"db\"\n");
+  std::string path =
+      WriteFile("listen = \"0.0.0.0:1\"\nidle_timeout_ms = 2000\n[mysql]\nhost = \"db\"\n");
   ASSERT_TRUE(Load({"--config", path.c_str(), "--listen=0.0.0.0:3"},
                    {"IM_TEST_LISTEN=0.0.0.0:2", "IM_TEST_IDLE_TIMEOUT_MS=3000"})
                   .ok());

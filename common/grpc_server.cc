@@ -17,8 +17,8 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
   for (auto* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
-    return absl::UnavailableError(common::StrCat("cannot listen on ", address,
-                                               " (address in use or invalid)"));
+    return absl::UnavailableError(
+        common::StrCat("cannot listen on ", address, " (address in use or invalid)"));
   }
   return server;
 }

@@ -3,11 +3,11 @@
 // plaintext), registers `services`, enables the standard health service.
 // Returns UNAVAILABLE with a readable message if the address cannot be bound.
 
+#include <grpcpp/server.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 

@@ -2,10 +2,10 @@
 // Logging setup shared by the daemons: one named spdlog logger per module, all
 // writing `time level [module] key=value ...` lines to stderr.
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"

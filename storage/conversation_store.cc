@@ -102,8 +102,7 @@ absl::Status ConversationStore::Ack(std::uint64_t user_id, std::string_view devi
   return absl::OkStatus();
 }
 
-absl::StatusOr<internal::ListConversationsResponse> ConversationStore::List(
-    std::uint64_t user_id) {
+absl::StatusOr<internal::ListConversationsResponse> ConversationStore::List(std::uint64_t user_id) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   static const std::string sql = common::StrCat(

@@ -36,8 +36,7 @@ class ConversationStore {
                                                       std::uint32_t limit);
   // Raises the user's read cursor to `seq` (0: max_seq), never past max_seq.
   absl::StatusOr<internal::MarkReadResult> MarkDirectRead(std::uint64_t user_id,
-                                                          std::uint64_t peer_id,
-                                                          std::uint64_t seq);
+                                                          std::uint64_t peer_id, std::uint64_t seq);
 
  private:
   MysqlPool* pool_;

@@ -23,7 +23,8 @@ class ConversationStoreTest : public ::testing::Test {
     EXPECT_TRUE(id.ok()) << id.status();
     return id.value_or(0);
   }
-  internal::AppendMessageResponse Send(std::uint64_t from, std::uint64_t to, const std::string& text) {
+  internal::AppendMessageResponse Send(std::uint64_t from, std::uint64_t to,
+                                       const std::string& text) {
     auto r = messages_.AppendDirect(from, to, "", text);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.value_or(internal::AppendMessageResponse{});
@@ -128,8 +129,7 @@ TEST_F(ConversationStoreTest, RecallOnlyBySenderWithinTheWindow) {
   const auto m = Send(a, b, "oops");
   EXPECT_EQ(messages_.Recall(b, m.msg_id(), 60000).status().code(),
             absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(messages_.Recall(eve, m.msg_id(), 60000).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(messages_.Recall(eve, m.msg_id(), 60000).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(messages_.Recall(a, m.msg_id(), -1).status().code(),
             absl::StatusCode::kFailedPrecondition);
   auto ok = messages_.Recall(a, m.msg_id(), 60000);

@@ -8,11 +8,11 @@
 #include <iostream>
 #include <thread>
 
-#include "common/str_cat.h"
+#include "common/daemon_main.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
-#include "common/daemon_main.h"
 #include "common/shutdown_signal.h"
+#include "common/str_cat.h"
 #include "storage/migrations.h"
 #include "storage/storage_config.h"
 #include "storage/storage_service.h"
@@ -21,7 +21,8 @@ namespace im::storage {
 namespace {
 
 MysqlOptions MysqlOptionsFrom(const StorageConfig& c) {
-  return {c.mysql_host, static_cast<int>(c.mysql_port), c.mysql_user, c.mysql_password,
+  return {c.mysql_host,     static_cast<int>(c.mysql_port),
+          c.mysql_user,     c.mysql_password,
           c.mysql_database, static_cast<int>(c.mysql_timeout_seconds)};
 }
 
@@ -34,9 +35,9 @@ absl::Status PrepareDatabase(const StorageConfig& config) {
   for (int attempt = 1;; ++attempt) {
     auto conn = MysqlConnection::Connect(server);
     if (conn.ok()) {
-      if (auto s = (*conn)->ExecuteScript(common::StrCat(
-              "CREATE DATABASE IF NOT EXISTS `", config.mysql_database,
-              "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"));
+      if (auto s = (*conn)->ExecuteScript(
+              common::StrCat("CREATE DATABASE IF NOT EXISTS `", config.mysql_database,
+                             "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"));
           !s.ok()) {
         return s;
       }
@@ -54,7 +55,8 @@ absl::Status PrepareDatabase(const StorageConfig& config) {
 }
 
 int Run(int argc, char** argv) {
-  const StorageConfig config = common::StartDaemon<StorageConfig>("im-storage", "IM_STORAGE", argc, argv);
+  const StorageConfig config =
+      common::StartDaemon<StorageConfig>("im-storage", "IM_STORAGE", argc, argv);
   auto log = common::GetLogger("storage");
 
   if (auto s = PrepareDatabase(config); !s.ok()) {
@@ -62,8 +64,9 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
-  MysqlPool mysql([options = MysqlOptionsFrom(config)] { return MysqlConnection::Connect(options); },
-                  static_cast<std::size_t>(config.mysql_pool_size));
+  MysqlPool mysql(
+      [options = MysqlOptionsFrom(config)] { return MysqlConnection::Connect(options); },
+      static_cast<std::size_t>(config.mysql_pool_size));
   RedisOptions redis_options{config.redis_host, static_cast<int>(config.redis_port),
                              static_cast<int>(config.redis_timeout_ms)};
   RedisPool redis([redis_options] { return RedisConnection::Connect(redis_options); },
@@ -81,9 +84,8 @@ int Run(int argc, char** argv) {
     log->error("event=startup_failed error=\"{}\"", server.status().message());
     return 1;
   }
-  log->info("event=started listen={} mysql={}:{}/{} redis={}:{}", config.listen,
-            config.mysql_host, config.mysql_port, config.mysql_database, config.redis_host,
-            config.redis_port);
+  log->info("event=started listen={} mysql={}:{}/{} redis={}:{}", config.listen, config.mysql_host,
+            config.mysql_port, config.mysql_database, config.redis_host, config.redis_port);
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={}", signal);
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

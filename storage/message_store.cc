@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "common/str_cat.h"
 #include "common/clock.h"
+#include "common/str_cat.h"
 
 namespace im::storage {
 namespace {
@@ -93,8 +93,7 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
   const std::string peer_key = DirectPeerKey(sender_id, recipient_id);
-  const SqlParam client_id =
-      client_msg_id.empty() ? SqlParam(nullptr) : SqlParam(client_msg_id);
+  const SqlParam client_id = client_msg_id.empty() ? SqlParam(nullptr) : SqlParam(client_msg_id);
 
   internal::AppendMessageResponse stored;
   bool conversation_missing = false;
@@ -161,8 +160,8 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
 }
 
 absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64_t user_id,
-                                                                    std::uint64_t msg_id,
-                                                                    std::int64_t window_ms) {
+                                                                     std::uint64_t msg_id,
+                                                                     std::int64_t window_ms) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
@@ -181,14 +180,14 @@ absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64
     return absl::FailedPreconditionError(common::StrCat(
         "messages can be recalled for ", window_ms / 1000, " seconds after sending"));
   }
-  auto recalled = conn.Execute("UPDATE messages SET recalled = 1, body = '' WHERE msg_id = ?",
-                               {msg_id});
+  auto recalled =
+      conn.Execute("UPDATE messages SET recalled = 1, body = '' WHERE msg_id = ?", {msg_id});
   if (!recalled.ok()) return recalled.status();
   internal::RecallMessageResponse response;
   response.set_conv_id(row.U64(0));
   response.set_seq(row.U64(1));
-  auto members = conn.Execute("SELECT user_id FROM conversation_members WHERE conv_id = ?",
-                              {row.U64(0)});
+  auto members =
+      conn.Execute("SELECT user_id FROM conversation_members WHERE conv_id = ?", {row.U64(0)});
   if (!members.ok()) return members.status();
   for (const auto& m : members->rows) response.add_member_ids(m.U64(0));
   return response;

@@ -1,7 +1,7 @@
 #include "storage/migrations.h"
 
-#include "common/str_cat.h"
 #include "common/logging.h"
+#include "common/str_cat.h"
 #include "storage/mysql_connection.h"
 
 namespace im::storage {
@@ -19,9 +19,8 @@ absl::Status ApplyMissing(MysqlConnection& conn) {
     if (auto s = conn.ExecuteScript(m.sql); !s.ok()) {
       return absl::Status(s.code(), common::StrCat("migration ", m.name, ": ", s.message()));
     }
-    auto recorded = conn.Execute(
-        "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-        {static_cast<std::int64_t>(m.version), m.name});
+    auto recorded = conn.Execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                                 {static_cast<std::int64_t>(m.version), m.name});
     if (!recorded.ok()) return recorded.status();
     log->info("event=migration_applied version={} name={}", m.version, m.name);
   }

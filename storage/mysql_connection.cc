@@ -1,8 +1,8 @@
 #include "storage/mysql_connection.h"
 
+#include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
-#include <errmsg.h>
 
 #include <charconv>
 #include <cstring>
@@ -41,11 +41,10 @@ absl::StatusOr<std::unique_ptr<MysqlConnection>> MysqlConnection::Connect(
   mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &timeout);
   mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
   mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  if (mysql_real_connect(mysql, options.host.c_str(), options.user.c_str(),
-                         options.password.c_str(),
-                         options.database.empty() ? nullptr : options.database.c_str(),
-                         static_cast<unsigned>(options.port), nullptr,
-                         CLIENT_MULTI_STATEMENTS) == nullptr) {
+  if (mysql_real_connect(
+          mysql, options.host.c_str(), options.user.c_str(), options.password.c_str(),
+          options.database.empty() ? nullptr : options.database.c_str(),
+          static_cast<unsigned>(options.port), nullptr, CLIENT_MULTI_STATEMENTS) == nullptr) {
     absl::Status status = absl::UnavailableError(common::StrCat(
         "cannot connect to MySQL at ", options.host, ":", options.port, ": ", mysql_error(mysql)));
     mysql_close(mysql);
@@ -104,7 +103,7 @@ absl::StatusOr<SqlResult> MysqlConnection::Execute(std::string_view sql,
   MYSQL_STMT* stmt = *prepared;
   if (mysql_stmt_param_count(stmt) != params.size()) {
     return absl::InternalError(common::StrCat("statement takes ", mysql_stmt_param_count(stmt),
-                                            " parameters, ", params.size(), " given"));
+                                              " parameters, ", params.size(), " given"));
   }
 
   std::vector<MYSQL_BIND> binds(params.size());
@@ -215,9 +214,7 @@ absl::Status MysqlConnection::ExecuteScript(std::string_view sql) {
   return absl::OkStatus();
 }
 
-absl::Status MysqlConnection::Begin() {
-  return ExecuteScript("START TRANSACTION");
-}
+absl::Status MysqlConnection::Begin() { return ExecuteScript("START TRANSACTION"); }
 
 absl::Status MysqlConnection::Commit() {
   if (mysql_commit(mysql_) != 0) {

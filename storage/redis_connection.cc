@@ -15,7 +15,7 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
   if (context == nullptr || context->err != 0) {
     absl::Status status = absl::UnavailableError(
         common::StrCat("cannot connect to Redis at ", options.host, ":", options.port, ": ",
-                     context != nullptr ? context->errstr : "out of memory"));
+                       context != nullptr ? context->errstr : "out of memory"));
     if (context != nullptr) redisFree(context);
     return status;
   }

@@ -39,18 +39,20 @@ absl::StatusOr<std::int64_t> RequestStateOf(MysqlConnection& conn, std::uint64_t
 absl::Status SetRequestState(MysqlConnection& conn, std::uint64_t from, std::uint64_t to,
                              std::int64_t state) {
   return conn
-      .Execute("UPDATE friend_requests SET state = ?, updated_at_ms = ?"
-               " WHERE from_user = ? AND to_user = ?",
-               {state, common::NowMs(), from, to})
+      .Execute(
+          "UPDATE friend_requests SET state = ?, updated_at_ms = ?"
+          " WHERE from_user = ? AND to_user = ?",
+          {state, common::NowMs(), from, to})
       .status();
 }
 
 absl::Status MakeFriends(MysqlConnection& conn, std::uint64_t a, std::uint64_t b) {
   const std::int64_t now = common::NowMs();
   return conn
-      .Execute("INSERT IGNORE INTO friendships (user_id, friend_id, created_at_ms)"
-               " VALUES (?, ?, ?), (?, ?, ?)",
-               {a, b, now, b, a, now})
+      .Execute(
+          "INSERT IGNORE INTO friendships (user_id, friend_id, created_at_ms)"
+          " VALUES (?, ?, ?), (?, ?, ?)",
+          {a, b, now, b, a, now})
       .status();
 }
 
@@ -89,17 +91,17 @@ absl::StatusOr<RelationOutcome> RelationStore::ChangePair(std::uint64_t user, st
     outcome = *result;
     if (!ChangesRelation(outcome)) return absl::OkStatus();
     return conn
-        .Execute("UPDATE users SET relation_version = relation_version + 1"
-                 " WHERE user_id IN (?, ?)",
-                 {user, peer})
+        .Execute(
+            "UPDATE users SET relation_version = relation_version + 1"
+            " WHERE user_id IN (?, ?)",
+            {user, peer})
         .status();
   });
   if (!status.ok()) return status;
   return outcome;
 }
 
-absl::StatusOr<RelationOutcome> RelationStore::RequestFriend(std::uint64_t user,
-                                                             std::uint64_t peer,
+absl::StatusOr<RelationOutcome> RelationStore::RequestFriend(std::uint64_t user, std::uint64_t peer,
                                                              std::string_view note) {
   return ChangePair(user, peer, [&](MysqlConnection& conn) -> absl::StatusOr<RelationOutcome> {
     auto blocked_by_peer = HasBlocked(conn, peer, user);
@@ -124,7 +126,8 @@ absl::StatusOr<RelationOutcome> RelationStore::RequestFriend(std::uint64_t user,
     if (*own == kPending) return internal::ALREADY_PENDING;
     const std::int64_t now = common::NowMs();
     auto stored = conn.Execute(
-        "INSERT INTO friend_requests (from_user, to_user, state, note, created_at_ms, updated_at_ms)"
+        "INSERT INTO friend_requests (from_user, to_user, state, note, created_at_ms, "
+        "updated_at_ms)"
         " VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = VALUES(state),"
         " note = VALUES(note), created_at_ms = VALUES(created_at_ms),"
         " updated_at_ms = VALUES(updated_at_ms)",
@@ -134,8 +137,8 @@ absl::StatusOr<RelationOutcome> RelationStore::RequestFriend(std::uint64_t user,
   });
 }
 
-absl::StatusOr<RelationOutcome> RelationStore::RespondFriend(std::uint64_t user,
-                                                             std::uint64_t peer, bool accept) {
+absl::StatusOr<RelationOutcome> RelationStore::RespondFriend(std::uint64_t user, std::uint64_t peer,
+                                                             bool accept) {
   return ChangePair(user, peer, [&](MysqlConnection& conn) -> absl::StatusOr<RelationOutcome> {
     auto state = RequestStateOf(conn, peer, user);
     if (!state.ok()) return state.status();
@@ -188,12 +191,12 @@ absl::StatusOr<RelationOutcome> RelationStore::RemoveFriend(std::uint64_t user,
 absl::StatusOr<RelationOutcome> RelationStore::SetBlock(std::uint64_t user, std::uint64_t peer,
                                                         bool blocked) {
   return ChangePair(user, peer, [&](MysqlConnection& conn) -> absl::StatusOr<RelationOutcome> {
-    auto changed =
-        blocked ? conn.Execute("INSERT IGNORE INTO blocks (user_id, blocked_id, created_at_ms)"
-                               " VALUES (?, ?, ?)",
-                               {user, peer, common::NowMs()})
-                : conn.Execute("DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?",
-                               {user, peer});
+    auto changed = blocked ? conn.Execute(
+                                 "INSERT IGNORE INTO blocks (user_id, blocked_id, created_at_ms)"
+                                 " VALUES (?, ?, ?)",
+                                 {user, peer, common::NowMs()})
+                           : conn.Execute("DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?",
+                                          {user, peer});
     if (!changed.ok()) return changed.status();
     if (changed->affected_rows == 0) return internal::UNCHANGED;
     return blocked ? internal::BLOCKED : internal::UNBLOCKED;

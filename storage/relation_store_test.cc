@@ -129,10 +129,8 @@ TEST_F(RelationStoreTest, PolicyIsStoredAndMissingUsersAreNotFound) {
   ASSERT_TRUE(relations_.SetMessagePolicy(b, 2).ok());
   EXPECT_EQ(relations_.GetRelation(a, b)->peer_message_policy(), 2);
   EXPECT_EQ(relations_.GetRelation(a, 99999999).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(relations_.RequestFriend(a, 99999999, "").status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(relations_.RequestFriend(a, a, "").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(relations_.RequestFriend(a, 99999999, "").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(relations_.RequestFriend(a, a, "").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(RelationStoreTest, AppendOnStaleRelationVersionsStoresNothing) {

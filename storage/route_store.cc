@@ -44,7 +44,7 @@ bool ParseNumber(std::string_view text, T* out) {
 
 std::string EncodeRoute(const internal::Route& route) {
   return common::StrCat(route.epoch(), "|", route.access_node_id(), "|", route.access_endpoint(),
-                      "|", route.conn_id());
+                        "|", route.conn_id());
 }
 
 bool DecodeRoute(std::string_view device_id, std::string_view text, internal::Route* route) {
@@ -66,17 +66,17 @@ bool DecodeRoute(std::string_view device_id, std::string_view text, internal::Ro
   return true;
 }
 
-absl::StatusOr<internal::RegisterRouteResponse> RouteStore::Register(
-    std::uint64_t user_id, const internal::Route& route) {
+absl::StatusOr<internal::RegisterRouteResponse> RouteStore::Register(std::uint64_t user_id,
+                                                                     const internal::Route& route) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   const std::string routes = RoutesKey(user_id);
   const std::string epochs = EpochsKey(user_id);
-  const std::string value = common::StrCat(route.access_node_id(), "|", route.access_endpoint(),
-                                         "|", route.conn_id());
+  const std::string value =
+      common::StrCat(route.access_node_id(), "|", route.access_endpoint(), "|", route.conn_id());
   const std::string ttl = std::to_string(route_ttl_seconds_);
-  auto reply = (*conn)->Command({"EVAL", kRegisterScript, "2", routes, epochs, route.device_id(),
-                                 value, ttl});
+  auto reply = (*conn)->Command(
+      {"EVAL", kRegisterScript, "2", routes, epochs, route.device_id(), value, ttl});
   if (!reply.ok()) return reply.status();
   redisReply* r = reply->get();
   if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||

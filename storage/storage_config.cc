@@ -20,8 +20,8 @@ void StorageConfig::Describe(common::ConfigSchema& s) {
   s.Add("redis.port", &redis_port, "Redis port", 1, 65535);
   s.Add("redis.pool_size", &redis_pool_size, "maximum Redis connections", 1, 256);
   s.Add("redis.timeout_ms", &redis_timeout_ms, "Redis connect/command timeout", 10, 60000);
-  s.Add("route_ttl_seconds", &route_ttl_seconds, "lifetime of a user's routes without renewal",
-        60, 30 * 86400);
+  s.Add("route_ttl_seconds", &route_ttl_seconds, "lifetime of a user's routes without renewal", 60,
+        30 * 86400);
 }
 
 absl::Status StorageConfig::Validate() const {

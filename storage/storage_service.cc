@@ -171,8 +171,7 @@ grpc::ServerUnaryReactor* StorageService::CancelFriendRequest(grpc::CallbackServ
                                                               const internal::UserPair* request,
                                                               internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return FillOutcome(relations_->CancelRequest(request->user_id(), request->peer_id()),
-                       response);
+    return FillOutcome(relations_->CancelRequest(request->user_id(), request->peer_id()), response);
   });
 }
 
@@ -180,8 +179,7 @@ grpc::ServerUnaryReactor* StorageService::RemoveFriend(grpc::CallbackServerConte
                                                        const internal::UserPair* request,
                                                        internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return FillOutcome(relations_->RemoveFriend(request->user_id(), request->peer_id()),
-                       response);
+    return FillOutcome(relations_->RemoveFriend(request->user_id(), request->peer_id()), response);
   });
 }
 
@@ -190,8 +188,7 @@ grpc::ServerUnaryReactor* StorageService::SetBlock(grpc::CallbackServerContext* 
                                                    internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     return FillOutcome(
-        relations_->SetBlock(request->user_id(), request->peer_id(), request->blocked()),
-        response);
+        relations_->SetBlock(request->user_id(), request->peer_id(), request->blocked()), response);
   });
 }
 
@@ -235,9 +232,9 @@ grpc::ServerUnaryReactor* StorageService::GetRelation(grpc::CallbackServerContex
   });
 }
 
-grpc::ServerUnaryReactor* StorageService::SyncMessages(
-    grpc::CallbackServerContext* ctx, const internal::SyncMessagesRequest* request,
-    internal::MessagePage* response) {
+grpc::ServerUnaryReactor* StorageService::SyncMessages(grpc::CallbackServerContext* ctx,
+                                                       const internal::SyncMessagesRequest* request,
+                                                       internal::MessagePage* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     return Fill(conversations_->Sync(request->user_id(), request->device_id(), request->limit()),
                 response);

@@ -30,10 +30,10 @@ Servers* StartServers() {
   auto migrated = ApplyMigrations(**migrated_conn);
   if (!migrated.ok()) throw std::runtime_error(std::string(migrated.message()));
   s->env.redis.port = s->redis.port();
-  s->env.mysql_pool = std::make_unique<MysqlPool>(
-      [o = s->env.mysql] { return MysqlConnection::Connect(o); }, 8);
-  s->env.redis_pool = std::make_unique<RedisPool>(
-      [o = s->env.redis] { return RedisConnection::Connect(o); }, 4);
+  s->env.mysql_pool =
+      std::make_unique<MysqlPool>([o = s->env.mysql] { return MysqlConnection::Connect(o); }, 8);
+  s->env.redis_pool =
+      std::make_unique<RedisPool>([o = s->env.redis] { return RedisConnection::Connect(o); }, 4);
   return s;
 }
 

@@ -23,8 +23,9 @@ constexpr milliseconds kSendTimeout{2000};
 // What senders did, shared by all device threads.
 struct Ledger {
   std::mutex mutex;
-  std::map<std::string, std::string> attempted;             // text -> sender
-  std::map<std::uint64_t, std::pair<std::string, std::string>> acked;  // msg_id -> (sender, recipient)
+  std::map<std::string, std::string> attempted;  // text -> sender
+  std::map<std::uint64_t, std::pair<std::string, std::string>>
+      acked;  // msg_id -> (sender, recipient)
 };
 
 // One simulated device: a user's device id, its connection, and what it got.
@@ -46,8 +47,7 @@ class Device {
     while (client_ == nullptr || !client_->connected()) {
       if (Clock::now() > until) return false;
       client_.reset();
-      const auto& address =
-          options_.access_addresses[rng() % options_.access_addresses.size()];
+      const auto& address = options_.access_addresses[rng() % options_.access_addresses.size()];
       auto client = cli::ImClient::Connect(address, milliseconds(1000));
       if (client.ok() && (*client)->Login(user_, options_.password, device_id_).ok()) {
         client_ = std::move(*client);
@@ -126,7 +126,8 @@ void RunDevice(Device& device, const std::vector<std::string>& users,
     const unsigned roll = rng() % 100;
     if (roll < 75) {
       std::string to;
-      do to = users[rng() % users.size()]; while (to == device.user());
+      do to = users[rng() % users.size()];
+      while (to == device.user());
       const std::string text = common::StrCat(device.user(), "#", counter++);
       {
         std::lock_guard lock(ledger.mutex);

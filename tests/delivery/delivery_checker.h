@@ -36,9 +36,9 @@ struct DeliveryCheckOptions {
 
 struct DeliveryCheckReport {
   std::uint64_t devices = 0;
-  std::uint64_t send_attempts = 0;   // distinct messages a sender tried
-  std::uint64_t acked = 0;           // of those, acknowledged to the sender
-  std::uint64_t deliveries = 0;      // (device, message) pairs received
+  std::uint64_t send_attempts = 0;  // distinct messages a sender tried
+  std::uint64_t acked = 0;          // of those, acknowledged to the sender
+  std::uint64_t deliveries = 0;     // (device, message) pairs received
   std::uint64_t reconnects = 0;
   std::uint64_t lost = 0;
   std::uint64_t duplicated = 0;

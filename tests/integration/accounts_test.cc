@@ -45,8 +45,7 @@ TEST(AccountsTest, TakenNameUnknownUserAndBadNamesGetClearStatuses) {
   EXPECT_EQ(client->Register("x", kPassword).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(client->Register(UniqueName("erin"), "short").status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(client->Register("bad name", kPassword).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(client->Register("bad name", kPassword).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(AccountsTest, SessionTokenLogsInOnANewConnection) {

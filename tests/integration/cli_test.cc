@@ -55,10 +55,10 @@ TEST(CliTest, RegisterSendAndListenAsAUserWould) {
 
   ChildProcess listener;
   const std::string listen_log = SharedCluster().dir() + "/listen.out";
-  listener.Start(Args(Args({CliPath()}, Server()),
-                      {"--user", bob, "--password", kPassword, "--json", "listen", "--count",
-                       "1", "--timeout", "20"}),
-                 listen_log);
+  listener.Start(
+      Args(Args({CliPath()}, Server()), {"--user", bob, "--password", kPassword, "--json", "listen",
+                                         "--count", "1", "--timeout", "20"}),
+      listen_log);
   // Wait until bob is online: the listener says so on stderr once logged in.
   for (int i = 0; i < 100 && ReadFile(listen_log).find("listening as") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -86,18 +86,19 @@ TEST(CliTest, ErrorsAreWordsOnStderrWithDistinctExitCodes) {
   EXPECT_EQ(taken.exit_code, 1);
   EXPECT_EQ(taken.err, "im-cli: username '" + carol + "' is already taken\n");
 
-  auto wrong = RunCli(Args(Server(), {"--user", carol, "--password", "nope-nope", "send", "x", "y"}));
+  auto wrong =
+      RunCli(Args(Server(), {"--user", carol, "--password", "nope-nope", "send", "x", "y"}));
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_EQ(wrong.err, "im-cli: wrong password\n");
 
-  auto nobody = RunCli(Args(Server(), {"--user", carol, "--password", kPassword, "send",
-                                       "ghost_user", "hi"}));
+  auto nobody = RunCli(
+      Args(Server(), {"--user", carol, "--password", kPassword, "send", "ghost_user", "hi"}));
   EXPECT_EQ(nobody.exit_code, 1);
   EXPECT_EQ(nobody.err, "im-cli: no such user 'ghost_user'\n");
 
   const std::string closed = "127.0.0.1:" + std::to_string(PickFreePort());
-  auto unreachable = RunCli({"--server", closed, "--user", carol, "--password", kPassword,
-                             "send", "x", "y"});
+  auto unreachable =
+      RunCli({"--server", closed, "--user", carol, "--password", kPassword, "send", "x", "y"});
   EXPECT_EQ(unreachable.exit_code, 3);
   EXPECT_EQ(unreachable.err, "im-cli: server unreachable at " + closed + "\n");
 
@@ -106,8 +107,7 @@ TEST(CliTest, ErrorsAreWordsOnStderrWithDistinctExitCodes) {
   auto timeout = RunCli(Args(Server(), {"--user", carol, "--password", kPassword, "listen",
                                         "--count", "1", "--timeout", "0.5"}));
   EXPECT_EQ(timeout.exit_code, 3);
-  EXPECT_NE(timeout.err.find("timed out after 0 of 1 messages"), std::string::npos)
-      << timeout.err;
+  EXPECT_NE(timeout.err.find("timed out after 0 of 1 messages"), std::string::npos) << timeout.err;
 }
 
 TEST(CliTest, FriendBlockAndPrivacyCommands) {

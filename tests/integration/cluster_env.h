@@ -2,10 +2,10 @@
 // Shared fixtures for the integration tests: one TestCluster per test binary
 // (started on first use, stopped at exit) and helpers to get logged-in clients.
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "client-cli/im_client.h"
 #include "tests/support/test_cluster.h"

@@ -45,9 +45,9 @@ absl::StatusOr<client::ServerFrame> History(ImClient& c, const std::string& peer
 }
 
 // The next pushed frame satisfying `want`, within `within`.
-absl::StatusOr<client::ServerFrame> NextEvent(ImClient& c,
-                                              const std::function<bool(const client::ServerFrame&)>& want,
-                                              milliseconds within = seconds(5)) {
+absl::StatusOr<client::ServerFrame> NextEvent(
+    ImClient& c, const std::function<bool(const client::ServerFrame&)>& want,
+    milliseconds within = seconds(5)) {
   const auto deadline = std::chrono::steady_clock::now() + within;
   for (;;) {
     const auto left =
@@ -146,7 +146,8 @@ TEST(ConversationsTest, ManyConcurrentSendersGetGaplessSeqsAcrossRedisFlushAndFa
   for (int i = 1; i < 4; ++i) {
     const bool is_bob = i % 2 == 1;
     senders.push_back(Connect(i % 2));
-    ASSERT_TRUE(senders.back()->Login(is_bob ? bob : alice, kPassword, "x" + std::to_string(i)).ok());
+    ASSERT_TRUE(
+        senders.back()->Login(is_bob ? bob : alice, kPassword, "x" + std::to_string(i)).ok());
     peer_of.push_back(is_bob ? alice : bob);
   }
   std::mutex mutex;
@@ -158,7 +159,8 @@ TEST(ConversationsTest, ManyConcurrentSendersGetGaplessSeqsAcrossRedisFlushAndFa
       for (int i = 0; i < 30; ++i) {
         if (t == 0 && i == 10) SharedCluster().FlushRedis();
         if (i % 10 == 5) {  // a refused send in the middle: reuses an id for other content
-          auto refused = senders[t]->SendText(to, "other " + std::to_string(i), "fixed-" + std::to_string(t));
+          auto refused =
+              senders[t]->SendText(to, "other " + std::to_string(i), "fixed-" + std::to_string(t));
           if (i > 5) EXPECT_FALSE(refused.ok());
           continue;
         }
@@ -303,7 +305,8 @@ TEST(ConversationsTest, TypingIsPushedButNeverStoredAndTypedMessagesCarryTheirPa
   EXPECT_EQ(got->message().kind(), "image");
   EXPECT_NE(got->message().payload().find("cat.png"), std::string::npos);
   auto stored = SharedCluster().Query(
-      "SELECT COUNT(*) FROM messages m JOIN users u ON u.user_id = m.sender_id WHERE u.username = ?",
+      "SELECT COUNT(*) FROM messages m JOIN users u ON u.user_id = m.sender_id WHERE u.username = "
+      "?",
       {alice});
   EXPECT_EQ(stored.at(0).U64(0), 1u);  // the image, not the typing
 

@@ -13,8 +13,8 @@ std::vector<client::ChatMessage> DrainMessages(cli::ImClient& client, millisecon
   std::vector<client::ChatMessage> out;
   const auto deadline = std::chrono::steady_clock::now() + window;
   for (;;) {
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline -
-                                                               std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     auto event = client.NextEvent(left);
     if (!event.ok()) break;
@@ -63,9 +63,7 @@ TEST(MessagingTest, ConversationSeqCountsUpInBothDirections) {
 
 TEST(MessagingTest, MessageToAnOfflineUserIsStoredInMariaDb) {
   const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
-  {
-    auto b = RegisterAndLogin(bob);
-  }  // bob goes offline
+  { auto b = RegisterAndLogin(bob); }  // bob goes offline
   auto a = RegisterAndLogin(alice);
   auto sent = a->SendText(bob, "are you there?", "offline-1");
   ASSERT_TRUE(sent.ok()) << sent.status();

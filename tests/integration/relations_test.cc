@@ -88,7 +88,8 @@ TEST(RelationsTest, RequestRefusalsAndNoDuplicatePending) {
 }
 
 TEST(RelationsTest, OnlinePeerIsNotifiedAtOnceOfflinePeerSeesItOnLogin) {
-  const std::string alice = UniqueName("alice"), bob = UniqueName("bob"), carol = UniqueName("carol");
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob"),
+                    carol = UniqueName("carol");
   auto a = RegisterAndLogin(alice);
   auto b = RegisterAndLogin(bob, 1);
   ASSERT_TRUE(Do(*a, cli::FriendRequestFrame(bob, "note")).ok());
@@ -155,7 +156,8 @@ TEST(RelationsTest, ConcurrentMutualRequestsMakeExactlyOneFriendship) {
 }
 
 TEST(RelationsTest, AcceptAndDeclineAreIdempotentWithdrawnOrDeclinedCannotBeAccepted) {
-  const std::string alice = UniqueName("alice"), bob = UniqueName("bob"), carol = UniqueName("carol");
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob"),
+                    carol = UniqueName("carol");
   auto a = RegisterAndLogin(alice);
   auto b = RegisterAndLogin(bob);
   auto c = RegisterAndLogin(carol);
@@ -189,7 +191,8 @@ TEST(RelationsTest, RemovingAFriendRemovesItForBothAndTellsBoth) {
   auto a = RegisterAndLogin(alice);
   auto b = RegisterAndLogin(bob);
   MakeFriends(*a, alice, *b, bob);
-  while (NextFriendEvent(*a, milliseconds(300)).ok()) {}  // drain request/accept events
+  while (NextFriendEvent(*a, milliseconds(300)).ok()) {
+  }  // drain request/accept events
   ASSERT_TRUE(Do(*b, cli::FriendRemoveFrame(alice)).ok());
   auto e = NextFriendEvent(*a);
   ASSERT_TRUE(e.ok());
@@ -240,7 +243,8 @@ TEST(RelationsTest, BlockKeepsAnExistingFriendshipButStopsMessages) {
 }
 
 TEST(RelationsTest, FriendsOnlyPolicyRefusesStrangersAndStoresNothing) {
-  const std::string alice = UniqueName("alice"), bob = UniqueName("bob"), carol = UniqueName("carol");
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob"),
+                    carol = UniqueName("carol");
   auto a = RegisterAndLogin(alice);
   auto b = RegisterAndLogin(bob);
   auto c = RegisterAndLogin(carol);
@@ -328,7 +332,8 @@ TEST(RelationsTest, BlockRacingInFlightSendsStoresOnlyWhatWasAcknowledged) {
   // Every acknowledged message is stored and nothing else is.
   auto rows = SharedCluster().Query(
       "SELECT m.msg_id, m.seq FROM messages m JOIN users s ON s.user_id = m.sender_id"
-      " JOIN conversation_members cm ON cm.conv_id = m.conv_id JOIN users r ON r.user_id = cm.user_id"
+      " JOIN conversation_members cm ON cm.conv_id = m.conv_id JOIN users r ON r.user_id = "
+      "cm.user_id"
       " WHERE s.username = ? AND r.username = ? ORDER BY m.seq",
       {alice, bob});
   std::set<std::uint64_t> stored;

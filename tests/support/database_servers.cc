@@ -30,9 +30,9 @@ MariaDbServer::~MariaDbServer() {
 
 void MariaDbServer::Start() {
   const std::string data = dir_ + "/data";
-  const std::string install =
-      "mariadb-install-db --no-defaults --user=root --datadir=" + data +
-      " --auth-root-authentication-method=normal --skip-test-db > " + dir_ + "/install.log 2>&1";
+  const std::string install = "mariadb-install-db --no-defaults --user=root --datadir=" + data +
+                              " --auth-root-authentication-method=normal --skip-test-db > " + dir_ +
+                              "/install.log 2>&1";
   if (std::system(install.c_str()) != 0) {
     throw std::runtime_error("mariadb-install-db failed:\n" + Tail(dir_ + "/install.log"));
   }

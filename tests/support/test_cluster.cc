@@ -51,10 +51,10 @@ std::vector<std::string> TestCluster::CommonFlags(const std::string& daemon) con
 
 void TestCluster::StartStorage() {
   auto argv = CommonFlags("storage");
-  argv.insert(argv.end(), {"--listen=" + Loopback(storage_port_),
-                           "--mysql.port=" + std::to_string(mariadb_.port()),
-                           "--redis.port=" + std::to_string(redis_.port()), "--workers=8",
-                           "--mysql.pool_size=8"});
+  argv.insert(
+      argv.end(),
+      {"--listen=" + Loopback(storage_port_), "--mysql.port=" + std::to_string(mariadb_.port()),
+       "--redis.port=" + std::to_string(redis_.port()), "--workers=8", "--mysql.pool_size=8"});
   storage_.Start(argv, dir_ + "/storage.log");
   WaitUp(storage_, storage_port_, "im-storage");
 }
@@ -63,9 +63,8 @@ void TestCluster::StartLogic(const std::vector<std::string>& extra_flags) {
   auto argv = CommonFlags("logic");
   // Cheaper argon2id parameters keep registration fast in tests.
   argv.insert(argv.end(), {"--listen=" + Loopback(logic_port_),
-                           "--storage_target=" + Loopback(storage_port_),
-                           "--password.ops_limit=1", "--password.mem_limit_kib=8192",
-                           "--storage_timeout_ms=2000"});
+                           "--storage_target=" + Loopback(storage_port_), "--password.ops_limit=1",
+                           "--password.mem_limit_kib=8192", "--storage_timeout_ms=2000"});
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   logic_.Start(argv, dir_ + "/logic.log");
   WaitUp(logic_, logic_port_, "im-logic");
@@ -73,15 +72,14 @@ void TestCluster::StartLogic(const std::vector<std::string>& extra_flags) {
 
 void TestCluster::StartAccess(int node) {
   auto argv = CommonFlags("access");
-  argv.insert(argv.end(),
-              {"--listen=" + Loopback(access_ports_[node]),
-               "--push_listen=" + Loopback(push_ports_[node]),
-               "--node_id=access-" + std::to_string(node + 1),
-               "--logic_target=" + Loopback(logic_port_), "--io_threads=2",
-               "--logic_timeout_ms=2000",
-               "--login_timeout_ms=" + std::to_string(options_.login_timeout_ms),
-               "--idle_timeout_ms=" + std::to_string(options_.idle_timeout_ms),
-               "--max_frame_bytes=" + std::to_string(options_.max_frame_bytes)});
+  argv.insert(
+      argv.end(),
+      {"--listen=" + Loopback(access_ports_[node]), "--push_listen=" + Loopback(push_ports_[node]),
+       "--node_id=access-" + std::to_string(node + 1), "--logic_target=" + Loopback(logic_port_),
+       "--io_threads=2", "--logic_timeout_ms=2000",
+       "--login_timeout_ms=" + std::to_string(options_.login_timeout_ms),
+       "--idle_timeout_ms=" + std::to_string(options_.idle_timeout_ms),
+       "--max_frame_bytes=" + std::to_string(options_.max_frame_bytes)});
   access_[node]->Start(argv, dir_ + "/access-" + std::to_string(node + 1) + ".log");
   WaitUp(*access_[node], access_ports_[node], "im-access");
   WaitUp(*access_[node], push_ports_[node], "im-access push service");
