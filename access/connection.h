@@ -14,13 +14,15 @@
 // An idle connection owns no read buffer (it waits for readability, then
 // reads into a per-thread buffer).
 
+// clang-format off
+#include <utility>  // Boost 1.74's Asio uses std::exchange without including it (C++20)
 #include <boost/asio.hpp>
+// clang-format on
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
-#include <utility>  // Boost 1.74 Asio needs it under C++20
 
 #include "absl/status/statusor.h"
 #include "client.pb.h"

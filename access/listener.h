@@ -7,9 +7,11 @@
 // Start/Stop may be called from any thread.
 
 #include <atomic>
+// clang-format off
+#include <utility>  // Boost 1.74's Asio uses std::exchange without including it (C++20)
 #include <boost/asio.hpp>
+// clang-format on
 #include <cstdint>
-#include <utility>  // Boost 1.74 Asio needs it under C++20
 
 #include "access/connection.h"
 
