@@ -17,12 +17,7 @@ client::ConversationAck AckOf(std::uint64_t conv, std::uint64_t seq) {
 
 class ConversationStoreTest : public ::testing::Test {
  protected:
-  std::uint64_t NewUser(const std::string& prefix) {
-    static int n = 0;
-    auto id = users_.CreateUser(prefix + std::to_string(++n), "h");
-    EXPECT_TRUE(id.ok()) << id.status();
-    return id.value_or(0);
-  }
+  static std::uint64_t NewUser(const std::string& prefix) { return NewTestUser(prefix); }
   internal::AppendMessageResponse Send(std::uint64_t from, std::uint64_t to,
                                        const std::string& text) {
     auto r = messages_.AppendDirect(from, to, "", text);

@@ -12,11 +12,7 @@ namespace {
 
 class MessageStoreTest : public ::testing::Test {
  protected:
-  std::uint64_t NewUser(const std::string& name) {
-    auto id = users_.CreateUser(name, "h");
-    EXPECT_TRUE(id.ok()) << id.status();
-    return id.value_or(0);
-  }
+  static std::uint64_t NewUser(const std::string& prefix) { return NewTestUser(prefix); }
 
   UserStore users_{GetStorageTestEnv().mysql_pool.get()};
   MessageStore messages_{GetStorageTestEnv().mysql_pool.get()};

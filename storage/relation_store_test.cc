@@ -14,12 +14,7 @@ using internal::RelationOutcome;
 
 class RelationStoreTest : public ::testing::Test {
  protected:
-  std::uint64_t NewUser(const std::string& prefix) {
-    static int n = 0;
-    auto id = users_.CreateUser(prefix + std::to_string(++n), "h");
-    EXPECT_TRUE(id.ok()) << id.status();
-    return id.value_or(0);
-  }
+  static std::uint64_t NewUser(const std::string& prefix) { return NewTestUser(prefix); }
   RelationOutcome Outcome(absl::StatusOr<RelationOutcome> r) {
     EXPECT_TRUE(r.ok()) << r.status();
     return r.value_or(internal::OUTCOME_UNSET);

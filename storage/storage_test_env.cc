@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "storage/migrations.h"
 #include "tests/support/database_servers.h"
 
@@ -51,6 +53,14 @@ ServersEnvironment* environment =
     static_cast<ServersEnvironment*>(::testing::AddGlobalTestEnvironment(new ServersEnvironment));
 
 }  // namespace
+
+std::uint64_t NewTestUser(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  UserStore users(GetStorageTestEnv().mysql_pool.get());
+  auto id = users.CreateUser(prefix + "_" + std::to_string(++counter), "hash");
+  EXPECT_TRUE(id.ok()) << id.status();
+  return id.value_or(0);
+}
 
 StorageTestEnv& GetStorageTestEnv() {
   if (environment->servers == nullptr) environment->servers = StartServers();

@@ -47,4 +47,18 @@ std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int nod
   return client;
 }
 
+absl::StatusOr<client::ServerFrame> NextEventMatching(
+    cli::ImClient& client, const std::function<bool(const client::ServerFrame&)>& want,
+    std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return absl::DeadlineExceededError("no matching event in time");
+    auto event = client.NextEvent(left);
+    if (!event.ok()) return event.status();
+    if (want(*event)) return event;
+  }
+}
+
 }  // namespace im::testing

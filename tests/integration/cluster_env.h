@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,5 +27,11 @@ std::unique_ptr<cli::ImClient> Connect(int node = 0);
 // Registers `name` (password kPassword) and returns a client logged in as it.
 std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int node = 0,
                                                 const std::string& device = "");
+
+// The next server-initiated frame on `client` that `want` accepts (others are
+// skipped), or DEADLINE_EXCEEDED after `within`.
+absl::StatusOr<client::ServerFrame> NextEventMatching(
+    cli::ImClient& client, const std::function<bool(const client::ServerFrame&)>& want,
+    std::chrono::milliseconds within = std::chrono::seconds(5));
 
 }  // namespace im::testing

@@ -44,19 +44,10 @@ absl::StatusOr<client::ServerFrame> History(ImClient& c, const std::string& peer
   }));
 }
 
-// The next pushed frame satisfying `want`, within `within`.
 absl::StatusOr<client::ServerFrame> NextEvent(
     ImClient& c, const std::function<bool(const client::ServerFrame&)>& want,
     milliseconds within = seconds(5)) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return absl::DeadlineExceededError("no such event");
-    auto e = c.NextEvent(left);
-    if (!e.ok()) return e.status();
-    if (want(*e)) return e;
-  }
+  return NextEventMatching(c, want, within);
 }
 
 TEST(ConversationsTest, OfflineUserGetsEverythingInOrderOnLoginAndNothingAgainAfterAck) {

@@ -36,15 +36,10 @@ std::set<std::string> Friends(ImClient& c) {
 
 // The next FriendEvent on `c` within `within`, skipping other frames.
 absl::StatusOr<client::FriendEvent> NextFriendEvent(ImClient& c, milliseconds within = seconds(5)) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return absl::DeadlineExceededError("no friend event");
-    auto event = c.NextEvent(left);
-    if (!event.ok()) return event.status();
-    if (event->has_friend_event()) return event->friend_event();
-  }
+  auto event = NextEventMatching(
+      c, [](const client::ServerFrame& f) { return f.has_friend_event(); }, within);
+  if (!event.ok()) return event.status();
+  return event->friend_event();
 }
 
 // Messages from `sender` to `recipient` stored in MariaDB.
