@@ -19,6 +19,21 @@ absl::Status Fill(absl::StatusOr<T> result, T* response) {
   return absl::OkStatus();
 }
 
+// Errors an operator should see; the rest (not found, refused...) are answers.
+bool IsFault(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kDeadlineExceeded:
+      return true;
+    default:
+      return false;
+  }
+}
+
 absl::Status FillOutcome(absl::StatusOr<internal::RelationOutcome> outcome,
                          internal::RelationChange* response) {
   if (!outcome.ok()) return outcome.status();
@@ -33,8 +48,7 @@ grpc::ServerUnaryReactor* StorageService::OnWorker(grpc::CallbackServerContext* 
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const bool queued = workers_->Submit([reactor, work = std::move(work)]() mutable {
     absl::Status status = work();
-    if (!status.ok() && status.code() != absl::StatusCode::kNotFound &&
-        status.code() != absl::StatusCode::kAlreadyExists) {
+    if (IsFault(status)) {
       common::GetLogger("storage")->warn("event=call_failed status=\"{}\"", status.ToString());
     }
     reactor->Finish(common::ToGrpcStatus(status));
