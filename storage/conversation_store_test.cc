@@ -80,19 +80,23 @@ TEST_F(ConversationStoreTest, ListShowsLastMessageAndUnreadAndReadClearsIt) {
   ASSERT_EQ(list->conversations_size(), 1);
   const auto& c = list->conversations(0);
   EXPECT_EQ(c.max_seq(), 3u);
-  EXPECT_EQ(c.unread(), 3u);
+  EXPECT_EQ(c.read_seq(), 2u);  // what a sent is read for a
+  EXPECT_EQ(c.unread(), 1u);
   EXPECT_EQ(c.last_message().text(), "three");
   EXPECT_EQ(c.peer().rfind("list_b", 0), 0u);
 
-  auto read = conversations_.MarkDirectRead(a, b, 2);
+  Send(a, b, "four");
+  Send(a, b, "five");
+  EXPECT_EQ(conversations_.List(b)->conversations(0).unread(), 2u);
+  auto read = conversations_.MarkDirectRead(b, a, 4);
   ASSERT_TRUE(read.ok());
-  EXPECT_EQ(read->read_seq(), 2u);
-  EXPECT_EQ(conversations_.List(a)->conversations(0).unread(), 1u);
-  ASSERT_TRUE(conversations_.MarkDirectRead(a, b, 1).ok());  // never backwards
-  EXPECT_EQ(conversations_.List(a)->conversations(0).read_seq(), 2u);
-  ASSERT_TRUE(conversations_.MarkDirectRead(a, b, 0).ok());  // 0: all
+  EXPECT_EQ(read->read_seq(), 4u);
+  EXPECT_EQ(conversations_.List(b)->conversations(0).unread(), 1u);
+  ASSERT_TRUE(conversations_.MarkDirectRead(b, a, 1).ok());  // never backwards
+  EXPECT_EQ(conversations_.List(b)->conversations(0).read_seq(), 4u);
+  ASSERT_TRUE(conversations_.MarkDirectRead(b, a, 0).ok());  // 0: all
+  EXPECT_EQ(conversations_.List(b)->conversations(0).unread(), 0u);
   EXPECT_EQ(conversations_.List(a)->conversations(0).unread(), 0u);
-  EXPECT_EQ(conversations_.List(b)->conversations(0).unread(), 3u);  // b's own cursor
   const auto stranger = NewUser("list_x");
   EXPECT_EQ(conversations_.MarkDirectRead(a, stranger, 0).status().code(),
             absl::StatusCode::kNotFound);

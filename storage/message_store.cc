@@ -142,6 +142,12 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
     auto bumped =
         conn.Execute("UPDATE conversations SET max_seq = ? WHERE conv_id = ?", {seq, conv_id});
     if (!bumped.ok()) return bumped.status();
+    // What you sent yourself is not unread to you.
+    auto read = conn.Execute(
+        "UPDATE conversation_members SET read_seq = GREATEST(read_seq, ?)"
+        " WHERE conv_id = ? AND user_id = ?",
+        {seq, conv_id, sender_id});
+    if (!read.ok()) return read.status();
     stored.set_msg_id(inserted->insert_id);
     stored.set_conv_id(conv_id);
     stored.set_seq(seq);
