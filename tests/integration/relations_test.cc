@@ -305,8 +305,10 @@ TEST(RelationsTest, BlockRacingInFlightSendsStoresOnlyWhatWasAcknowledged) {
   std::vector<std::thread> threads;
   for (auto& s : senders) {
     threads.emplace_back([&, client = s.get()] {
-      for (int i = 0; i < 40; ++i) {
+      // Keep sending until a few sends have started after the block (bounded).
+      for (int i = 0, after_block = 0; i < 2000 && after_block < 5; ++i) {
         const bool block_done_before = blocked.load();
+        if (block_done_before) ++after_block;
         auto sent = client->SendText(bob, "racing " + std::to_string(i));
         std::lock_guard lock(mutex);
         if (sent.ok()) {
