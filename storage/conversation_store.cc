@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "common/str_cat.h"
+#include "storage/direct_conversation.h"
 
 namespace im::storage {
 namespace {
@@ -39,10 +40,6 @@ void ReadMessage(const SqlRow& row, std::size_t at, client::ChatMessage* m) {
 
 std::uint32_t ClampPage(std::uint32_t limit) {
   return std::clamp<std::uint32_t>(limit == 0 ? 100 : limit, 1, kMaxPageSize);
-}
-
-std::string DirectPeerKey(std::uint64_t a, std::uint64_t b) {
-  return common::StrCat(std::min(a, b), ":", std::max(a, b));
 }
 
 // The direct conversation's id and max_seq, NOT_FOUND if there is none.

@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/str_cat.h"
+#include "storage/direct_conversation.h"
 
 namespace im::storage {
 namespace {
@@ -38,10 +39,6 @@ absl::StatusOr<internal::AppendMessageResponse> FindByClientId(
   original.set_sent_at_ms(row.I64(3));
   original.set_duplicate(true);
   return original;
-}
-
-std::string DirectPeerKey(std::uint64_t a, std::uint64_t b) {
-  return common::StrCat(std::min(a, b), ":", std::max(a, b));
 }
 
 // Creates the direct conversation between two users and its member rows if
