@@ -174,52 +174,53 @@ void RelationHandlers::RespondFriend(const internal::HandleRequest& request, Rep
       });
 }
 
-void RelationHandlers::CancelRequest(const internal::HandleRequest& request, Reply reply) {
+void RelationHandlers::ApplyPairChange(const internal::HandleRequest& request,
+                                       const std::string& peer_name, const PairChange& change,
+                                       Reply reply) {
   const auto session = request.session();
-  LookUpPeer(
-      *storage_, session, request.frame().friend_cancel().peer(), "you cannot befriend yourself",
-      [this, session, reply](absl::StatusOr<internal::User> peer) {
-        if (!peer.ok()) return reply(peer.status());
-        storage_->CancelFriendRequest(
-            Pair(session.user_id(), peer->user_id()),
-            [this, session, peer = *peer, reply](absl::StatusOr<internal::RelationChange> r) {
-              if (!r.ok()) return reply(r.status());
-              if (r->outcome() == internal::NO_REQUEST) {
-                return reply(absl::FailedPreconditionError(
-                    common::StrCat("you have no pending request to ", peer.username())));
-              }
-              if (r->outcome() != internal::CANCELLED) return reply(Unexpected(r->outcome()));
-              Notify(session, {peer.user_id(), session.user_id()}, Event::CANCELLED,
-                     session.username(), peer.username());
-              internal::HandleResponse response;
-              response.mutable_frame()->mutable_friend_cancel();
-              reply(std::move(response));
-            });
-      });
+  LookUpPeer(*storage_, session, peer_name, "you cannot befriend yourself",
+             [this, session, change, reply](absl::StatusOr<internal::User> peer) {
+               if (!peer.ok()) return reply(peer.status());
+               (storage_->*change.call)(Pair(session.user_id(), peer->user_id()),
+                                        [this, session, change, peer = *peer,
+                                         reply](absl::StatusOr<internal::RelationChange> r) {
+                                          if (!r.ok()) return reply(r.status());
+                                          if (r->outcome() == change.nothing) {
+                                            return reply(absl::FailedPreconditionError(
+                                                change.nothing_message(peer.username())));
+                                          }
+                                          if (r->outcome() != change.done)
+                                            return reply(Unexpected(r->outcome()));
+                                          Notify(session, {peer.user_id(), session.user_id()},
+                                                 change.event, session.username(), peer.username());
+                                          internal::HandleResponse response;
+                                          (response.mutable_frame()->*change.answer)();
+                                          reply(std::move(response));
+                                        });
+             });
+}
+
+void RelationHandlers::CancelRequest(const internal::HandleRequest& request, Reply reply) {
+  static const PairChange kCancel{&StorageClient::CancelFriendRequest,
+                                  internal::CANCELLED,
+                                  internal::NO_REQUEST,
+                                  [](const std::string& peer) {
+                                    return common::StrCat("you have no pending request to ", peer);
+                                  },
+                                  Event::CANCELLED,
+                                  &client::ServerFrame::mutable_friend_cancel};
+  ApplyPairChange(request, request.frame().friend_cancel().peer(), kCancel, std::move(reply));
 }
 
 void RelationHandlers::RemoveFriend(const internal::HandleRequest& request, Reply reply) {
-  const auto session = request.session();
-  LookUpPeer(
-      *storage_, session, request.frame().friend_remove().peer(), "you cannot befriend yourself",
-      [this, session, reply](absl::StatusOr<internal::User> peer) {
-        if (!peer.ok()) return reply(peer.status());
-        storage_->RemoveFriend(
-            Pair(session.user_id(), peer->user_id()),
-            [this, session, peer = *peer, reply](absl::StatusOr<internal::RelationChange> r) {
-              if (!r.ok()) return reply(r.status());
-              if (r->outcome() == internal::NOT_FRIENDS) {
-                return reply(absl::FailedPreconditionError(
-                    common::StrCat(peer.username(), " is not your friend")));
-              }
-              if (r->outcome() != internal::REMOVED) return reply(Unexpected(r->outcome()));
-              Notify(session, {peer.user_id(), session.user_id()}, Event::REMOVED,
-                     session.username(), peer.username());
-              internal::HandleResponse response;
-              response.mutable_frame()->mutable_friend_remove();
-              reply(std::move(response));
-            });
-      });
+  static const PairChange kRemove{
+      &StorageClient::RemoveFriend,
+      internal::REMOVED,
+      internal::NOT_FRIENDS,
+      [](const std::string& peer) { return common::StrCat(peer, " is not your friend"); },
+      Event::REMOVED,
+      &client::ServerFrame::mutable_friend_remove};
+  ApplyPairChange(request, request.frame().friend_remove().peer(), kRemove, std::move(reply));
 }
 
 void RelationHandlers::ListFriends(const internal::HandleRequest& request, Reply reply) {

@@ -31,6 +31,20 @@ class RelationHandlers {
   void ListBlocked(const internal::HandleRequest& request, Reply reply);
   void SetPrivacy(const internal::HandleRequest& request, Reply reply);
 
+  // A change that undoes a relation (cancel a request, remove a friend):
+  // `done` is success (both users get `event`, the client gets an empty
+  // answer); `nothing` means there was nothing to undo.
+  struct PairChange {
+    void (StorageClient::*call)(internal::UserPair, Done<internal::RelationChange>);
+    internal::RelationOutcome done;
+    internal::RelationOutcome nothing;
+    std::string (*nothing_message)(const std::string& peer);
+    client::FriendEvent::Kind event;
+    client::Ack* (client::ServerFrame::*answer)();
+  };
+  void ApplyPairChange(const internal::HandleRequest& request, const std::string& peer_name,
+                       const PairChange& change, Reply reply);
+
   // Pushes a FriendEvent to `to_users` (skipping the acting connection).
   void Notify(const internal::SessionContext& session, std::vector<std::uint64_t> to_users,
               client::FriendEvent::Kind kind, const std::string& from, const std::string& to,
