@@ -8,6 +8,8 @@ namespace im::access {
 grpc::ServerUnaryReactor* PushService::Push(grpc::CallbackServerContext* ctx,
                                             const internal::PushRequest* request,
                                             internal::PushResponse* response) {
+  push_requests_.fetch_add(1, std::memory_order_relaxed);
+  push_targets_.fetch_add(request->targets_size(), std::memory_order_relaxed);
   const std::string encoded = common::EncodeFrame(request->frame());
   std::uint32_t delivered = 0;
   for (const auto& target : request->targets()) {
@@ -28,6 +30,17 @@ grpc::ServerUnaryReactor* PushService::Kick(grpc::CallbackServerContext* ctx,
   auto conn = registry_->Find(request->target().conn_id());
   if (conn != nullptr) conn->Kick(request->target().user_id(), request->reason());
   response->set_kicked(conn != nullptr);
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PushService::Stats(grpc::CallbackServerContext* ctx,
+                                             const internal::AccessStatsRequest* /*request*/,
+                                             internal::AccessStatsResponse* response) {
+  response->set_connections(registry_->size());
+  response->set_push_requests(push_requests_.load(std::memory_order_relaxed));
+  response->set_push_targets(push_targets_.load(std::memory_order_relaxed));
   auto* reactor = ctx->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

@@ -2,7 +2,9 @@
 // The Access gRPC service logic calls to reach this node's connections: Push
 // writes one frame to each listed connection that is still bound to the named
 // user; Kick sends a Kick frame and closes. Returns at once: writes happen on
-// the connections' strands. Thread-safe.
+// the connections' strands. Stats reports counters since start. Thread-safe.
+
+#include <atomic>
 
 #include "access.grpc.pb.h"
 #include "access/connection_registry.h"
@@ -19,9 +21,14 @@ class PushService final : public internal::Access::CallbackService {
   grpc::ServerUnaryReactor* Kick(grpc::CallbackServerContext* ctx,
                                  const internal::KickRequest* request,
                                  internal::KickResponse* response) override;
+  grpc::ServerUnaryReactor* Stats(grpc::CallbackServerContext* ctx,
+                                  const internal::AccessStatsRequest* request,
+                                  internal::AccessStatsResponse* response) override;
 
  private:
   ConnectionRegistry* registry_;
+  std::atomic<std::uint64_t> push_requests_{0};
+  std::atomic<std::uint64_t> push_targets_{0};
 };
 
 }  // namespace im::access

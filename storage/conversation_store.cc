@@ -5,20 +5,23 @@
 
 #include "common/str_cat.h"
 #include "storage/direct_conversation.h"
+#include "storage/group_membership.h"
 
 namespace im::storage {
 namespace {
 
 // The columns ReadMessage expects, and the joins they need (`m` is messages).
-// The recipient of a 1:1 message is the conversation's other member.
+// The recipient of a 1:1 message is the conversation's other member; a group
+// message names its group instead.
 constexpr std::string_view kMessageColumns =
     "m.msg_id, m.conv_id, m.seq, m.sender_id, s.username, COALESCE(ru.username, ''),"
-    " m.body, m.sent_at_ms, m.kind, m.recalled";
+    " m.body, m.sent_at_ms, m.kind, m.recalled, IF(mc.kind = 2, m.conv_id, 0)";
 constexpr std::string_view kMessageJoins =
     " JOIN users s ON s.user_id = m.sender_id"
-    " LEFT JOIN conversation_members rm ON rm.conv_id = m.conv_id AND rm.user_id <> m.sender_id"
+    " JOIN conversations mc ON mc.conv_id = m.conv_id"
+    " LEFT JOIN conversation_members rm ON rm.conv_id = m.conv_id AND mc.kind = 1"
+    "  AND rm.user_id <> m.sender_id"
     " LEFT JOIN users ru ON ru.user_id = rm.user_id";
-constexpr std::size_t kMessageColumnCount = 10;
 
 void ReadMessage(const SqlRow& row, std::size_t at, client::ChatMessage* m) {
   m->set_msg_id(row.U64(at));
@@ -30,8 +33,9 @@ void ReadMessage(const SqlRow& row, std::size_t at, client::ChatMessage* m) {
   m->set_sent_at_ms(row.I64(at + 7));
   m->set_kind(row.Str(at + 8));
   m->set_recalled(row.I64(at + 9) != 0);
+  m->set_group_id(row.U64(at + 10));
   if (m->recalled()) return;
-  if (m->kind() == "text") {
+  if (m->kind() == "text" || m->kind() == "system") {
     m->set_text(row.Str(at + 6));
   } else {
     m->set_payload(row.Str(at + 6));
@@ -42,16 +46,31 @@ std::uint32_t ClampPage(std::uint32_t limit) {
   return std::clamp<std::uint32_t>(limit == 0 ? 100 : limit, 1, kMaxPageSize);
 }
 
-// The direct conversation's id and max_seq, NOT_FOUND if there is none.
-absl::StatusOr<std::pair<std::uint64_t, std::uint64_t>> FindDirect(MysqlConnection& conn,
-                                                                   std::uint64_t a,
-                                                                   std::uint64_t b) {
-  const std::string key = DirectPeerKey(a, b);
-  auto found = conn.Execute("SELECT conv_id, max_seq FROM conversations WHERE peer_key = ?",
-                            {std::string_view(key)});
-  if (!found.ok()) return found.status();
-  if (found->rows.empty()) return absl::NotFoundError("no conversation yet");
-  return std::make_pair(found->rows[0].U64(0), found->rows[0].U64(1));
+// A conversation the user may read: its id, max_seq and the seqs the user
+// sees, (visible_after, visible_until].
+struct Readable {
+  std::uint64_t conv_id = 0;
+  std::uint64_t max_seq = 0;
+  std::uint64_t visible_after = 0;
+  std::uint64_t visible_until = 0;
+};
+
+// NOT_FOUND if the two users have no conversation yet; for a group,
+// NOT_FOUND or PERMISSION_DENIED unless the user is a member.
+absl::StatusOr<Readable> FindReadable(MysqlConnection& conn,
+                                      const internal::ConversationRef& ref) {
+  if (ref.with_case() == internal::ConversationRef::kGroupId) {
+    auto view = RequireMember(conn, ref.group_id(), ref.user_id(), /*lock=*/false);
+    if (!view.ok()) return view.status();
+    return Readable{ref.group_id(), view->group.max_seq, view->member.visible_after_seq,
+                    view->group.max_seq};
+  }
+  const std::string key = DirectPeerKey(ref.user_id(), ref.peer_id());
+  auto rows = conn.Execute("SELECT conv_id, max_seq FROM conversations WHERE peer_key = ?",
+                           {std::string_view(key)});
+  if (!rows.ok()) return rows.status();
+  if (rows->rows.empty()) return absl::NotFoundError("no conversation yet");
+  return Readable{rows->rows[0].U64(0), rows->rows[0].U64(1), 0, rows->rows[0].U64(1)};
 }
 
 }  // namespace
@@ -69,9 +88,13 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
       " JOIN conversations c ON c.conv_id = cm.conv_id"
       " LEFT JOIN device_cursors d ON d.user_id = cm.user_id AND d.device_id = ?"
       "  AND d.conv_id = cm.conv_id"
-      " JOIN messages m ON m.conv_id = cm.conv_id AND m.seq > COALESCE(d.acked_seq, 0)",
+      " JOIN messages m ON m.conv_id = cm.conv_id"
+      "  AND m.seq > GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq)"
+      "  AND m.seq <= COALESCE(cm.visible_until_seq, c.max_seq)",
       kMessageJoins,
-      " WHERE cm.user_id = ? AND c.max_seq > COALESCE(d.acked_seq, 0)"
+      " WHERE cm.user_id = ?"
+      " AND LEAST(c.max_seq, COALESCE(cm.visible_until_seq, c.max_seq))"
+      "  > GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq)"
       " ORDER BY m.conv_id, m.seq LIMIT ?");
   auto rows = (*lease)->Execute(sql, {device_id, user_id, std::uint64_t{page} + 1});
   if (!rows.ok()) return rows.status();
@@ -102,14 +125,20 @@ absl::Status ConversationStore::Ack(std::uint64_t user_id, std::string_view devi
 absl::StatusOr<internal::ListConversationsResponse> ConversationStore::List(std::uint64_t user_id) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
+  // Groups the user has left are not listed; 1:1 rows have no end.
   static const std::string sql = common::StrCat(
-      "SELECT c.conv_id, COALESCE(pu.username, ''), c.max_seq, cm.read_seq, ", kMessageColumns,
+      "SELECT c.conv_id, COALESCE(pu.username, ''), c.max_seq, cm.read_seq,"
+      " COALESCE(g.name, ''), ", kMessageColumns,
       " FROM conversation_members cm"
       " JOIN conversations c ON c.conv_id = cm.conv_id"
-      " LEFT JOIN conversation_members pm ON pm.conv_id = c.conv_id AND pm.user_id <> cm.user_id"
+      " LEFT JOIN conversation_members pm ON pm.conv_id = c.conv_id AND c.kind = 1"
+      "  AND pm.user_id <> cm.user_id"
       " LEFT JOIN users pu ON pu.user_id = pm.user_id"
+      " LEFT JOIN chat_groups g ON g.conv_id = c.conv_id"
       " JOIN messages m ON m.conv_id = c.conv_id AND m.seq = c.max_seq",
-      kMessageJoins, " WHERE cm.user_id = ? ORDER BY m.sent_at_ms DESC, c.conv_id DESC");
+      kMessageJoins,
+      " WHERE cm.user_id = ? AND cm.visible_until_seq IS NULL"
+      " ORDER BY m.sent_at_ms DESC, c.conv_id DESC");
   auto rows = (*lease)->Execute(sql, {user_id});
   if (!rows.ok()) return rows.status();
   internal::ListConversationsResponse response;
@@ -120,26 +149,29 @@ absl::StatusOr<internal::ListConversationsResponse> ConversationStore::List(std:
     summary->set_max_seq(row.U64(2));
     summary->set_read_seq(row.U64(3));
     summary->set_unread(summary->max_seq() - std::min(summary->read_seq(), summary->max_seq()));
-    ReadMessage(row, 4, summary->mutable_last_message());
+    ReadMessage(row, 5, summary->mutable_last_message());
+    if (summary->last_message().group_id() != 0) {
+      summary->set_group_id(summary->conv_id());
+      summary->set_group_name(row.Str(4));
+    }
   }
   return response;
 }
 
-absl::StatusOr<internal::MessagePage> ConversationStore::DirectHistory(std::uint64_t user_id,
-                                                                       std::uint64_t peer_id,
-                                                                       std::uint64_t before_seq,
-                                                                       std::uint32_t limit) {
+absl::StatusOr<internal::MessagePage> ConversationStore::History(
+    const internal::ConversationRef& conversation, std::uint64_t before_seq, std::uint32_t limit) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  auto conversation = FindDirect(**lease, user_id, peer_id);
-  if (!conversation.ok()) return conversation.status();
+  auto readable = FindReadable(**lease, conversation);
+  if (!readable.ok()) return readable.status();
   const std::uint32_t page = ClampPage(limit);
-  static const std::string sql =
-      common::StrCat("SELECT ", kMessageColumns, " FROM messages m", kMessageJoins,
-                     " WHERE m.conv_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?");
+  static const std::string sql = common::StrCat(
+      "SELECT ", kMessageColumns, " FROM messages m", kMessageJoins,
+      " WHERE m.conv_id = ? AND m.seq < ? AND m.seq > ? ORDER BY m.seq DESC LIMIT ?");
   const std::uint64_t before =
       before_seq == 0 ? std::numeric_limits<std::uint64_t>::max() : before_seq;
-  auto rows = (*lease)->Execute(sql, {conversation->first, before, std::uint64_t{page} + 1});
+  auto rows = (*lease)->Execute(
+      sql, {readable->conv_id, before, readable->visible_after, std::uint64_t{page} + 1});
   if (!rows.ok()) return rows.status();
   internal::MessagePage result;
   const std::size_t n = std::min<std::size_t>(rows->rows.size(), page);
@@ -148,27 +180,26 @@ absl::StatusOr<internal::MessagePage> ConversationStore::DirectHistory(std::uint
   return result;
 }
 
-absl::StatusOr<internal::MarkReadResult> ConversationStore::MarkDirectRead(std::uint64_t user_id,
-                                                                           std::uint64_t peer_id,
-                                                                           std::uint64_t seq) {
+absl::StatusOr<internal::MarkReadResult> ConversationStore::MarkRead(
+    const internal::ConversationRef& conversation, std::uint64_t seq) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  auto conversation = FindDirect(**lease, user_id, peer_id);
-  if (!conversation.ok()) return conversation.status();
-  const auto [conv_id, max_seq] = *conversation;
-  const std::uint64_t target = seq == 0 ? max_seq : std::min(seq, max_seq);
+  auto readable = FindReadable(**lease, conversation);
+  if (!readable.ok()) return readable.status();
+  const std::uint64_t target =
+      seq == 0 ? readable->max_seq : std::min(seq, readable->max_seq);
   auto updated = (*lease)->Execute(
       "UPDATE conversation_members SET read_seq = GREATEST(read_seq, ?)"
       " WHERE conv_id = ? AND user_id = ?",
-      {target, conv_id, user_id});
+      {target, readable->conv_id, conversation.user_id()});
   if (!updated.ok()) return updated.status();
   auto read = (*lease)->Execute(
       "SELECT read_seq FROM conversation_members WHERE conv_id = ? AND user_id = ?",
-      {conv_id, user_id});
+      {readable->conv_id, conversation.user_id()});
   if (!read.ok()) return read.status();
   if (read->rows.empty()) return absl::NotFoundError("not a member of this conversation");
   internal::MarkReadResult result;
-  result.set_conv_id(conv_id);
+  result.set_conv_id(readable->conv_id);
   result.set_read_seq(read->rows[0].U64(0));
   return result;
 }

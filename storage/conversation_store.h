@@ -2,7 +2,8 @@
 // Reading conversations and tracking delivery: per-device sync cursors
 // (Sync/Ack), the conversation list with unread counts, history pages and
 // read cursors. Every query is scoped to the calling user's memberships, so
-// a user can never read another user's conversation. Thread-safe; blocking.
+// a user can never read another user's conversation, and in a group only
+// the seqs their membership covers (joined ... left). Thread-safe; blocking.
 
 #include <cstdint>
 #include <string_view>
@@ -29,14 +30,14 @@ class ConversationStore {
   absl::Status Ack(std::uint64_t user_id, std::string_view device_id,
                    const std::vector<client::ConversationAck>& acks);
   absl::StatusOr<internal::ListConversationsResponse> List(std::uint64_t user_id);
-  // Up to `limit` messages before `before_seq` (0: the latest), ascending.
-  // NOT_FOUND if the two users have no conversation.
-  absl::StatusOr<internal::MessagePage> DirectHistory(std::uint64_t user_id, std::uint64_t peer_id,
-                                                      std::uint64_t before_seq,
-                                                      std::uint32_t limit);
+  // Up to `limit` messages before `before_seq` (0: the latest), ascending, of
+  // the user's conversation with a peer (NOT_FOUND if they have none yet) or
+  // of a group they are a member of (only what was sent since they joined).
+  absl::StatusOr<internal::MessagePage> History(const internal::ConversationRef& conversation,
+                                                std::uint64_t before_seq, std::uint32_t limit);
   // Raises the user's read cursor to `seq` (0: max_seq), never past max_seq.
-  absl::StatusOr<internal::MarkReadResult> MarkDirectRead(std::uint64_t user_id,
-                                                          std::uint64_t peer_id, std::uint64_t seq);
+  absl::StatusOr<internal::MarkReadResult> MarkRead(const internal::ConversationRef& conversation,
+                                                    std::uint64_t seq);
 
  private:
   MysqlPool* pool_;

@@ -15,6 +15,13 @@ client::ConversationAck AckOf(std::uint64_t conv, std::uint64_t seq) {
   return a;
 }
 
+internal::ConversationRef Direct(std::uint64_t user, std::uint64_t peer) {
+  internal::ConversationRef ref;
+  ref.set_user_id(user);
+  ref.set_peer_id(peer);
+  return ref;
+}
+
 class ConversationStoreTest : public ::testing::Test {
  protected:
   static std::uint64_t NewUser(const std::string& prefix) { return NewTestUser(prefix); }
@@ -88,17 +95,17 @@ TEST_F(ConversationStoreTest, ListShowsLastMessageAndUnreadAndReadClearsIt) {
   Send(a, b, "four");
   Send(a, b, "five");
   EXPECT_EQ(conversations_.List(b)->conversations(0).unread(), 2u);
-  auto read = conversations_.MarkDirectRead(b, a, 4);
+  auto read = conversations_.MarkRead(Direct(b, a), 4);
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->read_seq(), 4u);
   EXPECT_EQ(conversations_.List(b)->conversations(0).unread(), 1u);
-  ASSERT_TRUE(conversations_.MarkDirectRead(b, a, 1).ok());  // never backwards
+  ASSERT_TRUE(conversations_.MarkRead(Direct(b, a), 1).ok());  // never backwards
   EXPECT_EQ(conversations_.List(b)->conversations(0).read_seq(), 4u);
-  ASSERT_TRUE(conversations_.MarkDirectRead(b, a, 0).ok());  // 0: all
+  ASSERT_TRUE(conversations_.MarkRead(Direct(b, a), 0).ok());  // 0: all
   EXPECT_EQ(conversations_.List(b)->conversations(0).unread(), 0u);
   EXPECT_EQ(conversations_.List(a)->conversations(0).unread(), 0u);
   const auto stranger = NewUser("list_x");
-  EXPECT_EQ(conversations_.MarkDirectRead(a, stranger, 0).status().code(),
+  EXPECT_EQ(conversations_.MarkRead(Direct(a, stranger), 0).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -106,18 +113,18 @@ TEST_F(ConversationStoreTest, HistoryPagesBackwardsAndShowsRecallTombstones) {
   const auto a = NewUser("hist_a"), b = NewUser("hist_b");
   std::vector<internal::AppendMessageResponse> sent;
   for (int i = 1; i <= 7; ++i) sent.push_back(Send(a, b, "h" + std::to_string(i)));
-  auto latest = conversations_.DirectHistory(b, a, 0, 3);
+  auto latest = conversations_.History(Direct(b, a), 0, 3);
   ASSERT_TRUE(latest.ok());
   ASSERT_EQ(latest->messages_size(), 3);
   EXPECT_EQ(latest->messages(0).seq(), 5u);
   EXPECT_EQ(latest->messages(2).seq(), 7u);
   EXPECT_TRUE(latest->more());
-  auto older = conversations_.DirectHistory(b, a, 5, 1000000);  // absurd limit is clamped
+  auto older = conversations_.History(Direct(b, a), 5, 1000000);  // absurd limit is clamped
   ASSERT_EQ(older->messages_size(), 4);
   EXPECT_FALSE(older->more());
 
   ASSERT_TRUE(messages_.Recall(a, sent[6].msg_id(), 60000).ok());
-  auto after = conversations_.DirectHistory(a, b, 0, 1);
+  auto after = conversations_.History(Direct(a, b), 0, 1);
   ASSERT_EQ(after->messages_size(), 1);
   EXPECT_TRUE(after->messages(0).recalled());
   EXPECT_TRUE(after->messages(0).text().empty());

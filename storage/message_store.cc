@@ -4,32 +4,44 @@
 
 #include "common/clock.h"
 #include "common/str_cat.h"
+#include "storage/conversation_append.h"
 #include "storage/direct_conversation.h"
+#include "storage/group_membership.h"
+#include "storage/group_rules.h"
 
 namespace im::storage {
 namespace {
 
 constexpr std::int64_t kDirectConversation = 1;
+constexpr std::int64_t kGroupConversation = 2;
 
 // Looks up an earlier message by its client id. NOT_FOUND when there is none,
 // ALREADY_EXISTS when it holds different content than this send.
 // A locking read sees the latest committed rows, not the transaction's snapshot.
+// `destination` is the direct conversation's peer key, or the group id.
+struct Destination {
+  std::string_view peer_key;
+  std::uint64_t group_id = 0;
+};
+
 absl::StatusOr<internal::AppendMessageResponse> FindByClientId(
     MysqlConnection& conn, std::uint64_t sender_id, std::string_view client_msg_id,
-    std::string_view peer_key, std::string_view kind, std::string_view body, bool locking) {
+    const Destination& destination, std::string_view kind, std::string_view body, bool locking) {
   auto found = conn.Execute(
-      locking ? "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, c.peer_key, m.kind, m.body"
-                " FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
+      locking ? "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, COALESCE(c.peer_key, ''),"
+                " m.kind, m.body FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
                 " WHERE m.sender_id = ? AND m.client_msg_id = ? LOCK IN SHARE MODE"
-              : "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, c.peer_key, m.kind, m.body"
-                " FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
+              : "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, COALESCE(c.peer_key, ''),"
+                " m.kind, m.body FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
                 " WHERE m.sender_id = ? AND m.client_msg_id = ?",
       {sender_id, client_msg_id});
   if (!found.ok()) return found.status();
   if (found->rows.empty()) return absl::NotFoundError("no such message");
   const SqlRow& row = found->rows[0];
   // A recalled original has lost its body; it still counts as the same send.
-  if (row.Str(4) != peer_key || row.Str(5) != kind || (row.Str(6) != body && !row.Str(6).empty())) {
+  const bool same_destination = destination.group_id != 0 ? row.U64(1) == destination.group_id
+                                                          : row.Str(4) == destination.peer_key;
+  if (!same_destination || row.Str(5) != kind || (row.Str(6) != body && !row.Str(6).empty())) {
     return absl::AlreadyExistsError("client_msg_id was already used for a different message");
   }
   internal::AppendMessageResponse original;
@@ -80,6 +92,21 @@ absl::Status CheckRelationVersions(MysqlConnection& conn, std::uint64_t sender_i
   return absl::OkStatus();
 }
 
+// The end of an append: the stored message, or, when a concurrent send with
+// the same client id committed first (nothing was changed here), that original.
+absl::Status Settle(MysqlConnection& conn, absl::StatusOr<internal::AppendMessageResponse> inserted,
+                    std::uint64_t sender_id, std::string_view client_msg_id,
+                    const Destination& destination, std::string_view kind, std::string_view body,
+                    internal::AppendMessageResponse* stored) {
+  if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
+    inserted = FindByClientId(conn, sender_id, client_msg_id, destination, kind, body,
+                              /*locking=*/true);
+  }
+  if (!inserted.ok()) return inserted.status();
+  *stored = std::move(*inserted);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
@@ -92,12 +119,13 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
   const std::string peer_key = DirectPeerKey(sender_id, recipient_id);
   const SqlParam client_id = client_msg_id.empty() ? SqlParam(nullptr) : SqlParam(client_msg_id);
 
+  const Destination destination{peer_key};
   internal::AppendMessageResponse stored;
   bool conversation_missing = false;
   auto append = [&]() -> absl::Status {
     conversation_missing = false;
     if (!client_msg_id.empty()) {
-      auto original = FindByClientId(conn, sender_id, client_msg_id, peer_key, kind, body,
+      auto original = FindByClientId(conn, sender_id, client_msg_id, destination, kind, body,
                                      /*locking=*/false);
       if (original.ok()) {
         stored = *original;
@@ -110,8 +138,7 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
         return s;
       }
     }
-    // The conversation row lock serialises appends to one conversation, so
-    // max_seq + 1 is free and no other writer can take it before we commit.
+    // The conversation row lock serialises appends to one conversation.
     auto locked = conn.Execute(
         "SELECT conv_id, max_seq FROM conversations WHERE peer_key = ? FOR UPDATE", {peer_key});
     if (!locked.ok()) return locked.status();
@@ -119,38 +146,10 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
       conversation_missing = true;
       return absl::NotFoundError("conversation does not exist yet");
     }
-    const std::uint64_t conv_id = locked->rows[0].U64(0);
-    const std::uint64_t seq = locked->rows[0].U64(1) + 1;
-    const std::int64_t now = common::NowMs();
-    auto inserted = conn.Execute(
-        "INSERT INTO messages (conv_id, seq, sender_id, client_msg_id, body, sent_at_ms, kind)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        {conv_id, seq, sender_id, client_id, body, now, kind});
-    if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
-      // A concurrent send with the same client id committed first; nothing was
-      // changed here, so answer with that original.
-      auto original = FindByClientId(conn, sender_id, client_msg_id, peer_key, kind, body,
-                                     /*locking=*/true);
-      if (!original.ok()) return original.status();
-      stored = *original;
-      return absl::OkStatus();
-    }
-    if (!inserted.ok()) return inserted.status();
-    auto bumped =
-        conn.Execute("UPDATE conversations SET max_seq = ? WHERE conv_id = ?", {seq, conv_id});
-    if (!bumped.ok()) return bumped.status();
-    // What you sent yourself is not unread to you.
-    auto read = conn.Execute(
-        "UPDATE conversation_members SET read_seq = GREATEST(read_seq, ?)"
-        " WHERE conv_id = ? AND user_id = ?",
-        {seq, conv_id, sender_id});
-    if (!read.ok()) return read.status();
-    stored.set_msg_id(inserted->insert_id);
-    stored.set_conv_id(conv_id);
-    stored.set_seq(seq);
-    stored.set_sent_at_ms(now);
-    stored.set_duplicate(false);
-    return absl::OkStatus();
+    auto inserted = InsertNextMessage(conn, locked->rows[0].U64(0), locked->rows[0].U64(1),
+                                      NewMessage{sender_id, client_id, kind, body});
+    return Settle(conn, std::move(inserted), sender_id, client_msg_id, destination, kind, body,
+                  &stored);
   };
 
   absl::Status status = RunTransaction(conn, append, /*attempts=*/5);
@@ -162,6 +161,47 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
   return stored;
 }
 
+absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendGroup(
+    std::uint64_t sender_id, std::uint64_t group_id, std::string_view client_msg_id,
+    std::string_view body, std::string_view kind) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  MysqlConnection& conn = **lease;
+  const SqlParam client_id = client_msg_id.empty() ? SqlParam(nullptr) : SqlParam(client_msg_id);
+  const Destination destination{{}, group_id};
+  internal::AppendMessageResponse stored;
+  auto append = [&]() -> absl::Status {
+    if (!client_msg_id.empty()) {
+      auto original = FindByClientId(conn, sender_id, client_msg_id, destination, kind, body,
+                                     /*locking=*/false);
+      if (original.ok()) {
+        stored = *original;
+        return absl::OkStatus();
+      }
+      if (original.status().code() != absl::StatusCode::kNotFound) return original.status();
+    }
+    // Locks the group: membership, mute and mute-all hold until commit.
+    auto view = RequireMember(conn, group_id, sender_id, /*lock=*/true);
+    if (!view.ok()) return view.status();
+    if (auto s = MaySend(view->member.role, view->member.muted_until_ms, view->group.mute_all,
+                         common::NowMs());
+        !s.ok()) {
+      return s;
+    }
+    auto inserted = InsertNextMessage(conn, group_id, view->group.max_seq,
+                                      NewMessage{sender_id, client_id, kind, body});
+    if (auto s = Settle(conn, std::move(inserted), sender_id, client_msg_id, destination, kind,
+                        body, &stored);
+        !s.ok()) {
+      return s;
+    }
+    stored.set_member_count(view->group.member_count);
+    return absl::OkStatus();
+  };
+  if (auto s = RunTransaction(conn, append, /*attempts=*/5); !s.ok()) return s;
+  return stored;
+}
+
 absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64_t user_id,
                                                                      std::uint64_t msg_id,
                                                                      std::int64_t window_ms) {
@@ -169,8 +209,10 @@ absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
   auto found = conn.Execute(
-      "SELECT m.conv_id, m.seq, m.sender_id, m.sent_at_ms FROM messages m"
+      "SELECT m.conv_id, m.seq, m.sender_id, m.sent_at_ms, c.kind FROM messages m"
+      " JOIN conversations c ON c.conv_id = m.conv_id"
       " JOIN conversation_members cm ON cm.conv_id = m.conv_id AND cm.user_id = ?"
+      "  AND m.seq > cm.visible_after_seq AND m.seq <= COALESCE(cm.visible_until_seq, m.seq)"
       " WHERE m.msg_id = ?",
       {user_id, msg_id});
   if (!found.ok()) return found.status();
@@ -189,6 +231,10 @@ absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64
   internal::RecallMessageResponse response;
   response.set_conv_id(row.U64(0));
   response.set_seq(row.U64(1));
+  if (row.I64(4) == kGroupConversation) {
+    response.set_group_id(row.U64(0));
+    return response;
+  }
   auto members =
       conn.Execute("SELECT user_id FROM conversation_members WHERE conv_id = ?", {row.U64(0)});
   if (!members.ok()) return members.status();

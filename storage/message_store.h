@@ -1,5 +1,5 @@
 #pragma once
-// Conversations and messages in MySQL. Append assigns the conversation's next
+// Conversations and messages in MySQL (1:1 and group). Append assigns the conversation's next
 // seq inside the insert's transaction, under the conversation row's lock, so
 // seqs are 1, 2, 3... with no gap or reuse whatever the concurrency, and a
 // resend with the same (sender, client_msg_id) returns the original message.
@@ -37,6 +37,16 @@ class MessageStore {
       std::uint64_t sender_id, std::uint64_t recipient_id, std::string_view client_msg_id,
       std::string_view body, std::optional<RelationPrecondition> precondition = std::nullopt,
       std::string_view kind = "text");
+
+  // Durably stores a message in a group. Under the group's lock, the sender
+  // must be a member allowed to send (group_rules.h MaySend): otherwise
+  // PERMISSION_DENIED, or NOT_FOUND for a group that does not exist. Resends
+  // behave as for AppendDirect. member_count tells the group's size.
+  absl::StatusOr<internal::AppendMessageResponse> AppendGroup(std::uint64_t sender_id,
+                                                              std::uint64_t group_id,
+                                                              std::string_view client_msg_id,
+                                                              std::string_view body,
+                                                              std::string_view kind = "text");
 
   // Replaces the message's content with a tombstone. NOT_FOUND unless
   // `user_id` is a member of its conversation; PERMISSION_DENIED unless they

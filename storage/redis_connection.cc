@@ -48,4 +48,33 @@ absl::StatusOr<RedisReplyPtr> RedisConnection::Command(const std::vector<std::st
   return owned;
 }
 
+absl::StatusOr<std::vector<RedisReplyPtr>> RedisConnection::Pipeline(
+    const std::vector<std::vector<std::string>>& commands) {
+  if (broken_) return absl::UnavailableError("Redis connection lost");
+  for (const auto& args : commands) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(),
+                               lengths.data()) != REDIS_OK) {
+      broken_ = true;
+      return absl::UnavailableError(common::StrCat("Redis: ", context_->errstr));
+    }
+  }
+  std::vector<RedisReplyPtr> replies;
+  replies.reserve(commands.size());
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    void* reply = nullptr;
+    if (redisGetReply(context_, &reply) != REDIS_OK || reply == nullptr) {
+      broken_ = true;
+      return absl::UnavailableError(common::StrCat("Redis: ", context_->errstr));
+    }
+    replies.emplace_back(static_cast<redisReply*>(reply));
+  }
+  return replies;
+}
+
 }  // namespace im::storage

@@ -36,6 +36,10 @@ class RedisConnection {
 
   // Runs one command. An error reply (e.g. a failing script) is INTERNAL.
   absl::StatusOr<RedisReplyPtr> Command(const std::vector<std::string_view>& args);
+  // Sends every command, then reads every reply, in one round trip. Replies
+  // come back in order, error replies included (the caller checks types).
+  absl::StatusOr<std::vector<RedisReplyPtr>> Pipeline(
+      const std::vector<std::vector<std::string>>& commands);
 
   bool broken() const { return broken_; }
 

@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/str_cat.h"
@@ -111,19 +112,24 @@ absl::StatusOr<internal::GetRoutesResponse> RouteStore::Lookup(
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   internal::GetRoutesResponse response;
-  for (std::uint64_t user_id : user_ids) {
-    const std::string key = RoutesKey(user_id);
-    auto reply = (*conn)->Command({"HGETALL", key});
-    if (!reply.ok()) return reply.status();
-    internal::UserRoutes* user = response.add_users();
-    user->set_user_id(user_id);
-    redisReply* r = reply->get();
-    if (r->type != REDIS_REPLY_ARRAY) continue;
-    for (size_t i = 0; i + 1 < r->elements; i += 2) {
-      std::string_view device(r->element[i]->str, r->element[i]->len);
-      std::string_view value(r->element[i + 1]->str, r->element[i + 1]->len);
-      internal::Route route;
-      if (DecodeRoute(device, value, &route)) *user->add_routes() = std::move(route);
+  for (std::size_t begin = 0; begin < user_ids.size(); begin += kLookupBatch) {
+    const std::size_t end = std::min(user_ids.size(), begin + kLookupBatch);
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(end - begin);
+    for (std::size_t i = begin; i < end; ++i) commands.push_back({"HGETALL", RoutesKey(user_ids[i])});
+    auto replies = (*conn)->Pipeline(commands);
+    if (!replies.ok()) return replies.status();
+    for (std::size_t i = begin; i < end; ++i) {
+      internal::UserRoutes* user = response.add_users();
+      user->set_user_id(user_ids[i]);
+      redisReply* r = (*replies)[i - begin].get();
+      if (r->type != REDIS_REPLY_ARRAY) continue;
+      for (size_t j = 0; j + 1 < r->elements; j += 2) {
+        std::string_view device(r->element[j]->str, r->element[j]->len);
+        std::string_view value(r->element[j + 1]->str, r->element[j + 1]->len);
+        internal::Route route;
+        if (DecodeRoute(device, value, &route)) *user->add_routes() = std::move(route);
+      }
     }
   }
   return response;

@@ -22,6 +22,8 @@ using RedisPool = ConnectionPool<RedisConnection>;
 
 class RouteStore {
  public:
+  static constexpr std::size_t kLookupBatch = 1000;
+
   RouteStore(RedisPool* pool, std::int64_t route_ttl_seconds)
       : pool_(pool), route_ttl_seconds_(route_ttl_seconds) {}
 
@@ -33,7 +35,7 @@ class RouteStore {
   // it was removed.
   absl::StatusOr<bool> Remove(std::uint64_t user_id, std::string_view device_id,
                               std::uint64_t epoch);
-  // All routes of each user (one round trip per user, pipelined later).
+  // All routes of each user, pipelined: one round trip per kLookupBatch users.
   absl::StatusOr<internal::GetRoutesResponse> Lookup(const std::vector<std::uint64_t>& user_ids);
 
  private:

@@ -1,7 +1,6 @@
 #include "storage/storage_service.h"
 
-#include "common/grpc_status.h"
-#include "common/logging.h"
+#include "storage/storage_service_call.h"
 
 namespace im::storage {
 namespace {
@@ -11,29 +10,6 @@ constexpr std::size_t kMaxDeviceIdBytes = 64;
 constexpr std::size_t kMaxClientMsgIdBytes = 64;
 constexpr std::size_t kMaxRoutesLookup = 10000;
 
-// Copies a StatusOr's value into a response, or returns its error.
-template <typename T>
-absl::Status Fill(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return result.status();
-  *response = std::move(*result);
-  return absl::OkStatus();
-}
-
-// Errors an operator should see; the rest (not found, refused...) are answers.
-bool IsFault(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss:
-    case absl::StatusCode::kResourceExhausted:
-    case absl::StatusCode::kDeadlineExceeded:
-      return true;
-    default:
-      return false;
-  }
-}
-
 absl::Status FillOutcome(absl::StatusOr<internal::RelationOutcome> outcome,
                          internal::RelationChange* response) {
   if (!outcome.ok()) return outcome.status();
@@ -42,22 +18,6 @@ absl::Status FillOutcome(absl::StatusOr<internal::RelationOutcome> outcome,
 }
 
 }  // namespace
-
-template <typename Work>
-grpc::ServerUnaryReactor* StorageService::OnWorker(grpc::CallbackServerContext* ctx, Work work) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const bool queued = workers_->Submit([reactor, work = std::move(work)]() mutable {
-    absl::Status status = work();
-    if (IsFault(status)) {
-      common::GetLogger("storage")->warn("event=call_failed status=\"{}\"", status.ToString());
-    }
-    reactor->Finish(common::ToGrpcStatus(status));
-  });
-  if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "storage is overloaded"));
-  }
-  return reactor;
-}
 
 grpc::ServerUnaryReactor* StorageService::CreateUser(grpc::CallbackServerContext* ctx,
                                                      const internal::CreateUserRequest* request,
@@ -122,9 +82,15 @@ grpc::ServerUnaryReactor* StorageService::AppendMessage(
                                           request->recipient_relation_version()};
     }
     if (request->kind().size() > 16) return absl::InvalidArgumentError("kind too long");
+    const std::string_view kind = request->kind().empty() ? "text" : request->kind();
+    if (request->group_id() != 0) {
+      return Fill(messages_->AppendGroup(request->sender_id(), request->group_id(),
+                                         request->client_msg_id(), request->text(), kind),
+                  response);
+    }
     return Fill(messages_->AppendDirect(request->sender_id(), request->recipient_id(),
                                         request->client_msg_id(), request->text(), precondition,
-                                        request->kind().empty() ? "text" : request->kind()),
+                                        kind),
                 response);
   });
 }
@@ -273,23 +239,21 @@ grpc::ServerUnaryReactor* StorageService::ListConversations(
   });
 }
 
-grpc::ServerUnaryReactor* StorageService::DirectHistory(
-    grpc::CallbackServerContext* ctx, const internal::DirectHistoryRequest* request,
-    internal::MessagePage* response) {
+grpc::ServerUnaryReactor* StorageService::History(grpc::CallbackServerContext* ctx,
+                                                  const internal::HistoryQuery* request,
+                                                  internal::MessagePage* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return Fill(conversations_->DirectHistory(request->user_id(), request->peer_id(),
-                                              request->before_seq(), request->limit()),
+    return Fill(conversations_->History(request->conversation(), request->before_seq(),
+                                        request->limit()),
                 response);
   });
 }
 
-grpc::ServerUnaryReactor* StorageService::MarkDirectRead(
-    grpc::CallbackServerContext* ctx, const internal::MarkDirectReadRequest* request,
-    internal::MarkReadResult* response) {
+grpc::ServerUnaryReactor* StorageService::MarkRead(grpc::CallbackServerContext* ctx,
+                                                   const internal::MarkReadQuery* request,
+                                                   internal::MarkReadResult* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return Fill(
-        conversations_->MarkDirectRead(request->user_id(), request->peer_id(), request->seq()),
-        response);
+    return Fill(conversations_->MarkRead(request->conversation(), request->seq()), response);
   });
 }
 

@@ -7,6 +7,7 @@
 #include "common/work_pool.h"
 #include "storage.grpc.pb.h"
 #include "storage/conversation_store.h"
+#include "storage/group_store.h"
 #include "storage/message_store.h"
 #include "storage/relation_store.h"
 #include "storage/route_store.h"
@@ -17,11 +18,13 @@ namespace im::storage {
 class StorageService final : public internal::Storage::CallbackService {
  public:
   StorageService(UserStore* users, MessageStore* messages, ConversationStore* conversations,
-                 RelationStore* relations, RouteStore* routes, common::WorkPool* workers)
+                 RelationStore* relations, GroupStore* groups, RouteStore* routes,
+                 common::WorkPool* workers)
       : users_(users),
         messages_(messages),
         conversations_(conversations),
         relations_(relations),
+        groups_(groups),
         routes_(routes),
         workers_(workers) {}
 
@@ -90,15 +93,35 @@ class StorageService final : public internal::Storage::CallbackService {
   grpc::ServerUnaryReactor* ListConversations(
       grpc::CallbackServerContext* ctx, const internal::UserRef* request,
       internal::ListConversationsResponse* response) override;
-  grpc::ServerUnaryReactor* DirectHistory(grpc::CallbackServerContext* ctx,
-                                          const internal::DirectHistoryRequest* request,
-                                          internal::MessagePage* response) override;
-  grpc::ServerUnaryReactor* MarkDirectRead(grpc::CallbackServerContext* ctx,
-                                           const internal::MarkDirectReadRequest* request,
-                                           internal::MarkReadResult* response) override;
+  grpc::ServerUnaryReactor* History(grpc::CallbackServerContext* ctx,
+                                    const internal::HistoryQuery* request,
+                                    internal::MessagePage* response) override;
+  grpc::ServerUnaryReactor* MarkRead(grpc::CallbackServerContext* ctx,
+                                     const internal::MarkReadQuery* request,
+                                     internal::MarkReadResult* response) override;
   grpc::ServerUnaryReactor* RecallMessage(grpc::CallbackServerContext* ctx,
                                           const internal::RecallMessageRequest* request,
                                           internal::RecallMessageResponse* response) override;
+
+  // Groups (storage_service_groups.cc).
+  grpc::ServerUnaryReactor* CreateGroup(grpc::CallbackServerContext* ctx,
+                                        const internal::CreateGroupRequest* request,
+                                        internal::GroupChangeResult* response) override;
+  grpc::ServerUnaryReactor* ChangeGroup(grpc::CallbackServerContext* ctx,
+                                        const internal::ChangeGroupRequest* request,
+                                        internal::GroupChangeResult* response) override;
+  grpc::ServerUnaryReactor* GetGroupInfo(grpc::CallbackServerContext* ctx,
+                                         const internal::GroupRef* request,
+                                         client::GroupInfo* response) override;
+  grpc::ServerUnaryReactor* ListGroupMembers(grpc::CallbackServerContext* ctx,
+                                             const internal::ListGroupMembersRequest* request,
+                                             client::GroupMembersResponse* response) override;
+  grpc::ServerUnaryReactor* ListGroups(grpc::CallbackServerContext* ctx,
+                                       const internal::UserRef* request,
+                                       client::GroupListResponse* response) override;
+  grpc::ServerUnaryReactor* GetGroupRoutes(grpc::CallbackServerContext* ctx,
+                                           const internal::GetGroupRoutesRequest* request,
+                                           internal::GetRoutesResponse* response) override;
 
  private:
   // Runs `work` (returning absl::Status) on a worker and finishes the call with it.
@@ -109,6 +132,7 @@ class StorageService final : public internal::Storage::CallbackService {
   MessageStore* messages_;
   ConversationStore* conversations_;
   RelationStore* relations_;
+  GroupStore* groups_;
   RouteStore* routes_;
   common::WorkPool* workers_;
 };

@@ -1,0 +1,46 @@
+#pragma once
+// Groups in MySQL: creation, membership, roles, mute, and the reads members
+// make (info, member pages, my groups, who can see a message). Every change
+// runs in one transaction that locks the group (group_membership.h), checks
+// storage/group_rules.h against what it locked, and records the change as a
+// "system" message in the group's sequence; a request that would change
+// nothing records nothing. Invites name users by username: one unknown name,
+// or a group pushed past `max_members`, refuses the whole request.
+// Thread-safe; blocking: call from a worker thread.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage.pb.h"
+#include "storage/user_store.h"
+
+namespace im::storage {
+
+class GroupStore {
+ public:
+  explicit GroupStore(MysqlPool* pool) : pool_(pool) {}
+
+  absl::StatusOr<internal::GroupChangeResult> Create(std::uint64_t owner_id, std::string_view name,
+                                                     const std::vector<std::string>& members,
+                                                     std::uint32_t max_members);
+  absl::StatusOr<internal::GroupChangeResult> Change(std::uint64_t actor_id,
+                                                     const client::GroupChangeRequest& change,
+                                                     std::uint32_t max_members);
+
+  absl::StatusOr<client::GroupInfo> Info(std::uint64_t user_id, std::uint64_t group_id);
+  absl::StatusOr<client::GroupMembersResponse> Members(std::uint64_t user_id,
+                                                       std::uint64_t group_id,
+                                                       std::uint64_t after_user_id,
+                                                       std::uint32_t limit);
+  absl::StatusOr<client::GroupListResponse> List(std::uint64_t user_id);
+
+  // Members who can see message `seq` (the recipients of its push).
+  absl::StatusOr<std::vector<std::uint64_t>> Recipients(std::uint64_t group_id, std::uint64_t seq);
+
+ private:
+  MysqlPool* pool_;
+};
+
+}  // namespace im::storage

@@ -1,0 +1,120 @@
+// The group RPCs of StorageService (see storage.proto and group_store.h).
+
+#include "common/str_cat.h"
+#include "storage/storage_service.h"
+#include "storage/storage_service_call.h"
+
+namespace im::storage {
+namespace {
+
+constexpr std::size_t kMaxGroupNameBytes = 64;
+constexpr std::size_t kMaxAnnouncementBytes = 1024;
+constexpr std::uint32_t kMaxGroupLimit = 100000;
+
+absl::Status CheckName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxGroupNameBytes) {
+    return absl::InvalidArgumentError("a group name is 1 to 64 bytes");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLimit(std::uint32_t max_members, int names) {
+  if (max_members == 0 || max_members > kMaxGroupLimit) {
+    return absl::InvalidArgumentError("max_members must be 1 to 100000");
+  }
+  if (static_cast<std::uint32_t>(names) > max_members) {
+    return absl::FailedPreconditionError(
+        common::StrCat("more users than the group limit of ", max_members));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckChange(const client::GroupChangeRequest& change) {
+  using Change = client::GroupChangeRequest;
+  switch (change.change_case()) {
+    case Change::kRename:
+      return CheckName(change.rename());
+    case Change::kAnnounce:
+      if (change.announce().size() > kMaxAnnouncementBytes) {
+        return absl::InvalidArgumentError("an announcement is at most 1024 bytes");
+      }
+      return absl::OkStatus();
+    case Change::CHANGE_NOT_SET:
+      return absl::InvalidArgumentError("no group change given");
+    default:
+      return absl::OkStatus();
+  }
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* StorageService::CreateGroup(grpc::CallbackServerContext* ctx,
+                                                      const internal::CreateGroupRequest* request,
+                                                      internal::GroupChangeResult* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (auto s = CheckName(request->name()); !s.ok()) return s;
+    if (auto s = CheckLimit(request->max_members(), request->members_size()); !s.ok()) return s;
+    std::vector<std::string> members(request->members().begin(), request->members().end());
+    return Fill(groups_->Create(request->owner_id(), request->name(), members,
+                                request->max_members()),
+                response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::ChangeGroup(grpc::CallbackServerContext* ctx,
+                                                      const internal::ChangeGroupRequest* request,
+                                                      internal::GroupChangeResult* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (auto s = CheckChange(request->change()); !s.ok()) return s;
+    if (auto s = CheckLimit(request->max_members(), request->change().invite().usernames_size());
+        !s.ok()) {
+      return s;
+    }
+    return Fill(groups_->Change(request->actor_id(), request->change(), request->max_members()),
+                response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::GetGroupInfo(grpc::CallbackServerContext* ctx,
+                                                       const internal::GroupRef* request,
+                                                       client::GroupInfo* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(groups_->Info(request->user_id(), request->group_id()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::ListGroupMembers(
+    grpc::CallbackServerContext* ctx, const internal::ListGroupMembersRequest* request,
+    client::GroupMembersResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(groups_->Members(request->user_id(), request->group_id(),
+                                 request->after_user_id(), request->limit()),
+                response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::ListGroups(grpc::CallbackServerContext* ctx,
+                                                     const internal::UserRef* request,
+                                                     client::GroupListResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(groups_->List(request->user_id()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::GetGroupRoutes(
+    grpc::CallbackServerContext* ctx, const internal::GetGroupRoutesRequest* request,
+    internal::GetRoutesResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    auto recipients = groups_->Recipients(request->group_id(), request->seq());
+    if (!recipients.ok()) return recipients.status();
+    auto routes = routes_->Lookup(*recipients);
+    if (!routes.ok()) return routes.status();
+    // Only online members travel back.
+    for (auto& user : *routes->mutable_users()) {
+      if (user.routes_size() > 0) *response->add_users() = std::move(user);
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace im::storage
