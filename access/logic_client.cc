@@ -20,7 +20,8 @@ void LogicClient::Handle(internal::HandleRequest request,
         if (status.ok()) return done(std::move(response));
         common::GetLogger("access")->warn("event=logic_call_failed status=\"{}\"", status);
         done(absl::UnavailableError("service unavailable, try again"));
-      });
+      },
+      /*wait_for_ready=*/true);
 }
 
 void LogicClient::SessionClosed(internal::SessionContext session) {

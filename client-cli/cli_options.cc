@@ -24,17 +24,17 @@ std::optional<std::string> EnvValue(const char* const* env, std::string_view nam
 const char* UsageText() {
   return R"(Usage: im-cli [--server HOST:PORT] [--user NAME] [--password PW] [--device ID] [--json] [COMMAND ...]
 
-Commands:
+Commands (TO is a user, or g:ID for a group):
   register NAME                 create an account (password from --password, $IM_PASSWORD or a prompt)
-  send PEER TEXT...             send a message; prints its msg_id and seq once it is stored
+  send TO TEXT...               send a message; prints its msg_id and seq once it is stored
                                 (put -- before text that starts with --)
         [--client-id ID]        resend with the same id returns the original message
-  send PEER --kind image|file|custom --payload JSON
+  send TO --kind image|file|custom --payload JSON
                                 a typed message (files and images by reference)
-  conv list                     conversations: peer, last message, unread count
-  history PEER [--before SEQ] [--limit N]
+  conv list                     conversations: peer or group, last message, unread count
+  history TO [--before SEQ] [--limit N]
                                 earlier messages, oldest first
-  read PEER [--seq N]           mark read (everything, or up to N); the peer gets a receipt
+  read TO [--seq N]             mark read (everything, or up to N); a 1:1 peer gets a receipt
   recall MSG_ID                 take back a message you sent (within the server's window)
   listen [--count N] [--timeout SECONDS]
                                 print what was missed, then messages, receipts, recalls,
@@ -45,6 +45,12 @@ Commands:
   block add PEER | remove PEER | list
   privacy set messages everyone|friends
                                 who may send you messages
+  group create NAME [MEMBER...] prints the new group's id; you are its owner
+  group invite G USER... | kick G USER | leave G | dissolve G
+  group info G | members G [--after USER_ID] [--limit N] | list
+  group rename G NAME | announce G TEXT
+  group role G USER admin|member | transfer G USER
+  group mute G USER [--minutes N] | unmute G USER | mute-all G on|off
   (none)                        interactive mode; type /help there
 
 Environment: IM_SERVER, IM_USER, IM_PASSWORD, IM_DEVICE work as the flags do.
@@ -108,7 +114,8 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
       o.kind = value;
     } else if (name == "payload") {
       o.payload = value;
-    } else if (name == "before" || name == "limit" || name == "seq") {
+    } else if (name == "before" || name == "limit" || name == "seq" || name == "minutes" ||
+               name == "after") {
       const unsigned long long number = std::strtoull(value.c_str(), &end, 10);
       if (*end != '\0' || value.empty() || value[0] == '-') {
         return absl::InvalidArgumentError(common::StrCat("--", name, " needs a number"));
@@ -116,6 +123,10 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
       if (name == "before") o.before = number;
       if (name == "limit") o.limit = static_cast<std::uint32_t>(std::min(number, 100000ULL));
       if (name == "seq") o.seq = number;
+      if (name == "after") o.after = number;
+      if (name == "minutes") {
+        o.minutes = static_cast<std::uint32_t>(std::min(number, 1ULL << 31));
+      }
     } else if (name == "count") {
       o.count = std::strtol(value.c_str(), &end, 10);
       if (*end != '\0' || *o.count <= 0) {

@@ -31,6 +31,8 @@ struct CliOptions {
   std::uint64_t before = 0;         // history --before
   std::uint32_t limit = 0;          // history --limit
   std::uint64_t seq = 0;            // read --seq
+  std::uint32_t minutes = 0;        // group mute --minutes (0: until unmuted)
+  std::uint64_t after = 0;          // group members --after USER_ID
 };
 
 // INVALID_ARGUMENT with a message for the user on a bad command line.

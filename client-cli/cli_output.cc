@@ -53,11 +53,15 @@ std::string FormatMessage(const client::ChatMessage& m, bool json) {
     return common::StrCat(
         "{\"type\":\"message\",\"msg_id\":", m.msg_id(), ",\"conv_id\":", m.conv_id(),
         ",\"seq\":", m.seq(), ",\"from\":", JsonString(m.sender()),
-        ",\"to\":", JsonString(m.recipient()), ",\"kind\":", JsonString(kind),
+        ",\"to\":", JsonString(m.recipient()), ",\"group_id\":", m.group_id(),
+        ",\"kind\":", JsonString(kind),
         ",\"text\":", JsonString(m.text()), ",\"payload\":", JsonString(m.payload()),
         ",\"recalled\":", m.recalled() ? "true" : "false", ",\"sent_at_ms\":", m.sent_at_ms(), "}");
   }
-  const std::string head = common::StrCat("[", FormatTime(m.sent_at_ms()), "] ", m.sender());
+  const std::string where = m.group_id() != 0 ? common::StrCat("g:", m.group_id(), " ") : "";
+  const std::string time = common::StrCat("[", FormatTime(m.sent_at_ms()), "] ", where);
+  if (kind == "system") return common::StrCat(time, "* ", m.text());
+  const std::string head = time + m.sender();
   if (m.recalled()) return common::StrCat(head, " recalled a message (msg ", m.msg_id(), ")");
   if (kind != "text") return common::StrCat(head, " sent ", kind, ": ", m.payload());
   return common::StrCat(head, ": ", m.text());
@@ -89,11 +93,15 @@ std::string FormatTyping(const client::TypingEvent& t, bool json) {
 std::string FormatConversation(const client::ConversationSummary& c, bool json) {
   if (json) {
     return common::StrCat("{\"type\":\"conversation\",\"conv_id\":", c.conv_id(),
-                          ",\"peer\":", JsonString(c.peer()), ",\"max_seq\":", c.max_seq(),
+                          ",\"peer\":", JsonString(c.peer()), ",\"group_id\":", c.group_id(),
+                          ",\"group_name\":", JsonString(c.group_name()),
+                          ",\"max_seq\":", c.max_seq(),
                           ",\"read_seq\":", c.read_seq(), ",\"unread\":", c.unread(),
                           ",\"last\":", FormatMessage(c.last_message(), true), "}");
   }
-  return common::StrCat(c.peer(), "  (", c.unread(), " unread)  ",
+  const std::string who =
+      c.group_id() != 0 ? common::StrCat("g:", c.group_id(), " ", c.group_name()) : c.peer();
+  return common::StrCat(who, "  (", c.unread(), " unread)  ",
                         FormatMessage(c.last_message(), false));
 }
 

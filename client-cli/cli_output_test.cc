@@ -23,10 +23,23 @@ TEST(CliOutputTest, MessageAsTextAndJson) {
   EXPECT_NE(text.find("] alice: hi \"bob\""), std::string::npos) << text;
   EXPECT_EQ(FormatMessage(m, true),
             "{\"type\":\"message\",\"msg_id\":5,\"conv_id\":2,\"seq\":3,\"from\":\"alice\","
-            "\"to\":\"bob\",\"kind\":\"text\",\"text\":\"hi \\\"bob\\\"\",\"payload\":\"\","
+            "\"to\":\"bob\",\"group_id\":0,\"kind\":\"text\",\"text\":\"hi \\\"bob\\\"\",\"payload\":\"\","
             "\"recalled\":false,\"sent_at_ms\":1700000000000}");
   m.set_recalled(true);
   EXPECT_NE(FormatMessage(m, false).find("alice recalled a message (msg 5)"), std::string::npos);
+}
+
+TEST(CliOutputTest, GroupAndSystemMessagesNameTheirGroup) {
+  client::ChatMessage m;
+  m.set_group_id(12);
+  m.set_conv_id(12);
+  m.set_sender("alice");
+  m.set_text("hello all");
+  EXPECT_NE(FormatMessage(m, false).find("] g:12 alice: hello all"), std::string::npos);
+  m.set_kind("system");
+  m.set_text("alice added bob");
+  EXPECT_NE(FormatMessage(m, false).find("] g:12 * alice added bob"), std::string::npos);
+  EXPECT_NE(FormatMessage(m, true).find("\"group_id\":12"), std::string::npos);
 }
 
 TEST(CliOutputTest, ExitCodes) {

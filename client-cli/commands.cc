@@ -10,7 +10,9 @@
 
 #include "client-cli/cli_output.h"
 #include "client-cli/inbox.h"
+#include "client-cli/group_commands.h"
 #include "client-cli/relation_commands.h"
+#include "client-cli/target.h"
 
 namespace im::cli {
 namespace {
@@ -40,6 +42,11 @@ std::variant<Credentials, int> RequireCredentials(const CliOptions& options) {
 int ReportError(const absl::Status& status) {
   std::cerr << "im-cli: " << status.message() << "\n";
   return ExitCodeFor(status);
+}
+
+int ReportUsage(const absl::Status& status) {
+  std::cerr << "im-cli: " << status.message() << "\n";
+  return kExitUsage;
 }
 
 absl::StatusOr<std::string> ResolvePassword(const CliOptions& options, const std::string& prompt) {
@@ -96,20 +103,22 @@ int RunRegister(const CliOptions& options) {
 int RunSend(const CliOptions& options) {
   const bool typed = !options.kind.empty() && options.kind != "text";
   if (typed ? (options.args.size() != 1 || options.payload.empty()) : options.args.size() < 2) {
-    std::cerr << "im-cli: usage: im-cli send PEER TEXT...  or  im-cli send PEER --kind KIND "
-                 "--payload JSON\n";
+    std::cerr << "im-cli: usage: im-cli send TO TEXT...  or  im-cli send TO --kind KIND "
+                 "--payload JSON  (TO: a user, or g:ID for a group)\n";
     return kExitUsage;
   }
+  auto target = ParseTarget(options.args[0]);
+  if (!target.ok()) return ReportUsage(target.status());
   auto credentials = RequireCredentials(options);
   if (auto* code = std::get_if<int>(&credentials)) return *code;
   const auto& [user, password] = std::get<Credentials>(credentials);
-  const std::string& peer = options.args[0];
+  const std::string peer = TargetName(*target);
   std::string text;
   for (std::size_t i = 1; i < options.args.size(); ++i)
     text += (i > 1 ? " " : "") + options.args[i];
   client::ClientFrame request;
   auto* send = request.mutable_send_message();
-  send->set_to_user(peer);
+  SetTarget(*target, send);
   send->set_text(text);
   send->set_kind(options.kind);
   send->set_payload(options.payload);
@@ -179,7 +188,7 @@ absl::Status Listen(const CliOptions& options, ImClient& client, const std::stri
                                                    std::string(why.message()));
     }
     if (event->has_kick()) return absl::UnavailableError("disconnected: " + event->kick().reason());
-    if (event->has_message()) {
+    if (event->has_message() || event->has_notice()) {
       if (absl::Status s = inbox.Handle(*event); !s.ok()) return s;
     } else if (event->has_friend_event()) {
       std::cout << FormatFriendEvent(event->friend_event(), user, options.json) << std::endl;
@@ -232,12 +241,14 @@ int RunConversations(const CliOptions& options) {
 
 int RunHistory(const CliOptions& options) {
   if (options.args.size() != 1) {
-    std::cerr << "im-cli: usage: im-cli history PEER [--before SEQ] [--limit N]\n";
+    std::cerr << "im-cli: usage: im-cli history TO [--before SEQ] [--limit N]\n";
     return kExitUsage;
   }
+  auto target = ParseTarget(options.args[0]);
+  if (!target.ok()) return ReportUsage(target.status());
   return WithLogin(options, [&](ImClient& client, const std::string&) -> absl::Status {
     client::ClientFrame request;
-    request.mutable_history()->set_peer(options.args[0]);
+    SetTarget(*target, request.mutable_history());
     request.mutable_history()->set_before_seq(options.before);
     request.mutable_history()->set_limit(options.limit);
     auto history = client.Request(std::move(request));
@@ -252,12 +263,14 @@ int RunHistory(const CliOptions& options) {
 
 int RunRead(const CliOptions& options) {
   if (options.args.size() != 1) {
-    std::cerr << "im-cli: usage: im-cli read PEER [--seq N]\n";
+    std::cerr << "im-cli: usage: im-cli read TO [--seq N]\n";
     return kExitUsage;
   }
+  auto target = ParseTarget(options.args[0]);
+  if (!target.ok()) return ReportUsage(target.status());
   return WithLogin(options, [&](ImClient& client, const std::string&) -> absl::Status {
     client::ClientFrame request;
-    request.mutable_mark_read()->set_peer(options.args[0]);
+    SetTarget(*target, request.mutable_mark_read());
     request.mutable_mark_read()->set_seq(options.seq);
     auto read = client.Request(std::move(request));
     if (!read.ok()) return read.status();
@@ -289,6 +302,18 @@ int RunRecall(const CliOptions& options) {
                                : "recalled message " + std::to_string(msg_id))
               << "\n";
     return absl::OkStatus();
+  });
+}
+
+int RunGroup(const CliOptions& options) {
+  auto command = ParseGroupCommand(options.args, GroupCommandOptions{options.minutes, options.after,
+                                                                     options.limit});
+  if (!command.ok()) {
+    std::cerr << "im-cli: " << command.status().message();
+    return kExitUsage;
+  }
+  return WithLogin(options, [&](ImClient& client, const std::string&) {
+    return RunGroupCommand(client, *command, options.json, std::cout);
   });
 }
 

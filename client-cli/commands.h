@@ -20,6 +20,8 @@ int RunRead(const CliOptions& options);
 int RunRecall(const CliOptions& options);
 // friend / block / privacy: options.command is the group, options.args the rest.
 int RunRelation(const CliOptions& options);
+// group ...: options.args is what follows "group".
+int RunGroup(const CliOptions& options);
 
 // The password from the options, or asked on the terminal (no echo), or read
 // from a piped stdin.
@@ -32,5 +34,7 @@ absl::StatusOr<std::unique_ptr<ImClient>> ConnectAndLogin(const CliOptions& opti
 
 // Prints "im-cli: <message>" to stderr and returns the exit code for it.
 int ReportError(const absl::Status& status);
+// Prints "im-cli: <message>" to stderr and returns the bad-command-line code.
+int ReportUsage(const absl::Status& status);
 
 }  // namespace im::cli

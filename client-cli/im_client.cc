@@ -233,8 +233,21 @@ absl::StatusOr<client::SendMessageResponse> ImClient::SendText(const std::string
                                                                const std::string& text,
                                                                const std::string& client_msg_id) {
   client::ClientFrame frame;
+  frame.mutable_send_message()->set_to_user(to_user);
+  return SendMessage(std::move(frame), text, client_msg_id);
+}
+
+absl::StatusOr<client::SendMessageResponse> ImClient::SendGroupText(
+    std::uint64_t group_id, const std::string& text, const std::string& client_msg_id) {
+  client::ClientFrame frame;
+  frame.mutable_send_message()->set_group_id(group_id);
+  return SendMessage(std::move(frame), text, client_msg_id);
+}
+
+absl::StatusOr<client::SendMessageResponse> ImClient::SendMessage(client::ClientFrame frame,
+                                                                  const std::string& text,
+                                                                  const std::string& client_msg_id) {
   auto* send = frame.mutable_send_message();
-  send->set_to_user(to_user);
   send->set_text(text);
   send->set_client_msg_id(client_msg_id.empty() ? NewClientMessageId() : client_msg_id);
   auto response = Request(std::move(frame));

@@ -68,9 +68,17 @@ class ImClient {
   absl::StatusOr<client::SendMessageResponse> SendText(const std::string& to_user,
                                                        const std::string& text,
                                                        const std::string& client_msg_id = "");
+  // Sends a text message to a group; the same client id contract as SendText.
+  absl::StatusOr<client::SendMessageResponse> SendGroupText(std::uint64_t group_id,
+                                                            const std::string& text,
+                                                            const std::string& client_msg_id = "");
 
  private:
   explicit ImClient(int fd);
+  // Sends `frame`'s send_message with `text` and a client id.
+  absl::StatusOr<client::SendMessageResponse> SendMessage(client::ClientFrame frame,
+                                                          const std::string& text,
+                                                          const std::string& client_msg_id);
   void ReadLoop();
   void HeartbeatLoop(milliseconds interval);
 

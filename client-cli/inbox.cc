@@ -33,6 +33,13 @@ absl::Status Inbox::CatchUp() {
 }
 
 absl::Status Inbox::Handle(const client::ServerFrame& frame) {
+  if (frame.has_notice()) {
+    // A large group's message was announced, not sent: pull it.
+    if (tracker_.contiguous(frame.notice().conv_id()) >= frame.notice().max_seq()) {
+      return absl::OkStatus();
+    }
+    return CatchUp();
+  }
   if (!frame.has_message()) return absl::OkStatus();
   switch (tracker_.OfferPush(frame.message())) {
     case DeliveryTracker::Verdict::kDeliver:

@@ -3,7 +3,8 @@
 // CatchUp() pulls every Sync page (in order, acking as it goes; INTERNAL if
 // the server keeps returning a page with nothing new); Handle()
 // takes a pushed frame, delivers a message if it is next in order, or catches
-// up when it reveals a gap. `deliver` sees each message once, in seq order
+// up when it reveals a gap or announces messages this device does not have
+// (a ConversationNotice, sent instead of messages in large groups). `deliver` sees each message once, in seq order
 // per conversation. Use from one thread.
 
 #include <cstdint>
@@ -23,7 +24,7 @@ class Inbox {
   Inbox(ImClient* client, Deliver deliver) : client_(client), deliver_(std::move(deliver)) {}
 
   absl::Status CatchUp();
-  // For a pushed message frame; other frames are ignored.
+  // For a pushed message or notice frame; other frames are ignored.
   absl::Status Handle(const client::ServerFrame& frame);
 
   const DeliveryTracker& tracker() const { return tracker_; }

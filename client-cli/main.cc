@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   if (options->command == "read") return RunRead(*options);
   if (options->command == "recall") return RunRecall(*options);
   if (IsRelationGroup(options->command)) return RunRelation(*options);
+  if (options->command == "group") return RunGroup(*options);
   std::cerr << "im-cli: unknown command \"" << options->command << "\"\n" << UsageText();
   return kExitUsage;
 }

@@ -11,7 +11,9 @@
 #include "client-cli/cli_output.h"
 #include "client-cli/commands.h"
 #include "client-cli/inbox.h"
+#include "client-cli/group_commands.h"
 #include "client-cli/relation_commands.h"
+#include "client-cli/target.h"
 
 namespace im::cli {
 namespace {
@@ -20,14 +22,18 @@ using std::chrono::milliseconds;
 
 constexpr char kHelp[] =
     "Commands:\n"
-    "  /to PEER          talk to PEER: plain lines are then sent to them\n"
-    "  /msg PEER TEXT    send one message to PEER\n"
+    "  /to TO            talk to TO (a user, or g:ID for a group): plain lines go there\n"
+    "  /msg TO TEXT      send one message to TO\n"
     "  /friend ...       request PEER [note] | accept PEER | decline PEER | cancel PEER |\n"
     "                    remove PEER | list | pending\n"
     "  /block ...        add PEER | remove PEER | list\n"
     "  /privacy set messages everyone|friends\n"
+    "  /group ...        create NAME [MEMBER...] | list | invite G USER... | kick G USER |\n"
+    "                    leave G | dissolve G | info G | members G | rename G NAME |\n"
+    "                    announce G TEXT | role G USER admin|member | transfer G USER |\n"
+    "                    mute G USER [--minutes N] | unmute G USER | mute-all G on|off\n"
     "  /conv             conversations with unread counts\n"
-    "  /read [PEER]      mark the conversation read (default: the current peer)\n"
+    "  /read [TO]        mark the conversation read (default: the current one)\n"
     "  /help             this list\n"
     "  /quit             leave (Ctrl-D works too)\n";
 
@@ -49,12 +55,38 @@ void UpdatePrompt(Session& s) {
 }
 
 void Send(Session& s, const std::string& peer, const std::string& text) {
-  auto sent = s.client->SendText(peer, text);
+  auto target = ParseTarget(peer);
+  if (!target.ok()) {
+    std::cout << "! " << target.status().message() << "\n";
+    return;
+  }
+  auto sent = target->group_id != 0 ? s.client->SendGroupText(target->group_id, text)
+                                    : s.client->SendText(peer, text);
   if (!sent.ok()) {
     std::cout << "! not sent: " << sent.status().message() << "\n";
   } else if (s.options.json) {
     std::cout << FormatSent(peer, *sent, true) << "\n";
   }
+}
+
+// "/group VERB ARGS... [--minutes N] [--after ID] [--limit N]".
+void RunGroupLine(Session& s, std::istringstream& in) {
+  std::vector<std::string> args;
+  GroupCommandOptions options;
+  for (std::string word; in >> word;) {
+    std::uint64_t value = 0;
+    if ((word == "--minutes" || word == "--after" || word == "--limit") && in >> value) {
+      if (word == "--minutes") options.minutes = static_cast<std::uint32_t>(value);
+      if (word == "--after") options.after = value;
+      if (word == "--limit") options.limit = static_cast<std::uint32_t>(value);
+      continue;
+    }
+    args.push_back(word);
+  }
+  auto parsed = ParseGroupCommand(args, options);
+  absl::Status status = parsed.ok() ? RunGroupCommand(*s.client, *parsed, s.options.json, std::cout)
+                                    : parsed.status();
+  if (!status.ok()) std::cout << "! " << status.message() << "\n";
 }
 
 void HandleLine(Session& s, const std::string& line) {
@@ -87,8 +119,13 @@ void HandleLine(Session& s, const std::string& line) {
   } else if (command == "/read") {
     in >> peer;
     if (peer.empty()) peer = s.peer;
+    auto target = ParseTarget(peer);
+    if (!target.ok()) {
+      std::cout << "! " << target.status().message() << "\n";
+      return;
+    }
     client::ClientFrame request;
-    request.mutable_mark_read()->set_peer(peer);
+    SetTarget(*target, request.mutable_mark_read());
     auto read = s.client->Request(std::move(request));
     if (!read.ok()) std::cout << "! " << read.status().message() << "\n";
   } else if (command == "/to") {
@@ -103,6 +140,8 @@ void HandleLine(Session& s, const std::string& line) {
     } else {
       Send(s, peer, text);
     }
+  } else if (command == "/group") {
+    RunGroupLine(s, in);
   } else if (IsRelationGroup(command.substr(1))) {
     std::vector<std::string> args;
     for (std::string word; in >> word;) args.push_back(word);
@@ -148,7 +187,7 @@ bool PrintEvents(Session& s) {
       return false;
     }
     std::cout << "\r\033[K";  // clear the prompt line, print, redraw below
-    if (event->has_message()) {
+    if (event->has_message() || event->has_notice()) {
       if (absl::Status st = s.inbox->Handle(*event); !st.ok()) {
         std::cout << "! could not sync: " << st.message() << "\n";
       }
@@ -175,7 +214,11 @@ void PrintUnread(Session& s) {
   auto list = s.client->Request(std::move(request));
   if (!list.ok()) return;
   for (const auto& c : list->conv_list().conversations()) {
-    if (c.unread() > 0) std::cout << "* " << c.unread() << " unread from " << c.peer() << "\n";
+    if (c.unread() == 0) continue;
+    std::cout << "* " << c.unread() << " unread "
+              << (c.group_id() != 0 ? "in g:" + std::to_string(c.group_id()) + " " + c.group_name()
+                                    : "from " + c.peer())
+              << "\n";
   }
 }
 

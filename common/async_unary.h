@@ -10,6 +10,9 @@
 //       std::move(request), timeout, std::move(on_done));
 //
 // `on_done` runs exactly once, on a gRPC thread: it must not block.
+// With `wait_for_ready`, a call made while the server is unreachable (say,
+// restarting) waits for it until the deadline instead of failing at once:
+// for hops to a required tier (access -> logic -> storage), not for pushes.
 // Include only from .cc files (it pulls in gRPC headers).
 
 #include <grpcpp/client_context.h>
@@ -27,7 +30,7 @@ using Completion = std::function<void(absl::Status, Response)>;
 
 template <typename Request, typename Response, typename Start>
 void CallAsync(Start&& start, Request request, std::chrono::milliseconds timeout,
-               Completion<Response> on_done) {
+               Completion<Response> on_done, bool wait_for_ready = false) {
   struct Call {
     grpc::ClientContext context;
     Request request;
@@ -36,6 +39,7 @@ void CallAsync(Start&& start, Request request, std::chrono::milliseconds timeout
   auto call = std::make_shared<Call>();
   call->request = std::move(request);
   call->context.set_deadline(std::chrono::system_clock::now() + timeout);
+  call->context.set_wait_for_ready(wait_for_ready);
   start(&call->context, &call->request, &call->response,
         [call, on_done = std::move(on_done)](grpc::Status status) {
           on_done(FromGrpcStatus(status), std::move(call->response));

@@ -75,61 +75,86 @@ void ConversationHandlers::ListConversations(const internal::HandleRequest& requ
       });
 }
 
-void ConversationHandlers::History(const internal::HandleRequest& request, Reply reply) {
-  const auto session = request.session();
-  const auto req = request.frame().history();
-  LookUpPeer(*storage_, session, req.peer(), "there is no conversation with yourself",
-             [this, session, req, reply](absl::StatusOr<internal::User> peer) {
-               if (!peer.ok()) return reply(peer.status());
-               internal::DirectHistoryRequest history;
-               history.set_user_id(session.user_id());
-               history.set_peer_id(peer->user_id());
-               history.set_before_seq(req.before_seq());
-               history.set_limit(req.limit());
-               storage_->DirectHistory(
-                   std::move(history), [reply](absl::StatusOr<internal::MessagePage> page) {
-                     internal::HandleResponse response;
-                     auto* out = response.mutable_frame()->mutable_history();
-                     if (page.status().code() == absl::StatusCode::kNotFound)
-                       return reply(std::move(response));
-                     if (!page.ok()) return reply(page.status());
-                     if (page->messages_size() > 0) out->set_conv_id(page->messages(0).conv_id());
-                     *out->mutable_messages() = std::move(*page->mutable_messages());
-                     reply(std::move(response));
-                   });
+void ConversationHandlers::ResolveConversation(const internal::SessionContext& session,
+                                               const std::string& peer, std::uint64_t group_id,
+                                               Done<Target> done) {
+  Target target;
+  target.ref.set_user_id(session.user_id());
+  if (group_id != 0) {
+    if (!peer.empty()) {
+      return done(absl::InvalidArgumentError("name a peer or a group, not both"));
+    }
+    target.ref.set_group_id(group_id);
+    return done(std::move(target));
+  }
+  LookUpPeer(*storage_, session, peer, "there is no conversation with yourself",
+             [target = std::move(target), done](absl::StatusOr<internal::User> user) mutable {
+               if (!user.ok()) return done(user.status());
+               target.ref.set_peer_id(user->user_id());
+               target.peer = std::move(*user);
+               done(std::move(target));
              });
+}
+
+void ConversationHandlers::History(const internal::HandleRequest& request, Reply reply) {
+  const auto req = request.frame().history();
+  ResolveConversation(
+      request.session(), req.peer(), req.group_id(),
+      [this, req, reply](absl::StatusOr<Target> target) {
+        if (!target.ok()) return reply(target.status());
+        internal::HistoryQuery history;
+        *history.mutable_conversation() = target->ref;
+        history.set_before_seq(req.before_seq());
+        history.set_limit(req.limit());
+        const bool direct = target->ref.peer_id() != 0;
+        storage_->History(std::move(history), [direct,
+                                               reply](absl::StatusOr<internal::MessagePage> page) {
+          internal::HandleResponse response;
+          auto* out = response.mutable_frame()->mutable_history();
+          // No 1:1 conversation yet: an empty history.
+          if (direct && page.status().code() == absl::StatusCode::kNotFound) {
+            return reply(std::move(response));
+          }
+          if (!page.ok()) return reply(page.status());
+          if (page->messages_size() > 0) out->set_conv_id(page->messages(0).conv_id());
+          *out->mutable_messages() = std::move(*page->mutable_messages());
+          reply(std::move(response));
+        });
+      });
 }
 
 void ConversationHandlers::MarkRead(const internal::HandleRequest& request, Reply reply) {
   const auto session = request.session();
   const auto req = request.frame().mark_read();
-  LookUpPeer(*storage_, session, req.peer(), "there is no conversation with yourself",
-             [this, session, req, reply](absl::StatusOr<internal::User> peer) {
-               if (!peer.ok()) return reply(peer.status());
-               internal::MarkDirectReadRequest mark;
-               mark.set_user_id(session.user_id());
-               mark.set_peer_id(peer->user_id());
-               mark.set_seq(req.seq());
-               storage_->MarkDirectRead(
-                   std::move(mark), [this, session, peer = *peer,
-                                     reply](absl::StatusOr<internal::MarkReadResult> read) {
-                     if (read.status().code() == absl::StatusCode::kNotFound) {
-                       return reply(absl::NotFoundError(
-                           common::StrCat("no conversation with ", peer.username(), " yet")));
-                     }
-                     if (!read.ok()) return reply(read.status());
-                     internal::HandleResponse response;
-                     response.mutable_frame()->mutable_mark_read()->set_conv_id(read->conv_id());
-                     response.mutable_frame()->mutable_mark_read()->set_read_seq(read->read_seq());
-                     reply(std::move(response));
-                     client::ServerFrame receipt;
-                     receipt.mutable_read_receipt()->set_conv_id(read->conv_id());
-                     receipt.mutable_read_receipt()->set_reader(session.username());
-                     receipt.mutable_read_receipt()->set_read_seq(read->read_seq());
-                     fanout_->PushToUsers({peer.user_id(), session.user_id()}, std::move(receipt),
-                                          session.access_node_id(), session.conn_id());
-                   });
-             });
+  ResolveConversation(
+      session, req.peer(), req.group_id(),
+      [this, session, req, reply](absl::StatusOr<Target> target) {
+        if (!target.ok()) return reply(target.status());
+        internal::MarkReadQuery mark;
+        *mark.mutable_conversation() = target->ref;
+        mark.set_seq(req.seq());
+        storage_->MarkRead(std::move(mark), [this, session, target = *target,
+                                             reply](absl::StatusOr<internal::MarkReadResult> read) {
+          if (read.status().code() == absl::StatusCode::kNotFound && target.ref.peer_id() != 0) {
+            return reply(absl::NotFoundError(
+                common::StrCat("no conversation with ", target.peer.username(), " yet")));
+          }
+          if (!read.ok()) return reply(read.status());
+          internal::HandleResponse response;
+          response.mutable_frame()->mutable_mark_read()->set_conv_id(read->conv_id());
+          response.mutable_frame()->mutable_mark_read()->set_read_seq(read->read_seq());
+          reply(std::move(response));
+          client::ServerFrame receipt;
+          receipt.mutable_read_receipt()->set_conv_id(read->conv_id());
+          receipt.mutable_read_receipt()->set_reader(session.username());
+          receipt.mutable_read_receipt()->set_read_seq(read->read_seq());
+          // In a group, only the reader's other devices hear of it.
+          std::vector<std::uint64_t> to = {session.user_id()};
+          if (target.ref.peer_id() != 0) to.push_back(target.ref.peer_id());
+          fanout_->PushToUsers(std::move(to), std::move(receipt), session.access_node_id(),
+                               session.conn_id());
+        });
+      });
 }
 
 void ConversationHandlers::Recall(const internal::HandleRequest& request, Reply reply) {
@@ -152,6 +177,10 @@ void ConversationHandlers::Recall(const internal::HandleRequest& request, Reply 
         out->set_msg_id(msg_id);
         out->set_seq(recalled->seq());
         out->set_sender(session.username());
+        if (recalled->group_id() != 0) {
+          return fanout_->PushToGroup(recalled->group_id(), recalled->seq(), std::move(event),
+                                      session.access_node_id(), session.conn_id());
+        }
         fanout_->PushToUsers({recalled->member_ids().begin(), recalled->member_ids().end()},
                              std::move(event), session.access_node_id(), session.conn_id());
       });

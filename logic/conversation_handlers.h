@@ -1,7 +1,8 @@
 #pragma once
 // Conversations and delivery: Sync (everything after this device's cursors),
 // Ack (move them), the conversation list with unread counts, history, marking
-// read (with read receipts to the peer and the reader's other devices),
+// read (with read receipts to the peer and the reader's other devices; in a
+// group, to the reader's other devices only),
 // recall (by the sender, within the configured window) and typing indicators
 // (pushed, never stored). All act for the session's user and device only.
 // Thread-safe; asynchronous.
@@ -21,6 +22,14 @@ class ConversationHandlers {
   void RegisterWith(RequestDispatcher& dispatcher);
 
  private:
+  // The conversation a request names: a peer (looked up) or a group.
+  struct Target {
+    internal::ConversationRef ref;
+    internal::User peer;  // 1:1 only
+  };
+  void ResolveConversation(const internal::SessionContext& session, const std::string& peer,
+                           std::uint64_t group_id, Done<Target> done);
+
   void Sync(const internal::HandleRequest& request, Reply reply);
   void Ack(const internal::HandleRequest& request, Reply reply);
   void ListConversations(const internal::HandleRequest& request, Reply reply);

@@ -21,6 +21,10 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
         "how long after sending a message its sender may recall it", 0, 30 * 86400);
   s.Add("default_message_policy", &default_message_policy,
         "who may message users who did not choose: everyone or friends");
+  s.Add("max_group_members", &max_group_members, "largest group size", 2, 100000);
+  s.Add("group_notice_above_members", &group_notice_above_members,
+        "groups larger than this are pushed a notice per message, then pulled with sync", 0,
+        100000);
 }
 
 absl::Status LogicConfig::Validate() const {

@@ -25,6 +25,10 @@ struct LogicConfig {
   std::int64_t recall_window_seconds = 120;
   // Who may message a user who never chose: "everyone" or "friends".
   std::string default_message_policy = "everyone";
+  std::int64_t max_group_members = 10000;
+  // Groups larger than this get a "new messages up to seq N" notice per
+  // message instead of the message itself; members pull it with Sync.
+  std::int64_t group_notice_above_members = 500;
 
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;

@@ -16,6 +16,7 @@
 #include "logic/logic_config.h"
 #include "logic/logic_service.h"
 #include "logic/message_handlers.h"
+#include "logic/group_handlers.h"
 #include "logic/push_fanout.h"
 #include "logic/relation_handlers.h"
 
@@ -29,7 +30,8 @@ int Run(int argc, char** argv) {
   StorageClient storage(config.storage_target,
                         std::chrono::milliseconds(config.storage_timeout_ms));
   AccessPushClient access(std::chrono::milliseconds(config.push_timeout_ms));
-  PushFanout fanout(&storage, &access);
+  PushFanout fanout(&storage, &access,
+                    static_cast<std::uint32_t>(config.group_notice_above_members));
   PasswordHasher hasher(static_cast<std::uint64_t>(config.password_ops_limit),
                         static_cast<std::size_t>(config.password_mem_limit_kib) * 1024);
   common::WorkPool hash_workers(static_cast<std::size_t>(config.password_workers), 1000);
@@ -43,6 +45,8 @@ int Run(int argc, char** argv) {
   relations.RegisterWith(dispatcher);
   ConversationHandlers conversations(config, &storage, &fanout);
   conversations.RegisterWith(dispatcher);
+  GroupHandlers groups(config, &storage, &fanout);
+  groups.RegisterWith(dispatcher);
   LogicService service(&dispatcher, &storage);
 
   auto server = common::StartGrpcServer(config.listen, {&service});

@@ -58,6 +58,12 @@ void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply 
   if (req.client_msg_id().size() > 64) {
     return reply(absl::InvalidArgumentError("client_msg_id longer than 64 bytes"));
   }
+  if (req.group_id() != 0) {
+    if (!req.to_user().empty()) {
+      return reply(absl::InvalidArgumentError("a message goes to a user or a group, not both"));
+    }
+    return SendToGroup(session, req, std::move(reply));
+  }
   LookUpPeer(*storage_, session, req.to_user(), "cannot send a message to yourself",
              [this, session, req, reply](absl::StatusOr<internal::User> recipient) {
                if (!recipient.ok()) return reply(recipient.status());
@@ -104,11 +110,31 @@ void MessageHandlers::CheckAndAppend(internal::SessionContext session,
   });
 }
 
-void MessageHandlers::AnswerAndPush(const internal::SessionContext& session,
-                                    const client::SendMessageRequest& req,
-                                    const internal::User& recipient,
-                                    const internal::AppendMessageResponse& stored,
-                                    const Reply& reply) {
+void MessageHandlers::SendToGroup(const internal::SessionContext& session,
+                                  const client::SendMessageRequest& req, Reply reply) {
+  // Membership, mute and mute-all are checked by storage under the group's
+  // lock, so a kick or mute racing this send is either before or after it.
+  internal::AppendMessageRequest append;
+  append.set_sender_id(session.user_id());
+  append.set_group_id(req.group_id());
+  append.set_client_msg_id(req.client_msg_id());
+  append.set_kind(KindOf(req));
+  append.set_text(KindOf(req) == "text" ? req.text() : req.payload());
+  storage_->AppendMessage(
+      std::move(append),
+      [this, session, req, reply](absl::StatusOr<internal::AppendMessageResponse> stored) {
+        if (!stored.ok()) return reply(stored.status());
+        Answer(session, *stored, reply);
+        if (stored->duplicate()) return;
+        client::ChatMessage message = StoredMessage(session, req, *stored);
+        message.set_group_id(req.group_id());
+        fanout_->PushGroupMessage(message, stored->member_count(), session.access_node_id(),
+                                  session.conn_id());
+      });
+}
+
+void MessageHandlers::Answer(const internal::SessionContext& session,
+                             const internal::AppendMessageResponse& stored, const Reply& reply) {
   internal::HandleResponse response;
   auto* sent = response.mutable_frame()->mutable_send_message();
   sent->set_msg_id(stored.msg_id());
@@ -119,23 +145,37 @@ void MessageHandlers::AnswerAndPush(const internal::SessionContext& session,
   common::GetLogger("message")->debug("event=stored uid={} msg={} conv={} seq={} dup={}",
                                       session.user_id(), stored.msg_id(), stored.conv_id(),
                                       stored.seq(), stored.duplicate());
-  if (stored.duplicate()) return;  // delivered (or synced) the first time
+}
 
-  client::ServerFrame event;
-  auto* message = event.mutable_message();
-  message->set_msg_id(stored.msg_id());
-  message->set_conv_id(stored.conv_id());
-  message->set_seq(stored.seq());
-  message->set_sender_id(session.user_id());
-  message->set_sender(session.username());
-  message->set_recipient(recipient.username());
-  message->set_kind(KindOf(req));
-  if (message->kind() == "text") {
-    message->set_text(req.text());
+client::ChatMessage MessageHandlers::StoredMessage(const internal::SessionContext& session,
+                                                   const client::SendMessageRequest& req,
+                                                   const internal::AppendMessageResponse& stored) {
+  client::ChatMessage message;
+  message.set_msg_id(stored.msg_id());
+  message.set_conv_id(stored.conv_id());
+  message.set_seq(stored.seq());
+  message.set_sender_id(session.user_id());
+  message.set_sender(session.username());
+  message.set_kind(KindOf(req));
+  if (message.kind() == "text") {
+    message.set_text(req.text());
   } else {
-    message->set_payload(req.payload());
+    message.set_payload(req.payload());
   }
-  message->set_sent_at_ms(stored.sent_at_ms());
+  message.set_sent_at_ms(stored.sent_at_ms());
+  return message;
+}
+
+void MessageHandlers::AnswerAndPush(const internal::SessionContext& session,
+                                    const client::SendMessageRequest& req,
+                                    const internal::User& recipient,
+                                    const internal::AppendMessageResponse& stored,
+                                    const Reply& reply) {
+  Answer(session, stored, reply);
+  if (stored.duplicate()) return;  // delivered (or synced) the first time
+  client::ServerFrame event;
+  *event.mutable_message() = StoredMessage(session, req, stored);
+  event.mutable_message()->set_recipient(recipient.username());
   fanout_->PushToUsers({recipient.user_id(), session.user_id()}, std::move(event),
                        session.access_node_id(), session.conn_id());
 }

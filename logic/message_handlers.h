@@ -1,10 +1,13 @@
 #pragma once
-// SendMessage (1:1 text). Every send is checked against the relationship
-// chain (MaySendDirect) and appended only if the facts it was decided on still
-// hold when it commits (relation versions), so a block racing a send either
-// comes after the stored message or refuses it. The message is committed
-// before the sender's success response; only then is it pushed to the
-// recipient's devices and the sender's other devices. Thread-safe; async.
+// SendMessage, 1:1 or to a group. A 1:1 send is checked against the
+// relationship chain (MaySendDirect) and appended only if the facts it was
+// decided on still hold when it commits (relation versions), so a block
+// racing a send either comes after the stored message or refuses it. A group
+// send is checked by storage under the group's lock (membership, mute). Blocks
+// between members do not apply inside groups. The message is committed before
+// the sender's success response; only then is it pushed: to the recipient's
+// and the sender's other devices, or to the group's members' devices through
+// PushFanout::PushGroupMessage. Thread-safe; async.
 
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
@@ -25,6 +28,14 @@ class MessageHandlers {
   // Reads the relation, decides, appends; decides again if it changed meanwhile.
   void CheckAndAppend(internal::SessionContext session, client::SendMessageRequest req,
                       internal::User recipient, Reply reply, int attempt);
+  void SendToGroup(const internal::SessionContext& session, const client::SendMessageRequest& req,
+                   Reply reply);
+  void Answer(const internal::SessionContext& session,
+              const internal::AppendMessageResponse& stored, const Reply& reply);
+  // The message as recipients see it (recipient and group left to the caller).
+  static client::ChatMessage StoredMessage(const internal::SessionContext& session,
+                                           const client::SendMessageRequest& req,
+                                           const internal::AppendMessageResponse& stored);
   void AnswerAndPush(const internal::SessionContext& session, const client::SendMessageRequest& req,
                      const internal::User& recipient, const internal::AppendMessageResponse& stored,
                      const Reply& reply);

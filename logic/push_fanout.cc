@@ -11,27 +11,58 @@ void PushFanout::PushToUsers(std::vector<std::uint64_t> user_ids, client::Server
   internal::GetRoutesRequest lookup;
   for (auto id : user_ids) lookup.add_user_ids(id);
   storage_->GetRoutes(std::move(lookup), [this, frame = std::move(frame),
-                                          skip_node_id = std::move(skip_node_id), skip_conn_id](
-                                             absl::StatusOr<internal::GetRoutesResponse> routes) {
-    if (!routes.ok()) {
-      common::GetLogger("push")->warn("event=route_lookup_failed status=\"{}\"", routes.status());
-      return;
-    }
-    std::map<std::string, internal::PushRequest> per_node;
-    for (const auto& user : routes->users()) {
-      for (const auto& route : user.routes()) {
-        if (route.access_node_id() == skip_node_id && route.conn_id() == skip_conn_id) continue;
-        internal::PushRequest& push = per_node[route.access_endpoint()];
-        auto* target = push.add_targets();
-        target->set_conn_id(route.conn_id());
-        target->set_user_id(user.user_id());
-      }
-    }
-    for (auto& [endpoint, push] : per_node) {
-      *push.mutable_frame() = frame;
-      access_->Push(endpoint, std::move(push));
-    }
+                                          skip_node_id = std::move(skip_node_id),
+                                          skip_conn_id](auto routes) {
+    PushToRoutes(std::move(routes), frame, skip_node_id, skip_conn_id);
   });
+}
+
+void PushFanout::PushToGroup(std::uint64_t group_id, std::uint64_t seq, client::ServerFrame frame,
+                             std::string skip_node_id, std::uint64_t skip_conn_id) {
+  internal::GetGroupRoutesRequest lookup;
+  lookup.set_group_id(group_id);
+  lookup.set_seq(seq);
+  storage_->GetGroupRoutes(std::move(lookup), [this, frame = std::move(frame),
+                                               skip_node_id = std::move(skip_node_id),
+                                               skip_conn_id](auto routes) {
+    PushToRoutes(std::move(routes), frame, skip_node_id, skip_conn_id);
+  });
+}
+
+void PushFanout::PushGroupMessage(const client::ChatMessage& message, std::uint32_t member_count,
+                                  std::string skip_node_id, std::uint64_t skip_conn_id) {
+  client::ServerFrame frame;
+  if (member_count > notice_above_members_) {
+    frame.mutable_notice()->set_conv_id(message.conv_id());
+    frame.mutable_notice()->set_max_seq(message.seq());
+  } else {
+    *frame.mutable_message() = message;
+  }
+  PushToGroup(message.group_id(), message.seq(), std::move(frame), std::move(skip_node_id),
+              skip_conn_id);
+}
+
+void PushFanout::PushToRoutes(absl::StatusOr<internal::GetRoutesResponse> routes,
+                              const client::ServerFrame& frame, const std::string& skip_node_id,
+                              std::uint64_t skip_conn_id) {
+  if (!routes.ok()) {
+    common::GetLogger("push")->warn("event=route_lookup_failed status=\"{}\"", routes.status());
+    return;
+  }
+  std::map<std::string, internal::PushRequest> per_node;
+  for (const auto& user : routes->users()) {
+    for (const auto& route : user.routes()) {
+      if (route.access_node_id() == skip_node_id && route.conn_id() == skip_conn_id) continue;
+      internal::PushRequest& push = per_node[route.access_endpoint()];
+      auto* target = push.add_targets();
+      target->set_conn_id(route.conn_id());
+      target->set_user_id(user.user_id());
+    }
+  }
+  for (auto& [endpoint, push] : per_node) {
+    *push.mutable_frame() = frame;
+    access_->Push(endpoint, std::move(push));
+  }
 }
 
 }  // namespace im::logic

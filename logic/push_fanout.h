@@ -16,17 +16,39 @@ namespace im::logic {
 
 class PushFanout {
  public:
-  PushFanout(StorageClient* storage, AccessPushClient* access)
-      : storage_(storage), access_(access) {}
+  // Groups with more than `notice_above_members` members are pushed notices
+  // (see PushGroupMessage).
+  PushFanout(StorageClient* storage, AccessPushClient* access,
+             std::uint32_t notice_above_members)
+      : storage_(storage), access_(access), notice_above_members_(notice_above_members) {}
 
   // Pushes `frame` to all devices of `user_ids` except connection
   // `skip_conn_id` on node `skip_node_id` (the sender's own connection).
   void PushToUsers(std::vector<std::uint64_t> user_ids, client::ServerFrame frame,
                    std::string skip_node_id = {}, std::uint64_t skip_conn_id = 0);
 
+  // Pushes `frame` to the online devices of every member of `group_id` who
+  // can see its message `seq` (storage resolves members and routes in one
+  // call), except the sender's connection.
+  void PushToGroup(std::uint64_t group_id, std::uint64_t seq, client::ServerFrame frame,
+                   std::string skip_node_id = {}, std::uint64_t skip_conn_id = 0);
+
+  // Delivers a stored group message to the members who can see it: the
+  // message itself, or, in a group of more than notice_above_members, a
+  // ConversationNotice (conv_id, max_seq = its seq) that clients answer with
+  // Sync, so a huge group costs one small frame per online device.
+  void PushGroupMessage(const client::ChatMessage& message, std::uint32_t member_count,
+                        std::string skip_node_id = {}, std::uint64_t skip_conn_id = 0);
+
  private:
+  // One Push per access node holding any of `routes`.
+  void PushToRoutes(absl::StatusOr<internal::GetRoutesResponse> routes,
+                    const client::ServerFrame& frame, const std::string& skip_node_id,
+                    std::uint64_t skip_conn_id);
+
   StorageClient* storage_;
   AccessPushClient* access_;
+  std::uint32_t notice_above_members_;
 };
 
 }  // namespace im::logic

@@ -29,7 +29,8 @@ common::Completion<Response> Adapt(Done<Response> done) {
         [this](auto* ctx, auto* req, auto* resp, auto cb) {              \
           stub_->async()->Method(ctx, req, resp, std::move(cb));         \
         },                                                               \
-        std::move(request), timeout_, Adapt<Response>(std::move(done))); \
+        std::move(request), timeout_, Adapt<Response>(std::move(done)),  \
+        /*wait_for_ready=*/true);                                        \
   }
 
 StorageClient::StorageClient(const std::string& target, std::chrono::milliseconds timeout)
@@ -57,9 +58,15 @@ IM_STORAGE_CALL(GetRelation, internal::UserPair, internal::Relation)
 IM_STORAGE_CALL(SyncMessages, internal::SyncMessagesRequest, internal::MessagePage)
 IM_STORAGE_CALL(AckMessages, internal::AckMessagesRequest, internal::AckMessagesResponse)
 IM_STORAGE_CALL(ListConversations, internal::UserRef, internal::ListConversationsResponse)
-IM_STORAGE_CALL(DirectHistory, internal::DirectHistoryRequest, internal::MessagePage)
-IM_STORAGE_CALL(MarkDirectRead, internal::MarkDirectReadRequest, internal::MarkReadResult)
+IM_STORAGE_CALL(History, internal::HistoryQuery, internal::MessagePage)
+IM_STORAGE_CALL(MarkRead, internal::MarkReadQuery, internal::MarkReadResult)
 IM_STORAGE_CALL(RecallMessage, internal::RecallMessageRequest, internal::RecallMessageResponse)
+IM_STORAGE_CALL(CreateGroup, internal::CreateGroupRequest, internal::GroupChangeResult)
+IM_STORAGE_CALL(ChangeGroup, internal::ChangeGroupRequest, internal::GroupChangeResult)
+IM_STORAGE_CALL(GetGroupInfo, internal::GroupRef, client::GroupInfo)
+IM_STORAGE_CALL(ListGroupMembers, internal::ListGroupMembersRequest, client::GroupMembersResponse)
+IM_STORAGE_CALL(ListGroups, internal::UserRef, client::GroupListResponse)
+IM_STORAGE_CALL(GetGroupRoutes, internal::GetGroupRoutesRequest, internal::GetRoutesResponse)
 
 #undef IM_STORAGE_CALL
 

@@ -52,10 +52,19 @@ class StorageClient {
   void SyncMessages(internal::SyncMessagesRequest request, Done<internal::MessagePage> done);
   void AckMessages(internal::AckMessagesRequest request, Done<internal::AckMessagesResponse> done);
   void ListConversations(internal::UserRef request, Done<internal::ListConversationsResponse> done);
-  void DirectHistory(internal::DirectHistoryRequest request, Done<internal::MessagePage> done);
-  void MarkDirectRead(internal::MarkDirectReadRequest request, Done<internal::MarkReadResult> done);
+  void History(internal::HistoryQuery request, Done<internal::MessagePage> done);
+  void MarkRead(internal::MarkReadQuery request, Done<internal::MarkReadResult> done);
   void RecallMessage(internal::RecallMessageRequest request,
                      Done<internal::RecallMessageResponse> done);
+
+  void CreateGroup(internal::CreateGroupRequest request, Done<internal::GroupChangeResult> done);
+  void ChangeGroup(internal::ChangeGroupRequest request, Done<internal::GroupChangeResult> done);
+  void GetGroupInfo(internal::GroupRef request, Done<client::GroupInfo> done);
+  void ListGroupMembers(internal::ListGroupMembersRequest request,
+                        Done<client::GroupMembersResponse> done);
+  void ListGroups(internal::UserRef request, Done<client::GroupListResponse> done);
+  void GetGroupRoutes(internal::GetGroupRoutesRequest request,
+                      Done<internal::GetRoutesResponse> done);
 
  private:
   std::unique_ptr<internal::Storage::Stub> stub_;

@@ -20,12 +20,24 @@ using Clock = std::chrono::steady_clock;
 constexpr int kSendAttempts = 6;
 constexpr milliseconds kSendTimeout{2000};
 
+// Where a message goes: a user, or a group.
+struct Destination {
+  std::string user;
+  std::uint64_t group_id = 0;
+};
+
+// The groups made before the load: id -> members.
+using Groups = std::map<std::uint64_t, std::set<std::string>>;
+
 // What senders did, shared by all device threads.
 struct Ledger {
   std::mutex mutex;
   std::map<std::string, std::string> attempted;  // text -> sender
-  std::map<std::uint64_t, std::pair<std::string, std::string>>
-      acked;  // msg_id -> (sender, recipient)
+  struct Acked {
+    std::string sender;
+    Destination to;
+  };
+  std::map<std::uint64_t, Acked> acked;  // msg_id -> who sent it where
 };
 
 // One simulated device: a user's device id, its connection, and what it got.
@@ -79,14 +91,18 @@ class Device {
 
   // Sends one message, resending with the same client id across timeouts and
   // reconnects. Returns the ack, if one came.
-  std::optional<client::SendMessageResponse> Send(std::mt19937& rng, const std::string& to,
+  std::optional<client::SendMessageResponse> Send(std::mt19937& rng, const Destination& to,
                                                   const std::string& text,
                                                   Clock::time_point until) {
     const std::string client_id = cli::NewClientMessageId();
     for (int attempt = 0; attempt < kSendAttempts; ++attempt) {
       if (!EnsureConnected(rng, until)) return std::nullopt;
       client::ClientFrame frame;
-      frame.mutable_send_message()->set_to_user(to);
+      if (to.group_id != 0) {
+        frame.mutable_send_message()->set_group_id(to.group_id);
+      } else {
+        frame.mutable_send_message()->set_to_user(to.user);
+      }
       frame.mutable_send_message()->set_text(text);
       frame.mutable_send_message()->set_client_msg_id(client_id);
       auto sent = client_->Request(std::move(frame), kSendTimeout);
@@ -116,7 +132,47 @@ void RegisterUsers(const DeliveryCheckOptions& options, const std::vector<std::s
   for (const auto& u : users) (*client)->Register(u, options.password).IgnoreError();
 }
 
-void RunDevice(Device& device, const std::vector<std::string>& users,
+// Group g is created by users[g % n] with the next group_size - 1 users.
+Groups CreateGroups(const DeliveryCheckOptions& options, const std::vector<std::string>& users) {
+  Groups groups;
+  const std::size_t size = options.group_size > 0
+                               ? std::min<std::size_t>(options.group_size, users.size())
+                               : users.size();
+  for (int g = 0; g < options.groups; ++g) {
+    const std::string& owner = users[g % users.size()];
+    auto client = cli::ImClient::Connect(options.access_addresses.front());
+    if (!client.ok() || !(*client)->Login(owner, options.password, "setup").ok()) continue;
+    client::ClientFrame create;
+    create.mutable_group_create()->set_name(common::StrCat("dc-group-", g));
+    std::set<std::string> members = {owner};
+    for (std::size_t i = 1; i < size; ++i) {
+      const std::string& member = users[(g + i) % users.size()];
+      create.mutable_group_create()->add_members(member);
+      members.insert(member);
+    }
+    auto created = (*client)->Request(std::move(create));
+    if (created.ok()) groups[created->group_create().group_id()] = std::move(members);
+  }
+  return groups;
+}
+
+Destination PickDestination(std::mt19937& rng, const std::string& me,
+                            const std::vector<std::string>& users, const Groups& groups,
+                            int group_send_percent) {
+  std::vector<std::uint64_t> mine;
+  for (const auto& [id, members] : groups) {
+    if (members.count(me) != 0) mine.push_back(id);
+  }
+  if (!mine.empty() && static_cast<int>(rng() % 100) < group_send_percent) {
+    return Destination{"", mine[rng() % mine.size()]};
+  }
+  std::string to;
+  do to = users[rng() % users.size()];
+  while (to == me);
+  return Destination{to, 0};
+}
+
+void RunDevice(Device& device, const std::vector<std::string>& users, const Groups& groups,
                const DeliveryCheckOptions& options, unsigned seed, Clock::time_point until,
                Ledger& ledger, std::atomic<std::uint64_t>& counter) {
   std::mt19937 rng(seed);
@@ -125,9 +181,8 @@ void RunDevice(Device& device, const std::vector<std::string>& users,
     device.Drain();
     const unsigned roll = rng() % 100;
     if (roll < 75) {
-      std::string to;
-      do to = users[rng() % users.size()];
-      while (to == device.user());
+      const Destination to =
+          PickDestination(rng, device.user(), users, groups, options.group_send_percent);
       const std::string text = common::StrCat(device.user(), "#", counter++);
       {
         std::lock_guard lock(ledger.mutex);
@@ -144,11 +199,19 @@ void RunDevice(Device& device, const std::vector<std::string>& users,
   }
 }
 
+// Whether `user` should have received the acknowledged message.
+bool IsRecipient(const Ledger::Acked& acked, const std::string& user, const Groups& groups) {
+  if (acked.sender == user) return true;
+  if (acked.to.group_id == 0) return acked.to.user == user;
+  auto group = groups.find(acked.to.group_id);
+  return group != groups.end() && group->second.count(user) != 0;
+}
+
 }  // namespace
 
 std::string DeliveryCheckReport::Summary() const {
   return common::StrCat("devices=", devices, " send_attempts=", send_attempts, " acked=", acked,
-                        " deliveries=", deliveries, " reconnects=", reconnects, " lost=", lost,
+                        " group_acked=", group_acked, " deliveries=", deliveries, " reconnects=", reconnects, " lost=", lost,
                         " duplicated=", duplicated, " reordered=", reordered,
                         " unexpected=", unexpected);
 }
@@ -158,6 +221,7 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
   std::vector<std::string> users;
   for (int u = 0; u < options.users; ++u) users.push_back(common::StrCat(options.name_prefix, u));
   RegisterUsers(options, users);
+  const Groups groups = CreateGroups(options, users);
   std::vector<std::unique_ptr<Device>> devices;
   for (const auto& u : users) {
     const int n = 1 + static_cast<int>(rng() % options.max_devices_per_user);
@@ -171,7 +235,8 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
   const auto until = Clock::now() + options.duration;
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < devices.size(); ++i) {
-    threads.emplace_back(RunDevice, std::ref(*devices[i]), std::cref(users), std::cref(options),
+    threads.emplace_back(RunDevice, std::ref(*devices[i]), std::cref(users), std::cref(groups),
+                         std::cref(options),
                          options.seed * 7919 + static_cast<unsigned>(i), until, std::ref(ledger),
                          std::ref(counter));
   }
@@ -199,6 +264,7 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
   report.devices = devices.size();
   report.send_attempts = ledger.attempted.size();
   report.acked = ledger.acked.size();
+  for (const auto& [msg_id, acked] : ledger.acked) report.group_acked += acked.to.group_id != 0;
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> id_at;  // (conv, seq) -> msg
   for (const auto& d : devices) {
     report.reconnects += d->reconnects();
@@ -212,15 +278,16 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
       if (m.seq() <= last) ++report.reordered;
       last = m.seq();
       auto sender = ledger.attempted.find(m.text());
-      if (sender == ledger.attempted.end() || sender->second != m.sender()) ++report.unexpected;
+      const bool system = m.kind() == "system" && groups.count(m.group_id()) != 0;
+      if (!system && (sender == ledger.attempted.end() || sender->second != m.sender())) {
+        ++report.unexpected;
+      }
       auto [slot, fresh] = id_at.emplace(std::make_pair(m.conv_id(), m.seq()), m.msg_id());
       if (!fresh && slot->second != m.msg_id()) ++report.unexpected;
     }
     // Every acknowledged message of a conversation this user is in.
-    for (const auto& [msg_id, who] : ledger.acked) {
-      if ((who.first == d->user() || who.second == d->user()) && got.count(msg_id) == 0) {
-        ++report.lost;
-      }
+    for (const auto& [msg_id, acked] : ledger.acked) {
+      if (IsRecipient(acked, d->user(), groups) && got.count(msg_id) == 0) ++report.lost;
     }
   }
   return report;

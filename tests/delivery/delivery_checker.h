@@ -3,7 +3,8 @@
 // sends (resending with the same client_msg_id after a timeout or a lost
 // connection), random disconnects and reconnects, and whatever faults the
 // caller injects (e.g. killing an im-access), then lets everything settle and
-// checks, for every device of every user:
+// checks, for every device of every user (and, with `groups`, every member of
+// the groups it sends to as well):
 //   lost        an acknowledged message the device never received
 //   duplicated  a message delivered again after the device's ack was taken
 //   reordered   a conversation's messages delivered out of seq order
@@ -28,6 +29,11 @@ struct DeliveryCheckOptions {
   std::chrono::milliseconds pause_between_actions{15};
   std::string password = "correct-horse";
   std::string name_prefix = "dc";
+  // Groups of `group_size` users (0: all), created before the load; then
+  // `group_send_percent` of the sends go to one of the sender's groups.
+  int groups = 0;
+  int group_size = 0;
+  int group_send_percent = 40;
   unsigned seed = 1;
   // Called every `fault_every` while the load runs (from its own thread).
   std::function<void(std::mt19937&)> fault;
@@ -38,6 +44,7 @@ struct DeliveryCheckReport {
   std::uint64_t devices = 0;
   std::uint64_t send_attempts = 0;  // distinct messages a sender tried
   std::uint64_t acked = 0;          // of those, acknowledged to the sender
+  std::uint64_t group_acked = 0;    // of those, sent to a group
   std::uint64_t deliveries = 0;     // (device, message) pairs received
   std::uint64_t reconnects = 0;
   std::uint64_t lost = 0;

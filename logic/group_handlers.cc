@@ -1,0 +1,160 @@
+#include "logic/group_handlers.h"
+
+#include "common/str_cat.h"
+
+namespace im::logic {
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 64;
+constexpr std::size_t kMaxAnnouncementBytes = 1024;
+constexpr std::uint32_t kMaxMuteMinutes = 366 * 24 * 60;
+
+absl::Status ValidateName(const std::string& name) {
+  if (name.find_first_not_of(" \t") == std::string::npos) {
+    return absl::InvalidArgumentError("the group needs a name");
+  }
+  if (name.size() > kMaxNameBytes) {
+    return absl::InvalidArgumentError("a group name is at most 64 bytes");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateChange(const client::GroupChangeRequest& change) {
+  using Change = client::GroupChangeRequest;
+  if (change.group_id() == 0) return absl::InvalidArgumentError("which group? (group_id)");
+  switch (change.change_case()) {
+    case Change::kInvite:
+      if (change.invite().usernames_size() == 0) {
+        return absl::InvalidArgumentError("invite whom?");
+      }
+      return absl::OkStatus();
+    case Change::kRename:
+      return ValidateName(change.rename());
+    case Change::kAnnounce:
+      if (change.announce().size() > kMaxAnnouncementBytes) {
+        return absl::InvalidArgumentError("an announcement is at most 1024 bytes");
+      }
+      return absl::OkStatus();
+    case Change::kMute:
+      if (change.mute().minutes() > kMaxMuteMinutes) {
+        return absl::InvalidArgumentError("a mute lasts at most a year (or until unmuted)");
+      }
+      return absl::OkStatus();
+    case Change::kLeave:
+    case Change::kDissolve:
+    case Change::kKick:
+    case Change::kSetRole:
+    case Change::kTransfer:
+    case Change::kMuteAll:
+      return absl::OkStatus();
+    default:
+      return absl::InvalidArgumentError("no group change given");
+  }
+}
+
+}  // namespace
+
+void GroupHandlers::RegisterWith(RequestDispatcher& d) {
+  d.Register(client::ClientFrame::kGroupCreate, Access::kLoggedIn,
+             BindHandler(this, &GroupHandlers::Create));
+  d.Register(client::ClientFrame::kGroupChange, Access::kLoggedIn,
+             BindHandler(this, &GroupHandlers::Change));
+  d.Register(client::ClientFrame::kGroupInfo, Access::kLoggedIn,
+             BindHandler(this, &GroupHandlers::Info));
+  d.Register(client::ClientFrame::kGroupMembers, Access::kLoggedIn,
+             BindHandler(this, &GroupHandlers::Members));
+  d.Register(client::ClientFrame::kGroupList, Access::kLoggedIn,
+             BindHandler(this, &GroupHandlers::List));
+}
+
+void GroupHandlers::Create(const internal::HandleRequest& request, Reply reply) {
+  const auto& req = request.frame().group_create();
+  if (absl::Status valid = ValidateName(req.name()); !valid.ok()) return reply(valid);
+  if (req.members_size() + 1 > config_.max_group_members) {
+    return reply(absl::FailedPreconditionError(
+        common::StrCat("a group has at most ", config_.max_group_members, " members")));
+  }
+  internal::CreateGroupRequest create;
+  create.set_owner_id(request.session().user_id());
+  create.set_name(req.name());
+  *create.mutable_members() = req.members();
+  create.set_max_members(static_cast<std::uint32_t>(config_.max_group_members));
+  storage_->CreateGroup(std::move(create), [this, session = request.session(),
+                                            reply](absl::StatusOr<internal::GroupChangeResult> r) {
+    if (!r.ok()) return reply(r.status());
+    internal::HandleResponse response;
+    response.mutable_frame()->mutable_group_create()->set_group_id(r->group_id());
+    response.mutable_frame()->mutable_group_create()->set_seq(r->system_message().seq());
+    reply(std::move(response));
+    PushChange(session, *r);
+  });
+}
+
+void GroupHandlers::Change(const internal::HandleRequest& request, Reply reply) {
+  const auto& req = request.frame().group_change();
+  if (absl::Status valid = ValidateChange(req); !valid.ok()) return reply(valid);
+  if (req.invite().usernames_size() > config_.max_group_members) {
+    return reply(absl::FailedPreconditionError(
+        common::StrCat("a group has at most ", config_.max_group_members, " members")));
+  }
+  internal::ChangeGroupRequest change;
+  change.set_actor_id(request.session().user_id());
+  *change.mutable_change() = req;
+  change.set_max_members(static_cast<std::uint32_t>(config_.max_group_members));
+  storage_->ChangeGroup(std::move(change), [this, session = request.session(),
+                                            reply](absl::StatusOr<internal::GroupChangeResult> r) {
+    if (!r.ok()) return reply(r.status());
+    internal::HandleResponse response;
+    response.mutable_frame()->mutable_group_change()->set_changed(r->changed());
+    response.mutable_frame()->mutable_group_change()->set_seq(r->system_message().seq());
+    reply(std::move(response));
+    if (r->changed()) PushChange(session, *r);
+  });
+}
+
+void GroupHandlers::PushChange(const internal::SessionContext& session,
+                               const internal::GroupChangeResult& result) {
+  fanout_->PushGroupMessage(result.system_message(), result.member_count(),
+                            session.access_node_id(), session.conn_id());
+}
+
+void GroupHandlers::Info(const internal::HandleRequest& request, Reply reply) {
+  internal::GroupRef ref;
+  ref.set_user_id(request.session().user_id());
+  ref.set_group_id(request.frame().group_info().group_id());
+  storage_->GetGroupInfo(std::move(ref), [reply](absl::StatusOr<client::GroupInfo> info) {
+    if (!info.ok()) return reply(info.status());
+    internal::HandleResponse response;
+    *response.mutable_frame()->mutable_group_info() = std::move(*info);
+    reply(std::move(response));
+  });
+}
+
+void GroupHandlers::Members(const internal::HandleRequest& request, Reply reply) {
+  const auto& req = request.frame().group_members();
+  internal::ListGroupMembersRequest list;
+  list.set_user_id(request.session().user_id());
+  list.set_group_id(req.group_id());
+  list.set_after_user_id(req.after_user_id());
+  list.set_limit(req.limit());
+  storage_->ListGroupMembers(
+      std::move(list), [reply](absl::StatusOr<client::GroupMembersResponse> members) {
+        if (!members.ok()) return reply(members.status());
+        internal::HandleResponse response;
+        *response.mutable_frame()->mutable_group_members() = std::move(*members);
+        reply(std::move(response));
+      });
+}
+
+void GroupHandlers::List(const internal::HandleRequest& request, Reply reply) {
+  internal::UserRef ref;
+  ref.set_user_id(request.session().user_id());
+  storage_->ListGroups(std::move(ref), [reply](absl::StatusOr<client::GroupListResponse> groups) {
+    if (!groups.ok()) return reply(groups.status());
+    internal::HandleResponse response;
+    *response.mutable_frame()->mutable_group_list() = std::move(*groups);
+    reply(std::move(response));
+  });
+}
+
+}  // namespace im::logic
