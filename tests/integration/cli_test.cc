@@ -147,5 +147,49 @@ TEST(CliTest, FriendBlockAndPrivacyCommands) {
   EXPECT_EQ(self.err, "im-cli: you cannot befriend yourself\n");
 }
 
+TEST(CliTest, GroupCommandsCreateSendHistoryAndRefusals) {
+  const std::string owner = UniqueName("gowner"), bob = UniqueName("gbob");
+  for (const auto& name : {owner, bob}) {
+    ASSERT_EQ(RunCli(Args(Server(), {"register", name, "--password", kPassword})).exit_code, 0);
+  }
+  auto as = [](const std::string& user, std::vector<std::string> args) {
+    return Args(Args(Server(), {"--user", user, "--password", kPassword}), args);
+  };
+  auto created = RunCli(as(owner, {"--json", "group", "create", "book club", bob}));
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const auto at = created.out.find("\"group_id\":");
+  ASSERT_NE(at, std::string::npos) << created.out;
+  const std::string g = "g:" + std::to_string(std::stoull(created.out.substr(at + 11)));
+
+  auto sent = RunCli(as(bob, {"send", g, "hello", "club"}));
+  EXPECT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_NE(sent.out.find("sent to " + g), std::string::npos) << sent.out;
+  auto history = RunCli(as(owner, {"history", g}));
+  EXPECT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_NE(history.out.find("* " + owner + " created the group \"book club\" with " + bob),
+            std::string::npos)
+      << history.out;
+  EXPECT_NE(history.out.find(bob + ": hello club"), std::string::npos) << history.out;
+
+  auto members = RunCli(as(owner, {"group", "members", g}));
+  EXPECT_EQ(members.exit_code, 0) << members.err;
+  EXPECT_NE(members.out.find(owner + "  owner"), std::string::npos) << members.out;
+  EXPECT_NE(members.out.find(bob + "  member"), std::string::npos) << members.out;
+
+  // A member may not kick; the refusal says why, with exit code 1.
+  auto kick = RunCli(as(bob, {"group", "kick", g, owner}));
+  EXPECT_EQ(kick.exit_code, 1);
+  EXPECT_NE(kick.err.find("only the owner and admins can remove members"), std::string::npos)
+      << kick.err;
+  auto bad = RunCli(as(bob, {"group", "kick", "g:x", owner}));
+  EXPECT_EQ(bad.exit_code, 2);
+
+  auto list = RunCli(as(bob, {"conv", "list"}));
+  EXPECT_NE(list.out.find(g + " book club"), std::string::npos) << list.out;
+  EXPECT_EQ(RunCli(as(bob, {"group", "leave", g})).exit_code, 0);
+  auto groups = RunCli(as(bob, {"group", "list"}));
+  EXPECT_NE(groups.out.find("not in any group"), std::string::npos) << groups.out;
+}
+
 }  // namespace
 }  // namespace im::testing

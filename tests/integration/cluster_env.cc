@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "client-cli/inbox.h"
+
 namespace im::testing {
 namespace {
 
@@ -45,6 +47,20 @@ std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int nod
   auto login = client->Login(name, kPassword, device);
   EXPECT_TRUE(login.ok()) << name << ": " << login.status();
   return client;
+}
+
+client::ClientFrame Frame(const std::function<void(client::ClientFrame&)>& fill) {
+  client::ClientFrame frame;
+  fill(frame);
+  return frame;
+}
+
+std::vector<client::ChatMessage> SyncAll(cli::ImClient& client) {
+  std::vector<client::ChatMessage> got;
+  cli::Inbox inbox(&client, [&](const client::ChatMessage& m) { got.push_back(m); });
+  absl::Status s = inbox.CatchUp();
+  EXPECT_TRUE(s.ok()) << s;
+  return got;
 }
 
 absl::StatusOr<client::ServerFrame> NextEventMatching(

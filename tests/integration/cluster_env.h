@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "client-cli/im_client.h"
 #include "tests/support/test_cluster.h"
@@ -27,6 +28,12 @@ std::unique_ptr<cli::ImClient> Connect(int node = 0);
 // Registers `name` (password kPassword) and returns a client logged in as it.
 std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int node = 0,
                                                 const std::string& device = "");
+
+// A request frame filled in by `fill`.
+client::ClientFrame Frame(const std::function<void(client::ClientFrame&)>& fill);
+
+// Everything Sync returns for this connection's device, acking page by page.
+std::vector<client::ChatMessage> SyncAll(cli::ImClient& client);
 
 // The next server-initiated frame on `client` that `want` accepts (others are
 // skipped), or DEADLINE_EXCEEDED after `within`.

@@ -16,21 +16,6 @@ using cli::ImClient;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// Everything Sync returns for this connection's device, acking page by page.
-std::vector<client::ChatMessage> SyncAll(ImClient& c) {
-  std::vector<client::ChatMessage> got;
-  cli::Inbox inbox(&c, [&](const client::ChatMessage& m) { got.push_back(m); });
-  absl::Status s = inbox.CatchUp();
-  EXPECT_TRUE(s.ok()) << s;
-  return got;
-}
-
-client::ClientFrame Frame(const std::function<void(client::ClientFrame&)>& fill) {
-  client::ClientFrame f;
-  fill(f);
-  return f;
-}
-
 absl::StatusOr<client::ServerFrame> ConvList(ImClient& c) {
   return c.Request(Frame([](auto& f) { f.mutable_conv_list(); }));
 }

@@ -105,6 +105,8 @@ void TestCluster::FlushRedis() {
   if (!flushed.ok()) throw std::runtime_error(std::string(flushed.status().message()));
 }
 
+std::string TestCluster::push_address(int node) const { return Loopback(push_ports_.at(node)); }
+
 std::vector<storage::SqlRow> TestCluster::Query(std::string_view sql,
                                                 std::initializer_list<storage::SqlParam> params) {
   if (db_ == nullptr || db_->broken()) {

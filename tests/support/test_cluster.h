@@ -42,6 +42,8 @@ class TestCluster {
   void RestartDaemons();
 
   std::string access_address(int node = 0) const;
+  // The node's Access gRPC service (Push, Kick, Stats), as logic reaches it.
+  std::string push_address(int node = 0) const;
   // FLUSHALL on the cluster's Redis (routes and caches are soft state).
   void FlushRedis();
   // Runs a query on the cluster's database (for checks of what is stored).
