@@ -54,9 +54,9 @@ std::string FormatMessage(const client::ChatMessage& m, bool json) {
         "{\"type\":\"message\",\"msg_id\":", m.msg_id(), ",\"conv_id\":", m.conv_id(),
         ",\"seq\":", m.seq(), ",\"from\":", JsonString(m.sender()),
         ",\"to\":", JsonString(m.recipient()), ",\"group_id\":", m.group_id(),
-        ",\"kind\":", JsonString(kind),
-        ",\"text\":", JsonString(m.text()), ",\"payload\":", JsonString(m.payload()),
-        ",\"recalled\":", m.recalled() ? "true" : "false", ",\"sent_at_ms\":", m.sent_at_ms(), "}");
+        ",\"kind\":", JsonString(kind), ",\"text\":", JsonString(m.text()),
+        ",\"payload\":", JsonString(m.payload()), ",\"recalled\":", m.recalled() ? "true" : "false",
+        ",\"sent_at_ms\":", m.sent_at_ms(), "}");
   }
   const std::string where = m.group_id() != 0 ? common::StrCat("g:", m.group_id(), " ") : "";
   const std::string time = common::StrCat("[", FormatTime(m.sent_at_ms()), "] ", where);
@@ -92,12 +92,11 @@ std::string FormatTyping(const client::TypingEvent& t, bool json) {
 
 std::string FormatConversation(const client::ConversationSummary& c, bool json) {
   if (json) {
-    return common::StrCat("{\"type\":\"conversation\",\"conv_id\":", c.conv_id(),
-                          ",\"peer\":", JsonString(c.peer()), ",\"group_id\":", c.group_id(),
-                          ",\"group_name\":", JsonString(c.group_name()),
-                          ",\"max_seq\":", c.max_seq(),
-                          ",\"read_seq\":", c.read_seq(), ",\"unread\":", c.unread(),
-                          ",\"last\":", FormatMessage(c.last_message(), true), "}");
+    return common::StrCat(
+        "{\"type\":\"conversation\",\"conv_id\":", c.conv_id(), ",\"peer\":", JsonString(c.peer()),
+        ",\"group_id\":", c.group_id(), ",\"group_name\":", JsonString(c.group_name()),
+        ",\"max_seq\":", c.max_seq(), ",\"read_seq\":", c.read_seq(), ",\"unread\":", c.unread(),
+        ",\"last\":", FormatMessage(c.last_message(), true), "}");
   }
   const std::string who =
       c.group_id() != 0 ? common::StrCat("g:", c.group_id(), " ", c.group_name()) : c.peer();

@@ -23,7 +23,8 @@ TEST(CliOutputTest, MessageAsTextAndJson) {
   EXPECT_NE(text.find("] alice: hi \"bob\""), std::string::npos) << text;
   EXPECT_EQ(FormatMessage(m, true),
             "{\"type\":\"message\",\"msg_id\":5,\"conv_id\":2,\"seq\":3,\"from\":\"alice\","
-            "\"to\":\"bob\",\"group_id\":0,\"kind\":\"text\",\"text\":\"hi \\\"bob\\\"\",\"payload\":\"\","
+            "\"to\":\"bob\",\"group_id\":0,\"kind\":\"text\",\"text\":\"hi "
+            "\\\"bob\\\"\",\"payload\":\"\","
             "\"recalled\":false,\"sent_at_ms\":1700000000000}");
   m.set_recalled(true);
   EXPECT_NE(FormatMessage(m, false).find("alice recalled a message (msg 5)"), std::string::npos);

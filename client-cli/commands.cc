@@ -9,8 +9,8 @@
 #include <variant>
 
 #include "client-cli/cli_output.h"
-#include "client-cli/inbox.h"
 #include "client-cli/group_commands.h"
+#include "client-cli/inbox.h"
 #include "client-cli/relation_commands.h"
 #include "client-cli/target.h"
 
@@ -306,8 +306,8 @@ int RunRecall(const CliOptions& options) {
 }
 
 int RunGroup(const CliOptions& options) {
-  auto command = ParseGroupCommand(options.args, GroupCommandOptions{options.minutes, options.after,
-                                                                     options.limit});
+  auto command = ParseGroupCommand(
+      options.args, GroupCommandOptions{options.minutes, options.after, options.limit});
   if (!command.ok()) {
     std::cerr << "im-cli: " << command.status().message();
     return kExitUsage;

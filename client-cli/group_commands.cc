@@ -78,11 +78,12 @@ void PrintChange(const Invocation& in, const client::ServerFrame& f, bool json, 
 
 void PrintInfo(const client::GroupInfo& g, bool json, std::ostream& out) {
   if (json) {
-    out << "{\"type\":\"group\",\"group_id\":" << g.group_id() << ",\"name\":" << JsonString(g.name())
-        << ",\"owner\":" << JsonString(g.owner()) << ",\"members\":" << g.member_count()
-        << ",\"my_role\":\"" << RoleText(g.my_role()) << "\",\"mute_all\":"
-        << (g.mute_all() ? "true" : "false") << ",\"announcement\":" << JsonString(g.announcement())
-        << ",\"max_seq\":" << g.max_seq() << ",\"created_at_ms\":" << g.created_at_ms() << "}\n";
+    out << "{\"type\":\"group\",\"group_id\":" << g.group_id()
+        << ",\"name\":" << JsonString(g.name()) << ",\"owner\":" << JsonString(g.owner())
+        << ",\"members\":" << g.member_count() << ",\"my_role\":\"" << RoleText(g.my_role())
+        << "\",\"mute_all\":" << (g.mute_all() ? "true" : "false")
+        << ",\"announcement\":" << JsonString(g.announcement()) << ",\"max_seq\":" << g.max_seq()
+        << ",\"created_at_ms\":" << g.created_at_ms() << "}\n";
     return;
   }
   out << "g:" << g.group_id() << " \"" << g.name() << "\"  " << g.member_count()
@@ -114,72 +115,83 @@ const std::map<std::string, Verb>& Verbs() {
         }}},
       {"invite",
        {2, kMany, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
-          for (std::size_t i = 1; i < in.args.size(); ++i) c->mutable_invite()->add_usernames(in.args[i]);
+          for (std::size_t i = 1; i < in.args.size(); ++i)
+            c->mutable_invite()->add_usernames(in.args[i]);
           return absl::OkStatus();
         }),
         PrintChange}},
-      {"kick", {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
-                  c->set_kick(in.args[1]);
-                  return absl::OkStatus();
-                }),
-                PrintChange}},
-      {"leave", {1, 1, true, Change([](const Invocation&, client::GroupChangeRequest* c) {
-                   c->set_leave(true);
-                   return absl::OkStatus();
-                 }),
-                 PrintChange}},
-      {"dissolve", {1, 1, true, Change([](const Invocation&, client::GroupChangeRequest* c) {
-                      c->set_dissolve(true);
-                      return absl::OkStatus();
-                    }),
-                    PrintChange}},
-      {"rename", {2, kMany, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
-                    c->set_rename(Join(in.args, 1));
-                    return absl::OkStatus();
-                  }),
-                  PrintChange}},
-      {"announce", {1, kMany, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
-                      c->set_announce(Join(in.args, 1));
-                      return absl::OkStatus();
-                    }),
-                    PrintChange}},
-      {"role", {3, 3, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
-                  const std::string& role = in.args[2];
-                  if (role != "admin" && role != "member") {
-                    return absl::InvalidArgumentError("a role is admin or member\n");
-                  }
-                  c->mutable_set_role()->set_user(in.args[1]);
-                  c->mutable_set_role()->set_role(role == "admin" ? client::GROUP_ROLE_ADMIN
-                                                                  : client::GROUP_ROLE_MEMBER);
-                  return absl::OkStatus();
-                }),
-                PrintChange}},
-      {"transfer", {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
-                      c->set_transfer(in.args[1]);
-                      return absl::OkStatus();
-                    }),
-                    PrintChange}},
-      {"mute", {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
-                  c->mutable_mute()->set_user(in.args[1]);
-                  c->mutable_mute()->set_muted(true);
-                  c->mutable_mute()->set_minutes(in.options.minutes);
-                  return absl::OkStatus();
-                }),
-                PrintChange}},
-      {"unmute", {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
-                    c->mutable_mute()->set_user(in.args[1]);
-                    c->mutable_mute()->set_muted(false);
-                    return absl::OkStatus();
-                  }),
-                  PrintChange}},
-      {"mute-all", {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
-                      if (in.args[1] != "on" && in.args[1] != "off") {
-                        return absl::InvalidArgumentError("usage: group mute-all G on|off\n");
-                      }
-                      c->set_mute_all(in.args[1] == "on");
-                      return absl::OkStatus();
-                    }),
-                    PrintChange}},
+      {"kick",
+       {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
+          c->set_kick(in.args[1]);
+          return absl::OkStatus();
+        }),
+        PrintChange}},
+      {"leave",
+       {1, 1, true, Change([](const Invocation&, client::GroupChangeRequest* c) {
+          c->set_leave(true);
+          return absl::OkStatus();
+        }),
+        PrintChange}},
+      {"dissolve",
+       {1, 1, true, Change([](const Invocation&, client::GroupChangeRequest* c) {
+          c->set_dissolve(true);
+          return absl::OkStatus();
+        }),
+        PrintChange}},
+      {"rename",
+       {2, kMany, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
+          c->set_rename(Join(in.args, 1));
+          return absl::OkStatus();
+        }),
+        PrintChange}},
+      {"announce",
+       {1, kMany, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
+          c->set_announce(Join(in.args, 1));
+          return absl::OkStatus();
+        }),
+        PrintChange}},
+      {"role",
+       {3, 3, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
+          const std::string& role = in.args[2];
+          if (role != "admin" && role != "member") {
+            return absl::InvalidArgumentError("a role is admin or member\n");
+          }
+          c->mutable_set_role()->set_user(in.args[1]);
+          c->mutable_set_role()->set_role(role == "admin" ? client::GROUP_ROLE_ADMIN
+                                                          : client::GROUP_ROLE_MEMBER);
+          return absl::OkStatus();
+        }),
+        PrintChange}},
+      {"transfer",
+       {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
+          c->set_transfer(in.args[1]);
+          return absl::OkStatus();
+        }),
+        PrintChange}},
+      {"mute",
+       {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
+          c->mutable_mute()->set_user(in.args[1]);
+          c->mutable_mute()->set_muted(true);
+          c->mutable_mute()->set_minutes(in.options.minutes);
+          return absl::OkStatus();
+        }),
+        PrintChange}},
+      {"unmute",
+       {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
+          c->mutable_mute()->set_user(in.args[1]);
+          c->mutable_mute()->set_muted(false);
+          return absl::OkStatus();
+        }),
+        PrintChange}},
+      {"mute-all",
+       {2, 2, true, Change([](const Invocation& in, client::GroupChangeRequest* c) {
+          if (in.args[1] != "on" && in.args[1] != "off") {
+            return absl::InvalidArgumentError("usage: group mute-all G on|off\n");
+          }
+          c->set_mute_all(in.args[1] == "on");
+          return absl::OkStatus();
+        }),
+        PrintChange}},
       {"info",
        {1, 1, true,
         [](const Invocation& in) -> absl::StatusOr<client::ClientFrame> {

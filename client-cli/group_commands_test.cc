@@ -33,8 +33,8 @@ TEST(GroupCommandsTest, BuildsRequestsFromWords) {
 TEST(GroupCommandsTest, RefusesMalformedCommands) {
   EXPECT_FALSE(ParseGroupCommand({}, {}).ok());
   EXPECT_FALSE(ParseGroupCommand({"explode", "1"}, {}).ok());
-  EXPECT_FALSE(ParseGroupCommand({"kick", "1"}, {}).ok());             // whom?
-  EXPECT_FALSE(ParseGroupCommand({"kick", "x1", "bob"}, {}).ok());     // bad id
+  EXPECT_FALSE(ParseGroupCommand({"kick", "1"}, {}).ok());          // whom?
+  EXPECT_FALSE(ParseGroupCommand({"kick", "x1", "bob"}, {}).ok());  // bad id
   EXPECT_FALSE(ParseGroupCommand({"role", "1", "bob", "king"}, {}).ok());
   EXPECT_FALSE(ParseGroupCommand({"mute-all", "1", "maybe"}, {}).ok());
   EXPECT_FALSE(ParseGroupCommand({"leave", "0"}, {}).ok());

@@ -244,9 +244,8 @@ absl::StatusOr<client::SendMessageResponse> ImClient::SendGroupText(
   return SendMessage(std::move(frame), text, client_msg_id);
 }
 
-absl::StatusOr<client::SendMessageResponse> ImClient::SendMessage(client::ClientFrame frame,
-                                                                  const std::string& text,
-                                                                  const std::string& client_msg_id) {
+absl::StatusOr<client::SendMessageResponse> ImClient::SendMessage(
+    client::ClientFrame frame, const std::string& text, const std::string& client_msg_id) {
   auto* send = frame.mutable_send_message();
   send->set_text(text);
   send->set_client_msg_id(client_msg_id.empty() ? NewClientMessageId() : client_msg_id);

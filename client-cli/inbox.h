@@ -4,8 +4,8 @@
 // the server keeps returning a page with nothing new); Handle()
 // takes a pushed frame, delivers a message if it is next in order, or catches
 // up when it reveals a gap or announces messages this device does not have
-// (a ConversationNotice, sent instead of messages in large groups). `deliver` sees each message once, in seq order
-// per conversation. Use from one thread.
+// (a ConversationNotice, sent instead of messages in large groups). `deliver` sees each message
+// once, in seq order per conversation. Use from one thread.
 
 #include <cstdint>
 #include <functional>

@@ -10,8 +10,8 @@
 
 #include "client-cli/cli_output.h"
 #include "client-cli/commands.h"
-#include "client-cli/inbox.h"
 #include "client-cli/group_commands.h"
+#include "client-cli/inbox.h"
 #include "client-cli/relation_commands.h"
 #include "client-cli/target.h"
 

@@ -10,8 +10,8 @@ absl::StatusOr<std::uint64_t> ParseGroupId(const std::string& text) {
   std::uint64_t id = 0;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
   if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || id == 0) {
-    return absl::InvalidArgumentError("a group is named by its id, like 12 or g:12 (got '" +
-                                      text + "')");
+    return absl::InvalidArgumentError("a group is named by its id, like 12 or g:12 (got '" + text +
+                                      "')");
   }
   return id;
 }

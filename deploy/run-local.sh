@@ -93,6 +93,7 @@ cat <<BANNER
     $CLI$SERVER_FLAG --user alice      # asks for a password, offers to register
     $CLI$SERVER_FLAG --user bob
   then in alice's:  /to bob   and type a message.
+  A group:          /group create friends bob   then   /to g:ID   (ID as printed)
 
   Scripted:
     $CLI$SERVER_FLAG register carol --password secret-pw

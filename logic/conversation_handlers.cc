@@ -98,29 +98,30 @@ void ConversationHandlers::ResolveConversation(const internal::SessionContext& s
 
 void ConversationHandlers::History(const internal::HandleRequest& request, Reply reply) {
   const auto req = request.frame().history();
-  ResolveConversation(
-      request.session(), req.peer(), req.group_id(),
-      [this, req, reply](absl::StatusOr<Target> target) {
-        if (!target.ok()) return reply(target.status());
-        internal::HistoryQuery history;
-        *history.mutable_conversation() = target->ref;
-        history.set_before_seq(req.before_seq());
-        history.set_limit(req.limit());
-        const bool direct = target->ref.peer_id() != 0;
-        storage_->History(std::move(history), [direct,
-                                               reply](absl::StatusOr<internal::MessagePage> page) {
-          internal::HandleResponse response;
-          auto* out = response.mutable_frame()->mutable_history();
-          // No 1:1 conversation yet: an empty history.
-          if (direct && page.status().code() == absl::StatusCode::kNotFound) {
-            return reply(std::move(response));
-          }
-          if (!page.ok()) return reply(page.status());
-          if (page->messages_size() > 0) out->set_conv_id(page->messages(0).conv_id());
-          *out->mutable_messages() = std::move(*page->mutable_messages());
-          reply(std::move(response));
-        });
-      });
+  ResolveConversation(request.session(), req.peer(), req.group_id(),
+                      [this, req, reply](absl::StatusOr<Target> target) {
+                        if (!target.ok()) return reply(target.status());
+                        internal::HistoryQuery history;
+                        *history.mutable_conversation() = target->ref;
+                        history.set_before_seq(req.before_seq());
+                        history.set_limit(req.limit());
+                        const bool direct = target->ref.peer_id() != 0;
+                        storage_->History(
+                            std::move(history),
+                            [direct, reply](absl::StatusOr<internal::MessagePage> page) {
+                              internal::HandleResponse response;
+                              auto* out = response.mutable_frame()->mutable_history();
+                              // No 1:1 conversation yet: an empty history.
+                              if (direct && page.status().code() == absl::StatusCode::kNotFound) {
+                                return reply(std::move(response));
+                              }
+                              if (!page.ok()) return reply(page.status());
+                              if (page->messages_size() > 0)
+                                out->set_conv_id(page->messages(0).conv_id());
+                              *out->mutable_messages() = std::move(*page->mutable_messages());
+                              reply(std::move(response));
+                            });
+                      });
 }
 
 void ConversationHandlers::MarkRead(const internal::HandleRequest& request, Reply reply) {

@@ -13,10 +13,10 @@
 #include "logic/access_push_client.h"
 #include "logic/account_handlers.h"
 #include "logic/conversation_handlers.h"
+#include "logic/group_handlers.h"
 #include "logic/logic_config.h"
 #include "logic/logic_service.h"
 #include "logic/message_handlers.h"
-#include "logic/group_handlers.h"
 #include "logic/push_fanout.h"
 #include "logic/relation_handlers.h"
 

@@ -10,11 +10,10 @@ void PushFanout::PushToUsers(std::vector<std::uint64_t> user_ids, client::Server
                              std::string skip_node_id, std::uint64_t skip_conn_id) {
   internal::GetRoutesRequest lookup;
   for (auto id : user_ids) lookup.add_user_ids(id);
-  storage_->GetRoutes(std::move(lookup), [this, frame = std::move(frame),
-                                          skip_node_id = std::move(skip_node_id),
-                                          skip_conn_id](auto routes) {
-    PushToRoutes(std::move(routes), frame, skip_node_id, skip_conn_id);
-  });
+  storage_->GetRoutes(
+      std::move(lookup),
+      [this, frame = std::move(frame), skip_node_id = std::move(skip_node_id), skip_conn_id](
+          auto routes) { PushToRoutes(std::move(routes), frame, skip_node_id, skip_conn_id); });
 }
 
 void PushFanout::PushToGroup(std::uint64_t group_id, std::uint64_t seq, client::ServerFrame frame,
@@ -22,11 +21,10 @@ void PushFanout::PushToGroup(std::uint64_t group_id, std::uint64_t seq, client::
   internal::GetGroupRoutesRequest lookup;
   lookup.set_group_id(group_id);
   lookup.set_seq(seq);
-  storage_->GetGroupRoutes(std::move(lookup), [this, frame = std::move(frame),
-                                               skip_node_id = std::move(skip_node_id),
-                                               skip_conn_id](auto routes) {
-    PushToRoutes(std::move(routes), frame, skip_node_id, skip_conn_id);
-  });
+  storage_->GetGroupRoutes(
+      std::move(lookup),
+      [this, frame = std::move(frame), skip_node_id = std::move(skip_node_id), skip_conn_id](
+          auto routes) { PushToRoutes(std::move(routes), frame, skip_node_id, skip_conn_id); });
 }
 
 void PushFanout::PushGroupMessage(const client::ChatMessage& message, std::uint32_t member_count,

@@ -18,8 +18,7 @@ class PushFanout {
  public:
   // Groups with more than `notice_above_members` members are pushed notices
   // (see PushGroupMessage).
-  PushFanout(StorageClient* storage, AccessPushClient* access,
-             std::uint32_t notice_above_members)
+  PushFanout(StorageClient* storage, AccessPushClient* access, std::uint32_t notice_above_members)
       : storage_(storage), access_(access), notice_above_members_(notice_above_members) {}
 
   // Pushes `frame` to all devices of `user_ids` except connection

@@ -23,14 +23,13 @@ common::Completion<Response> Adapt(Done<Response> done) {
 
 }  // namespace
 
-#define IM_STORAGE_CALL(Method, Request, Response)                       \
-  void StorageClient::Method(Request request, Done<Response> done) {     \
-    common::CallAsync<Request, Response>(                                \
-        [this](auto* ctx, auto* req, auto* resp, auto cb) {              \
-          stub_->async()->Method(ctx, req, resp, std::move(cb));         \
-        },                                                               \
-        std::move(request), timeout_, Adapt<Response>(std::move(done)),  \
-        /*wait_for_ready=*/true);                                        \
+#define IM_STORAGE_CALL(Method, Request, Response)                                                \
+  void StorageClient::Method(Request request, Done<Response> done) {                              \
+    common::CallAsync<Request, Response>(                                                         \
+        [this](auto* ctx, auto* req, auto* resp, auto cb) {                                       \
+          stub_->async()->Method(ctx, req, resp, std::move(cb));                                  \
+        },                                                                                        \
+        std::move(request), timeout_, Adapt<Response>(std::move(done)), /*wait_for_ready=*/true); \
   }
 
 StorageClient::StorageClient(const std::string& target, std::chrono::milliseconds timeout)

@@ -57,8 +57,7 @@ struct Readable {
 
 // NOT_FOUND if the two users have no conversation yet; for a group,
 // NOT_FOUND or PERMISSION_DENIED unless the user is a member.
-absl::StatusOr<Readable> FindReadable(MysqlConnection& conn,
-                                      const internal::ConversationRef& ref) {
+absl::StatusOr<Readable> FindReadable(MysqlConnection& conn, const internal::ConversationRef& ref) {
   if (ref.with_case() == internal::ConversationRef::kGroupId) {
     auto view = RequireMember(conn, ref.group_id(), ref.user_id(), /*lock=*/false);
     if (!view.ok()) return view.status();
@@ -82,20 +81,20 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
   if (!lease.ok()) return lease.status();
   const std::uint32_t page = ClampPage(limit);
   // One row more than the page tells whether there is more.
-  static const std::string sql = common::StrCat(
-      "SELECT ", kMessageColumns,
-      " FROM conversation_members cm"
-      " JOIN conversations c ON c.conv_id = cm.conv_id"
-      " LEFT JOIN device_cursors d ON d.user_id = cm.user_id AND d.device_id = ?"
-      "  AND d.conv_id = cm.conv_id"
-      " JOIN messages m ON m.conv_id = cm.conv_id"
-      "  AND m.seq > GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq)"
-      "  AND m.seq <= COALESCE(cm.visible_until_seq, c.max_seq)",
-      kMessageJoins,
-      " WHERE cm.user_id = ?"
-      " AND LEAST(c.max_seq, COALESCE(cm.visible_until_seq, c.max_seq))"
-      "  > GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq)"
-      " ORDER BY m.conv_id, m.seq LIMIT ?");
+  static const std::string sql =
+      common::StrCat("SELECT ", kMessageColumns,
+                     " FROM conversation_members cm"
+                     " JOIN conversations c ON c.conv_id = cm.conv_id"
+                     " LEFT JOIN device_cursors d ON d.user_id = cm.user_id AND d.device_id = ?"
+                     "  AND d.conv_id = cm.conv_id"
+                     " JOIN messages m ON m.conv_id = cm.conv_id"
+                     "  AND m.seq > GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq)"
+                     "  AND m.seq <= COALESCE(cm.visible_until_seq, c.max_seq)",
+                     kMessageJoins,
+                     " WHERE cm.user_id = ?"
+                     " AND LEAST(c.max_seq, COALESCE(cm.visible_until_seq, c.max_seq))"
+                     "  > GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq)"
+                     " ORDER BY m.conv_id, m.seq LIMIT ?");
   auto rows = (*lease)->Execute(sql, {device_id, user_id, std::uint64_t{page} + 1});
   if (!rows.ok()) return rows.status();
   internal::MessagePage result;
@@ -128,7 +127,8 @@ absl::StatusOr<internal::ListConversationsResponse> ConversationStore::List(std:
   // Groups the user has left are not listed; 1:1 rows have no end.
   static const std::string sql = common::StrCat(
       "SELECT c.conv_id, COALESCE(pu.username, ''), c.max_seq, cm.read_seq,"
-      " COALESCE(g.name, ''), ", kMessageColumns,
+      " COALESCE(g.name, ''), ",
+      kMessageColumns,
       " FROM conversation_members cm"
       " JOIN conversations c ON c.conv_id = cm.conv_id"
       " LEFT JOIN conversation_members pm ON pm.conv_id = c.conv_id AND c.kind = 1"
@@ -186,8 +186,7 @@ absl::StatusOr<internal::MarkReadResult> ConversationStore::MarkRead(
   if (!lease.ok()) return lease.status();
   auto readable = FindReadable(**lease, conversation);
   if (!readable.ok()) return readable.status();
-  const std::uint64_t target =
-      seq == 0 ? readable->max_seq : std::min(seq, readable->max_seq);
+  const std::uint64_t target = seq == 0 ? readable->max_seq : std::min(seq, readable->max_seq);
   auto updated = (*lease)->Execute(
       "UPDATE conversation_members SET read_seq = GREATEST(read_seq, ?)"
       " WHERE conv_id = ? AND user_id = ?",

@@ -26,8 +26,7 @@ Applied Unchanged() { return Applied{}; }
 // Rows written refer to `seq`, the seq the system message will take.
 class Changer {
  public:
-  Changer(MysqlConnection& conn, const MemberView& view, NamedUser actor,
-          std::uint32_t max_members)
+  Changer(MysqlConnection& conn, const MemberView& view, NamedUser actor, std::uint32_t max_members)
       : conn_(conn),
         group_(view.group),
         role_(view.member.role),
@@ -95,8 +94,8 @@ class Changer {
     if (joining.empty()) return Unchanged();
     const std::size_t total = group_.member_count + joining.size();
     if (total > max_members_) {
-      return absl::FailedPreconditionError(common::StrCat(
-          "the group would have ", total, " members; the limit is ", max_members_));
+      return absl::FailedPreconditionError(
+          common::StrCat("the group would have ", total, " members; the limit is ", max_members_));
     }
     for (const NamedUser& user : joining) {
       if (auto s = AddMemberRow(conn_, group_.group_id, user.user_id, client::GROUP_ROLE_MEMBER,
@@ -112,8 +111,8 @@ class Changer {
   absl::StatusOr<Applied> Kick(std::string_view username) {
     auto target = FindMember(username);
     if (!target.ok()) return target.status();
-    if (auto s = MayActOnMember(role_, target->member.role,
-                                target->user.user_id == actor_.user_id, "remove");
+    if (auto s = MayActOnMember(role_, target->member.role, target->user.user_id == actor_.user_id,
+                                "remove");
         !s.ok()) {
       return s;
     }
@@ -136,8 +135,8 @@ class Changer {
         " WHERE conv_id = ? AND visible_until_seq IS NULL AND role > 0",
         {seq_, group_.group_id});
     if (!removed.ok()) return removed.status();
-    auto dissolved = conn_.Execute("UPDATE chat_groups SET dissolved = 1 WHERE conv_id = ?",
-                                   {group_.group_id});
+    auto dissolved =
+        conn_.Execute("UPDATE chat_groups SET dissolved = 1 WHERE conv_id = ?", {group_.group_id});
     if (!dissolved.ok()) return dissolved.status();
     return Applied{true, common::StrCat(actor_.username, " dissolved the group"),
                    -static_cast<std::int64_t>(group_.member_count)};
@@ -146,8 +145,8 @@ class Changer {
   absl::StatusOr<Applied> Rename(std::string_view name) {
     if (auto s = MayManageGroup(role_); !s.ok()) return s;
     if (name == group_.name) return Unchanged();
-    auto updated = conn_.Execute("UPDATE chat_groups SET name = ? WHERE conv_id = ?",
-                                 {name, group_.group_id});
+    auto updated =
+        conn_.Execute("UPDATE chat_groups SET name = ? WHERE conv_id = ?", {name, group_.group_id});
     if (!updated.ok()) return updated.status();
     return Applied{true, common::StrCat(actor_.username, " renamed the group to \"", name, "\"")};
   }
@@ -159,7 +158,8 @@ class Changer {
         {text, group_.group_id, text});
     if (!updated.ok()) return updated.status();
     if (updated->affected_rows == 0) return Unchanged();
-    if (text.empty()) return Applied{true, common::StrCat(actor_.username, " cleared the announcement")};
+    if (text.empty())
+      return Applied{true, common::StrCat(actor_.username, " cleared the announcement")};
     return Applied{true, common::StrCat(actor_.username, " posted an announcement: ", text)};
   }
 
@@ -191,15 +191,14 @@ class Changer {
     auto owner = conn_.Execute("UPDATE chat_groups SET owner_id = ? WHERE conv_id = ?",
                                {target->user.user_id, group_.group_id});
     if (!owner.ok()) return owner.status();
-    return Applied{true, common::StrCat(actor_.username, " made ", target->user.username,
-                                        " the owner")};
+    return Applied{true,
+                   common::StrCat(actor_.username, " made ", target->user.username, " the owner")};
   }
 
   absl::StatusOr<Applied> Mute(const client::GroupMute& mute) {
     auto target = FindMember(mute.user());
     if (!target.ok()) return target.status();
-    if (auto s = MayActOnMember(role_, target->member.role,
-                                target->user.user_id == actor_.user_id,
+    if (auto s = MayActOnMember(role_, target->member.role, target->user.user_id == actor_.user_id,
                                 mute.muted() ? "mute" : "unmute");
         !s.ok()) {
       return s;
@@ -207,11 +206,10 @@ class Changer {
     const std::int64_t now = common::NowMs();
     const bool muted_now = target->member.muted_until_ms > now;
     if (!mute.muted() && !muted_now) return Unchanged();
-    const std::int64_t until =
-        !mute.muted() ? 0
-        : mute.minutes() == 0
-            ? std::numeric_limits<std::int64_t>::max()
-            : now + static_cast<std::int64_t>(mute.minutes()) * 60'000;
+    const std::int64_t until = !mute.muted() ? 0
+                               : mute.minutes() == 0
+                                   ? std::numeric_limits<std::int64_t>::max()
+                                   : now + static_cast<std::int64_t>(mute.minutes()) * 60'000;
     auto updated = conn_.Execute(
         "UPDATE conversation_members SET muted_until_ms = ? WHERE conv_id = ? AND user_id = ?",
         {until, group_.group_id, target->user.user_id});
@@ -255,8 +253,7 @@ class Changer {
 }  // namespace
 
 absl::StatusOr<internal::GroupChangeResult> GroupStore::Change(
-    std::uint64_t actor_id, const client::GroupChangeRequest& change,
-    std::uint32_t max_members) {
+    std::uint64_t actor_id, const client::GroupChangeRequest& change, std::uint32_t max_members) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
@@ -280,8 +277,7 @@ absl::StatusOr<internal::GroupChangeResult> GroupStore::Change(
                                     {members, group_id});
         if (!counted.ok()) return counted.status();
       }
-      auto message = RecordSystemMessage(conn, group_id, view->group.max_seq, actor,
-                                         applied->text);
+      auto message = RecordSystemMessage(conn, group_id, view->group.max_seq, actor, applied->text);
       if (!message.ok()) return message.status();
       *result.mutable_system_message() = std::move(*message);
     }

@@ -50,8 +50,7 @@ absl::StatusOr<MemberView> RequireMember(MysqlConnection& conn, std::uint64_t gr
   auto member = ReadMembership(conn, group_id, user_id);
   if (!member.ok()) return member.status();
   if (member->role == client::GROUP_ROLE_NONE) {
-    return absl::PermissionDeniedError(
-        common::StrCat("you are not a member of group ", group_id));
+    return absl::PermissionDeniedError(common::StrCat("you are not a member of group ", group_id));
   }
   return MemberView{std::move(*group), *member};
 }

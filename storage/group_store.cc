@@ -35,8 +35,8 @@ client::GroupInfo ReadInfo(const SqlRow& row) {
 
 absl::Status CheckSize(std::size_t members, std::uint32_t max_members) {
   if (members <= max_members) return absl::OkStatus();
-  return absl::FailedPreconditionError(common::StrCat(
-      "the group would have ", members, " members; the limit is ", max_members));
+  return absl::FailedPreconditionError(
+      common::StrCat("the group would have ", members, " members; the limit is ", max_members));
 }
 
 }  // namespace
@@ -98,12 +98,12 @@ absl::StatusOr<client::GroupInfo> GroupStore::Info(std::uint64_t user_id, std::u
   if (auto member = RequireMember(**lease, group_id, user_id, /*lock=*/false); !member.ok()) {
     return member.status();
   }
-  static const std::string sql = common::StrCat(
-      "SELECT ", kInfoColumns,
-      " FROM chat_groups g JOIN conversations c ON c.conv_id = g.conv_id"
-      " JOIN users o ON o.user_id = g.owner_id"
-      " JOIN conversation_members cm ON cm.conv_id = g.conv_id AND cm.user_id = ?"
-      " WHERE g.conv_id = ?");
+  static const std::string sql =
+      common::StrCat("SELECT ", kInfoColumns,
+                     " FROM chat_groups g JOIN conversations c ON c.conv_id = g.conv_id"
+                     " JOIN users o ON o.user_id = g.owner_id"
+                     " JOIN conversation_members cm ON cm.conv_id = g.conv_id AND cm.user_id = ?"
+                     " WHERE g.conv_id = ?");
   auto rows = (*lease)->Execute(sql, {user_id, group_id});
   if (!rows.ok()) return rows.status();
   if (rows->rows.empty()) return absl::NotFoundError(common::StrCat("no such group ", group_id));
@@ -119,8 +119,8 @@ absl::StatusOr<client::GroupMembersResponse> GroupStore::Members(std::uint64_t u
   if (auto member = RequireMember(**lease, group_id, user_id, /*lock=*/false); !member.ok()) {
     return member.status();
   }
-  const std::uint32_t page = std::clamp<std::uint32_t>(limit == 0 ? 100 : limit, 1,
-                                                       kMaxMembersPage);
+  const std::uint32_t page =
+      std::clamp<std::uint32_t>(limit == 0 ? 100 : limit, 1, kMaxMembersPage);
   auto rows = (*lease)->Execute(
       "SELECT cm.user_id, u.username, cm.role, cm.muted_until_ms, cm.visible_after_seq + 1"
       " FROM conversation_members cm JOIN users u ON u.user_id = cm.user_id"
@@ -148,13 +148,13 @@ absl::StatusOr<client::GroupMembersResponse> GroupStore::Members(std::uint64_t u
 absl::StatusOr<client::GroupListResponse> GroupStore::List(std::uint64_t user_id) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  static const std::string sql = common::StrCat(
-      "SELECT ", kInfoColumns,
-      " FROM conversation_members cm JOIN chat_groups g ON g.conv_id = cm.conv_id"
-      " JOIN conversations c ON c.conv_id = g.conv_id"
-      " JOIN users o ON o.user_id = g.owner_id"
-      " WHERE cm.user_id = ? AND cm.role > 0 AND cm.visible_until_seq IS NULL"
-      " AND g.dissolved = 0 ORDER BY g.conv_id");
+  static const std::string sql =
+      common::StrCat("SELECT ", kInfoColumns,
+                     " FROM conversation_members cm JOIN chat_groups g ON g.conv_id = cm.conv_id"
+                     " JOIN conversations c ON c.conv_id = g.conv_id"
+                     " JOIN users o ON o.user_id = g.owner_id"
+                     " WHERE cm.user_id = ? AND cm.role > 0 AND cm.visible_until_seq IS NULL"
+                     " AND g.dissolved = 0 ORDER BY g.conv_id");
   auto rows = (*lease)->Execute(sql, {user_id});
   if (!rows.ok()) return rows.status();
   client::GroupListResponse response;

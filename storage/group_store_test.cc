@@ -107,11 +107,11 @@ TEST_F(GroupStoreTest, UnknownUserOrLimitRefusesTheWholeInvite) {
 
 TEST_F(GroupStoreTest, MembersSeeFromTheirJoinToTheirRemoval) {
   const auto owner = NewUser("own"), early = NewUser("early"), late = NewUser("late");
-  const auto group = Create(owner, {early.name});                      // seq 1
+  const auto group = Create(owner, {early.name});                          // seq 1
   ASSERT_TRUE(messages_.AppendGroup(owner.id, group, "", "before").ok());  // seq 2
-  ASSERT_TRUE(Invite(owner, group, {late.name}).ok());                 // seq 3
+  ASSERT_TRUE(Invite(owner, group, {late.name}).ok());                     // seq 3
   ASSERT_TRUE(messages_.AppendGroup(late.id, group, "", "hello").ok());    // seq 4
-  ASSERT_TRUE(Kick(owner, group, early).ok());                         // seq 5
+  ASSERT_TRUE(Kick(owner, group, early).ok());                             // seq 5
   ASSERT_TRUE(messages_.AppendGroup(owner.id, group, "", "after").ok());   // seq 6
 
   EXPECT_EQ(SyncedSeqs(early, group), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));

@@ -78,8 +78,7 @@ int Run(int argc, char** argv) {
   ConversationStore conversations(&mysql);
   RouteStore routes(&redis, config.route_ttl_seconds);
   common::WorkPool workers(static_cast<std::size_t>(config.workers), 10000);
-  StorageService service(&users, &messages, &conversations, &relations, &groups, &routes,
-                         &workers);
+  StorageService service(&users, &messages, &conversations, &relations, &groups, &routes, &workers);
 
   auto server = common::StartGrpcServer(config.listen, {&service});
   if (!server.ok()) {

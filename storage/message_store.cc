@@ -212,7 +212,7 @@ absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64
       "SELECT m.conv_id, m.seq, m.sender_id, m.sent_at_ms, c.kind FROM messages m"
       " JOIN conversations c ON c.conv_id = m.conv_id"
       " JOIN conversation_members cm ON cm.conv_id = m.conv_id AND cm.user_id = ?"
-      "  AND m.seq > cm.visible_after_seq AND m.seq <= COALESCE(cm.visible_until_seq, m.seq)"
+      "  AND m.seq > cm.visible_after_seq AND (c.kind = 1 OR cm.visible_until_seq IS NULL)"
       " WHERE m.msg_id = ?",
       {user_id, msg_id});
   if (!found.ok()) return found.status();

@@ -49,8 +49,8 @@ class MessageStore {
                                                               std::string_view kind = "text");
 
   // Replaces the message's content with a tombstone. NOT_FOUND unless
-  // `user_id` is a member of its conversation; PERMISSION_DENIED unless they
-  // sent it; FAILED_PRECONDITION once `window_ms` has passed. Idempotent.
+  // `user_id` is a member of its conversation (in a group: a current member); PERMISSION_DENIED
+  // unless they sent it; FAILED_PRECONDITION once `window_ms` has passed. Idempotent.
   absl::StatusOr<internal::RecallMessageResponse> Recall(std::uint64_t user_id,
                                                          std::uint64_t msg_id,
                                                          std::int64_t window_ms);

@@ -116,7 +116,8 @@ absl::StatusOr<internal::GetRoutesResponse> RouteStore::Lookup(
     const std::size_t end = std::min(user_ids.size(), begin + kLookupBatch);
     std::vector<std::vector<std::string>> commands;
     commands.reserve(end - begin);
-    for (std::size_t i = begin; i < end; ++i) commands.push_back({"HGETALL", RoutesKey(user_ids[i])});
+    for (std::size_t i = begin; i < end; ++i)
+      commands.push_back({"HGETALL", RoutesKey(user_ids[i])});
     auto replies = (*conn)->Pipeline(commands);
     if (!replies.ok()) return replies.status();
     for (std::size_t i = begin; i < end; ++i) {

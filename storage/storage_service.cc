@@ -88,10 +88,10 @@ grpc::ServerUnaryReactor* StorageService::AppendMessage(
                                          request->client_msg_id(), request->text(), kind),
                   response);
     }
-    return Fill(messages_->AppendDirect(request->sender_id(), request->recipient_id(),
-                                        request->client_msg_id(), request->text(), precondition,
-                                        kind),
-                response);
+    return Fill(
+        messages_->AppendDirect(request->sender_id(), request->recipient_id(),
+                                request->client_msg_id(), request->text(), precondition, kind),
+        response);
   });
 }
 
@@ -243,9 +243,9 @@ grpc::ServerUnaryReactor* StorageService::History(grpc::CallbackServerContext* c
                                                   const internal::HistoryQuery* request,
                                                   internal::MessagePage* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return Fill(conversations_->History(request->conversation(), request->before_seq(),
-                                        request->limit()),
-                response);
+    return Fill(
+        conversations_->History(request->conversation(), request->before_seq(), request->limit()),
+        response);
   });
 }
 

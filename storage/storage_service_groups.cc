@@ -55,9 +55,9 @@ grpc::ServerUnaryReactor* StorageService::CreateGroup(grpc::CallbackServerContex
     if (auto s = CheckName(request->name()); !s.ok()) return s;
     if (auto s = CheckLimit(request->max_members(), request->members_size()); !s.ok()) return s;
     std::vector<std::string> members(request->members().begin(), request->members().end());
-    return Fill(groups_->Create(request->owner_id(), request->name(), members,
-                                request->max_members()),
-                response);
+    return Fill(
+        groups_->Create(request->owner_id(), request->name(), members, request->max_members()),
+        response);
   });
 }
 
@@ -87,8 +87,8 @@ grpc::ServerUnaryReactor* StorageService::ListGroupMembers(
     grpc::CallbackServerContext* ctx, const internal::ListGroupMembersRequest* request,
     client::GroupMembersResponse* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return Fill(groups_->Members(request->user_id(), request->group_id(),
-                                 request->after_user_id(), request->limit()),
+    return Fill(groups_->Members(request->user_id(), request->group_id(), request->after_user_id(),
+                                 request->limit()),
                 response);
   });
 }

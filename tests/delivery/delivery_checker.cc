@@ -211,9 +211,9 @@ bool IsRecipient(const Ledger::Acked& acked, const std::string& user, const Grou
 
 std::string DeliveryCheckReport::Summary() const {
   return common::StrCat("devices=", devices, " send_attempts=", send_attempts, " acked=", acked,
-                        " group_acked=", group_acked, " deliveries=", deliveries, " reconnects=", reconnects, " lost=", lost,
-                        " duplicated=", duplicated, " reordered=", reordered,
-                        " unexpected=", unexpected);
+                        " group_acked=", group_acked, " deliveries=", deliveries,
+                        " reconnects=", reconnects, " lost=", lost, " duplicated=", duplicated,
+                        " reordered=", reordered, " unexpected=", unexpected);
 }
 
 DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
@@ -236,9 +236,8 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < devices.size(); ++i) {
     threads.emplace_back(RunDevice, std::ref(*devices[i]), std::cref(users), std::cref(groups),
-                         std::cref(options),
-                         options.seed * 7919 + static_cast<unsigned>(i), until, std::ref(ledger),
-                         std::ref(counter));
+                         std::cref(options), options.seed * 7919 + static_cast<unsigned>(i), until,
+                         std::ref(ledger), std::ref(counter));
   }
   if (options.fault) {
     threads.emplace_back([&] {

@@ -147,8 +147,8 @@ TEST(GroupsTest, RoleMatrix) {
   EXPECT_EQ(Code(outsider.client->SendGroupText(g, "let me in")), StatusCode::kPermissionDenied);
   EXPECT_EQ(Code(History(*outsider.client, g)), StatusCode::kPermissionDenied);
   EXPECT_EQ(Code(Info(*outsider.client, g)), StatusCode::kPermissionDenied);
-  EXPECT_EQ(Code(outsider.client->Request(Frame(
-                [&](auto& f) { f.mutable_group_members()->set_group_id(g); }))),
+  EXPECT_EQ(Code(outsider.client->Request(
+                Frame([&](auto& f) { f.mutable_group_members()->set_group_id(g); }))),
             StatusCode::kPermissionDenied);
   EXPECT_EQ(Code(kick(*outsider.client, m1.name)), StatusCode::kPermissionDenied);
   EXPECT_TRUE(Seqs(SyncAll(*outsider.client), g).empty());
@@ -160,14 +160,13 @@ TEST(GroupsTest, RoleMatrix) {
   EXPECT_EQ(info->group_info().owner(), admin.name);
   EXPECT_EQ(info->group_info().my_role(), client::GROUP_ROLE_ADMIN);  // the old owner
   EXPECT_EQ(Code(Change(*owner.client, g, [](auto& c) { c.set_leave(true); })), StatusCode::kOk);
-  EXPECT_EQ(Code(Change(*admin.client, g, [](auto& c) { c.set_dissolve(true); })),
-            StatusCode::kOk);
+  EXPECT_EQ(Code(Change(*admin.client, g, [](auto& c) { c.set_dissolve(true); })), StatusCode::kOk);
   EXPECT_EQ(Code(m1.client->SendGroupText(g, "anyone?")), StatusCode::kNotFound);
 }
 
 TEST(GroupsTest, MembersSeeFromTheirJoinUntilTheyLeaveAndEveryChangeIsASystemMessage) {
   auto owner = NewMember("owner"), early = NewMember("early"), late = NewMember("late");
-  const auto g = CreateGroup(*owner.client, {early.name});  // seq 1
+  const auto g = CreateGroup(*owner.client, {early.name});                 // seq 1
   ASSERT_TRUE(owner.client->SendGroupText(g, "before late joined").ok());  // 2
   ASSERT_EQ(Code(Change(*owner.client, g,
                         [&](auto& c) { c.mutable_invite()->add_usernames(late.name); })),
@@ -182,7 +181,7 @@ TEST(GroupsTest, MembersSeeFromTheirJoinUntilTheyLeaveAndEveryChangeIsASystemMes
 
   ASSERT_TRUE(early.client->SendGroupText(g, "hi late").ok());  // 4
   ASSERT_EQ(Code(Change(*owner.client, g, [&](auto& c) { c.set_kick(early.name); })),
-            StatusCode::kOk);  // 5
+            StatusCode::kOk);                                            // 5
   ASSERT_TRUE(owner.client->SendGroupText(g, "after early left").ok());  // 6
 
   EXPECT_EQ(Seqs(SyncAll(*late.client), g), (std::vector<std::uint64_t>{3, 4, 5, 6}));
@@ -232,17 +231,17 @@ TEST(GroupsTest, MutedMembersAndMuteAll) {
   EXPECT_EQ(Code(mute(*admin.client, owner.name, true)), StatusCode::kPermissionDenied);
   ASSERT_EQ(Code(mute(*admin.client, m.name, true)), StatusCode::kOk);
   EXPECT_EQ(Code(m.client->SendGroupText(g, "can I talk?")), StatusCode::kPermissionDenied);
-  auto members = owner.client->Request(
-      Frame([&](auto& f) { f.mutable_group_members()->set_group_id(g); }));
+  auto members =
+      owner.client->Request(Frame([&](auto& f) { f.mutable_group_members()->set_group_id(g); }));
   ASSERT_TRUE(members.ok());
   int muted = 0;
-  for (const auto& member : members->group_members().members()) muted += member.muted_until_ms() > 0;
+  for (const auto& member : members->group_members().members())
+    muted += member.muted_until_ms() > 0;
   EXPECT_EQ(muted, 1);
   ASSERT_EQ(Code(mute(*admin.client, m.name, false)), StatusCode::kOk);
   EXPECT_TRUE(m.client->SendGroupText(g, "thanks").ok());
 
-  ASSERT_EQ(Code(Change(*admin.client, g, [](auto& c) { c.set_mute_all(true); })),
-            StatusCode::kOk);
+  ASSERT_EQ(Code(Change(*admin.client, g, [](auto& c) { c.set_mute_all(true); })), StatusCode::kOk);
   EXPECT_EQ(Code(m.client->SendGroupText(g, "hello?")), StatusCode::kPermissionDenied);
   EXPECT_TRUE(admin.client->SendGroupText(g, "admins may").ok());
   EXPECT_TRUE(owner.client->SendGroupText(g, "and the owner").ok());
@@ -276,8 +275,7 @@ TEST(GroupsTest, SizeLimitFromConfigAndUnknownUsersRefuseWithoutPartialEffect) {
     ch.mutable_invite()->add_usernames(c.name);
   });
   EXPECT_EQ(Code(too_many), StatusCode::kFailedPrecondition);
-  EXPECT_NE(too_many.status().message().find("limit is 3"), std::string::npos)
-      << too_many.status();
+  EXPECT_NE(too_many.status().message().find("limit is 3"), std::string::npos) << too_many.status();
   auto unknown = Change(*owner.client, g, [&](auto& ch) {
     ch.mutable_invite()->add_usernames(b.name);
     ch.mutable_invite()->add_usernames("nobody_by_this_name");
@@ -316,8 +314,7 @@ TEST(GroupsTest, MembersOnTwoAccessNodesGetEveryMessageOnceWithOnePushPerNode) {
     sent.insert(ack->msg_id());
   }
   for (std::size_t i = 1; i < members.size(); ++i) {
-    ReceiveUntil(*members[i].client, *inboxes[i],
-                 [&] { return got[i].size() >= 1 + kMessages; });
+    ReceiveUntil(*members[i].client, *inboxes[i], [&] { return got[i].size() >= 1 + kMessages; });
     std::multiset<std::uint64_t> ids;
     for (const auto& m : got[i]) ids.insert(m.msg_id());
     for (auto id : sent) EXPECT_EQ(ids.count(id), 1u) << members[i].name << " msg " << id;
@@ -349,7 +346,8 @@ TEST(GroupsTest, TwoThousandMembersOneSendReachesEveryOnlineMemberAndCountsUnrea
       {std::string_view(prefix), std::string_view(owner.name)});
   const auto g = CreateGroup(*owner.client, online_names);  // seq 1
   auto invited = Change(*owner.client, g, [&](auto& c) {
-    for (int i = 1; i <= kOffline; ++i) c.mutable_invite()->add_usernames(prefix + std::to_string(i));
+    for (int i = 1; i <= kOffline; ++i)
+      c.mutable_invite()->add_usernames(prefix + std::to_string(i));
   });  // seq 2
   ASSERT_TRUE(invited.ok()) << invited.status();
   auto info = Info(*owner.client, g);

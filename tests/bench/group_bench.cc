@@ -1,0 +1,175 @@
+// im-bench-group: group fan-out through a running cluster, over the real
+// protocol: persisted group messages per second, deliveries per second (one
+// per online member per message) and send-to-deliver latency.
+//
+//   im-bench-group --server 127.0.0.1:7000 [--members 200] [--senders 4]
+//                  [--seconds 10] [--prefix g]
+//
+// Registers the members (ignoring "already taken"), logs each in on its own
+// connection, makes one group of all of them, and has `senders` members send
+// to it in a closed loop (one message in flight each). Every member receives
+// through cli::Inbox, as im-cli does: pushed messages, or, when the group is
+// above the server's group_notice_above_members, notices answered with Sync.
+// A benchmark, not a test: it asserts nothing and prints figures.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client-cli/im_client.h"
+#include "client-cli/inbox.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using im::cli::ImClient;
+
+struct Args {
+  std::string server = "127.0.0.1:7000";
+  int members = 200;
+  int senders = 4;
+  int seconds = 10;
+  std::string prefix = "gbench";
+};
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--server") {
+      a.server = v;
+    } else if (k == "--members") {
+      a.members = std::max(2, std::atoi(v.c_str()));
+    } else if (k == "--senders") {
+      a.senders = std::max(1, std::atoi(v.c_str()));
+    } else if (k == "--seconds") {
+      a.seconds = std::max(1, std::atoi(v.c_str()));
+    } else if (k == "--prefix") {
+      a.prefix = v;
+    } else {
+      std::fprintf(stderr,
+                   "usage: im-bench-group [--server H:P] [--members N] [--senders N] "
+                   "[--seconds S] [--prefix P]\n");
+      std::exit(2);
+    }
+  }
+  a.senders = std::min(a.senders, a.members);
+  return a;
+}
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
+}
+
+std::unique_ptr<ImClient> LoggedIn(const Args& a, const std::string& user) {
+  auto c = ImClient::Connect(a.server);
+  if (!c.ok()) {
+    std::fprintf(stderr, "connect: %s\n", std::string(c.status().message()).c_str());
+    std::exit(3);
+  }
+  (*c)->Register(user, "bench-password").IgnoreError();
+  auto login = (*c)->Login(user, "bench-password", "bench");
+  if (!login.ok()) {
+    std::fprintf(stderr, "login %s: %s\n", user.c_str(),
+                 std::string(login.status().message()).c_str());
+    std::exit(3);
+  }
+  return std::move(*c);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = Parse(argc, argv);
+  std::vector<std::unique_ptr<ImClient>> members;
+  im::client::ClientFrame create;
+  create.mutable_group_create()->set_name(args.prefix + "-bench");
+  for (int i = 0; i < args.members; ++i) {
+    const std::string name = args.prefix + std::to_string(i);
+    members.push_back(LoggedIn(args, name));
+    if (i > 0) create.mutable_group_create()->add_members(name);
+  }
+  auto created = members[0]->Request(std::move(create));
+  if (!created.ok()) {
+    std::fprintf(stderr, "group create: %s\n", std::string(created.status().message()).c_str());
+    return 3;
+  }
+  const std::uint64_t group = created->group_create().group_id();
+
+  std::mutex mutex;
+  std::map<std::string, Clock::time_point> sent_at;  // text -> when sent
+  std::vector<double> ack_ms, deliver_ms;
+  std::atomic<bool> running{true};
+  std::atomic<long> acked{0}, failed{0}, notices{0}, deliveries{0};
+
+  std::vector<std::thread> threads;
+  for (int i = 0; i < args.members; ++i) {
+    threads.emplace_back([&, i] {  // every member receives, as a client would
+      im::cli::Inbox inbox(members[i].get(), [&](const im::client::ChatMessage& m) {
+        const auto now = Clock::now();
+        std::lock_guard lock(mutex);
+        auto it = sent_at.find(m.text());
+        if (it == sent_at.end()) return;  // the "created" message
+        ++deliveries;
+        deliver_ms.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
+      });
+      inbox.CatchUp().IgnoreError();
+      while (running) {
+        auto e = members[i]->NextEvent(std::chrono::milliseconds(200));
+        if (!e.ok()) continue;
+        if (e->has_notice()) ++notices;
+        inbox.Handle(*e).IgnoreError();
+      }
+    });
+  }
+  const auto start = Clock::now();
+  const auto until = start + std::chrono::seconds(args.seconds);
+  std::vector<std::thread> senders;
+  for (int i = 0; i < args.senders; ++i) {
+    senders.emplace_back([&, i] {  // closed loop
+      for (long n = 0; Clock::now() < until; ++n) {
+        const std::string text = "g" + std::to_string(i) + "-" + std::to_string(n);
+        const auto t0 = Clock::now();
+        {
+          std::lock_guard lock(mutex);
+          sent_at[text] = t0;
+        }
+        auto r = members[i]->SendGroupText(group, text);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        if (!r.ok()) {
+          ++failed;
+          continue;
+        }
+        ++acked;
+        std::lock_guard lock(mutex);
+        ack_ms.push_back(ms);
+      }
+    });
+  }
+  for (auto& t : senders) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // last deliveries
+  running = false;
+  for (auto& t : threads) t.join();
+
+  std::lock_guard lock(mutex);
+  const long expected = acked.load() * (args.members - 1);  // a sender's own device is skipped
+  std::printf(
+      "members=%d senders=%d seconds=%.1f acked=%ld failed=%ld msgs_per_s=%.0f "
+      "deliveries=%ld (expected about %ld) deliveries_per_s=%.0f notices=%ld\n",
+      args.members, args.senders, elapsed, acked.load(), failed.load(), acked.load() / elapsed,
+      deliveries.load(), expected, deliveries.load() / elapsed, notices.load());
+  std::printf("ack_ms p50=%.2f p99=%.2f  deliver_ms p50=%.2f p99=%.2f\n", Percentile(ack_ms, 0.50),
+              Percentile(ack_ms, 0.99), Percentile(deliver_ms, 0.50), Percentile(deliver_ms, 0.99));
+  return 0;
+}
