@@ -1,6 +1,7 @@
 #include "client-cli/inbox.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace im::cli {
 namespace {
@@ -10,6 +11,8 @@ constexpr std::uint32_t kSyncPage = 200;
 }  // namespace
 
 absl::Status Inbox::CatchUp() {
+  // Acks held back first, so the server does not send those messages again.
+  if (absl::Status s = AckDelivered(); !s.ok()) return s;
   for (;;) {
     client::ClientFrame sync;
     sync.mutable_sync()->set_limit(kSyncPage);
@@ -26,7 +29,11 @@ absl::Status Inbox::CatchUp() {
       }
     }
     if (absl::Status s = AckDelivered(); !s.ok()) return s;
-    if (!page->sync().more()) return absl::OkStatus();
+    if (!page->sync().more()) {
+      ReleaseHeld();  // sync delivered them, or made them next in order
+      held_since_ = std::chrono::steady_clock::now();  // any left wait another window
+      return AckDelivered();
+    }
     // A full page with nothing new would repeat forever.
     if (!progressed) return absl::InternalError("sync made no progress");
   }
@@ -41,21 +48,56 @@ absl::Status Inbox::Handle(const client::ServerFrame& frame) {
     return CatchUp();
   }
   if (!frame.has_message()) return absl::OkStatus();
-  switch (tracker_.OfferPush(frame.message())) {
+  const client::ChatMessage& message = frame.message();
+  switch (tracker_.OfferPush(message)) {
     case DeliveryTracker::Verdict::kDeliver:
-      deliver_(frame.message());
-      return AckDelivered();
+      return DeliverPushed(message);
     case DeliveryTracker::Verdict::kDuplicate:
       return absl::OkStatus();
     case DeliveryTracker::Verdict::kNeedSync:
-      return CatchUp();
+      // A conversation this device has not synced yet cannot be reordered.
+      if (options_.reorder_window.count() == 0 || tracker_.contiguous(message.conv_id()) == 0) {
+        return CatchUp();
+      }
+      if (held_.empty()) held_since_ = std::chrono::steady_clock::now();
+      held_[message.conv_id()][message.seq()] = message;
+      return Flush();
   }
   return absl::OkStatus();
+}
+
+absl::Status Inbox::Flush() {
+  if (!held_.empty() && std::chrono::steady_clock::now() - held_since_ >= options_.reorder_window) {
+    return CatchUp();  // the missing pushes did not come: sync
+  }
+  return AckDelivered();
+}
+
+absl::Status Inbox::DeliverPushed(const client::ChatMessage& message) {
+  deliver_(message);
+  ReleaseHeld();
+  if (std::chrono::steady_clock::now() - last_ack_ < options_.ack_every) {
+    return absl::OkStatus();
+  }
+  return AckDelivered();
+}
+
+void Inbox::ReleaseHeld() {
+  for (auto conv = held_.begin(); conv != held_.end();) {
+    auto& waiting = conv->second;
+    while (!waiting.empty() && waiting.begin()->first <= tracker_.contiguous(conv->first) + 1) {
+      const client::ChatMessage next = std::move(waiting.begin()->second);
+      waiting.erase(waiting.begin());
+      if (tracker_.OfferPush(next) == DeliveryTracker::Verdict::kDeliver) deliver_(next);
+    }
+    conv = waiting.empty() ? held_.erase(conv) : std::next(conv);
+  }
 }
 
 absl::Status Inbox::AckDelivered() {
   auto acks = tracker_.TakeAcks();
   if (acks.empty()) return absl::OkStatus();
+  last_ack_ = std::chrono::steady_clock::now();
   client::ClientFrame ack;
   for (const auto& a : acks) *ack.mutable_ack()->add_acks() = a;
   absl::Status status = client_->Request(std::move(ack)).status();

@@ -110,12 +110,19 @@ absl::Status ConversationStore::Ack(std::uint64_t user_id, std::string_view devi
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   for (const auto& ack : acks) {
+    // A plain (non-locking) read: an INSERT ... SELECT would share-lock the
+    // conversation row and queue every ack behind the group's appends.
+    auto found = (*lease)->Execute(
+        "SELECT c.max_seq FROM conversation_members cm JOIN conversations c"
+        " ON c.conv_id = cm.conv_id WHERE cm.user_id = ? AND cm.conv_id = ?",
+        {user_id, ack.conv_id()});
+    if (!found.ok()) return found.status();
+    if (found->rows.empty()) continue;  // not the user's conversation
+    const std::uint64_t seq = std::min(ack.seq(), found->rows[0].U64(0));
     auto stored = (*lease)->Execute(
-        "INSERT INTO device_cursors (user_id, device_id, conv_id, acked_seq)"
-        " SELECT cm.user_id, ?, cm.conv_id, LEAST(?, c.max_seq) FROM conversation_members cm"
-        " JOIN conversations c ON c.conv_id = cm.conv_id WHERE cm.user_id = ? AND cm.conv_id = ?"
+        "INSERT INTO device_cursors (user_id, device_id, conv_id, acked_seq) VALUES (?, ?, ?, ?)"
         " ON DUPLICATE KEY UPDATE acked_seq = GREATEST(acked_seq, VALUES(acked_seq))",
-        {device_id, ack.seq(), user_id, ack.conv_id()});
+        {user_id, device_id, ack.conv_id(), seq});
     if (!stored.ok()) return stored.status();
   }
   return absl::OkStatus();

@@ -3,13 +3,15 @@
 // per online member per message) and send-to-deliver latency.
 //
 //   im-bench-group --server 127.0.0.1:7000 [--members 200] [--senders 4]
-//                  [--seconds 10] [--prefix g]
+//                  [--seconds 10] [--prefix g] [--ack-every-ms 200] [--reorder-ms 300]
 //
 // Registers the members (ignoring "already taken"), logs each in on its own
 // connection, makes one group of all of them, and has `senders` members send
 // to it in a closed loop (one message in flight each). Every member receives
 // through cli::Inbox, as im-cli does: pushed messages, or, when the group is
-// above the server's group_notice_above_members, notices answered with Sync.
+// above the server's group_notice_above_members, notices answered with Sync;
+// each acks at most every --ack-every-ms (0: after every message) and holds a
+// push that skips ahead for --reorder-ms before syncing (0: sync at once).
 // A benchmark, not a test: it asserts nothing and prints figures.
 
 #include <algorithm>
@@ -38,6 +40,8 @@ struct Args {
   int senders = 4;
   int seconds = 10;
   std::string prefix = "gbench";
+  std::chrono::milliseconds ack_every{200};
+  std::chrono::milliseconds reorder_window{300};
 };
 
 Args Parse(int argc, char** argv) {
@@ -54,10 +58,14 @@ Args Parse(int argc, char** argv) {
       a.seconds = std::max(1, std::atoi(v.c_str()));
     } else if (k == "--prefix") {
       a.prefix = v;
+    } else if (k == "--ack-every-ms") {
+      a.ack_every = std::chrono::milliseconds(std::max(0, std::atoi(v.c_str())));
+    } else if (k == "--reorder-ms") {
+      a.reorder_window = std::chrono::milliseconds(std::max(0, std::atoi(v.c_str())));
     } else {
       std::fprintf(stderr,
                    "usage: im-bench-group [--server H:P] [--members N] [--senders N] "
-                   "[--seconds S] [--prefix P]\n");
+                   "[--seconds S] [--prefix P] [--ack-every-ms MS] [--reorder-ms MS]\n");
       std::exit(2);
     }
   }
@@ -92,11 +100,13 @@ std::unique_ptr<ImClient> LoggedIn(const Args& a, const std::string& user) {
 int main(int argc, char** argv) {
   const Args args = Parse(argc, argv);
   std::vector<std::unique_ptr<ImClient>> members;
+  std::vector<std::string> names;
   im::client::ClientFrame create;
   create.mutable_group_create()->set_name(args.prefix + "-bench");
   for (int i = 0; i < args.members; ++i) {
     const std::string name = args.prefix + std::to_string(i);
     members.push_back(LoggedIn(args, name));
+    names.push_back(name);
     if (i > 0) create.mutable_group_create()->add_members(name);
   }
   auto created = members[0]->Request(std::move(create));
@@ -115,18 +125,26 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int i = 0; i < args.members; ++i) {
     threads.emplace_back([&, i] {  // every member receives, as a client would
-      im::cli::Inbox inbox(members[i].get(), [&](const im::client::ChatMessage& m) {
-        const auto now = Clock::now();
-        std::lock_guard lock(mutex);
-        auto it = sent_at.find(m.text());
-        if (it == sent_at.end()) return;  // the "created" message
-        ++deliveries;
-        deliver_ms.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
-      });
+      im::cli::Inbox inbox(
+          members[i].get(),
+          [&](const im::client::ChatMessage& m) {
+            const auto now = Clock::now();
+            std::lock_guard lock(mutex);
+            auto it = sent_at.find(m.text());
+            // Not the "created" message, nor the member's own (never pushed back).
+            if (it == sent_at.end() || m.sender() == names[i]) return;
+            ++deliveries;
+            deliver_ms.push_back(
+                std::chrono::duration<double, std::milli>(now - it->second).count());
+          },
+          im::cli::InboxOptions{args.ack_every, args.reorder_window});
       inbox.CatchUp().IgnoreError();
       while (running) {
-        auto e = members[i]->NextEvent(std::chrono::milliseconds(200));
-        if (!e.ok()) continue;
+        auto e = members[i]->NextEvent(std::chrono::milliseconds(100));
+        if (!e.ok()) {
+          inbox.Flush().IgnoreError();
+          continue;
+        }
         if (e->has_notice()) ++notices;
         inbox.Handle(*e).IgnoreError();
       }
@@ -163,12 +181,14 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
 
   std::lock_guard lock(mutex);
-  const long expected = acked.load() * (args.members - 1);  // a sender's own device is skipped
+  const long expected = acked.load() * (args.members - 1);  // everyone but the sender
   std::printf(
       "members=%d senders=%d seconds=%.1f acked=%ld failed=%ld msgs_per_s=%.0f "
-      "deliveries=%ld (expected about %ld) deliveries_per_s=%.0f notices=%ld\n",
+      "deliveries=%ld (expected %ld) deliveries_per_s=%.0f notices=%ld ack_every_ms=%ld "
+      "reorder_ms=%ld\n",
       args.members, args.senders, elapsed, acked.load(), failed.load(), acked.load() / elapsed,
-      deliveries.load(), expected, deliveries.load() / elapsed, notices.load());
+      deliveries.load(), expected, deliveries.load() / elapsed, notices.load(),
+      static_cast<long>(args.ack_every.count()), static_cast<long>(args.reorder_window.count()));
   std::printf("ack_ms p50=%.2f p99=%.2f  deliver_ms p50=%.2f p99=%.2f\n", Percentile(ack_ms, 0.50),
               Percentile(ack_ms, 0.99), Percentile(deliver_ms, 0.50), Percentile(deliver_ms, 0.99));
   return 0;

@@ -43,11 +43,14 @@ struct Ledger {
 // One simulated device: a user's device id, its connection, and what it got.
 class Device {
  public:
-  Device(std::string user, std::string device_id, const DeliveryCheckOptions& options)
+  Device(std::string user, std::string device_id, const DeliveryCheckOptions& options,
+         cli::InboxOptions inbox_options)
       : user_(std::move(user)),
         device_id_(std::move(device_id)),
         options_(options),
-        inbox_(nullptr, [this](const client::ChatMessage& m) { delivered_.push_back(m); }) {}
+        inbox_(
+            nullptr, [this](const client::ChatMessage& m) { delivered_.push_back(m); },
+            inbox_options) {}
 
   const std::string& user() const { return user_; }
   const std::vector<client::ChatMessage>& delivered() const { return delivered_; }
@@ -81,7 +84,8 @@ class Device {
     for (;;) {
       auto event = client_->NextEvent(milliseconds(0));
       if (!event.ok()) {
-        if (event.status().code() != absl::StatusCode::kDeadlineExceeded) Disconnect();
+        if (event.status().code() != absl::StatusCode::kDeadlineExceeded) return Disconnect();
+        if (!inbox_.Flush().ok()) Disconnect();
         return;
       }
       if (event->has_kick()) return Disconnect();
@@ -226,7 +230,12 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
   for (const auto& u : users) {
     const int n = 1 + static_cast<int>(rng() % options.max_devices_per_user);
     for (int d = 0; d < n; ++d) {
-      devices.push_back(std::make_unique<Device>(u, common::StrCat("dev", d), options));
+      // Half the devices ack at once and sync on any gap; the others batch
+      // acks and wait a little for crossed pushes, as a busy client would.
+      const cli::InboxOptions inbox_options =
+          d % 2 == 0 ? cli::InboxOptions{} : cli::InboxOptions{milliseconds(50), milliseconds(100)};
+      devices.push_back(
+          std::make_unique<Device>(u, common::StrCat("dev", d), options, inbox_options));
     }
   }
 

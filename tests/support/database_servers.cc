@@ -1,6 +1,7 @@
 #include "tests/support/database_servers.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -30,14 +31,18 @@ MariaDbServer::~MariaDbServer() {
 
 void MariaDbServer::Start() {
   const std::string data = dir_ + "/data";
-  const std::string install = "mariadb-install-db --no-defaults --user=root --datadir=" + data +
-                              " --auth-root-authentication-method=normal --skip-test-db > " + dir_ +
-                              "/install.log 2>&1";
+  // A private tmpdir: parallel test binaries bootstrapping at once must not
+  // share temporary tables in /tmp.
+  const std::string tmp = dir_ + "/tmp";
+  std::filesystem::create_directories(tmp);
+  const std::string install =
+      "mariadb-install-db --no-defaults --user=root --datadir=" + data + " --tmpdir=" + tmp +
+      " --auth-root-authentication-method=normal --skip-test-db > " + dir_ + "/install.log 2>&1";
   if (std::system(install.c_str()) != 0) {
     throw std::runtime_error("mariadb-install-db failed:\n" + Tail(dir_ + "/install.log"));
   }
   process_.Start({"/usr/sbin/mariadbd", "--no-defaults", "--user=root", "--datadir=" + data,
-                  "--socket=" + dir_ + "/sock", "--pid-file=" + dir_ + "/pid",
+                  "--tmpdir=" + tmp, "--socket=" + dir_ + "/sock", "--pid-file=" + dir_ + "/pid",
                   "--port=" + std::to_string(port_), "--bind-address=127.0.0.1",
                   "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=1",
                   "--innodb-buffer-pool-size=64M", "--log-error=" + dir_ + "/error.log"},
