@@ -31,7 +31,8 @@ absl::Status Inbox::CatchUp() {
     if (absl::Status s = AckDelivered(); !s.ok()) return s;
     if (!page->sync().more()) {
       ReleaseHeld();  // sync delivered them, or made them next in order
-      held_since_ = std::chrono::steady_clock::now();  // any left wait another window
+      notified_ = false;
+      waiting_since_ = std::chrono::steady_clock::now();  // any left wait another window
       return AckDelivered();
     }
     // A full page with nothing new would repeat forever.
@@ -45,7 +46,11 @@ absl::Status Inbox::Handle(const client::ServerFrame& frame) {
     if (tracker_.contiguous(frame.notice().conv_id()) >= frame.notice().max_seq()) {
       return absl::OkStatus();
     }
-    return CatchUp();
+    if (options_.reorder_window.count() == 0) return CatchUp();
+    // Within the window, one sync serves every notice that arrives.
+    if (!notified_) waiting_since_ = std::chrono::steady_clock::now();
+    notified_ = true;
+    return Flush();
   }
   if (!frame.has_message()) return absl::OkStatus();
   const client::ChatMessage& message = frame.message();
@@ -59,7 +64,7 @@ absl::Status Inbox::Handle(const client::ServerFrame& frame) {
       if (options_.reorder_window.count() == 0 || tracker_.contiguous(message.conv_id()) == 0) {
         return CatchUp();
       }
-      if (held_.empty()) held_since_ = std::chrono::steady_clock::now();
+      if (held_.empty() && !notified_) waiting_since_ = std::chrono::steady_clock::now();
       held_[message.conv_id()][message.seq()] = message;
       return Flush();
   }
@@ -67,8 +72,9 @@ absl::Status Inbox::Handle(const client::ServerFrame& frame) {
 }
 
 absl::Status Inbox::Flush() {
-  if (!held_.empty() && std::chrono::steady_clock::now() - held_since_ >= options_.reorder_window) {
-    return CatchUp();  // the missing pushes did not come: sync
+  if ((!held_.empty() || notified_) &&
+      std::chrono::steady_clock::now() - waiting_since_ >= options_.reorder_window) {
+    return CatchUp();  // announced messages, or pushes that never came: sync
   }
   return AckDelivered();
 }

@@ -25,7 +25,8 @@ struct InboxOptions {
   std::chrono::milliseconds ack_every{0};
   // A push that skips ahead of what the device has (pushes of concurrent
   // sends may cross on the way) is held this long for the missing ones
-  // before the inbox syncs (0: sync at once).
+  // before the inbox syncs; notices arriving within it share one sync
+  // (0: sync at once).
   std::chrono::milliseconds reorder_window{0};
 };
 
@@ -67,7 +68,8 @@ class Inbox {
   InboxOptions options_;
   TimePoint last_ack_;
   std::map<std::uint64_t, std::map<std::uint64_t, client::ChatMessage>> held_;  // conv -> seq
-  TimePoint held_since_;
+  bool notified_ = false;    // a notice announced messages this device lacks
+  TimePoint waiting_since_;  // since when held_ or notified_ wait for a sync
   DeliveryTracker tracker_;
   std::map<std::uint64_t, std::uint64_t> confirmed_;  // conv_id -> acked seq the server took
   std::uint64_t redelivered_after_ack_ = 0;
