@@ -14,8 +14,9 @@ absl::StatusOr<GroupState> ReadGroup(MysqlConnection& conn, std::uint64_t group_
              " WHERE c.conv_id = ?",
       {group_id});
   if (!rows.ok()) return rows.status();
-  if (rows->rows.empty() || rows->rows[0].I64(5) != 0) {
-    return absl::NotFoundError(common::StrCat("no such group ", group_id));
+  if (rows->rows.empty()) return absl::NotFoundError(common::StrCat("no such group ", group_id));
+  if (rows->rows[0].I64(5) != 0) {
+    return absl::NotFoundError(common::StrCat("group ", group_id, " has been dissolved"));
   }
   const SqlRow& row = rows->rows[0];
   GroupState group;

@@ -28,7 +28,7 @@ struct Membership {
   std::int64_t muted_until_ms = 0;
 };
 
-// NOT_FOUND "no such group N" (also once it was dissolved).
+// NOT_FOUND "no such group N", or "group N has been dissolved".
 absl::StatusOr<GroupState> ReadGroup(MysqlConnection& conn, std::uint64_t group_id, bool lock);
 
 // The user's current membership (role NONE if they are not a member).

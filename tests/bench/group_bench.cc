@@ -92,6 +92,7 @@ std::unique_ptr<ImClient> LoggedIn(const Args& a, const std::string& user) {
                  std::string(login.status().message()).c_str());
     std::exit(3);
   }
+  (*c)->StartHeartbeat(std::chrono::seconds(20));  // logging everyone in takes a while
   return std::move(*c);
 }
 
