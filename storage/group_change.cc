@@ -85,27 +85,22 @@ class Changer {
     std::vector<std::string> names(invite.usernames().begin(), invite.usernames().end());
     auto users = FindUsersByName(conn_, names);
     if (!users.ok()) return users.status();
-    std::vector<NamedUser> joining;
-    for (NamedUser& user : *users) {
-      auto member = ReadMembership(conn_, group_.group_id, user.user_id);
-      if (!member.ok()) return member.status();
-      if (member->role == client::GROUP_ROLE_NONE) joining.push_back(std::move(user));
-    }
-    if (joining.empty()) return Unchanged();
-    const std::size_t total = group_.member_count + joining.size();
+    auto joining = NotMembers(conn_, group_.group_id, std::move(*users));
+    if (!joining.ok()) return joining.status();
+    if (joining->empty()) return Unchanged();
+    const std::size_t total = group_.member_count + joining->size();
     if (total > max_members_) {
       return absl::FailedPreconditionError(
           common::StrCat("the group would have ", total, " members; the limit is ", max_members_));
     }
-    for (const NamedUser& user : joining) {
-      if (auto s = AddMemberRow(conn_, group_.group_id, user.user_id, client::GROUP_ROLE_MEMBER,
-                                seq_ - 1);
-          !s.ok()) {
-        return s;
-      }
+    std::vector<std::uint64_t> ids;
+    for (const NamedUser& user : *joining) ids.push_back(user.user_id);
+    if (auto s = AddMemberRows(conn_, group_.group_id, ids, client::GROUP_ROLE_MEMBER, seq_ - 1);
+        !s.ok()) {
+      return s;
     }
-    return Applied{true, common::StrCat(actor_.username, " added ", ListNames(joining)),
-                   static_cast<std::int64_t>(joining.size())};
+    return Applied{true, common::StrCat(actor_.username, " added ", ListNames(*joining)),
+                   static_cast<std::int64_t>(joining->size())};
   }
 
   absl::StatusOr<Applied> Kick(std::string_view username) {

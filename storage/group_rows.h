@@ -13,6 +13,9 @@
 
 namespace im::storage {
 
+// Rows per batched statement (a fixed size keeps one prepared statement each).
+inline constexpr std::size_t kRowBatch = 200;
+
 struct NamedUser {
   std::uint64_t user_id = 0;
   std::string username;
@@ -22,14 +25,21 @@ struct NamedUser {
 absl::StatusOr<NamedUser> FindUserByName(MysqlConnection& conn, std::string_view username);
 absl::StatusOr<std::string> UsernameOf(MysqlConnection& conn, std::uint64_t user_id);
 
-// Each name once, in order; NOT_FOUND for the first unknown one.
+// Each user once, in the order named; NOT_FOUND for the first unknown name.
+// Batched: one query per kRowBatch names.
 absl::StatusOr<std::vector<NamedUser>> FindUsersByName(MysqlConnection& conn,
                                                        const std::vector<std::string>& names);
 
-// Makes the user a member with `role` who sees seqs after `after_seq`
-// (re-joining resets a former member's row).
-absl::Status AddMemberRow(MysqlConnection& conn, std::uint64_t group_id, std::uint64_t user_id,
-                          client::GroupRole role, std::uint64_t after_seq);
+// Of `users`, those who are not current members of the group (batched).
+absl::StatusOr<std::vector<NamedUser>> NotMembers(MysqlConnection& conn, std::uint64_t group_id,
+                                                  std::vector<NamedUser> users);
+
+// Makes each user a member with `role` who sees seqs after `after_seq`
+// (re-joining resets a former member's row). Batched: one multi-row insert
+// per kRowBatch users.
+absl::Status AddMemberRows(MysqlConnection& conn, std::uint64_t group_id,
+                           const std::vector<std::uint64_t>& user_ids, client::GroupRole role,
+                           std::uint64_t after_seq);
 // Ends the membership: the user still sees seqs up to `last_seq`.
 absl::Status RemoveMemberRow(MysqlConnection& conn, std::uint64_t group_id, std::uint64_t user_id,
                              std::uint64_t last_seq);

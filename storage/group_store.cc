@@ -69,14 +69,13 @@ absl::StatusOr<internal::GroupChangeResult> GroupStore::Create(
         " VALUES (?, ?, ?, ?, ?)",
         {group_id, name, owner_id, static_cast<std::uint64_t>(invited->size() + 1), now});
     if (!group.ok()) return group.status();
-    if (auto s = AddMemberRow(conn, group_id, owner_id, client::GROUP_ROLE_OWNER, 0); !s.ok()) {
+    if (auto s = AddMemberRows(conn, group_id, {owner_id}, client::GROUP_ROLE_OWNER, 0); !s.ok()) {
       return s;
     }
-    for (const NamedUser& user : *invited) {
-      if (auto s = AddMemberRow(conn, group_id, user.user_id, client::GROUP_ROLE_MEMBER, 0);
-          !s.ok()) {
-        return s;
-      }
+    std::vector<std::uint64_t> ids;
+    for (const NamedUser& user : *invited) ids.push_back(user.user_id);
+    if (auto s = AddMemberRows(conn, group_id, ids, client::GROUP_ROLE_MEMBER, 0); !s.ok()) {
+      return s;
     }
     std::string text = common::StrCat(owner.username, " created the group \"", name, "\"");
     if (!invited->empty()) text += common::StrCat(" with ", ListNames(*invited));

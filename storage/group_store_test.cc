@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "common/str_cat.h"
 #include "storage/conversation_store.h"
 #include "storage/message_store.h"
 #include "storage/storage_test_env.h"
 
 namespace im::storage {
 namespace {
+
+using common::StrCat;
 
 constexpr std::uint32_t kLimit = 5;
 
@@ -216,6 +219,33 @@ TEST_F(GroupStoreTest, ResendToAGroupReturnsTheOriginal) {
   EXPECT_TRUE(again->duplicate());
   EXPECT_EQ(messages_.AppendGroup(owner.id, group, "cid-1", "different").status().code(),
             absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(GroupStoreTest, TenThousandMembersFitTheDefaultLimitAndOneMoreIsRefused) {
+  auto conn = pool_->Acquire();
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE((*conn)
+                  ->Execute("INSERT INTO users (username, password_hash, created_at_ms)"
+                            " SELECT CONCAT('tenk_', seq), 'hash', 0 FROM seq_1_to_10001",
+                            {})
+                  .ok());
+  const auto owner = NewUser("own");
+  const auto group = groups_.Create(owner.id, "huge", {}, 10000);
+  ASSERT_TRUE(group.ok());
+  client::GroupChangeRequest change;
+  change.set_group_id(group->group_id());
+  for (int i = 1; i <= 9999; ++i) change.mutable_invite()->add_usernames(StrCat("tenk_", i));
+  auto invited = groups_.Change(owner.id, change, 10000);
+  ASSERT_TRUE(invited.ok()) << invited.status();
+  EXPECT_EQ(invited->member_count(), 10000u);
+
+  change.mutable_invite()->clear_usernames();
+  change.mutable_invite()->add_usernames("tenk_10001");
+  EXPECT_EQ(groups_.Change(owner.id, change, 10000).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto recipients = groups_.Recipients(group->group_id(), invited->system_message().seq());
+  ASSERT_TRUE(recipients.ok());
+  EXPECT_EQ(recipients->size(), 10000u);
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ absl::StatusOr<MYSQL_STMT*> MysqlConnection::Prepare(std::string_view sql) {
 }
 
 absl::StatusOr<SqlResult> MysqlConnection::Execute(std::string_view sql,
-                                                   std::initializer_list<SqlParam> params) {
+                                                   std::span<const SqlParam> params) {
   if (broken_) return absl::UnavailableError("MySQL connection lost");
   auto prepared = Prepare(sql);
   if (!prepared.ok()) return prepared.status();

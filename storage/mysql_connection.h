@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -63,7 +64,11 @@ class MysqlConnection {
   MysqlConnection& operator=(const MysqlConnection&) = delete;
 
   // Runs `sql` with `params` bound to its `?` placeholders.
-  absl::StatusOr<SqlResult> Execute(std::string_view sql, std::initializer_list<SqlParam> params);
+  absl::StatusOr<SqlResult> Execute(std::string_view sql, std::initializer_list<SqlParam> params) {
+    return Execute(sql, std::span<const SqlParam>(params.begin(), params.size()));
+  }
+  // The same with a parameter list built at run time (batched statements).
+  absl::StatusOr<SqlResult> Execute(std::string_view sql, std::span<const SqlParam> params);
 
   // Runs a statement that takes no parameters and returns no rows (DDL,
   // migrations). Not for anything built from input.
