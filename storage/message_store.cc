@@ -15,18 +15,22 @@ namespace {
 constexpr std::int64_t kDirectConversation = 1;
 constexpr std::int64_t kGroupConversation = 2;
 
+// One send as its resends are recognised by: the sender's client id, where
+// it goes (a direct conversation's peer key, or a group id) and its content.
+struct SendKey {
+  std::uint64_t sender_id;
+  std::string_view client_msg_id;
+  std::string_view peer_key;   // 1:1
+  std::uint64_t group_id = 0;  // group
+  std::string_view kind;
+  std::string_view body;
+};
+
 // Looks up an earlier message by its client id. NOT_FOUND when there is none,
 // ALREADY_EXISTS when it holds different content than this send.
 // A locking read sees the latest committed rows, not the transaction's snapshot.
-// `destination` is the direct conversation's peer key, or the group id.
-struct Destination {
-  std::string_view peer_key;
-  std::uint64_t group_id = 0;
-};
-
-absl::StatusOr<internal::AppendMessageResponse> FindByClientId(
-    MysqlConnection& conn, std::uint64_t sender_id, std::string_view client_msg_id,
-    const Destination& destination, std::string_view kind, std::string_view body, bool locking) {
+absl::StatusOr<internal::AppendMessageResponse> FindByClientId(MysqlConnection& conn,
+                                                               const SendKey& send, bool locking) {
   auto found = conn.Execute(
       locking ? "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, COALESCE(c.peer_key, ''),"
                 " m.kind, m.body FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
@@ -34,14 +38,15 @@ absl::StatusOr<internal::AppendMessageResponse> FindByClientId(
               : "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, COALESCE(c.peer_key, ''),"
                 " m.kind, m.body FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
                 " WHERE m.sender_id = ? AND m.client_msg_id = ?",
-      {sender_id, client_msg_id});
+      {send.sender_id, send.client_msg_id});
   if (!found.ok()) return found.status();
   if (found->rows.empty()) return absl::NotFoundError("no such message");
   const SqlRow& row = found->rows[0];
   // A recalled original has lost its body; it still counts as the same send.
-  const bool same_destination = destination.group_id != 0 ? row.U64(1) == destination.group_id
-                                                          : row.Str(4) == destination.peer_key;
-  if (!same_destination || row.Str(5) != kind || (row.Str(6) != body && !row.Str(6).empty())) {
+  const bool same_destination =
+      send.group_id != 0 ? row.U64(1) == send.group_id : row.Str(4) == send.peer_key;
+  if (!same_destination || row.Str(5) != send.kind ||
+      (row.Str(6) != send.body && !row.Str(6).empty())) {
     return absl::AlreadyExistsError("client_msg_id was already used for a different message");
   }
   internal::AppendMessageResponse original;
@@ -51,6 +56,18 @@ absl::StatusOr<internal::AppendMessageResponse> FindByClientId(
   original.set_sent_at_ms(row.I64(3));
   original.set_duplicate(true);
   return original;
+}
+
+// For a send with a client id: true and the stored original if it is a
+// resend, false if it is new.
+absl::StatusOr<bool> FoundResend(MysqlConnection& conn, const SendKey& send,
+                                 internal::AppendMessageResponse* stored) {
+  if (send.client_msg_id.empty()) return false;
+  auto original = FindByClientId(conn, send, /*locking=*/false);
+  if (original.status().code() == absl::StatusCode::kNotFound) return false;
+  if (!original.ok()) return original.status();
+  *stored = std::move(*original);
+  return true;
 }
 
 // Creates the direct conversation between two users and its member rows if
@@ -95,12 +112,9 @@ absl::Status CheckRelationVersions(MysqlConnection& conn, std::uint64_t sender_i
 // The end of an append: the stored message, or, when a concurrent send with
 // the same client id committed first (nothing was changed here), that original.
 absl::Status Settle(MysqlConnection& conn, absl::StatusOr<internal::AppendMessageResponse> inserted,
-                    std::uint64_t sender_id, std::string_view client_msg_id,
-                    const Destination& destination, std::string_view kind, std::string_view body,
-                    internal::AppendMessageResponse* stored) {
+                    const SendKey& send, internal::AppendMessageResponse* stored) {
   if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
-    inserted = FindByClientId(conn, sender_id, client_msg_id, destination, kind, body,
-                              /*locking=*/true);
+    inserted = FindByClientId(conn, send, /*locking=*/true);
   }
   if (!inserted.ok()) return inserted.status();
   *stored = std::move(*inserted);
@@ -119,20 +133,13 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
   const std::string peer_key = DirectPeerKey(sender_id, recipient_id);
   const SqlParam client_id = client_msg_id.empty() ? SqlParam(nullptr) : SqlParam(client_msg_id);
 
-  const Destination destination{peer_key};
+  const SendKey send{sender_id, client_msg_id, peer_key, 0, kind, body};
   internal::AppendMessageResponse stored;
   bool conversation_missing = false;
   auto append = [&]() -> absl::Status {
     conversation_missing = false;
-    if (!client_msg_id.empty()) {
-      auto original = FindByClientId(conn, sender_id, client_msg_id, destination, kind, body,
-                                     /*locking=*/false);
-      if (original.ok()) {
-        stored = *original;
-        return absl::OkStatus();
-      }
-      if (original.status().code() != absl::StatusCode::kNotFound) return original.status();
-    }
+    auto resend = FoundResend(conn, send, &stored);
+    if (!resend.ok() || *resend) return resend.status();
     if (precondition) {
       if (auto s = CheckRelationVersions(conn, sender_id, recipient_id, *precondition); !s.ok()) {
         return s;
@@ -148,8 +155,7 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
     }
     auto inserted = InsertNextMessage(conn, locked->rows[0].U64(0), locked->rows[0].U64(1),
                                       NewMessage{sender_id, client_id, kind, body});
-    return Settle(conn, std::move(inserted), sender_id, client_msg_id, destination, kind, body,
-                  &stored);
+    return Settle(conn, std::move(inserted), send, &stored);
   };
 
   absl::Status status = RunTransaction(conn, append, /*attempts=*/5);
@@ -168,18 +174,11 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendGroup(
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
   const SqlParam client_id = client_msg_id.empty() ? SqlParam(nullptr) : SqlParam(client_msg_id);
-  const Destination destination{{}, group_id};
+  const SendKey send{sender_id, client_msg_id, {}, group_id, kind, body};
   internal::AppendMessageResponse stored;
   auto append = [&]() -> absl::Status {
-    if (!client_msg_id.empty()) {
-      auto original = FindByClientId(conn, sender_id, client_msg_id, destination, kind, body,
-                                     /*locking=*/false);
-      if (original.ok()) {
-        stored = *original;
-        return absl::OkStatus();
-      }
-      if (original.status().code() != absl::StatusCode::kNotFound) return original.status();
-    }
+    auto resend = FoundResend(conn, send, &stored);
+    if (!resend.ok() || *resend) return resend.status();
     // Locks the group: membership, mute and mute-all hold until commit.
     auto view = RequireMember(conn, group_id, sender_id, /*lock=*/true);
     if (!view.ok()) return view.status();
@@ -190,11 +189,7 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendGroup(
     }
     auto inserted = InsertNextMessage(conn, group_id, view->group.max_seq,
                                       NewMessage{sender_id, client_id, kind, body});
-    if (auto s = Settle(conn, std::move(inserted), sender_id, client_msg_id, destination, kind,
-                        body, &stored);
-        !s.ok()) {
-      return s;
-    }
+    if (auto s = Settle(conn, std::move(inserted), send, &stored); !s.ok()) return s;
     stored.set_member_count(view->group.member_count);
     return absl::OkStatus();
   };

@@ -28,6 +28,7 @@
 
 #include "client-cli/im_client.h"
 #include "client-cli/inbox.h"
+#include "tests/bench/bench_support.h"
 
 namespace {
 
@@ -73,29 +74,6 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
-}
-
-std::unique_ptr<ImClient> LoggedIn(const Args& a, const std::string& user) {
-  auto c = ImClient::Connect(a.server);
-  if (!c.ok()) {
-    std::fprintf(stderr, "connect: %s\n", std::string(c.status().message()).c_str());
-    std::exit(3);
-  }
-  (*c)->Register(user, "bench-password").IgnoreError();
-  auto login = (*c)->Login(user, "bench-password", "bench");
-  if (!login.ok()) {
-    std::fprintf(stderr, "login %s: %s\n", user.c_str(),
-                 std::string(login.status().message()).c_str());
-    std::exit(3);
-  }
-  (*c)->StartHeartbeat(std::chrono::seconds(20));  // logging everyone in takes a while
-  return std::move(*c);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,7 +84,7 @@ int main(int argc, char** argv) {
   create.mutable_group_create()->set_name(args.prefix + "-bench");
   for (int i = 0; i < args.members; ++i) {
     const std::string name = args.prefix + std::to_string(i);
-    members.push_back(LoggedIn(args, name));
+    members.push_back(im::bench::LoggedIn(args.server, name));
     names.push_back(name);
     if (i > 0) create.mutable_group_create()->add_members(name);
   }
@@ -190,7 +168,8 @@ int main(int argc, char** argv) {
       args.members, args.senders, elapsed, acked.load(), failed.load(), acked.load() / elapsed,
       deliveries.load(), expected, deliveries.load() / elapsed, notices.load(),
       static_cast<long>(args.ack_every.count()), static_cast<long>(args.reorder_window.count()));
-  std::printf("ack_ms p50=%.2f p99=%.2f  deliver_ms p50=%.2f p99=%.2f\n", Percentile(ack_ms, 0.50),
-              Percentile(ack_ms, 0.99), Percentile(deliver_ms, 0.50), Percentile(deliver_ms, 0.99));
+  std::printf("ack_ms p50=%.2f p99=%.2f  deliver_ms p50=%.2f p99=%.2f\n",
+              im::bench::Percentile(ack_ms, 0.50), im::bench::Percentile(ack_ms, 0.99),
+              im::bench::Percentile(deliver_ms, 0.50), im::bench::Percentile(deliver_ms, 0.99));
   return 0;
 }

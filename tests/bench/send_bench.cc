@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "client-cli/im_client.h"
+#include "tests/bench/bench_support.h"
 
 namespace {
 
@@ -56,28 +57,6 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
-}
-
-std::unique_ptr<ImClient> LoggedIn(const Args& a, const std::string& user) {
-  auto c = ImClient::Connect(a.server);
-  if (!c.ok()) {
-    std::fprintf(stderr, "connect: %s\n", std::string(c.status().message()).c_str());
-    std::exit(3);
-  }
-  (*c)->Register(user, "bench-password").IgnoreError();
-  auto login = (*c)->Login(user, "bench-password", "bench");
-  if (!login.ok()) {
-    std::fprintf(stderr, "login %s: %s\n", user.c_str(),
-                 std::string(login.status().message()).c_str());
-    std::exit(3);
-  }
-  return std::move(*c);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,9 +64,9 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<ImClient>> senders, receivers;
   std::vector<std::string> receiver_names;
   for (int i = 0; i < args.pairs; ++i) {
-    senders.push_back(LoggedIn(args, args.prefix + "s" + std::to_string(i)));
+    senders.push_back(im::bench::LoggedIn(args.server, args.prefix + "s" + std::to_string(i)));
     receiver_names.push_back(args.prefix + "r" + std::to_string(i));
-    receivers.push_back(LoggedIn(args, receiver_names.back()));
+    receivers.push_back(im::bench::LoggedIn(args.server, receiver_names.back()));
   }
 
   std::mutex mutex;
@@ -144,7 +123,8 @@ int main(int argc, char** argv) {
   std::printf("pairs=%d seconds=%.1f acked=%ld failed=%ld msgs_per_s=%.0f\n", args.pairs, elapsed,
               acked.load(), failed.load(), acked.load() / elapsed);
   std::printf("ack_ms p50=%.2f p99=%.2f  deliver_ms p50=%.2f p99=%.2f (delivered=%zu)\n",
-              Percentile(ack_ms, 0.50), Percentile(ack_ms, 0.99), Percentile(deliver_ms, 0.50),
-              Percentile(deliver_ms, 0.99), deliver_ms.size());
+              im::bench::Percentile(ack_ms, 0.50), im::bench::Percentile(ack_ms, 0.99),
+              im::bench::Percentile(deliver_ms, 0.50), im::bench::Percentile(deliver_ms, 0.99),
+              deliver_ms.size());
   return 0;
 }
