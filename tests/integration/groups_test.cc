@@ -290,6 +290,38 @@ TEST(GroupsTest, SizeLimitFromConfigAndUnknownUsersRefuseWithoutPartialEffect) {
   SharedCluster().StartLogic();
 }
 
+TEST(GroupsTest, BadGroupRequestsGetClearErrorsAndTheConnectionStays) {
+  auto owner = NewMember("owner");
+  const auto g = CreateGroup(*owner.client, {});
+  auto expect_invalid = [&](const absl::StatusOr<client::ServerFrame>& r, const char* what) {
+    EXPECT_EQ(Code(r), StatusCode::kInvalidArgument) << what << ": " << r.status();
+  };
+  expect_invalid(owner.client->Request(Frame([](auto& f) { f.mutable_group_create(); })),
+                 "create without a name");
+  expect_invalid(Change(*owner.client, g, [](auto&) {}), "no change");
+  expect_invalid(Change(*owner.client, 0, [](auto& c) { c.set_leave(true); }), "group 0");
+  expect_invalid(Change(*owner.client, g, [](auto& c) { c.set_rename(std::string(65, 'n')); }),
+                 "long name");
+  expect_invalid(Change(*owner.client, g, [](auto& c) { c.set_announce(std::string(1025, 'a')); }),
+                 "long announcement");
+  expect_invalid(Change(*owner.client, g,
+                        [](auto& c) {
+                          c.mutable_mute()->set_user("x");
+                          c.mutable_mute()->set_muted(true);
+                          c.mutable_mute()->set_minutes(4'000'000'000u);
+                        }),
+                 "endless minutes");
+  expect_invalid(owner.client->Request(Frame([&](auto& f) {
+    f.mutable_send_message()->set_group_id(g);
+    f.mutable_send_message()->set_to_user("someone");
+    f.mutable_send_message()->set_text("both");
+  })),
+                 "user and group");
+  EXPECT_EQ(Code(History(*owner.client, 987654321)), StatusCode::kNotFound);
+  EXPECT_EQ(Code(owner.client->SendGroupText(987654321, "nobody home")), StatusCode::kNotFound);
+  EXPECT_TRUE(owner.client->SendGroupText(g, "still connected").ok());
+}
+
 TEST(GroupsTest, MembersOnTwoAccessNodesGetEveryMessageOnceWithOnePushPerNode) {
   std::vector<Member> members;
   for (int i = 0; i < 6; ++i) members.push_back(NewMember("spread", i % 2));
