@@ -217,9 +217,11 @@ const std::map<std::string, Verb>& Verbs() {
             if (json) {
               out << "{\"type\":\"member\",\"user_id\":" << m.user_id()
                   << ",\"username\":" << JsonString(m.username()) << ",\"role\":\""
-                  << RoleText(m.role()) << "\",\"muted_until_ms\":" << m.muted_until_ms() << "}\n";
+                  << RoleText(m.role()) << "\",\"online\":" << (m.online() ? "true" : "false")
+                  << ",\"muted_until_ms\":" << m.muted_until_ms() << "}\n";
             } else {
-              out << m.username() << "  " << RoleText(m.role())
+              out << m.username() << "  " << RoleText(m.role()) << "  "
+                  << (m.online() ? "online" : "offline")
                   << (m.muted_until_ms() != 0 ? "  (muted)" : "") << "\n";
             }
           }

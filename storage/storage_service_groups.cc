@@ -87,9 +87,19 @@ grpc::ServerUnaryReactor* StorageService::ListGroupMembers(
     grpc::CallbackServerContext* ctx, const internal::ListGroupMembersRequest* request,
     client::GroupMembersResponse* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return Fill(groups_->Members(request->user_id(), request->group_id(), request->after_user_id(),
-                                 request->limit()),
-                response);
+    auto page = groups_->Members(request->user_id(), request->group_id(), request->after_user_id(),
+                                 request->limit());
+    if (!page.ok()) return page.status();
+    // Who of this page is online: one pipelined route lookup.
+    std::vector<std::uint64_t> ids;
+    for (const auto& member : page->members()) ids.push_back(member.user_id());
+    auto routes = routes_->Lookup(ids);
+    if (!routes.ok()) return routes.status();
+    for (int i = 0; i < page->members_size() && i < routes->users_size(); ++i) {
+      page->mutable_members(i)->set_online(routes->users(i).routes_size() > 0);
+    }
+    *response = std::move(*page);
+    return absl::OkStatus();
   });
 }
 

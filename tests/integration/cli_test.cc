@@ -173,8 +173,9 @@ TEST(CliTest, GroupCommandsCreateSendHistoryAndRefusals) {
 
   auto members = RunCli(as(owner, {"group", "members", g}));
   EXPECT_EQ(members.exit_code, 0) << members.err;
-  EXPECT_NE(members.out.find(owner + "  owner"), std::string::npos) << members.out;
-  EXPECT_NE(members.out.find(bob + "  member"), std::string::npos) << members.out;
+  // The owner is logged in while the command runs; bob is not.
+  EXPECT_NE(members.out.find(owner + "  owner  online"), std::string::npos) << members.out;
+  EXPECT_NE(members.out.find(bob + "  member  offline"), std::string::npos) << members.out;
 
   // A member may not kick; the refusal says why, with exit code 1.
   auto kick = RunCli(as(bob, {"group", "kick", g, owner}));
