@@ -5,8 +5,11 @@
 # and im-access. Runs in the foreground; Ctrl-C or SIGTERM stops everything it
 # started. Expects a build in $IM_BUILD_DIR (default build/): use scripts/run.sh.
 #
-# Environment: IM_PORT (client port, 7000), IM_MYSQL_PORT (13306),
-# IM_REDIS_PORT (16379), IM_STATE_DIR, IM_BUILD_DIR.
+# Environment: IM_PORT (client port, 7000), IM_ACCESS_NODES (1; node k listens
+# on IM_PORT+k-1 and serves pushes on 7100+k-1), IM_MYSQL_PORT (13306),
+# IM_REDIS_PORT (16379), IM_STATE_DIR, IM_BUILD_DIR. Extra daemon flags:
+# IM_STORAGE_FLAGS, IM_LOGIC_FLAGS, IM_ACCESS_FLAGS (word-split).
+# The PIDs it started are written to $IM_STATE_DIR/pids as name=pid lines.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "$ROOT" && realpath -m "${IM_BUILD_DIR:-build}")
@@ -15,6 +18,7 @@ CONFIG=$ROOT/deploy/config
 CLIENT_PORT=${IM_PORT:-7000}
 MYSQL_PORT=${IM_MYSQL_PORT:-13306}
 REDIS_PORT=${IM_REDIS_PORT:-16379}
+ACCESS_NODES=${IM_ACCESS_NODES:-1}
 LOGS=$STATE/logs
 
 for bin in storage/im-storage logic/im-logic access/im-access client-cli/im-cli; do
@@ -26,6 +30,7 @@ pids=()
 names=()
 stop_all() {
   trap - INT TERM EXIT
+  rm -f "$STATE/pids"
   local i
   for ((i=${#pids[@]}-1; i>=0; i--)); do
     kill -TERM "${pids[$i]}" 2>/dev/null || true
@@ -40,6 +45,7 @@ start() {  # start NAME LOG COMMAND...
   local name=$1 log=$2; shift 2
   "$@" >>"$log" 2>&1 &
   pids+=($!); names+=("$name")
+  echo "$name=$!" >>"$STATE/pids"
 }
 
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
@@ -54,7 +60,10 @@ wait_port() {  # wait_port NAME PORT LOG
   exit 1
 }
 
-for p in "$CLIENT_PORT" 7100 7200 7300 "$MYSQL_PORT" "$REDIS_PORT"; do
+[[ "$ACCESS_NODES" =~ ^[1-9][0-9]?$ ]] || { echo "run-local: IM_ACCESS_NODES must be 1..99" >&2; exit 1; }
+ports=(7200 7300 "$MYSQL_PORT" "$REDIS_PORT")
+for ((k=0; k<ACCESS_NODES; k++)); do ports+=($((CLIENT_PORT+k)) $((7100+k))); done
+for p in "${ports[@]}"; do
   port_free "$p" || { echo "run-local: port $p on 127.0.0.1 is already in use (another run?)" >&2; exit 1; }
 done
 
@@ -63,6 +72,7 @@ if [ ! -d "$STATE/mariadb/data/mysql" ]; then
   mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$STATE/mariadb/data" \
     --auth-root-authentication-method=normal --skip-test-db >"$LOGS/mariadb-install.log" 2>&1
 fi
+rm -f "$STATE/pids"
 start mariadb "$LOGS/mariadb.log" mariadbd --defaults-file="$ROOT/deploy/mariadb/im.cnf" \
   --user="$(id -un)" --datadir="$STATE/mariadb/data" --socket="$STATE/mariadb/sock" \
   --pid-file="$STATE/mariadb/pid" --port="$MYSQL_PORT" --bind-address=127.0.0.1
@@ -73,20 +83,25 @@ start redis "$LOGS/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1
 wait_port Redis "$REDIS_PORT" "$LOGS/redis.log"
 
 start im-storage "$LOGS/im-storage.log" "$BUILD/storage/im-storage" --config "$CONFIG/im-storage.toml" \
-  --mysql.port="$MYSQL_PORT" --redis.port="$REDIS_PORT"
+  --mysql.port="$MYSQL_PORT" --redis.port="$REDIS_PORT" ${IM_STORAGE_FLAGS:-}
 wait_port im-storage 7300 "$LOGS/im-storage.log"
-start im-logic "$LOGS/im-logic.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml"
+start im-logic "$LOGS/im-logic.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml" \
+  ${IM_LOGIC_FLAGS:-}
 wait_port im-logic 7200 "$LOGS/im-logic.log"
-start im-access "$LOGS/im-access.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
-  --listen="127.0.0.1:$CLIENT_PORT"
-wait_port im-access "$CLIENT_PORT" "$LOGS/im-access.log"
+for ((k=1; k<=ACCESS_NODES; k++)); do
+  name=im-access; [ "$k" = 1 ] || name=im-access-$k
+  start "$name" "$LOGS/$name.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
+    --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((7100+k-1))" \
+    --node_id="access-$k" ${IM_ACCESS_FLAGS:-}
+  wait_port "$name" "$((CLIENT_PORT+k-1))" "$LOGS/$name.log"
+done
 
 CLI=$BUILD/client-cli/im-cli
 SERVER_FLAG=""
 [ "$CLIENT_PORT" = 7000 ] || SERVER_FLAG=" --server 127.0.0.1:$CLIENT_PORT"
 cat <<BANNER
 
-  IM cluster is up: clients connect to 127.0.0.1:$CLIENT_PORT
+  IM cluster is up: clients connect to 127.0.0.1:$CLIENT_PORT$([ "$ACCESS_NODES" = 1 ] || echo " (and the next $((ACCESS_NODES-1)) ports)")
   (MariaDB :$MYSQL_PORT, Redis :$REDIS_PORT, data in $STATE, logs in $LOGS)
 
   Chat in two other terminals:

@@ -17,6 +17,7 @@ class MariaDbServer {
   void Start();
   void Stop();
   int port() const { return port_; }
+  pid_t pid() const { return process_.pid(); }
   const std::string& dir() const { return dir_; }
 
  private:
@@ -32,6 +33,7 @@ class RedisServer {
   void Start();
   void Stop();
   int port() const { return port_; }
+  pid_t pid() const { return process_.pid(); }
 
  private:
   std::string dir_;

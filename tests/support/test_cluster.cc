@@ -105,6 +105,17 @@ void TestCluster::FlushRedis() {
   if (!flushed.ok()) throw std::runtime_error(std::string(flushed.status().message()));
 }
 
+std::string TestCluster::ProcessList() const {
+  std::string list = "mariadbd=" + std::to_string(mariadb_.pid()) +
+                     ",redis-server=" + std::to_string(redis_.pid()) +
+                     ",im-storage=" + std::to_string(storage_.pid()) +
+                     ",im-logic=" + std::to_string(logic_.pid());
+  for (std::size_t i = 0; i < access_.size(); ++i) {
+    list += ",im-access#" + std::to_string(i + 1) + "=" + std::to_string(access_[i]->pid());
+  }
+  return list;
+}
+
 std::string TestCluster::push_address(int node) const { return Loopback(push_ports_.at(node)); }
 
 std::vector<storage::SqlRow> TestCluster::Query(std::string_view sql,

@@ -50,6 +50,8 @@ class TestCluster {
   std::vector<storage::SqlRow> Query(std::string_view sql,
                                      std::initializer_list<storage::SqlParam> params = {});
   const std::string& dir() const { return dir_; }
+  // Every process of the cluster as "name=pid,..." (im-bench --pids).
+  std::string ProcessList() const;
 
  private:
   std::vector<std::string> CommonFlags(const std::string& daemon) const;

@@ -1,0 +1,78 @@
+#pragma once
+// One client connection of the load generator: the real framing
+// (common/frame_codec) and protocol over a non-blocking socket driven by an
+// io_context that exactly one thread runs, so no strand or lock is needed.
+// Calls are matched to responses by req_id; frames the server sends on its
+// own (req_id 0) go to the event handler. Writes are coalesced: whatever is
+// queued while a write is in flight leaves in the next one. An idle
+// connection holds no read buffer (it waits for readability, then reads into
+// a per-thread buffer), so tens of thousands fit in one process.
+//
+// Threading: every member function must be called on the io_context's thread.
+// Lifetime: the object stays alive while an operation holds a shared_ptr to
+// it; Close() (or a lost connection) answers every pending call with status
+// UNAVAILABLE and then calls the close handler, once.
+
+// clang-format off
+#include <utility>  // Boost 1.74's Asio uses std::exchange without including it (C++20)
+#include <boost/asio.hpp>
+// clang-format on
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client.pb.h"
+#include "common/frame_codec.h"
+
+namespace im::bench {
+
+class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
+ public:
+  using FrameHandler = std::function<void(const client::ServerFrame&)>;
+
+  static std::shared_ptr<BenchConnection> Create(boost::asio::io_context& io) {
+    return std::shared_ptr<BenchConnection>(new BenchConnection(io));
+  }
+
+  // Opens a socket bound to `source` (port chosen at connect time, so many
+  // connections share one source address) and connects to `server`.
+  void Connect(const boost::asio::ip::tcp::endpoint& server, const boost::asio::ip::address& source,
+               std::function<void(bool ok)> done);
+
+  // Sends `frame` with a fresh req_id; `on_response` gets its response, or a
+  // frame with status UNAVAILABLE if the connection closes first.
+  void Call(client::ClientFrame frame, FrameHandler on_response);
+  // A heartbeat: a Ping whose Pong is dropped.
+  void Ping();
+
+  void SetEventHandler(FrameHandler handler) { on_event_ = std::move(handler); }
+  void SetCloseHandler(std::function<void()> handler) { on_close_ = std::move(handler); }
+
+  void Close();
+  bool open() const { return open_; }
+  std::size_t pending_calls() const { return pending_.size(); }
+
+ private:
+  explicit BenchConnection(boost::asio::io_context& io) : socket_(io), decoder_(64 << 20) {}
+
+  void WaitReadable();
+  void OnReadable(const boost::system::error_code& ec);
+  void Dispatch(const client::ServerFrame& frame);
+  void Queue(const client::ClientFrame& frame);
+  void WriteNext();
+
+  boost::asio::ip::tcp::socket socket_;
+  common::FrameDecoder decoder_;
+  std::string queued_;   // encoded frames waiting for the next write
+  std::string writing_;  // the bytes of the write in flight
+  bool open_ = false;
+  bool closed_ = false;
+  std::uint64_t next_req_id_ = 1;
+  std::vector<std::pair<std::uint64_t, FrameHandler>> pending_;  // few in flight: a vector
+  FrameHandler on_event_;
+  std::function<void()> on_close_;
+};
+
+}  // namespace im::bench

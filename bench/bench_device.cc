@@ -1,0 +1,217 @@
+#include "bench/bench_device.h"
+
+#include <time.h>
+
+#include <charconv>
+
+#include "common/client_status.h"
+#include "common/str_cat.h"
+
+namespace im::bench {
+namespace {
+
+constexpr std::uint32_t kSyncPage = 500;
+
+absl::Status StatusOf(const client::ServerFrame& frame) {
+  return common::FromClientStatus(frame.status());
+}
+
+}  // namespace
+
+std::int64_t NowMicros() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+std::string MessageText(const std::string& tag, const std::string& sender, std::uint64_t n,
+                        std::int64_t intended_us) {
+  return common::StrCat(tag, " ", sender, " ", n, " ", intended_us);
+}
+
+std::int64_t IntendedMicros(const std::string& text, const std::string& tag,
+                            const std::string& sender) {
+  const std::string prefix = common::StrCat(tag, " ", sender, " ");
+  if (text.rfind(prefix, 0) != 0) return -1;
+  const auto space = text.find(' ', prefix.size());
+  if (space == std::string::npos) return -1;
+  std::int64_t us = -1;
+  auto [end, ec] = std::from_chars(text.data() + space + 1, text.data() + text.size(), us);
+  if (ec != std::errc() || end != text.data() + text.size()) return -1;
+  return us;
+}
+
+void BenchDevice::Start(const boost::asio::ip::tcp::endpoint& server,
+                        const boost::asio::ip::address& source, Done done) {
+  Drop();
+  conn_ = BenchConnection::Create(io_);
+  conn_->SetEventHandler([this](const client::ServerFrame& f) { OnEvent(f); });
+  client::ClientFrame login;
+  login.mutable_login()->set_protocol_version(1);
+  login.mutable_login()->set_session_token(user_.token);
+  auto conn = conn_;
+  conn_->Connect(server, source, [this, conn, login = std::move(login), done](bool ok) mutable {
+    if (!ok) return done(absl::UnavailableError("connect failed"));
+    conn->Call(std::move(login), [this, conn, done](const client::ServerFrame& r) {
+      if (absl::Status s = StatusOf(r); !s.ok()) return done(s);
+      if (conn != conn_) return done(absl::CancelledError("dropped"));
+      SyncNow(done);
+    });
+  });
+}
+
+void BenchDevice::Record(OnMessage on_message, OnNotice on_notice) {
+  recording_ = true;
+  on_message_ = std::move(on_message);
+  on_notice_ = std::move(on_notice);
+}
+
+void BenchDevice::Send(const client::SendMessageRequest& request,
+                       BenchConnection::FrameHandler done) {
+  client::ClientFrame frame;
+  *frame.mutable_send_message() = request;
+  if (conn_ == nullptr) {
+    client::ServerFrame failed;
+    failed.mutable_status()->set_code(14);
+    return done(failed);
+  }
+  conn_->Call(std::move(frame), std::move(done));
+}
+
+void BenchDevice::Drop() {
+  if (conn_ == nullptr) return;
+  auto conn = std::move(conn_);
+  conn->Close();  // fails pending calls: sync and ack waiters finish with an error
+}
+
+void BenchDevice::OnEvent(const client::ServerFrame& frame) {
+  if (frame.has_message()) return OnPushed(frame.message());
+  if (frame.has_notice()) {
+    if (recording_ && on_notice_) on_notice_(frame.notice(), NowMicros());
+    if (tracker_.contiguous(frame.notice().conv_id()) < frame.notice().max_seq()) {
+      SyncNow(nullptr);
+    }
+  }
+}
+
+void BenchDevice::OnPushed(const client::ChatMessage& message) {
+  switch (tracker_.OfferPush(message)) {
+    case cli::DeliveryTracker::Verdict::kDeliver:
+      Deliver(message);
+      return Ack();
+    case cli::DeliveryTracker::Verdict::kDuplicate:
+      return;
+    case cli::DeliveryTracker::Verdict::kNeedSync:
+      return SyncNow(nullptr);
+  }
+}
+
+void BenchDevice::Deliver(const client::ChatMessage& message) {
+  auto& last = last_seq_[message.conv_id()];
+  if (!recording_) {
+    last = message.seq();
+    return;
+  }
+  ++counts_.delivered;
+  if (!delivered_ids_.insert(message.msg_id()).second) ++counts_.duplicated;
+  if (message.seq() <= last) ++counts_.reordered;
+  last = message.seq();
+  if (message.kind() == "system") return;  // group events, made by the server
+  const std::int64_t intended = IntendedMicros(message.text(), tag_, message.sender());
+  if (intended < 0) {
+    ++counts_.unexpected;
+    return;
+  }
+  if (on_message_) on_message_(message, intended, NowMicros());
+}
+
+void BenchDevice::SyncNow(Done done) {
+  if (done) sync_waiters_.push_back(std::move(done));
+  if (syncing_) {
+    sync_again_ = true;
+    return;
+  }
+  syncing_ = true;
+  sync_again_ = false;
+  // Acks first, so the server does not send those messages again.
+  Ack([this] { SyncPage(); });
+}
+
+void BenchDevice::SyncPage() {
+  if (conn_ == nullptr) return FinishSync(absl::UnavailableError("not connected"));
+  client::ClientFrame sync;
+  sync.mutable_sync()->set_limit(kSyncPage);
+  // Only acks confirmed before the request went out bind its answer: an ack
+  // racing the sync on this connection may land after the page was read.
+  auto conn = conn_;
+  conn_->Call(std::move(sync), [this, conn,
+                                confirmed = confirmed_](const client::ServerFrame& page) {
+    if (absl::Status s = StatusOf(page); !s.ok()) return FinishSync(s);
+    bool progressed = false;
+    for (const auto& m : page.sync().messages()) {
+      if (auto it = confirmed.find(m.conv_id()); it != confirmed.end() && m.seq() <= it->second) {
+        ++counts_.duplicated;  // the server sent again what this device acked
+      }
+      if (tracker_.OfferSynced(m) == cli::DeliveryTracker::Verdict::kDeliver) {
+        Deliver(m);
+        progressed = true;
+      }
+    }
+    const bool more = page.sync().more();
+    if (more && !progressed) return FinishSync(absl::InternalError("sync made no progress"));
+    Ack([this, more] {
+      if (more || sync_again_) {
+        sync_again_ = false;
+        return SyncPage();
+      }
+      FinishSync(absl::OkStatus());
+    });
+  });
+}
+
+void BenchDevice::FinishSync(const absl::Status& status) {
+  syncing_ = false;
+  auto waiters = std::move(sync_waiters_);
+  sync_waiters_.clear();
+  for (auto& w : waiters) w(status);
+}
+
+void BenchDevice::Ack(std::function<void()> then) {
+  if (then) ack_waiters_.push_back(std::move(then));
+  if (ack_in_flight_) {
+    ack_again_ = true;
+    return;
+  }
+  auto acks = tracker_.TakeAcks();
+  if (acks.empty() || conn_ == nullptr) {
+    if (!acks.empty()) tracker_.Unack(acks);
+    auto waiters = std::move(ack_waiters_);
+    ack_waiters_.clear();
+    for (auto& w : waiters) w();
+    return;
+  }
+  client::ClientFrame frame;
+  for (const auto& a : acks) *frame.mutable_ack()->add_acks() = a;
+  ack_in_flight_ = true;
+  conn_->Call(std::move(frame), [this, acks](const client::ServerFrame& r) {
+    ack_in_flight_ = false;
+    if (r.status().code() == 0) {
+      for (const auto& a : acks) {
+        auto& c = confirmed_[a.conv_id()];
+        c = std::max(c, a.seq());
+      }
+    } else {
+      tracker_.Unack(acks);
+      ack_again_ = false;  // the connection is gone; the next Start acks them
+    }
+    if (ack_again_) {
+      ack_again_ = false;
+      return Ack();
+    }
+    auto waiters = std::move(ack_waiters_);
+    ack_waiters_.clear();
+    for (auto& w : waiters) w();
+  });
+}
+
+}  // namespace im::bench

@@ -1,0 +1,102 @@
+#include "bench/scenario_support.h"
+
+#include <thread>
+
+#include "common/str_cat.h"
+
+namespace im::bench {
+
+std::uint64_t Sum(const Tallies& t, std::atomic<std::uint64_t> WorkerTally::*counter) {
+  std::uint64_t sum = 0;
+  for (const auto& w : t) sum += (w.*counter).load();
+  return sum;
+}
+
+LatencyHistogram Merged(const Tallies& t, LatencyHistogram WorkerTally::*histogram) {
+  LatencyHistogram all;
+  for (const auto& w : t) all.Merge(w.*histogram);
+  return all;
+}
+
+void AddLatency(Report& report, const std::string& name, const LatencyHistogram& h, bool headline) {
+  const struct {
+    const char* label;
+    double p;
+  } kPoints[] = {{"p50", 0.5}, {"p90", 0.9}, {"p99", 0.99}, {"p99.9", 0.999}};
+  for (const auto& point : kPoints) {
+    report.Add(common::StrCat(name, " ", point.label), h.Percentile(point.p) / 1000.0, "ms",
+               headline && (point.p == 0.5 || point.p == 0.99));
+  }
+  report.Add(common::StrCat(name, " max"), h.max() / 1000.0, "ms");
+}
+
+void SleepSeconds(double seconds) {
+  std::this_thread::sleep_for(std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6)));
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+bool TakeUsers(const BenchContext& context, std::size_t n, std::vector<BenchUser>* users,
+               Report* report) {
+  if (context.users.size() < n) {
+    report->failure = common::StrCat("needs ", n, " seeded users, the users file has ",
+                                     context.users.size(), ": run im-bench seed --users ", n);
+    return false;
+  }
+  users->assign(context.users.begin(), context.users.begin() + static_cast<std::ptrdiff_t>(n));
+  return true;
+}
+
+std::vector<WorkerTally::Acked> GatherAcked(Fleet& fleet, Tallies& tallies) {
+  std::vector<std::vector<WorkerTally::Acked>> per(tallies.size());
+  fleet.RunOnEach([&](int w) { per[w] = tallies[w].acked_messages; });
+  std::vector<WorkerTally::Acked> all;
+  for (auto& p : per) all.insert(all.end(), p.begin(), p.end());
+  return all;
+}
+
+std::uint64_t CountLost(
+    Fleet& fleet, const std::function<const std::vector<std::uint64_t>*(std::size_t)>& expected) {
+  std::vector<std::uint64_t> lost(fleet.threads(), 0);
+  fleet.ForEachDevice([&](BenchDevice& d, std::size_t i) {
+    if (const auto* ids = expected(i)) {
+      for (std::uint64_t id : *ids) lost[fleet.worker_of(i)] += !d.Has(id);
+    }
+  });
+  std::uint64_t sum = 0;
+  for (auto n : lost) sum += n;
+  return sum;
+}
+
+void NoteRefusal(Fleet& fleet, Tallies& tallies, Report* report) {
+  std::vector<std::string> per(tallies.size());
+  fleet.RunOnEach([&](int w) { per[w] = tallies[w].first_refusal; });
+  for (const auto& r : per) {
+    if (r.empty()) continue;
+    report->parameters += common::StrCat("  (first refusal: ", r, ")");
+    return;
+  }
+}
+
+void Settle(Fleet& fleet, const std::function<int()>& outstanding) {
+  WaitFor([&] { return outstanding() == 0; }, std::chrono::seconds(15));
+  SleepSeconds(0.5);  // pushes of the last acks
+  // Shared with the callbacks: a sync still running after the wait must not
+  // touch this frame.
+  auto pending = std::make_shared<std::atomic<std::size_t>>(0);
+  fleet.ForEachDevice([&](BenchDevice& d, std::size_t) {
+    if (!d.connected()) return;
+    ++*pending;
+    d.SyncNow([pending](absl::Status) { --*pending; });
+  });
+  WaitFor([&] { return pending->load() == 0; }, std::chrono::seconds(30));
+}
+
+}  // namespace im::bench

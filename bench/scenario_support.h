@@ -1,0 +1,67 @@
+#pragma once
+// What the scenarios share: the measured window, per-thread tallies and their
+// sums, latency rows, the settle phase and the loss check.
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench/fleet.h"
+#include "bench/scenarios.h"
+#include "bench/send_loop.h"
+
+namespace im::bench {
+
+// One WorkerTally per load-generator thread (a deque: tallies hold atomics).
+using Tallies = std::deque<WorkerTally>;
+
+std::uint64_t Sum(const Tallies& t, std::atomic<std::uint64_t> WorkerTally::*counter);
+LatencyHistogram Merged(const Tallies& t, LatencyHistogram WorkerTally::*histogram);
+
+// Adds "<name> p50/p90/p99/p99.9/max" rows, in milliseconds; p50 and p99
+// are headlines when `headline`.
+void AddLatency(Report& report, const std::string& name, const LatencyHistogram& h,
+                bool headline = false);
+
+// The measured window: usage snapshots at its edges.
+class Window {
+ public:
+  explicit Window(ProcessUsage* usage) : usage_(usage) {}
+  void Begin() { start_ = usage_->Take(); }
+  void End() { end_ = usage_->Take(); }
+  WindowUsage usage() const { return usage_->Between(start_, end_); }
+  double seconds() const { return end_.wall_seconds - start_.wall_seconds; }
+
+ private:
+  ProcessUsage* usage_;
+  UsageSnapshot start_, end_;
+};
+
+void SleepSeconds(double seconds);
+
+// Waits (up to `timeout`) until `done()` holds, checking every 20 ms.
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+// The first `n` seeded users, or a failure on the report if there are fewer.
+bool TakeUsers(const BenchContext& context, std::size_t n, std::vector<BenchUser>* users,
+               Report* report);
+
+// Every tally's acked messages, copied on the threads that wrote them.
+std::vector<WorkerTally::Acked> GatherAcked(Fleet& fleet, Tallies& tallies);
+
+// The messages each device should have that it does not: `expected(i)` lists
+// the msg_ids device i must hold (nullptr: none). Runs on the devices' threads.
+std::uint64_t CountLost(
+    Fleet& fleet, const std::function<const std::vector<std::uint64_t>*(std::size_t)>& expected);
+
+// Adds the first refusal any sender got to the report's parameters.
+void NoteRefusal(Fleet& fleet, Tallies& tallies, Report* report);
+
+// Ends a message run: waits for outstanding sends, lets pushes arrive, then
+// has every device sync to the end so that only a real loss stays missing.
+void Settle(Fleet& fleet, const std::function<int()>& outstanding);
+
+}  // namespace im::bench

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The benchmark command: installs what is missing, builds, starts the local
+# stack (deploy/run-local.sh, shipped configs, 3 access nodes, state in
+# .run/bench), seeds the bench users, runs every im-bench scenario, and prints
+# one table (also written to .run/bench/summary.md). Takes about ten minutes
+# on a 2-core machine; the first run also seeds ~10,000 users (a few minutes;
+# kept for later runs). Sizes can be changed through the environment:
+#   IDLE_CONNECTIONS (10000; 50000 is the goal, it needs that many seeded users),
+#   STORM_CLIENTS (10000), BIG_GROUP (10000), FANOUT_MEMBERS (500),
+#   PAIRS (16), IN_FLIGHT (8), LATENCY_RATE (1000), SECONDS (10).
+# Exit code 1 if any scenario failed or the delivery checker found a loss or
+# duplicate. Seeding runs against a stack whose password hashing is made
+# cheap for that phase only (seeding is not measured); every measured
+# scenario runs on the shipped configs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+scripts/install-deps.sh
+scripts/build.sh
+
+STATE=${IM_BENCH_STATE:-$ROOT/.run/bench}
+BENCH=$ROOT/${IM_BUILD_DIR:-build}/bench/im-bench
+USERS_FILE=$STATE/users
+SUMMARY=$STATE/summary.md
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
+STORM_CLIENTS=${STORM_CLIENTS:-10000}
+BIG_GROUP=${BIG_GROUP:-10000}
+FANOUT_MEMBERS=${FANOUT_MEMBERS:-500}
+PAIRS=${PAIRS:-16}
+IN_FLIGHT=${IN_FLIGHT:-8}
+LATENCY_RATE=${LATENCY_RATE:-1000}
+SECONDS_EACH=${SECONDS:-10}
+NODES=3
+SERVERS=127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002
+mkdir -p "$STATE"
+
+stack_pid=""
+stop_stack() {
+  if [ -n "$stack_pid" ]; then
+    kill -TERM "$stack_pid" 2>/dev/null || true
+    wait "$stack_pid" 2>/dev/null || true
+    stack_pid=""
+  fi
+}
+trap stop_stack EXIT
+trap 'stop_stack; exit 130' INT TERM
+
+start_stack() {  # start_stack [extra logic flags]
+  IM_STATE_DIR=$STATE IM_ACCESS_NODES=$NODES IM_LOGIC_FLAGS="${1:-}" \
+    deploy/run-local.sh >"$STATE/run-local.log" 2>&1 &
+  stack_pid=$!
+  for _ in $(seq 1 600); do
+    if grep -q "IM cluster is up" "$STATE/run-local.log" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$stack_pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "bench: the stack did not start:" >&2
+  tail -n 20 "$STATE/run-local.log" >&2
+  exit 1
+}
+
+need=$(( IDLE_CONNECTIONS > STORM_CLIENTS + 4 ? IDLE_CONNECTIONS : STORM_CLIENTS + 4 ))
+need=$(( need > BIG_GROUP ? need : BIG_GROUP ))
+need=$(( need > FANOUT_MEMBERS ? need : FANOUT_MEMBERS ))
+
+echo "bench: seeding $need users (kept in $USERS_FILE)" >&2
+start_stack "--password.ops_limit=1 --password.mem_limit_kib=8192"
+"$BENCH" seed --users "$need" --server "$SERVERS" --users-file "$USERS_FILE" --concurrency 32
+stop_stack
+
+echo "bench: starting the stack with the shipped configs" >&2
+start_stack
+PIDS=$(paste -sd, "$STATE/pids")
+common=(--server "$SERVERS" --users-file "$USERS_FILE" --pids "$PIDS" --summary "$SUMMARY"
+        --seconds "$SECONDS_EACH" --warmup 2)
+{
+  echo "| scenario | parameters | figures | cluster CPU in the window | delivery check | bound by |"
+  echo "|---|---|---|---|---|---|"
+} >"$SUMMARY"
+
+failed=0
+run() { "$BENCH" "$@" "${common[@]}" || failed=1; }
+# idle first, on fresh daemons: RSS growth means nothing once memory was reused.
+run idle --connections "$IDLE_CONNECTIONS" --procs $(( (IDLE_CONNECTIONS + 17999) / 18000 )) --concurrency 64
+run logins --concurrency 32
+run logins --password --concurrency 8
+run throughput --pairs "$PAIRS" --in-flight "$IN_FLIGHT"
+run latency --pairs 50 --rate "$LATENCY_RATE"
+run fanout --members "$FANOUT_MEMBERS" --senders 4 --in-flight 1
+run biggroup --members "$BIG_GROUP" --senders 1 --rate 0.5 --concurrency 64
+run storm --connections "$STORM_CLIENTS" --senders 4 --missed 1 --concurrency 64
+stop_stack
+
+echo
+echo "Commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' (with uncommitted changes)'), $(nproc) cores, $(date -u +%Y-%m-%d)"
+cat "$SUMMARY"
+exit $failed
