@@ -79,9 +79,14 @@ void BenchDevice::Send(const client::SendMessageRequest& request,
 }
 
 void BenchDevice::Drop() {
-  if (conn_ == nullptr) return;
-  auto conn = std::move(conn_);
-  conn->Close();  // fails pending calls: sync and ack waiters finish with an error
+  const bool retry_pending = retry_timer_ != nullptr;
+  if (retry_pending) retry_timer_->cancel();
+  retry_timer_.reset();
+  if (conn_ != nullptr) {
+    auto conn = std::move(conn_);
+    conn->Close();  // fails pending calls: sync and ack waiters finish with an error
+  }
+  if (retry_pending && syncing_) FinishSync(absl::UnavailableError("connection dropped"));
 }
 
 void BenchDevice::OnEvent(const client::ServerFrame& frame) {
@@ -170,6 +175,17 @@ void BenchDevice::SyncPage() {
 }
 
 void BenchDevice::FinishSync(const absl::Status& status) {
+  constexpr int kMaxSyncRetries = 30;
+  if (!status.ok() && IsPassing(status) && connected() && sync_failures_ < kMaxSyncRetries) {
+    retry_timer_ = std::make_shared<boost::asio::steady_timer>(io_, RetryPause(sync_failures_++));
+    retry_timer_->async_wait([this, timer = retry_timer_](const boost::system::error_code& ec) {
+      if (ec) return;  // cancelled by Drop: the device may be going away
+      retry_timer_.reset();
+      SyncPage();
+    });
+    return;
+  }
+  sync_failures_ = 0;
   syncing_ = false;
   auto waiters = std::move(sync_waiters_);
   sync_waiters_.clear();

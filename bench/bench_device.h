@@ -3,7 +3,8 @@
 // logs in with the user's session token, catches up with Sync, takes pushed
 // messages in seq order (DeliveryTracker), syncs on a gap or a notice, and
 // acks what it has with at most one ack in flight (acks that queue meanwhile
-// leave together). While recording, it checks every delivery for the
+// leave together). A sync refused for a passing reason is tried again after
+// a pause while the connection lasts. While recording, it checks every delivery for the
 // delivery checker (see DeliveryCounts) and passes it on.
 //
 // Threading: all calls on the thread of the io_context given at construction.
@@ -19,6 +20,7 @@
 #include "absl/status/status.h"
 #include "bench/bench_connection.h"
 #include "bench/report.h"
+#include "bench/retry_policy.h"
 #include "client-cli/delivery_tracker.h"
 
 namespace im::bench {
@@ -90,6 +92,8 @@ class BenchDevice {
   OnMessage on_message_;
   OnNotice on_notice_;
 
+  std::shared_ptr<boost::asio::steady_timer> retry_timer_;  // a refused sync, tried again
+  int sync_failures_ = 0;
   bool syncing_ = false;
   bool sync_again_ = false;
   std::vector<Done> sync_waiters_;

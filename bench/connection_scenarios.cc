@@ -411,9 +411,10 @@ Report RunStorm(BenchContext& context) {
 
   Window window(context.usage);
   window.Begin();
+  std::uint64_t retries = 0;
   const std::size_t back =
       fleet.Start(senders, fleet.size(), static_cast<int>(n / fleet.threads() + 1),
-                  std::chrono::seconds(300), &error);
+                  std::chrono::seconds(300), &error, &retries);
   window.End();
   if (back != n) report.failure = common::StrCat(n - back, " clients did not come back: ", error);
   DeliveryCounts counts = fleet.Counts();
@@ -423,6 +424,7 @@ Report RunStorm(BenchContext& context) {
   report.Add("clients back and synced", static_cast<double>(back), "");
   report.Add("time until all back and synced", window.seconds(), "s", true);
   report.Add("reconnects", static_cast<double>(back) / window.seconds(), "/s");
+  report.Add("reconnects refused and retried", static_cast<double>(retries), "", true);
   report.AddCpuPer("reconnect", static_cast<double>(back));
   return report;
 }

@@ -42,25 +42,31 @@ struct Fleet::StartRun {
   std::size_t last = 0;
   std::vector<std::size_t> next;    // per worker: the next index it owns (touched on it only)
   std::vector<std::string> errors;  // per worker: its first error
+  std::chrono::steady_clock::time_point deadline;
   std::atomic<std::size_t> up{0}, finished{0};
+  std::atomic<std::uint64_t> retries{0};
+  std::atomic<bool> stopped{false};
 };
 
 std::size_t Fleet::Start(std::size_t first, std::size_t last, int concurrency,
-                         std::chrono::milliseconds timeout, std::string* error) {
+                         std::chrono::milliseconds timeout, std::string* error,
+                         std::uint64_t* retries) {
   const int n = workers_->size();
   auto run = std::make_shared<StartRun>(n);
   run->last = last;
+  run->deadline = std::chrono::steady_clock::now() + timeout;
   RunOnEach([&](int w) {
     run->next[w] =
         first + static_cast<std::size_t>(((w - static_cast<int>(first % n)) % n + n) % n);
     for (int c = 0; c < concurrency; ++c) StartNext(w, run);
   });
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (run->finished.load() < last - first && std::chrono::steady_clock::now() < until) {
+  while (run->finished.load() < last - first && std::chrono::steady_clock::now() < run->deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  // Hand out no more starts; those still running finish on their own.
+  // Hand out no more starts or retries; those running finish on their own.
+  run->stopped = true;
   RunOnEach([&](int w) { run->next[w] = last; });
+  if (retries != nullptr) *retries = run->retries.load();
   if (error != nullptr) {
     error->clear();
     std::vector<std::string> errors(n);
@@ -80,8 +86,28 @@ void Fleet::StartNext(int worker, const std::shared_ptr<StartRun>& run) {
   if (run->next[worker] >= run->last) return;
   const std::size_t i = run->next[worker];
   run->next[worker] += workers_->size();
+  StartOne(worker, i, 0, run);
+}
+
+void Fleet::StartOne(int worker, std::size_t i, int attempt, const std::shared_ptr<StartRun>& run) {
   devices_[i]->Start(servers_[i % servers_.size()], SourceAddress(i),
-                     [this, worker, run](absl::Status s) {
+                     [this, worker, i, attempt, run](absl::Status s) {
+                       const auto pause = RetryPause(attempt);
+                       if (!s.ok() && IsPassing(s) && !run->stopped &&
+                           std::chrono::steady_clock::now() + pause < run->deadline) {
+                         ++run->retries;
+                         auto timer =
+                             std::make_shared<asio::steady_timer>(workers_->context(worker), pause);
+                         timer->async_wait([this, worker, i, attempt, run,
+                                            timer](const boost::system::error_code&) {
+                           if (run->stopped) {
+                             ++run->finished;
+                             return;
+                           }
+                           StartOne(worker, i, attempt + 1, run);
+                         });
+                         return;
+                       }
                        if (s.ok()) {
                          ++run->up;
                        } else if (run->errors[worker].empty()) {

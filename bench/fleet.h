@@ -40,10 +40,13 @@ class Fleet {
   boost::asio::io_context& context(int worker) { return workers_->context(worker); }
 
   // Starts devices [first, last) (connect, token login, catch up), at most
-  // `concurrency` at a time per thread, within `timeout`. Returns how many
-  // are up; the first error is kept in *error.
+  // `concurrency` at a time per thread, within `timeout`. A start refused
+  // for a passing reason (unavailable, busy, timed out) is tried again after
+  // a growing, jittered pause, as a real client would. Returns how many are
+  // up; the first error is kept in *error, the number of retries in *retries.
   std::size_t Start(std::size_t first, std::size_t last, int concurrency,
-                    std::chrono::milliseconds timeout, std::string* error);
+                    std::chrono::milliseconds timeout, std::string* error,
+                    std::uint64_t* retries = nullptr);
   std::size_t StartAll(int concurrency, std::chrono::milliseconds timeout, std::string* error) {
     return Start(0, size(), concurrency, timeout, error);
   }
@@ -69,6 +72,7 @@ class Fleet {
  private:
   struct StartRun;  // one Start() call's progress, shared with its callbacks
   void StartNext(int worker, const std::shared_ptr<StartRun>& run);
+  void StartOne(int worker, std::size_t i, int attempt, const std::shared_ptr<StartRun>& run);
   void Heartbeat(int worker);
 
   std::vector<boost::asio::ip::tcp::endpoint> servers_;

@@ -4,13 +4,15 @@
 // index (connection i lives on worker i % size()).
 //
 // Threading: the public functions are for the controlling thread (main).
-// RunOnEach blocks until every worker has run the function; the destructor
-// stops and joins the threads.
+// RunOnEach blocks until every worker has run the function. The destructor
+// lets each thread finish what is pending (cancelled operations complete)
+// for up to five seconds, then stops and joins it.
 
 // clang-format off
 #include <utility>  // Boost 1.74's Asio uses std::exchange without including it (C++20)
 #include <boost/asio.hpp>
 // clang-format on
+#include <chrono>
 #include <functional>
 #include <latch>
 #include <memory>
@@ -30,7 +32,13 @@ class IoWorkers {
   }
   ~IoWorkers() {
     guards_.clear();
-    for (auto& io : contexts_) io->stop();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (auto& io : contexts_) {
+      while (!io->stopped() && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      io->stop();
+    }
     for (auto& t : threads_) t.join();
   }
   IoWorkers(const IoWorkers&) = delete;

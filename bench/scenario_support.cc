@@ -96,7 +96,7 @@ void Settle(Fleet& fleet, const std::function<int()>& outstanding) {
     ++*pending;
     d.SyncNow([pending](absl::Status) { --*pending; });
   });
-  WaitFor([&] { return pending->load() == 0; }, std::chrono::seconds(30));
+  WaitFor([&] { return pending->load() == 0; }, std::chrono::seconds(90));
 }
 
 }  // namespace im::bench

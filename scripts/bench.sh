@@ -7,7 +7,7 @@
 # kept for later runs). Sizes can be changed through the environment:
 #   IDLE_CONNECTIONS (10000; 50000 is the goal, it needs that many seeded users),
 #   STORM_CLIENTS (10000), BIG_GROUP (10000), FANOUT_MEMBERS (500),
-#   PAIRS (16), IN_FLIGHT (8), LATENCY_RATE (1000), SECONDS (10).
+#   PAIRS (16), IN_FLIGHT (8), LATENCY_RATE (1000), BENCH_SECONDS (10).
 # Exit code 1 if any scenario failed or the delivery checker found a loss or
 # duplicate. Seeding runs against a stack whose password hashing is made
 # cheap for that phase only (seeding is not measured); every measured
@@ -29,7 +29,7 @@ FANOUT_MEMBERS=${FANOUT_MEMBERS:-500}
 PAIRS=${PAIRS:-16}
 IN_FLIGHT=${IN_FLIGHT:-8}
 LATENCY_RATE=${LATENCY_RATE:-1000}
-SECONDS_EACH=${SECONDS:-10}
+SECONDS_EACH=${BENCH_SECONDS:-10}
 NODES=3
 SERVERS=127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002
 mkdir -p "$STATE"
@@ -79,7 +79,8 @@ common=(--server "$SERVERS" --users-file "$USERS_FILE" --pids "$PIDS" --summary 
 } >"$SUMMARY"
 
 failed=0
-run() { "$BENCH" "$@" "${common[@]}" || failed=1; }
+# A pause after each scenario lets the daemons finish closing its sessions.
+run() { "$BENCH" "$@" "${common[@]}" || failed=1; sleep 5; }
 # idle first, on fresh daemons: RSS growth means nothing once memory was reused.
 run idle --connections "$IDLE_CONNECTIONS" --procs $(( (IDLE_CONNECTIONS + 17999) / 18000 )) --concurrency 64
 run logins --concurrency 32
