@@ -139,7 +139,10 @@ void BenchDevice::SyncNow(Done done) {
   syncing_ = true;
   sync_again_ = false;
   // Acks first, so the server does not send those messages again.
-  Ack([this] { SyncPage(); });
+  Ack([this](absl::Status acked) {
+    if (!acked.ok()) return FinishSync(acked);
+    SyncPage();
+  });
 }
 
 void BenchDevice::SyncPage() {
@@ -164,7 +167,10 @@ void BenchDevice::SyncPage() {
     }
     const bool more = page.sync().more();
     if (more && !progressed) return FinishSync(absl::InternalError("sync made no progress"));
-    Ack([this, more] {
+    // The next page starts at the acked cursor: without the ack it would
+    // repeat this one.
+    Ack([this, more](absl::Status acked) {
+      if (!acked.ok()) return FinishSync(acked);
       if (more || sync_again_) {
         sync_again_ = false;
         return SyncPage();
@@ -192,41 +198,44 @@ void BenchDevice::FinishSync(const absl::Status& status) {
   for (auto& w : waiters) w(status);
 }
 
-void BenchDevice::Ack(std::function<void()> then) {
+void BenchDevice::Ack(std::function<void(absl::Status)> then) {
   if (then) ack_waiters_.push_back(std::move(then));
   if (ack_in_flight_) {
     ack_again_ = true;
     return;
   }
-  auto acks = tracker_.TakeAcks();
-  if (acks.empty() || conn_ == nullptr) {
-    if (!acks.empty()) tracker_.Unack(acks);
+  auto finish = [this](const absl::Status& status) {
     auto waiters = std::move(ack_waiters_);
     ack_waiters_.clear();
-    for (auto& w : waiters) w();
-    return;
+    for (auto& w : waiters) w(status);
+  };
+  auto acks = tracker_.TakeAcks();
+  if (acks.empty()) return finish(absl::OkStatus());
+  if (conn_ == nullptr) {
+    tracker_.Unack(acks);
+    return finish(absl::UnavailableError("not connected"));
   }
   client::ClientFrame frame;
   for (const auto& a : acks) *frame.mutable_ack()->add_acks() = a;
   ack_in_flight_ = true;
-  conn_->Call(std::move(frame), [this, acks](const client::ServerFrame& r) {
+  conn_->Call(std::move(frame), [this, acks, finish](const client::ServerFrame& r) {
     ack_in_flight_ = false;
-    if (r.status().code() == 0) {
+    const absl::Status status = StatusOf(r);
+    if (status.ok()) {
       for (const auto& a : acks) {
         auto& c = confirmed_[a.conv_id()];
         c = std::max(c, a.seq());
       }
     } else {
-      tracker_.Unack(acks);
-      ack_again_ = false;  // the connection is gone; the next Start acks them
+      tracker_.Unack(acks);  // sent again with the next ack
+      ack_again_ = false;
+      return finish(status);
     }
     if (ack_again_) {
       ack_again_ = false;
-      return Ack();
+      return Ack();  // the waiters wait for this one too
     }
-    auto waiters = std::move(ack_waiters_);
-    ack_waiters_.clear();
-    for (auto& w : waiters) w();
+    finish(absl::OkStatus());
   });
 }
 

@@ -77,7 +77,9 @@ class BenchDevice {
   void Deliver(const client::ChatMessage& message);
   void SyncPage();
   void FinishSync(const absl::Status& status);
-  void Ack(std::function<void()> then = nullptr);
+  // Sends what the tracker has to ack; `then` gets the ack's outcome (OK when
+  // there was nothing to ack).
+  void Ack(std::function<void(absl::Status)> then = nullptr);
 
   boost::asio::io_context& io_;
   BenchUser user_;
@@ -99,7 +101,7 @@ class BenchDevice {
   std::vector<Done> sync_waiters_;
   bool ack_in_flight_ = false;
   bool ack_again_ = false;
-  std::vector<std::function<void()>> ack_waiters_;
+  std::vector<std::function<void(absl::Status)>> ack_waiters_;
 };
 
 }  // namespace im::bench

@@ -88,7 +88,7 @@ run logins --password --concurrency 8
 run throughput --pairs "$PAIRS" --in-flight "$IN_FLIGHT"
 run latency --pairs 50 --rate "$LATENCY_RATE"
 run fanout --members "$FANOUT_MEMBERS" --senders 4 --in-flight 1
-run biggroup --members "$BIG_GROUP" --senders 1 --rate 0.5 --concurrency 64
+run biggroup --members "$BIG_GROUP" --senders 1 --rate 0.2 --concurrency 64
 run storm --connections "$STORM_CLIENTS" --senders 4 --missed 1 --concurrency 64
 stop_stack
 
