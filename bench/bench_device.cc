@@ -138,6 +138,10 @@ void BenchDevice::SyncNow(Done done) {
   }
   syncing_ = true;
   sync_again_ = false;
+  AckThenSync();
+}
+
+void BenchDevice::AckThenSync() {
   // Acks first, so the server does not send those messages again.
   Ack([this](absl::Status acked) {
     if (!acked.ok()) return FinishSync(acked);
@@ -187,12 +191,13 @@ void BenchDevice::FinishSync(const absl::Status& status) {
     retry_timer_->async_wait([this, timer = retry_timer_](const boost::system::error_code& ec) {
       if (ec) return;  // cancelled by Drop: the device may be going away
       retry_timer_.reset();
-      SyncPage();
+      AckThenSync();
     });
     return;
   }
   sync_failures_ = 0;
   syncing_ = false;
+  synced_ = status.ok();
   auto waiters = std::move(sync_waiters_);
   sync_waiters_.clear();
   for (auto& w : waiters) w(status);

@@ -66,6 +66,8 @@ class BenchDevice {
 
   bool connected() const { return conn_ != nullptr && conn_->open(); }
   bool Has(std::uint64_t msg_id) const { return delivered_ids_.count(msg_id) != 0; }
+  // Whether the last sync reached the end (false if it gave up or never ran).
+  bool synced() const { return synced_; }
   const BenchUser& user() const { return user_; }
   boost::asio::io_context* io() { return &io_; }
   const DeliveryCounts& counts() const { return counts_; }
@@ -75,6 +77,7 @@ class BenchDevice {
   void OnEvent(const client::ServerFrame& frame);
   void OnPushed(const client::ChatMessage& message);
   void Deliver(const client::ChatMessage& message);
+  void AckThenSync();
   void SyncPage();
   void FinishSync(const absl::Status& status);
   // Sends what the tracker has to ack; `then` gets the ack's outcome (OK when
@@ -97,6 +100,7 @@ class BenchDevice {
   std::shared_ptr<boost::asio::steady_timer> retry_timer_;  // a refused sync, tried again
   int sync_failures_ = 0;
   bool syncing_ = false;
+  bool synced_ = false;
   bool sync_again_ = false;
   std::vector<Done> sync_waiters_;
   bool ack_in_flight_ = false;

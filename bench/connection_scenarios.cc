@@ -418,7 +418,8 @@ Report RunStorm(BenchContext& context) {
   window.End();
   if (back != n) report.failure = common::StrCat(n - back, " clients did not come back: ", error);
   DeliveryCounts counts = fleet.Counts();
-  counts.lost = CountLost(fleet, [&](std::size_t i) { return &expected[i]; });
+  CountLost(
+      fleet, [&](std::size_t i) { return &expected[i]; }, &counts);
   report.delivery = counts;
   report.usage = window.usage();
   report.Add("clients back and synced", static_cast<double>(back), "");

@@ -162,7 +162,8 @@ Report RunGroup(BenchContext& context, bool big) {
     intended_by_seq[a.seq] = a.intended_us;
   }
   DeliveryCounts counts = fleet.Counts();
-  counts.lost = CountLost(fleet, [&](std::size_t) { return &all_ids; });
+  CountLost(
+      fleet, [&](std::size_t) { return &all_ids; }, &counts);
   report.delivery = counts;
   report.usage = window.usage();
 

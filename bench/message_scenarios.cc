@@ -86,7 +86,8 @@ Report RunPairs(BenchContext& context, bool open_loop) {
   DeliveryCounts counts = fleet.Counts();
   std::vector<std::vector<std::uint64_t>> expected(fleet.size());  // receiver -> msg_ids
   for (const auto& a : GatherAcked(fleet, tallies)) expected[a.sender + 1].push_back(a.msg_id);
-  counts.lost = CountLost(fleet, [&](std::size_t i) { return &expected[i]; });
+  CountLost(
+      fleet, [&](std::size_t i) { return &expected[i]; }, &counts);
   report.delivery = counts;
   report.usage = window.usage();
   const double s = window.seconds();

@@ -56,7 +56,10 @@ std::string Report::Table() const {
     out += common::StrCat("  delivery check: delivered=", delivery->delivered,
                           " lost=", delivery->lost, " duplicated=", delivery->duplicated,
                           " reordered=", delivery->reordered, " unexpected=", delivery->unexpected,
-                          delivery->ok() ? "  OK\n" : "  BROKEN GUARANTEE\n");
+                          " unsettled=", delivery->unsettled,
+                          !delivery->guarantees_held() ? "  BROKEN GUARANTEE\n"
+                          : delivery->unsettled > 0    ? "  NOT SETTLED (overloaded)\n"
+                                                       : "  OK\n");
   }
   if (usage) {
     out += common::StrCat("  CPU over ", Number(usage->seconds),
@@ -118,10 +121,10 @@ std::string Report::Json() const {
   }
   out += "]";
   if (delivery) {
-    out += common::StrCat(",\"delivery\":{\"delivered\":", delivery->delivered,
-                          ",\"lost\":", delivery->lost, ",\"duplicated\":", delivery->duplicated,
-                          ",\"reordered\":", delivery->reordered,
-                          ",\"unexpected\":", delivery->unexpected, "}");
+    out += common::StrCat(
+        ",\"delivery\":{\"delivered\":", delivery->delivered, ",\"lost\":", delivery->lost,
+        ",\"duplicated\":", delivery->duplicated, ",\"reordered\":", delivery->reordered,
+        ",\"unexpected\":", delivery->unexpected, ",\"unsettled\":", delivery->unsettled, "}");
   }
   if (usage) {
     out += common::StrCat(",\"usage\":{\"seconds\":", Number(usage->seconds),

@@ -62,17 +62,25 @@ std::vector<WorkerTally::Acked> GatherAcked(Fleet& fleet, Tallies& tallies) {
   return all;
 }
 
-std::uint64_t CountLost(
-    Fleet& fleet, const std::function<const std::vector<std::uint64_t>*(std::size_t)>& expected) {
-  std::vector<std::uint64_t> lost(fleet.threads(), 0);
+void CountLost(Fleet& fleet,
+               const std::function<const std::vector<std::uint64_t>*(std::size_t)>& expected,
+               DeliveryCounts* counts) {
+  std::vector<DeliveryCounts> per(fleet.threads());
   fleet.ForEachDevice([&](BenchDevice& d, std::size_t i) {
-    if (const auto* ids = expected(i)) {
-      for (std::uint64_t id : *ids) lost[fleet.worker_of(i)] += !d.Has(id);
+    const auto* ids = expected(i);
+    if (ids == nullptr || ids->empty()) return;
+    DeliveryCounts& c = per[fleet.worker_of(i)];
+    if (!d.synced()) {
+      ++c.unsettled;
+      return;
     }
+    for (std::uint64_t id : *ids) c.lost += !d.Has(id);
   });
-  std::uint64_t sum = 0;
-  for (auto n : lost) sum += n;
-  return sum;
+  counts->lost = counts->unsettled = 0;
+  for (const auto& c : per) {
+    counts->lost += c.lost;
+    counts->unsettled += c.unsettled;
+  }
 }
 
 void NoteRefusal(Fleet& fleet, Tallies& tallies, Report* report) {

@@ -52,10 +52,13 @@ bool TakeUsers(const BenchContext& context, std::size_t n, std::vector<BenchUser
 // Every tally's acked messages, copied on the threads that wrote them.
 std::vector<WorkerTally::Acked> GatherAcked(Fleet& fleet, Tallies& tallies);
 
-// The messages each device should have that it does not: `expected(i)` lists
-// the msg_ids device i must hold (nullptr: none). Runs on the devices' threads.
-std::uint64_t CountLost(
-    Fleet& fleet, const std::function<const std::vector<std::uint64_t>*(std::size_t)>& expected);
+// The loss check, after Settle: `expected(i)` lists the msg_ids device i must
+// hold (nullptr: none). Sets counts->lost to those a settled device lacks and
+// counts->unsettled to the devices expected to hold something whose last
+// sync did not finish. Runs on the devices' threads.
+void CountLost(Fleet& fleet,
+               const std::function<const std::vector<std::uint64_t>*(std::size_t)>& expected,
+               DeliveryCounts* counts);
 
 // Adds the first refusal any sender got to the report's parameters.
 void NoteRefusal(Fleet& fleet, Tallies& tallies, Report* report);
