@@ -60,6 +60,16 @@ void BenchDevice::Start(const boost::asio::ip::tcp::endpoint& server,
   });
 }
 
+std::string BenchDevice::Describe() const {
+  std::string out = common::StrCat("user=", user_.name, " connected=", connected(),
+                                   " synced=", synced_, " has(conv:contiguous)=");
+  for (const auto& [conv, seq] : last_seq_) {
+    out += common::StrCat(conv, ":", tracker_.contiguous(conv), "/confirmed ",
+                          confirmed_.count(conv) ? confirmed_.at(conv) : 0, " ");
+  }
+  return out;
+}
+
 void BenchDevice::Record(OnMessage on_message, OnNotice on_notice) {
   recording_ = true;
   on_message_ = std::move(on_message);
@@ -131,6 +141,7 @@ void BenchDevice::Deliver(const client::ChatMessage& message) {
 }
 
 void BenchDevice::SyncNow(Done done) {
+  synced_ = false;  // until a sync asked for from now on reaches the end
   if (done) sync_waiters_.push_back(std::move(done));
   if (syncing_) {
     sync_again_ = true;

@@ -66,7 +66,10 @@ class BenchDevice {
 
   bool connected() const { return conn_ != nullptr && conn_->open(); }
   bool Has(std::uint64_t msg_id) const { return delivered_ids_.count(msg_id) != 0; }
-  // Whether the last sync reached the end (false if it gave up or never ran).
+  // "user=... convs=conv:seq,..." (what it has), for reports of a loss.
+  std::string Describe() const;
+  // Whether the last sync asked for reached the end (false while it runs, if
+  // it gave up, or if none ran).
   bool synced() const { return synced_; }
   const BenchUser& user() const { return user_; }
   boost::asio::io_context* io() { return &io_; }

@@ -5,6 +5,7 @@
 // notice threshold: how long until each member has the notice, and until
 // every member has synced each message.
 
+#include <cstdio>
 #include <future>
 #include <memory>
 #include <unordered_map>
@@ -164,6 +165,14 @@ Report RunGroup(BenchContext& context, bool big) {
   DeliveryCounts counts = fleet.Counts();
   CountLost(
       fleet, [&](std::size_t) { return &all_ids; }, &counts);
+  if (counts.lost > 0) {
+    for (const auto& a : acked_messages) {
+      std::fprintf(stderr, "im-bench: acked msg_id=%llu conv=%llu seq=%llu\n",
+                   static_cast<unsigned long long>(a.msg_id),
+                   static_cast<unsigned long long>(a.conv_id),
+                   static_cast<unsigned long long>(a.seq));
+    }
+  }
   report.delivery = counts;
   report.usage = window.usage();
 

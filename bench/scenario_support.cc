@@ -1,5 +1,6 @@
 #include "bench/scenario_support.h"
 
+#include <cstdio>
 #include <thread>
 
 #include "common/str_cat.h"
@@ -74,7 +75,13 @@ void CountLost(Fleet& fleet,
       ++c.unsettled;
       return;
     }
-    for (std::uint64_t id : *ids) c.lost += !d.Has(id);
+    for (std::uint64_t id : *ids) {
+      if (d.Has(id)) continue;
+      if (c.lost++ < 3) {  // a few examples for whoever reads a broken guarantee
+        std::fprintf(stderr, "im-bench: lost msg_id=%llu at %s\n",
+                     static_cast<unsigned long long>(id), d.Describe().c_str());
+      }
+    }
   });
   counts->lost = counts->unsettled = 0;
   for (const auto& c : per) {
