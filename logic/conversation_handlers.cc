@@ -87,7 +87,7 @@ void ConversationHandlers::ResolveConversation(const internal::SessionContext& s
     target.ref.set_group_id(group_id);
     return done(std::move(target));
   }
-  LookUpPeer(*storage_, session, peer, "there is no conversation with yourself",
+  LookUpPeer(*users_, session, peer, "there is no conversation with yourself",
              [target = std::move(target), done](absl::StatusOr<internal::User> user) mutable {
                if (!user.ok()) return done(user.status());
                target.ref.set_peer_id(user->user_id());
@@ -190,7 +190,7 @@ void ConversationHandlers::Recall(const internal::HandleRequest& request, Reply 
 void ConversationHandlers::Typing(const internal::HandleRequest& request, Reply reply) {
   const auto session = request.session();
   LookUpPeer(
-      *storage_, session, request.frame().typing().peer(), "there is no conversation with yourself",
+      *users_, session, request.frame().typing().peer(), "there is no conversation with yourself",
       [this, session, reply](absl::StatusOr<internal::User> peer) {
         if (!peer.ok()) return reply(peer.status());
         internal::UserPair pair;

@@ -11,13 +11,15 @@
 #include "logic/push_fanout.h"
 #include "logic/request_dispatcher.h"
 #include "logic/storage_client.h"
+#include "logic/user_directory.h"
 
 namespace im::logic {
 
 class ConversationHandlers {
  public:
-  ConversationHandlers(const LogicConfig& config, StorageClient* storage, PushFanout* fanout)
-      : config_(config), storage_(storage), fanout_(fanout) {}
+  ConversationHandlers(const LogicConfig& config, StorageClient* storage, UserDirectory* users,
+                       PushFanout* fanout)
+      : config_(config), storage_(storage), users_(users), fanout_(fanout) {}
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
@@ -40,6 +42,7 @@ class ConversationHandlers {
 
   const LogicConfig& config_;
   StorageClient* storage_;
+  UserDirectory* users_;
   PushFanout* fanout_;
 };
 

@@ -25,6 +25,10 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("group_notice_above_members", &group_notice_above_members,
         "groups larger than this are pushed a notice per message, then pulled with sync", 0,
         100000);
+  s.Add("user_cache_entries", &user_cache_entries, "user names -> ids kept in memory", 16,
+        100000000);
+  s.Add("relation_cache_entries", &relation_cache_entries,
+        "relations (with versions) kept in memory for sends", 16, 100000000);
 }
 
 absl::Status LogicConfig::Validate() const {

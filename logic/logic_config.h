@@ -29,6 +29,9 @@ struct LogicConfig {
   // Groups larger than this get a "new messages up to seq N" notice per
   // message instead of the message itself; members pull it with Sync.
   std::int64_t group_notice_above_members = 500;
+  // Caches of facts a send needs (see user_directory.h, relation_cache.h).
+  std::int64_t user_cache_entries = 1000000;
+  std::int64_t relation_cache_entries = 1000000;
 
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;

@@ -18,7 +18,9 @@
 #include "logic/logic_service.h"
 #include "logic/message_handlers.h"
 #include "logic/push_fanout.h"
+#include "logic/relation_cache.h"
 #include "logic/relation_handlers.h"
+#include "logic/user_directory.h"
 
 namespace im::logic {
 namespace {
@@ -36,14 +38,17 @@ int Run(int argc, char** argv) {
                         static_cast<std::size_t>(config.password_mem_limit_kib) * 1024);
   common::WorkPool hash_workers(static_cast<std::size_t>(config.password_workers), 1000);
 
+  UserDirectory users(&storage, static_cast<std::size_t>(config.user_cache_entries));
+  RelationCache relation_cache(static_cast<std::size_t>(config.relation_cache_entries));
+
   RequestDispatcher dispatcher;
   AccountHandlers accounts(config, &storage, &access, &hasher, &hash_workers);
   accounts.RegisterWith(dispatcher);
-  MessageHandlers messages(config, &storage, &fanout);
+  MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout);
   messages.RegisterWith(dispatcher);
-  RelationHandlers relations(config, &storage, &fanout);
+  RelationHandlers relations(config, &storage, &users, &fanout);
   relations.RegisterWith(dispatcher);
-  ConversationHandlers conversations(config, &storage, &fanout);
+  ConversationHandlers conversations(config, &storage, &users, &fanout);
   conversations.RegisterWith(dispatcher);
   GroupHandlers groups(config, &storage, &fanout);
   groups.RegisterWith(dispatcher);

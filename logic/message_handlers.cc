@@ -64,7 +64,7 @@ void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply 
     }
     return SendToGroup(session, req, std::move(reply));
   }
-  LookUpPeer(*storage_, session, req.to_user(), "cannot send a message to yourself",
+  LookUpPeer(*users_, session, req.to_user(), "cannot send a message to yourself",
              [this, session, req, reply](absl::StatusOr<internal::User> recipient) {
                if (!recipient.ok()) return reply(recipient.status());
                CheckAndAppend(session, req, std::move(*recipient), reply, 1);
@@ -74,40 +74,55 @@ void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply 
 void MessageHandlers::CheckAndAppend(internal::SessionContext session,
                                      client::SendMessageRequest req, internal::User recipient,
                                      Reply reply, int attempt) {
+  if (auto cached = relations_->Find(session.user_id(), recipient.user_id());
+      cached && MaySendDirect(*cached, config_.DefaultMessagePolicy(), recipient.username()).ok()) {
+    return DecideAndAppend(std::move(session), std::move(req), std::move(recipient),
+                           std::move(reply), attempt, *cached);
+  }
   internal::UserPair pair;
   pair.set_user_id(session.user_id());
   pair.set_peer_id(recipient.user_id());
   storage_->GetRelation(std::move(pair), [this, session, req, recipient, reply,
                                           attempt](absl::StatusOr<internal::Relation> relation) {
     if (!relation.ok()) return reply(relation.status());
-    if (absl::Status allowed =
-            MaySendDirect(*relation, config_.DefaultMessagePolicy(), recipient.username());
-        !allowed.ok()) {
-      return reply(allowed);
-    }
-    internal::AppendMessageRequest append;
-    append.set_sender_id(session.user_id());
-    append.set_recipient_id(recipient.user_id());
-    append.set_client_msg_id(req.client_msg_id());
-    append.set_kind(KindOf(req));
-    append.set_text(KindOf(req) == "text" ? req.text() : req.payload());
-    append.set_check_relation(true);
-    append.set_sender_relation_version(relation->user_version());
-    append.set_recipient_relation_version(relation->peer_version());
-    storage_->AppendMessage(
-        std::move(append), [this, session, req, recipient, reply,
-                            attempt](absl::StatusOr<internal::AppendMessageResponse> stored) {
-          if (stored.status().code() == absl::StatusCode::kFailedPrecondition) {
-            // A block, unfriend or policy change committed after the check.
-            if (attempt < kMaxRelationAttempts) {
-              return CheckAndAppend(session, req, recipient, reply, attempt + 1);
-            }
-            return reply(absl::AbortedError("permissions changed while sending; try again"));
-          }
-          if (!stored.ok()) return reply(stored.status());
-          AnswerAndPush(session, req, recipient, *stored, reply);
-        });
+    relations_->Put(session.user_id(), recipient.user_id(), *relation);
+    DecideAndAppend(session, req, recipient, reply, attempt, *relation);
   });
+}
+
+void MessageHandlers::DecideAndAppend(internal::SessionContext session,
+                                      client::SendMessageRequest req, internal::User recipient,
+                                      Reply reply, int attempt,
+                                      const internal::Relation& relation) {
+  if (absl::Status allowed =
+          MaySendDirect(relation, config_.DefaultMessagePolicy(), recipient.username());
+      !allowed.ok()) {
+    return reply(allowed);
+  }
+  internal::AppendMessageRequest append;
+  append.set_sender_id(session.user_id());
+  append.set_recipient_id(recipient.user_id());
+  append.set_client_msg_id(req.client_msg_id());
+  append.set_kind(KindOf(req));
+  append.set_text(KindOf(req) == "text" ? req.text() : req.payload());
+  append.set_check_relation(true);
+  append.set_sender_relation_version(relation.user_version());
+  append.set_recipient_relation_version(relation.peer_version());
+  storage_->AppendMessage(
+      std::move(append), [this, session, req, recipient, reply,
+                          attempt](absl::StatusOr<internal::AppendMessageResponse> stored) {
+        if (stored.status().code() == absl::StatusCode::kFailedPrecondition) {
+          // A block, unfriend or policy change committed after the decision
+          // (or the cached relation was stale): decide again on a fresh read.
+          relations_->Forget(session.user_id(), recipient.user_id());
+          if (attempt < kMaxRelationAttempts) {
+            return CheckAndAppend(session, req, recipient, reply, attempt + 1);
+          }
+          return reply(absl::AbortedError("permissions changed while sending; try again"));
+        }
+        if (!stored.ok()) return reply(stored.status());
+        AnswerAndPush(session, req, recipient, *stored, reply);
+      });
 }
 
 void MessageHandlers::SendToGroup(const internal::SessionContext& session,
@@ -176,6 +191,10 @@ void MessageHandlers::AnswerAndPush(const internal::SessionContext& session,
   client::ServerFrame event;
   *event.mutable_message() = StoredMessage(session, req, stored);
   event.mutable_message()->set_recipient(recipient.username());
+  if (stored.has_routes()) {  // storage looked them up with the append
+    return fanout_->PushToRoutes(stored.routes(), event, session.access_node_id(),
+                                 session.conn_id());
+  }
   fanout_->PushToUsers({recipient.user_id(), session.user_id()}, std::move(event),
                        session.access_node_id(), session.conn_id());
 }

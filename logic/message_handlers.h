@@ -11,23 +11,31 @@
 
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
+#include "logic/relation_cache.h"
 #include "logic/request_dispatcher.h"
 #include "logic/storage_client.h"
+#include "logic/user_directory.h"
 
 namespace im::logic {
 
 class MessageHandlers {
  public:
-  MessageHandlers(const LogicConfig& config, StorageClient* storage, PushFanout* fanout)
-      : config_(config), storage_(storage), fanout_(fanout) {}
+  MessageHandlers(const LogicConfig& config, StorageClient* storage, UserDirectory* users,
+                  RelationCache* relations, PushFanout* fanout)
+      : config_(config), storage_(storage), users_(users), relations_(relations), fanout_(fanout) {}
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
  private:
   void SendMessage(const internal::HandleRequest& request, Reply reply);
-  // Reads the relation, decides, appends; decides again if it changed meanwhile.
+  // Decides on the relation (cached if it allows the send, else read fresh),
+  // appends; decides again on a fresh read if it changed meanwhile.
   void CheckAndAppend(internal::SessionContext session, client::SendMessageRequest req,
                       internal::User recipient, Reply reply, int attempt);
+  // Decides on `relation` and appends with its versions.
+  void DecideAndAppend(internal::SessionContext session, client::SendMessageRequest req,
+                       internal::User recipient, Reply reply, int attempt,
+                       const internal::Relation& relation);
   void SendToGroup(const internal::SessionContext& session, const client::SendMessageRequest& req,
                    Reply reply);
   void Answer(const internal::SessionContext& session,
@@ -42,6 +50,8 @@ class MessageHandlers {
 
   const LogicConfig& config_;
   StorageClient* storage_;
+  UserDirectory* users_;
+  RelationCache* relations_;
   PushFanout* fanout_;
 };
 

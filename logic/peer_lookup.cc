@@ -4,15 +4,13 @@
 
 namespace im::logic {
 
-void LookUpPeer(StorageClient& storage, const internal::SessionContext& session,
+void LookUpPeer(UserDirectory& users, const internal::SessionContext& session,
                 const std::string& peer_name, const std::string& self_error,
                 Done<internal::User> done) {
   if (peer_name.empty()) return done(absl::InvalidArgumentError("a user name is required"));
   if (peer_name == session.username()) return done(absl::InvalidArgumentError(self_error));
-  internal::GetUserRequest get;
-  get.set_username(peer_name);
-  storage.GetUser(
-      std::move(get), [peer_name, done = std::move(done)](absl::StatusOr<internal::User> user) {
+  users.FindByName(
+      peer_name, [peer_name, done = std::move(done)](absl::StatusOr<internal::User> user) {
         if (user.status().code() == absl::StatusCode::kNotFound) {
           return done(absl::NotFoundError(common::StrCat("no such user '", peer_name, "'")));
         }

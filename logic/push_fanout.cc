@@ -13,7 +13,7 @@ void PushFanout::PushToUsers(std::vector<std::uint64_t> user_ids, client::Server
   storage_->GetRoutes(
       std::move(lookup),
       [this, frame = std::move(frame), skip_node_id = std::move(skip_node_id), skip_conn_id](
-          auto routes) { PushToRoutes(std::move(routes), frame, skip_node_id, skip_conn_id); });
+          auto routes) { PushToFound(std::move(routes), frame, skip_node_id, skip_conn_id); });
 }
 
 void PushFanout::PushToGroup(std::uint64_t group_id, std::uint64_t seq, client::ServerFrame frame,
@@ -24,7 +24,7 @@ void PushFanout::PushToGroup(std::uint64_t group_id, std::uint64_t seq, client::
   storage_->GetGroupRoutes(
       std::move(lookup),
       [this, frame = std::move(frame), skip_node_id = std::move(skip_node_id), skip_conn_id](
-          auto routes) { PushToRoutes(std::move(routes), frame, skip_node_id, skip_conn_id); });
+          auto routes) { PushToFound(std::move(routes), frame, skip_node_id, skip_conn_id); });
 }
 
 void PushFanout::PushGroupMessage(const client::ChatMessage& message, std::uint32_t member_count,
@@ -40,15 +40,21 @@ void PushFanout::PushGroupMessage(const client::ChatMessage& message, std::uint3
               skip_conn_id);
 }
 
-void PushFanout::PushToRoutes(absl::StatusOr<internal::GetRoutesResponse> routes,
-                              const client::ServerFrame& frame, const std::string& skip_node_id,
-                              std::uint64_t skip_conn_id) {
+void PushFanout::PushToFound(absl::StatusOr<internal::GetRoutesResponse> routes,
+                             const client::ServerFrame& frame, const std::string& skip_node_id,
+                             std::uint64_t skip_conn_id) {
   if (!routes.ok()) {
     common::GetLogger("push")->warn("event=route_lookup_failed status=\"{}\"", routes.status());
     return;
   }
+  PushToRoutes(*routes, frame, skip_node_id, skip_conn_id);
+}
+
+void PushFanout::PushToRoutes(const internal::GetRoutesResponse& routes,
+                              const client::ServerFrame& frame, const std::string& skip_node_id,
+                              std::uint64_t skip_conn_id) {
   std::map<std::string, internal::PushRequest> per_node;
-  for (const auto& user : routes->users()) {
+  for (const auto& user : routes.users()) {
     for (const auto& route : user.routes()) {
       if (route.access_node_id() == skip_node_id && route.conn_id() == skip_conn_id) continue;
       internal::PushRequest& push = per_node[route.access_endpoint()];

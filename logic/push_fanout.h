@@ -26,6 +26,11 @@ class PushFanout {
   void PushToUsers(std::vector<std::uint64_t> user_ids, client::ServerFrame frame,
                    std::string skip_node_id = {}, std::uint64_t skip_conn_id = 0);
 
+  // The same with the routes already looked up (storage returns them with an
+  // append).
+  void PushToRoutes(const internal::GetRoutesResponse& routes, const client::ServerFrame& frame,
+                    const std::string& skip_node_id = {}, std::uint64_t skip_conn_id = 0);
+
   // Pushes `frame` to the online devices of every member of `group_id` who
   // can see its message `seq` (storage resolves members and routes in one
   // call), except the sender's connection.
@@ -40,10 +45,10 @@ class PushFanout {
                         std::string skip_node_id = {}, std::uint64_t skip_conn_id = 0);
 
  private:
-  // One Push per access node holding any of `routes`.
-  void PushToRoutes(absl::StatusOr<internal::GetRoutesResponse> routes,
-                    const client::ServerFrame& frame, const std::string& skip_node_id,
-                    std::uint64_t skip_conn_id);
+  // One Push per access node holding any of `routes`, once they are found.
+  void PushToFound(absl::StatusOr<internal::GetRoutesResponse> routes,
+                   const client::ServerFrame& frame, const std::string& skip_node_id,
+                   std::uint64_t skip_conn_id);
 
   StorageClient* storage_;
   AccessPushClient* access_;

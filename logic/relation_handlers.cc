@@ -78,7 +78,7 @@ void RelationHandlers::RequestFriend(const internal::HandleRequest& request, Rep
     return reply(absl::InvalidArgumentError("the note is longer than 255 bytes"));
   }
   LookUpPeer(
-      *storage_, session, req.peer(), "you cannot befriend yourself",
+      *users_, session, req.peer(), "you cannot befriend yourself",
       [this, session, req, reply](absl::StatusOr<internal::User> peer) {
         if (!peer.ok()) return reply(peer.status());
         internal::RequestFriendRequest change;
@@ -124,7 +124,7 @@ void RelationHandlers::RespondFriend(const internal::HandleRequest& request, Rep
   const auto session = request.session();
   const bool accept = request.frame().friend_respond().accept();
   LookUpPeer(
-      *storage_, session, request.frame().friend_respond().peer(), "you cannot befriend yourself",
+      *users_, session, request.frame().friend_respond().peer(), "you cannot befriend yourself",
       [this, session, accept, reply](absl::StatusOr<internal::User> peer) {
         if (!peer.ok()) return reply(peer.status());
         internal::RespondFriendRequest change;
@@ -178,7 +178,7 @@ void RelationHandlers::ApplyPairChange(const internal::HandleRequest& request,
                                        const std::string& peer_name, const PairChange& change,
                                        Reply reply) {
   const auto session = request.session();
-  LookUpPeer(*storage_, session, peer_name, "you cannot befriend yourself",
+  LookUpPeer(*users_, session, peer_name, "you cannot befriend yourself",
              [this, session, change, reply](absl::StatusOr<internal::User> peer) {
                if (!peer.ok()) return reply(peer.status());
                (storage_->*change.call)(Pair(session.user_id(), peer->user_id()),
@@ -282,7 +282,7 @@ void RelationHandlers::ListPending(const internal::HandleRequest& request, Reply
 void RelationHandlers::SetBlock(const internal::HandleRequest& request, Reply reply) {
   const auto session = request.session();
   const bool blocked = request.frame().block_set().blocked();
-  LookUpPeer(*storage_, session, request.frame().block_set().peer(), "you cannot block yourself",
+  LookUpPeer(*users_, session, request.frame().block_set().peer(), "you cannot block yourself",
              [this, session, blocked, reply](absl::StatusOr<internal::User> peer) {
                if (!peer.ok()) return reply(peer.status());
                internal::SetBlockRequest change;

@@ -10,13 +10,15 @@
 #include "logic/push_fanout.h"
 #include "logic/request_dispatcher.h"
 #include "logic/storage_client.h"
+#include "logic/user_directory.h"
 
 namespace im::logic {
 
 class RelationHandlers {
  public:
-  RelationHandlers(const LogicConfig& config, StorageClient* storage, PushFanout* fanout)
-      : config_(config), storage_(storage), fanout_(fanout) {}
+  RelationHandlers(const LogicConfig& config, StorageClient* storage, UserDirectory* users,
+                   PushFanout* fanout)
+      : config_(config), storage_(storage), users_(users), fanout_(fanout) {}
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
@@ -52,6 +54,7 @@ class RelationHandlers {
 
   const LogicConfig& config_;
   StorageClient* storage_;
+  UserDirectory* users_;
   PushFanout* fanout_;
 };
 

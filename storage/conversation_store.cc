@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <tuple>
 
 #include "common/str_cat.h"
 #include "storage/direct_conversation.h"
 #include "storage/group_membership.h"
+#include "storage/sql_batch.h"
 
 namespace im::storage {
 namespace {
@@ -107,25 +110,69 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
 
 absl::Status ConversationStore::Ack(std::uint64_t user_id, std::string_view device_id,
                                     const std::vector<client::ConversationAck>& acks) {
+  std::vector<DeviceAck> rows;
+  for (const auto& a : acks)
+    rows.push_back({user_id, std::string(device_id), a.conv_id(), a.seq()});
+  return AckMany(std::move(rows));
+}
+
+absl::Status ConversationStore::AckMany(std::vector<DeviceAck> acks) {
+  // One row per (user, device, conversation), the highest seq, in key order
+  // so that concurrent batches lock cursor rows in the same order.
+  auto key = [](const DeviceAck& a) { return std::tie(a.user_id, a.device_id, a.conv_id); };
+  std::sort(acks.begin(), acks.end(), [&](const DeviceAck& x, const DeviceAck& y) {
+    return key(x) < key(y) || (key(x) == key(y) && x.seq > y.seq);
+  });
+  acks.erase(std::unique(acks.begin(), acks.end(),
+                         [&](const DeviceAck& x, const DeviceAck& y) { return key(x) == key(y); }),
+             acks.end());
+  if (acks.empty()) return absl::OkStatus();
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
-  for (const auto& ack : acks) {
-    // A plain (non-locking) read: an INSERT ... SELECT would share-lock the
-    // conversation row and queue every ack behind the group's appends.
-    auto found = (*lease)->Execute(
-        "SELECT c.max_seq FROM conversation_members cm JOIN conversations c"
-        " ON c.conv_id = cm.conv_id WHERE cm.user_id = ? AND cm.conv_id = ?",
-        {user_id, ack.conv_id()});
-    if (!found.ok()) return found.status();
-    if (found->rows.empty()) continue;  // not the user's conversation
-    const std::uint64_t seq = std::min(ack.seq(), found->rows[0].U64(0));
-    auto stored = (*lease)->Execute(
-        "INSERT INTO device_cursors (user_id, device_id, conv_id, acked_seq) VALUES (?, ?, ?, ?)"
-        " ON DUPLICATE KEY UPDATE acked_seq = GREATEST(acked_seq, VALUES(acked_seq))",
-        {user_id, device_id, ack.conv_id(), seq});
-    if (!stored.ok()) return stored.status();
-  }
-  return absl::OkStatus();
+  MysqlConnection& conn = **lease;
+  auto write = [&]() -> absl::Status {
+    // A plain (non-locking) read of max_seq: a locking one would queue every
+    // ack behind the appends holding the conversation rows.
+    std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> max_seq;  // (conv, user)
+    auto status =
+        ForEachSizedBatch(acks.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+          const std::string sql = common::StrCat(
+              "SELECT cm.conv_id, cm.user_id, c.max_seq FROM conversation_members cm"
+              " JOIN conversations c ON c.conv_id = cm.conv_id WHERE (cm.conv_id, cm.user_id) IN (",
+              Repeat("(?, ?)", rows), ")");
+          std::vector<SqlParam> params;
+          for (std::size_t i = 0; i < rows; ++i) {
+            const DeviceAck& a = acks[begin + i < end ? begin + i : begin];
+            params.insert(params.end(), {a.conv_id, a.user_id});
+          }
+          auto found = conn.Execute(sql, params);
+          if (!found.ok()) return found.status();
+          for (const SqlRow& row : found->rows) max_seq[{row.U64(0), row.U64(1)}] = row.U64(2);
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return status;
+    std::vector<DeviceAck> valid;  // the user's conversations only, never past max_seq
+    for (const DeviceAck& a : acks) {
+      auto it = max_seq.find({a.conv_id, a.user_id});
+      if (it == max_seq.end()) continue;
+      valid.push_back(a);
+      valid.back().seq = std::min(a.seq, it->second);
+    }
+    return ForEachSizedBatch(valid.size(), [&](std::size_t begin, std::size_t end,
+                                               std::size_t rows) {
+      const std::string sql = common::StrCat(
+          "INSERT INTO device_cursors (user_id, device_id, conv_id, acked_seq) VALUES ",
+          Repeat("(?, ?, ?, ?)", rows),
+          " ON DUPLICATE KEY UPDATE acked_seq = GREATEST(acked_seq, VALUES(acked_seq))");
+      std::vector<SqlParam> params;
+      for (std::size_t i = 0; i < rows; ++i) {
+        const DeviceAck& a = valid[begin + i < end ? begin + i : begin];
+        params.insert(params.end(), {a.user_id, std::string_view(a.device_id), a.conv_id, a.seq});
+      }
+      return conn.Execute(sql, params).status();
+    });
+  };
+  return RunTransaction(conn, write, /*attempts=*/5);
 }
 
 absl::StatusOr<internal::ListConversationsResponse> ConversationStore::List(std::uint64_t user_id) {

@@ -6,6 +6,7 @@
 // the seqs their membership covers (joined ... left). Thread-safe; blocking.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,14 @@
 namespace im::storage {
 
 inline constexpr std::uint32_t kMaxPageSize = 500;
+
+// One device's cursor in one conversation.
+struct DeviceAck {
+  std::uint64_t user_id = 0;
+  std::string device_id;
+  std::uint64_t conv_id = 0;
+  std::uint64_t seq = 0;
+};
 
 class ConversationStore {
  public:
@@ -29,6 +38,9 @@ class ConversationStore {
   // Conversations the user is not in are ignored.
   absl::Status Ack(std::uint64_t user_id, std::string_view device_id,
                    const std::vector<client::ConversationAck>& acks);
+  // The same for many devices at once, in one transaction: a few batched
+  // statements and one commit whatever the number of acks (group commit).
+  absl::Status AckMany(std::vector<DeviceAck> acks);
   absl::StatusOr<internal::ListConversationsResponse> List(std::uint64_t user_id);
   // Up to `limit` messages before `before_seq` (0: the latest), ascending, of
   // the user's conversation with a peer (NOT_FOUND if they have none yet) or

@@ -77,6 +77,33 @@ TEST_F(ConversationStoreTest, AcksForOthersConversationsAreIgnoredAndClampedToMa
   EXPECT_EQ(next->messages(0).seq(), 2u);
 }
 
+TEST_F(ConversationStoreTest, AckManyWritesEveryDeviceInOneBatch) {
+  const auto a = NewUser("many_a");
+  std::vector<std::uint64_t> peers;
+  std::vector<std::uint64_t> convs;
+  for (int i = 0; i < 70; ++i) {  // past a size class (64): two statements per step
+    peers.push_back(NewUser("many_p"));
+    convs.push_back(Send(a, peers.back(), "one").conv_id());
+    Send(a, peers.back(), "two");
+  }
+  const auto eve = NewUser("many_eve");
+  std::vector<DeviceAck> acks;
+  for (int i = 0; i < 70; ++i) {
+    acks.push_back({peers[i], "phone", convs[i], 1});
+    acks.push_back({peers[i], "phone", convs[i], i % 2 == 0 ? 2u : 1u});  // highest one wins
+    acks.push_back({peers[i], "tablet", convs[i], 100});                  // clamped to max_seq 2
+  }
+  acks.push_back({eve, "d", convs[0], 2});  // not eve's conversation: ignored
+  ASSERT_TRUE(conversations_.AckMany(acks).ok());
+  for (int i = 0; i < 70; ++i) {
+    EXPECT_EQ(conversations_.Sync(peers[i], "phone", 10)->messages_size(), i % 2 == 0 ? 0 : 1) << i;
+    EXPECT_EQ(conversations_.Sync(peers[i], "tablet", 10)->messages_size(), 0) << i;
+  }
+  EXPECT_EQ(conversations_.Sync(eve, "d", 10)->messages_size(), 0);
+  Send(a, peers[1], "three");  // a cursor clamped to max_seq still sees what comes next
+  EXPECT_EQ(conversations_.Sync(peers[1], "tablet", 10)->messages_size(), 1);
+}
+
 TEST_F(ConversationStoreTest, ListShowsLastMessageAndUnreadAndReadClearsIt) {
   const auto a = NewUser("list_a"), b = NewUser("list_b");
   Send(a, b, "one");

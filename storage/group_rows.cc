@@ -6,6 +6,7 @@
 
 #include "common/str_cat.h"
 #include "storage/conversation_append.h"
+#include "storage/sql_batch.h"
 
 namespace im::storage {
 
@@ -23,41 +24,22 @@ absl::StatusOr<std::string> UsernameOf(MysqlConnection& conn, std::uint64_t user
   return rows->rows[0].Str(0);
 }
 
-namespace {
-
-// `item` `count` times, comma-separated.
-std::string Repeat(std::string_view item, std::size_t count) {
-  std::string out;
-  for (std::size_t i = 0; i < count; ++i) out += common::StrCat(i == 0 ? "" : ", ", item);
-  return out;
-}
-
-// Calls `each(begin, end)` for consecutive slices of at most kRowBatch items.
-template <typename Each>
-absl::Status ForEachBatch(std::size_t size, Each each) {
-  for (std::size_t begin = 0; begin < size; begin += kRowBatch) {
-    if (auto s = each(begin, std::min(size, begin + kRowBatch)); !s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::StatusOr<std::vector<NamedUser>> FindUsersByName(MysqlConnection& conn,
                                                        const std::vector<std::string>& names) {
   static const std::string sql = common::StrCat(
       "SELECT user_id, username FROM users WHERE username IN (", Repeat("?", kRowBatch), ")");
   std::map<std::string, std::uint64_t, std::less<>> found;
-  absl::Status status = ForEachBatch(names.size(), [&](std::size_t begin, std::size_t end) {
-    std::vector<SqlParam> params;
-    for (std::size_t i = 0; i < kRowBatch; ++i) {  // a short batch repeats its first name
-      params.emplace_back(std::string_view(names[begin + (begin + i < end ? i : 0)]));
-    }
-    auto rows = conn.Execute(sql, params);
-    if (!rows.ok()) return rows.status();
-    for (const SqlRow& row : rows->rows) found[row.Str(1)] = row.U64(0);
-    return absl::OkStatus();
-  });
+  absl::Status status =
+      ForEachBatch(names.size(), kRowBatch, [&](std::size_t begin, std::size_t end) {
+        std::vector<SqlParam> params;
+        for (std::size_t i = 0; i < kRowBatch; ++i) {  // a short batch repeats its first name
+          params.emplace_back(std::string_view(names[begin + (begin + i < end ? i : 0)]));
+        }
+        auto rows = conn.Execute(sql, params);
+        if (!rows.ok()) return rows.status();
+        for (const SqlRow& row : rows->rows) found[row.Str(1)] = row.U64(0);
+        return absl::OkStatus();
+      });
   if (!status.ok()) return status;
   std::vector<NamedUser> users;
   std::set<std::uint64_t> seen;
@@ -76,16 +58,17 @@ absl::StatusOr<std::vector<NamedUser>> NotMembers(MysqlConnection& conn, std::ui
       " AND visible_until_seq IS NULL AND user_id IN (",
       Repeat("?", kRowBatch), ")");
   std::set<std::uint64_t> members;
-  absl::Status status = ForEachBatch(users.size(), [&](std::size_t begin, std::size_t end) {
-    std::vector<SqlParam> params = {group_id};
-    for (std::size_t i = 0; i < kRowBatch; ++i) {
-      params.emplace_back(users[begin + (begin + i < end ? i : 0)].user_id);
-    }
-    auto rows = conn.Execute(sql, params);
-    if (!rows.ok()) return rows.status();
-    for (const SqlRow& row : rows->rows) members.insert(row.U64(0));
-    return absl::OkStatus();
-  });
+  absl::Status status =
+      ForEachBatch(users.size(), kRowBatch, [&](std::size_t begin, std::size_t end) {
+        std::vector<SqlParam> params = {group_id};
+        for (std::size_t i = 0; i < kRowBatch; ++i) {
+          params.emplace_back(users[begin + (begin + i < end ? i : 0)].user_id);
+        }
+        auto rows = conn.Execute(sql, params);
+        if (!rows.ok()) return rows.status();
+        for (const SqlRow& row : rows->rows) members.insert(row.U64(0));
+        return absl::OkStatus();
+      });
   if (!status.ok()) return status;
   std::erase_if(users, [&](const NamedUser& u) { return members.count(u.user_id) != 0; });
   return users;
@@ -102,7 +85,7 @@ absl::Status AddMemberRows(MysqlConnection& conn, std::uint64_t group_id,
       " ON DUPLICATE KEY UPDATE read_seq = VALUES(read_seq), role = VALUES(role),"
       " visible_after_seq = VALUES(visible_after_seq), visible_until_seq = NULL,"
       " muted_until_ms = 0");
-  return ForEachBatch(user_ids.size(), [&](std::size_t begin, std::size_t end) {
+  return ForEachBatch(user_ids.size(), kRowBatch, [&](std::size_t begin, std::size_t end) {
     std::vector<SqlParam> params;
     for (std::size_t i = 0; i < kRowBatch; ++i) {  // a short batch repeats its first row
       const std::uint64_t user = user_ids[begin + (begin + i < end ? i : 0)];

@@ -78,7 +78,10 @@ int Run(int argc, char** argv) {
   ConversationStore conversations(&mysql);
   RouteStore routes(&redis, config.route_ttl_seconds);
   common::WorkPool workers(static_cast<std::size_t>(config.workers), 10000);
-  StorageService service(&users, &messages, &conversations, &relations, &groups, &routes, &workers);
+  AppendWriter appends(&messages, &routes, static_cast<std::size_t>(config.append_writers));
+  AckWriter acks(&conversations, static_cast<std::size_t>(config.ack_writers));
+  StorageService service(&users, &messages, &conversations, &relations, &groups, &routes, &appends,
+                         &acks, &workers);
 
   auto server = common::StartGrpcServer(config.listen, {&service});
   if (!server.ok()) {

@@ -1,74 +1,20 @@
 #include "storage/message_store.h"
 
 #include <algorithm>
+#include <map>
 
 #include "common/clock.h"
 #include "common/str_cat.h"
-#include "storage/conversation_append.h"
 #include "storage/direct_conversation.h"
 #include "storage/group_membership.h"
 #include "storage/group_rules.h"
+#include "storage/sql_batch.h"
 
 namespace im::storage {
 namespace {
 
 constexpr std::int64_t kDirectConversation = 1;
 constexpr std::int64_t kGroupConversation = 2;
-
-// One send as its resends are recognised by: the sender's client id, where
-// it goes (a direct conversation's peer key, or a group id) and its content.
-struct SendKey {
-  std::uint64_t sender_id;
-  std::string_view client_msg_id;
-  std::string_view peer_key;   // 1:1
-  std::uint64_t group_id = 0;  // group
-  std::string_view kind;
-  std::string_view body;
-};
-
-// Looks up an earlier message by its client id. NOT_FOUND when there is none,
-// ALREADY_EXISTS when it holds different content than this send.
-// A locking read sees the latest committed rows, not the transaction's snapshot.
-absl::StatusOr<internal::AppendMessageResponse> FindByClientId(MysqlConnection& conn,
-                                                               const SendKey& send, bool locking) {
-  auto found = conn.Execute(
-      locking ? "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, COALESCE(c.peer_key, ''),"
-                " m.kind, m.body FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
-                " WHERE m.sender_id = ? AND m.client_msg_id = ? LOCK IN SHARE MODE"
-              : "SELECT m.msg_id, m.conv_id, m.seq, m.sent_at_ms, COALESCE(c.peer_key, ''),"
-                " m.kind, m.body FROM messages m JOIN conversations c ON c.conv_id = m.conv_id"
-                " WHERE m.sender_id = ? AND m.client_msg_id = ?",
-      {send.sender_id, send.client_msg_id});
-  if (!found.ok()) return found.status();
-  if (found->rows.empty()) return absl::NotFoundError("no such message");
-  const SqlRow& row = found->rows[0];
-  // A recalled original has lost its body; it still counts as the same send.
-  const bool same_destination =
-      send.group_id != 0 ? row.U64(1) == send.group_id : row.Str(4) == send.peer_key;
-  if (!same_destination || row.Str(5) != send.kind ||
-      (row.Str(6) != send.body && !row.Str(6).empty())) {
-    return absl::AlreadyExistsError("client_msg_id was already used for a different message");
-  }
-  internal::AppendMessageResponse original;
-  original.set_msg_id(row.U64(0));
-  original.set_conv_id(row.U64(1));
-  original.set_seq(row.U64(2));
-  original.set_sent_at_ms(row.I64(3));
-  original.set_duplicate(true);
-  return original;
-}
-
-// For a send with a client id: true and the stored original if it is a
-// resend, false if it is new.
-absl::StatusOr<bool> FoundResend(MysqlConnection& conn, const SendKey& send,
-                                 internal::AppendMessageResponse* stored) {
-  if (send.client_msg_id.empty()) return false;
-  auto original = FindByClientId(conn, send, /*locking=*/false);
-  if (original.status().code() == absl::StatusCode::kNotFound) return false;
-  if (!original.ok()) return original.status();
-  *stored = std::move(*original);
-  return true;
-}
 
 // Creates the direct conversation between two users and its member rows if
 // missing. Runs outside the append transaction (each statement commits on its
@@ -90,111 +36,395 @@ absl::Status EnsureDirectConversation(MysqlConnection& conn, std::uint64_t a, st
       .status();
 }
 
-// Share-locks both users' rows (in id order, like relationship changes, which
-// take them exclusively) and compares their relation versions.
-absl::Status CheckRelationVersions(MysqlConnection& conn, std::uint64_t sender_id,
-                                   std::uint64_t recipient_id,
-                                   const RelationPrecondition& expected) {
-  auto rows = conn.Execute(
-      "SELECT user_id, relation_version FROM users WHERE user_id IN (?, ?)"
-      " ORDER BY user_id LOCK IN SHARE MODE",
-      {std::min(sender_id, recipient_id), std::max(sender_id, recipient_id)});
-  if (!rows.ok()) return rows.status();
-  if (rows->rows.size() != 2) return absl::NotFoundError("no such user");
-  for (const SqlRow& row : rows->rows) {
-    const std::uint64_t want =
-        row.U64(0) == sender_id ? expected.sender_version : expected.recipient_version;
-    if (row.U64(1) != want) return absl::FailedPreconditionError("relation changed");
+// The conversation of each direct append, creating the missing ones first.
+absl::StatusOr<std::map<std::string, std::uint64_t>> DirectConversations(
+    MysqlConnection& conn, const std::vector<Append>& batch) {
+  std::vector<std::string> keys;
+  for (const Append& a : batch) {
+    if (a.group_id == 0) keys.push_back(DirectPeerKey(a.sender_id, a.recipient_id));
   }
-  return absl::OkStatus();
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::map<std::string, std::uint64_t> conv_of;
+  auto read = [&]() {
+    return ForEachSizedBatch(
+        keys.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+          std::vector<SqlParam> params;
+          for (std::size_t i = 0; i < rows; ++i) {
+            params.emplace_back(std::string_view(keys[begin + i < end ? begin + i : begin]));
+          }
+          auto found = conn.Execute(common::StrCat("SELECT peer_key, conv_id FROM conversations"
+                                                   " WHERE peer_key IN (",
+                                                   Repeat("?", rows), ")"),
+                                    params);
+          if (!found.ok()) return found.status();
+          for (const SqlRow& row : found->rows) conv_of[row.Str(0)] = row.U64(1);
+          return absl::OkStatus();
+        });
+  };
+  if (auto s = read(); !s.ok()) return s;
+  bool created = false;
+  for (const Append& a : batch) {
+    if (a.group_id != 0 || conv_of.count(DirectPeerKey(a.sender_id, a.recipient_id))) continue;
+    if (auto s = EnsureDirectConversation(conn, a.sender_id, a.recipient_id); !s.ok()) return s;
+    created = true;
+  }
+  if (created) {
+    if (auto s = read(); !s.ok()) return s;
+  }
+  return conv_of;
 }
 
-// The end of an append: the stored message, or, when a concurrent send with
-// the same client id committed first (nothing was changed here), that original.
-absl::Status Settle(MysqlConnection& conn, absl::StatusOr<internal::AppendMessageResponse> inserted,
-                    const SendKey& send, internal::AppendMessageResponse* stored) {
-  if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
-    inserted = FindByClientId(conn, send, /*locking=*/true);
+// One attempt at the batch's transaction (the caller begins, commits or
+// rolls back). Fills each append's result; returns an error only for the
+// transaction as a whole (ABORTED: a deadlock or a racing replica; run again).
+absl::Status AppendInTransaction(MysqlConnection& conn, std::vector<Append>& batch,
+                                 const std::map<std::string, std::uint64_t>& direct_conv) {
+  const std::size_t n = batch.size();
+  std::vector<std::uint64_t> conv(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Append& a = batch[i];
+    if (a.group_id != 0) {
+      conv[i] = a.group_id;
+    } else {
+      auto it = direct_conv.find(DirectPeerKey(a.sender_id, a.recipient_id));
+      if (it == direct_conv.end()) return absl::InternalError("direct conversation is missing");
+      conv[i] = it->second;
+    }
+    a.result = absl::UnknownError("not decided");  // step 8 answers what stays so
   }
-  if (!inserted.ok()) return inserted.status();
-  *stored = std::move(*inserted);
+
+  // 1. Relation versions, share-locked in user id order (relationship changes
+  //    take these rows exclusively, in the same order).
+  std::vector<std::uint64_t> users;
+  for (const Append& a : batch) {
+    if (a.group_id == 0 && a.precondition) users.insert(users.end(), {a.sender_id, a.recipient_id});
+  }
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  std::map<std::uint64_t, std::uint64_t> version;
+  absl::Status status =
+      ForEachSizedBatch(users.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+        std::vector<SqlParam> params;
+        for (std::size_t i = 0; i < rows; ++i)
+          params.emplace_back(users[begin + i < end ? begin + i : begin]);
+        auto found =
+            conn.Execute(common::StrCat("SELECT user_id, relation_version FROM users"
+                                        " WHERE user_id IN (",
+                                        Repeat("?", rows), ") ORDER BY user_id LOCK IN SHARE MODE"),
+                         params);
+        if (!found.ok()) return found.status();
+        for (const SqlRow& row : found->rows) version[row.U64(0)] = row.U64(1);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+
+  // 2. Every conversation once, in id order: appends to one conversation
+  //    are serialised by this lock until the commit.
+  std::vector<std::uint64_t> convs(conv);
+  std::sort(convs.begin(), convs.end());
+  convs.erase(std::unique(convs.begin(), convs.end()), convs.end());
+  std::map<std::uint64_t, std::uint64_t> max_seq;
+  status =
+      ForEachSizedBatch(convs.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+        std::vector<SqlParam> params;
+        for (std::size_t i = 0; i < rows; ++i)
+          params.emplace_back(convs[begin + i < end ? begin + i : begin]);
+        auto locked =
+            conn.Execute(common::StrCat("SELECT conv_id, max_seq FROM conversations"
+                                        " WHERE conv_id IN (",
+                                        Repeat("?", rows), ") ORDER BY conv_id FOR UPDATE"),
+                         params);
+        if (!locked.ok()) return locked.status();
+        for (const SqlRow& row : locked->rows) max_seq[row.U64(0)] = row.U64(1);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+
+  // 3. Resends: earlier messages with the same (sender, client id), read
+  //    after the locks so a resend racing its original finds it.
+  std::vector<std::size_t> with_id;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!batch[i].client_msg_id.empty()) with_id.push_back(i);
+  }
+  struct Earlier {
+    internal::AppendMessageResponse stored;
+    std::uint64_t conv_id;
+    std::string kind, body;
+  };
+  std::map<std::pair<std::uint64_t, std::string>, Earlier> earlier;
+  status = ForEachSizedBatch(with_id.size(), [&](std::size_t begin, std::size_t end,
+                                                 std::size_t rows) {
+    std::vector<SqlParam> params;
+    for (std::size_t k = 0; k < rows; ++k) {
+      const Append& a = batch[with_id[begin + k < end ? begin + k : begin]];
+      params.insert(params.end(), {a.sender_id, std::string_view(a.client_msg_id)});
+    }
+    auto found = conn.Execute(
+        common::StrCat("SELECT sender_id, client_msg_id, msg_id, conv_id, seq, sent_at_ms, kind,"
+                       " body FROM messages WHERE (sender_id, client_msg_id) IN (",
+                       Repeat("(?, ?)", rows), ")"),
+        params);
+    if (!found.ok()) return found.status();
+    for (const SqlRow& row : found->rows) {
+      Earlier e;
+      e.stored.set_msg_id(row.U64(2));
+      e.stored.set_conv_id(row.U64(3));
+      e.stored.set_seq(row.U64(4));
+      e.stored.set_sent_at_ms(row.I64(5));
+      e.stored.set_duplicate(true);
+      e.conv_id = row.U64(3);
+      e.kind = row.Str(6);
+      e.body = row.Str(7);
+      earlier[{row.U64(0), row.Str(1)}] = std::move(e);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+
+  // 4. Decide each append; the ones that go in take their conversation's next seq.
+  std::map<std::uint64_t, GroupState> groups;  // read once per group
+  std::map<std::pair<std::uint64_t, std::uint64_t>, Membership> members;
+  std::map<std::pair<std::uint64_t, std::string>, std::size_t> first_in_batch;
+  std::vector<std::size_t> accepted;
+  const std::int64_t now = common::NowMs();
+  for (std::size_t i = 0; i < n; ++i) {
+    Append& a = batch[i];
+    // A resend: the same content to the same place is the original; other
+    // content under a used client id is refused. (A recalled original has
+    // lost its body; it still counts as the same send.)
+    auto same_send = [&](std::uint64_t at_conv, const std::string& kind, const std::string& body) {
+      return at_conv == conv[i] && kind == a.kind && (body == a.body || body.empty());
+    };
+    if (!a.client_msg_id.empty()) {
+      if (auto e = earlier.find({a.sender_id, a.client_msg_id}); e != earlier.end()) {
+        a.result = same_send(e->second.conv_id, e->second.kind, e->second.body)
+                       ? absl::StatusOr<internal::AppendMessageResponse>(e->second.stored)
+                       : absl::AlreadyExistsError(
+                             "client_msg_id was already used for a different message");
+        continue;
+      }
+      auto [first, fresh] = first_in_batch.emplace(std::make_pair(a.sender_id, a.client_msg_id), i);
+      if (!fresh) {  // a resend within this batch: answered from its original below
+        const Append& original = batch[first->second];
+        if (!same_send(conv[first->second], original.kind, original.body)) {
+          a.result =
+              absl::AlreadyExistsError("client_msg_id was already used for a different message");
+        }
+        continue;
+      }
+    }
+    if (a.group_id == 0) {
+      if (a.precondition && (version[a.sender_id] != a.precondition->sender_version ||
+                             version[a.recipient_id] != a.precondition->recipient_version)) {
+        a.result = absl::FailedPreconditionError("relation changed");
+        continue;
+      }
+    } else {
+      auto g = groups.find(a.group_id);
+      if (g == groups.end()) {
+        auto read = ReadGroup(conn, a.group_id, /*lock=*/false);  // locked in step 2
+        if (!read.ok() && read.status().code() != absl::StatusCode::kNotFound) return read.status();
+        if (!read.ok()) {
+          a.result = read.status();
+          continue;
+        }
+        g = groups.emplace(a.group_id, *read).first;
+      }
+      auto m = members.find({a.group_id, a.sender_id});
+      if (m == members.end()) {
+        auto read = ReadMembership(conn, a.group_id, a.sender_id);
+        if (!read.ok()) return read.status();
+        m = members.emplace(std::make_pair(a.group_id, a.sender_id), *read).first;
+      }
+      absl::Status may =
+          m->second.role == client::GROUP_ROLE_NONE
+              ? absl::PermissionDeniedError(
+                    common::StrCat("you are not a member of group ", a.group_id))
+              : MaySend(m->second.role, m->second.muted_until_ms, g->second.mute_all, now);
+      if (!may.ok()) {
+        a.result = may;
+        continue;
+      }
+    }
+    if (max_seq.count(conv[i]) == 0) return absl::InternalError("conversation row is missing");
+    internal::AppendMessageResponse stored;
+    stored.set_conv_id(conv[i]);
+    stored.set_seq(++max_seq[conv[i]]);
+    stored.set_sent_at_ms(now);
+    stored.set_duplicate(false);
+    if (a.group_id != 0) stored.set_member_count(groups[a.group_id].member_count);
+    a.result = std::move(stored);
+    accepted.push_back(i);
+  }
+
+  // 5. The new messages: exact-size statements (a padded row would repeat a
+  //    seq). A client id taken meanwhile by another replica fails the insert:
+  //    the batch runs again and finds it as a resend.
+  status = ForEachExactBatch(accepted.size(), [&](std::size_t begin, std::size_t end) {
+    std::vector<SqlParam> params;
+    for (std::size_t k = begin; k < end; ++k) {
+      const Append& a = batch[accepted[k]];
+      const auto& r = *a.result;
+      params.insert(params.end(),
+                    {r.conv_id(), r.seq(), a.sender_id,
+                     a.client_msg_id.empty() ? SqlParam(nullptr)
+                                             : SqlParam(std::string_view(a.client_msg_id)),
+                     std::string_view(a.body), r.sent_at_ms(), std::string_view(a.kind)});
+    }
+    auto inserted = conn.Execute(
+        common::StrCat("INSERT INTO messages"
+                       " (conv_id, seq, sender_id, client_msg_id, body, sent_at_ms, kind) VALUES ",
+                       Repeat("(?, ?, ?, ?, ?, ?, ?)", end - begin)),
+        params);
+    if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
+      return absl::AbortedError("a client id was taken meanwhile");
+    }
+    return inserted.status();
+  });
+  if (!status.ok()) return status;
+
+  // 6. Their ids, by (conv_id, seq).
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::size_t> at;  // (conv, seq) -> append
+  for (std::size_t i : accepted) at[{batch[i].result->conv_id(), batch[i].result->seq()}] = i;
+  status =
+      ForEachSizedBatch(accepted.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+        std::vector<SqlParam> params;
+        for (std::size_t k = 0; k < rows; ++k) {
+          const auto& r = *batch[accepted[begin + k < end ? begin + k : begin]].result;
+          params.insert(params.end(), {r.conv_id(), r.seq()});
+        }
+        auto found = conn.Execute(common::StrCat("SELECT conv_id, seq, msg_id FROM messages"
+                                                 " WHERE (conv_id, seq) IN (",
+                                                 Repeat("(?, ?)", rows), ")"),
+                                  params);
+        if (!found.ok()) return found.status();
+        for (const SqlRow& row : found->rows) {
+          auto it = at.find({row.U64(0), row.U64(1)});
+          if (it != at.end()) batch[it->second].result->set_msg_id(row.U64(2));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+
+  // 7. Each conversation's new max_seq, and each sender's read cursor (what
+  //    you sent yourself is not unread to you). Every row exists (locked or
+  //    checked above), so these upserts only update; a repeated row changes
+  //    nothing.
+  std::map<std::uint64_t, std::uint64_t> new_max;                            // conv -> seq
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> read_to;  // (conv, sender)
+  for (std::size_t i : accepted) {
+    const auto& r = *batch[i].result;
+    new_max[r.conv_id()] = std::max(new_max[r.conv_id()], r.seq());
+    auto& read = read_to[{r.conv_id(), batch[i].sender_id}];
+    read = std::max(read, r.seq());
+  }
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>> max_rows(new_max.begin(),
+                                                                      new_max.end());
+  status = ForEachSizedBatch(max_rows.size(), [&](std::size_t begin, std::size_t end,
+                                                  std::size_t rows) {
+    std::vector<SqlParam> params;
+    for (std::size_t k = 0; k < rows; ++k) {
+      const auto& [conv_id, seq] = max_rows[begin + k < end ? begin + k : begin];
+      params.insert(params.end(), {conv_id, seq});
+    }
+    return conn
+        .Execute(common::StrCat("INSERT INTO conversations (conv_id, max_seq, kind, created_at_ms)"
+                                " VALUES ",
+                                Repeat("(?, ?, 0, 0)", rows),
+                                " ON DUPLICATE KEY UPDATE max_seq = VALUES(max_seq)"),
+                 params)
+        .status();
+  });
+  if (!status.ok()) return status;
+  const std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t>> read_rows(
+      read_to.begin(), read_to.end());
+  status = ForEachSizedBatch(
+      read_rows.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+        std::vector<SqlParam> params;
+        for (std::size_t k = 0; k < rows; ++k) {
+          const auto& [key, seq] = read_rows[begin + k < end ? begin + k : begin];
+          params.insert(params.end(), {key.first, key.second, seq});
+        }
+        return conn
+            .Execute(common::StrCat("INSERT INTO conversation_members (conv_id, user_id, read_seq)"
+                                    " VALUES ",
+                                    Repeat("(?, ?, ?)", rows),
+                                    " ON DUPLICATE KEY UPDATE"
+                                    " read_seq = GREATEST(read_seq, VALUES(read_seq))"),
+                     params)
+            .status();
+      });
+  if (!status.ok()) return status;
+
+  // 8. Resends within the batch get their original's result.
+  for (std::size_t i = 0; i < n; ++i) {
+    Append& a = batch[i];
+    if (a.result.status().code() != absl::StatusCode::kUnknown) continue;
+    auto first = first_in_batch.find({a.sender_id, a.client_msg_id});
+    if (first == first_in_batch.end()) {
+      a.result = absl::InternalError("an append was left undecided");
+      continue;
+    }
+    const Append& original = batch[first->second];
+    if (!original.result.ok()) {  // refused, and so is its resend
+      a.result = original.result.status();
+      continue;
+    }
+    internal::AppendMessageResponse again = *original.result;
+    again.set_duplicate(true);
+    a.result = std::move(again);
+  }
   return absl::OkStatus();
 }
 
 }  // namespace
 
+absl::Status MessageStore::AppendMany(std::vector<Append>& batch) {
+  if (batch.empty()) return absl::OkStatus();
+  auto lease = pool_->Acquire();
+  absl::Status status = lease.status();
+  if (status.ok()) {
+    MysqlConnection& conn = **lease;
+    auto direct_conv = DirectConversations(conn, batch);
+    status = direct_conv.status();
+    if (status.ok()) {
+      status = RunTransaction(
+          conn, [&] { return AppendInTransaction(conn, batch, *direct_conv); }, /*attempts=*/5);
+    }
+  }
+  if (!status.ok()) {
+    for (Append& a : batch) a.result = status;
+  }
+  return status;
+}
+
 absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
     std::uint64_t sender_id, std::uint64_t recipient_id, std::string_view client_msg_id,
     std::string_view body, std::optional<RelationPrecondition> precondition,
     std::string_view kind) {
-  auto lease = pool_->Acquire();
-  if (!lease.ok()) return lease.status();
-  MysqlConnection& conn = **lease;
-  const std::string peer_key = DirectPeerKey(sender_id, recipient_id);
-  const SqlParam client_id = client_msg_id.empty() ? SqlParam(nullptr) : SqlParam(client_msg_id);
-
-  const SendKey send{sender_id, client_msg_id, peer_key, 0, kind, body};
-  internal::AppendMessageResponse stored;
-  bool conversation_missing = false;
-  auto append = [&]() -> absl::Status {
-    conversation_missing = false;
-    auto resend = FoundResend(conn, send, &stored);
-    if (!resend.ok() || *resend) return resend.status();
-    if (precondition) {
-      if (auto s = CheckRelationVersions(conn, sender_id, recipient_id, *precondition); !s.ok()) {
-        return s;
-      }
-    }
-    // The conversation row lock serialises appends to one conversation.
-    auto locked = conn.Execute(
-        "SELECT conv_id, max_seq FROM conversations WHERE peer_key = ? FOR UPDATE", {peer_key});
-    if (!locked.ok()) return locked.status();
-    if (locked->rows.empty()) {
-      conversation_missing = true;
-      return absl::NotFoundError("conversation does not exist yet");
-    }
-    auto inserted = InsertNextMessage(conn, locked->rows[0].U64(0), locked->rows[0].U64(1),
-                                      NewMessage{sender_id, client_id, kind, body});
-    return Settle(conn, std::move(inserted), send, &stored);
-  };
-
-  absl::Status status = RunTransaction(conn, append, /*attempts=*/5);
-  if (conversation_missing) {
-    if (auto s = EnsureDirectConversation(conn, sender_id, recipient_id); !s.ok()) return s;
-    status = RunTransaction(conn, append, /*attempts=*/5);
-  }
-  if (!status.ok()) return status;
-  return stored;
+  std::vector<Append> one(1);
+  one[0].sender_id = sender_id;
+  one[0].recipient_id = recipient_id;
+  one[0].client_msg_id = client_msg_id;
+  one[0].body = body;
+  one[0].kind = kind;
+  one[0].precondition = precondition;
+  AppendMany(one).IgnoreError();  // the result says it
+  return std::move(one[0].result);
 }
 
 absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendGroup(
     std::uint64_t sender_id, std::uint64_t group_id, std::string_view client_msg_id,
     std::string_view body, std::string_view kind) {
-  auto lease = pool_->Acquire();
-  if (!lease.ok()) return lease.status();
-  MysqlConnection& conn = **lease;
-  const SqlParam client_id = client_msg_id.empty() ? SqlParam(nullptr) : SqlParam(client_msg_id);
-  const SendKey send{sender_id, client_msg_id, {}, group_id, kind, body};
-  internal::AppendMessageResponse stored;
-  auto append = [&]() -> absl::Status {
-    auto resend = FoundResend(conn, send, &stored);
-    if (!resend.ok() || *resend) return resend.status();
-    // Locks the group: membership, mute and mute-all hold until commit.
-    auto view = RequireMember(conn, group_id, sender_id, /*lock=*/true);
-    if (!view.ok()) return view.status();
-    if (auto s = MaySend(view->member.role, view->member.muted_until_ms, view->group.mute_all,
-                         common::NowMs());
-        !s.ok()) {
-      return s;
-    }
-    auto inserted = InsertNextMessage(conn, group_id, view->group.max_seq,
-                                      NewMessage{sender_id, client_id, kind, body});
-    if (auto s = Settle(conn, std::move(inserted), send, &stored); !s.ok()) return s;
-    stored.set_member_count(view->group.member_count);
-    return absl::OkStatus();
-  };
-  if (auto s = RunTransaction(conn, append, /*attempts=*/5); !s.ok()) return s;
-  return stored;
+  std::vector<Append> one(1);
+  one[0].sender_id = sender_id;
+  one[0].group_id = group_id;
+  one[0].client_msg_id = client_msg_id;
+  one[0].body = body;
+  one[0].kind = kind;
+  AppendMany(one).IgnoreError();  // the result says it
+  return std::move(one[0].result);
 }
 
 absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64_t user_id,

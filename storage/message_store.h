@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "storage.pb.h"
@@ -19,6 +21,19 @@ namespace im::storage {
 struct RelationPrecondition {
   std::uint64_t sender_version;
   std::uint64_t recipient_version;
+};
+
+// One message to append: to a user (recipient_id) or a group (group_id), and,
+// once AppendMany returns, its result.
+struct Append {
+  std::uint64_t sender_id = 0;
+  std::uint64_t recipient_id = 0;
+  std::uint64_t group_id = 0;
+  std::string client_msg_id;
+  std::string body;
+  std::string kind = "text";
+  std::optional<RelationPrecondition> precondition;  // 1:1 only
+  absl::StatusOr<internal::AppendMessageResponse> result = absl::UnknownError("not appended");
 };
 
 class MessageStore {
@@ -37,6 +52,16 @@ class MessageStore {
       std::uint64_t sender_id, std::uint64_t recipient_id, std::string_view client_msg_id,
       std::string_view body, std::optional<RelationPrecondition> precondition = std::nullopt,
       std::string_view kind = "text");
+
+  // Durably stores every append of `batch` that may go in, in one
+  // transaction (group commit): each conversation is locked once, in id
+  // order, resends are found with one query, the messages go in with batched
+  // statements, and one COMMIT makes them all durable. Each append gets its
+  // own result, as AppendDirect/AppendGroup describe; a refused one never
+  // fails the others. Messages to one conversation take seqs in batch order.
+  // Returns an error only when the transaction as a whole failed (then
+  // every result is that error).
+  absl::Status AppendMany(std::vector<Append>& batch);
 
   // Durably stores a message in a group. Under the group's lock, the sender
   // must be a member allowed to send (group_rules.h MaySend): otherwise

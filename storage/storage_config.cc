@@ -9,6 +9,9 @@ void StorageConfig::Describe(common::ConfigSchema& s) {
   s.Add("listen", &listen, "host:port of the Storage gRPC service");
   s.Add("log_level", &log_level, "debug, info, warn or error");
   s.Add("workers", &workers, "threads running blocking database calls", 1, 256);
+  s.Add("append_writers", &append_writers,
+        "threads committing batches of messages (group commit; 1 keeps arrival order)", 1, 16);
+  s.Add("ack_writers", &ack_writers, "threads committing batches of acks (group commit)", 1, 16);
   s.Add("mysql.host", &mysql_host, "MySQL/MariaDB host");
   s.Add("mysql.port", &mysql_port, "MySQL/MariaDB port", 1, 65535);
   s.Add("mysql.user", &mysql_user, "MySQL user");

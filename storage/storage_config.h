@@ -12,7 +12,9 @@ namespace im::storage {
 struct StorageConfig {
   std::string listen = "127.0.0.1:7300";
   std::string log_level = "info";
-  std::int64_t workers = 16;  // threads running blocking MySQL/Redis calls
+  std::int64_t workers = 16;        // threads running blocking MySQL/Redis calls
+  std::int64_t append_writers = 1;  // threads committing batches of appends
+  std::int64_t ack_writers = 2;     // threads committing batches of acks
 
   std::string mysql_host = "127.0.0.1";
   std::int64_t mysql_port = 3306;

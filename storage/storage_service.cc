@@ -72,27 +72,41 @@ grpc::ServerUnaryReactor* StorageService::GetSession(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* StorageService::AppendMessage(
     grpc::CallbackServerContext* ctx, const internal::AppendMessageRequest* request,
     internal::AppendMessageResponse* response) {
-  return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    if (request->client_msg_id().size() > kMaxClientMsgIdBytes) {
-      return absl::InvalidArgumentError("client_msg_id longer than 64 bytes");
-    }
-    std::optional<RelationPrecondition> precondition;
-    if (request->check_relation()) {
-      precondition = RelationPrecondition{request->sender_relation_version(),
-                                          request->recipient_relation_version()};
-    }
-    if (request->kind().size() > 16) return absl::InvalidArgumentError("kind too long");
-    const std::string_view kind = request->kind().empty() ? "text" : request->kind();
-    if (request->group_id() != 0) {
-      return Fill(messages_->AppendGroup(request->sender_id(), request->group_id(),
-                                         request->client_msg_id(), request->text(), kind),
-                  response);
-    }
-    return Fill(
-        messages_->AppendDirect(request->sender_id(), request->recipient_id(),
-                                request->client_msg_id(), request->text(), precondition, kind),
-        response);
-  });
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto refuse = [reactor](const char* why) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, why));
+    return reactor;
+  };
+  if (request->client_msg_id().size() > kMaxClientMsgIdBytes) {
+    return refuse("client_msg_id longer than 64 bytes");
+  }
+  if (request->kind().size() > 16) return refuse("kind too long");
+  Append append;
+  append.sender_id = request->sender_id();
+  append.recipient_id = request->recipient_id();
+  append.group_id = request->group_id();
+  append.client_msg_id = request->client_msg_id();
+  append.body = request->text();
+  append.kind = request->kind().empty() ? "text" : request->kind();
+  if (request->check_relation() && request->group_id() == 0) {
+    append.precondition = RelationPrecondition{request->sender_relation_version(),
+                                               request->recipient_relation_version()};
+  }
+  // Group commit: answered when the batch it joined is committed.
+  const bool queued =
+      appends_->Submit(std::move(append),
+                       [reactor, response](absl::StatusOr<internal::AppendMessageResponse> stored) {
+                         if (IsFault(stored.status())) {
+                           common::GetLogger("storage")->warn("event=append_failed status=\"{}\"",
+                                                              stored.status().ToString());
+                         }
+                         if (stored.ok()) *response = std::move(*stored);
+                         reactor->Finish(common::ToGrpcStatus(stored.status()));
+                       });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "storage is overloaded"));
+  }
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* StorageService::RegisterRoute(
@@ -224,11 +238,25 @@ grpc::ServerUnaryReactor* StorageService::SyncMessages(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* StorageService::AckMessages(grpc::CallbackServerContext* ctx,
                                                       const internal::AckMessagesRequest* request,
                                                       internal::AckMessagesResponse* response) {
-  return OnWorker(ctx, [this, request]() -> absl::Status {
-    if (request->acks_size() > 1000) return absl::InvalidArgumentError("too many acks at once");
-    std::vector<client::ConversationAck> acks(request->acks().begin(), request->acks().end());
-    return conversations_->Ack(request->user_id(), request->device_id(), acks);
-  });
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (request->acks_size() > 1000) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "too many acks at once"));
+    return reactor;
+  }
+  // Group commit: answered when the batch it joined is committed.
+  const bool queued = acks_->Submit(
+      request->user_id(), request->device_id(),
+      std::vector<client::ConversationAck>(request->acks().begin(), request->acks().end()),
+      [reactor](absl::Status status) {
+        if (IsFault(status)) {
+          common::GetLogger("storage")->warn("event=ack_failed status=\"{}\"", status.ToString());
+        }
+        reactor->Finish(common::ToGrpcStatus(status));
+      });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "storage is overloaded"));
+  }
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* StorageService::ListConversations(

@@ -1,11 +1,14 @@
 #pragma once
 // The Storage gRPC service (callback API). Every method runs its blocking
-// store call on the WorkPool, never on a gRPC thread; when the pool's queue is
-// full the call fails fast with RESOURCE_EXHAUSTED. Validates what it is sent:
+// store call on the WorkPool, never on a gRPC thread, except appends and acks,
+// which join a group commit (AppendWriter, AckWriter); when a queue is full
+// the call fails fast with RESOURCE_EXHAUSTED. Validates what it is sent:
 // storage trusts no caller with an unbounded field.
 
 #include "common/work_pool.h"
 #include "storage.grpc.pb.h"
+#include "storage/ack_writer.h"
+#include "storage/append_writer.h"
 #include "storage/conversation_store.h"
 #include "storage/group_store.h"
 #include "storage/message_store.h"
@@ -19,13 +22,15 @@ class StorageService final : public internal::Storage::CallbackService {
  public:
   StorageService(UserStore* users, MessageStore* messages, ConversationStore* conversations,
                  RelationStore* relations, GroupStore* groups, RouteStore* routes,
-                 common::WorkPool* workers)
+                 AppendWriter* appends, AckWriter* acks, common::WorkPool* workers)
       : users_(users),
         messages_(messages),
         conversations_(conversations),
         relations_(relations),
         groups_(groups),
         routes_(routes),
+        appends_(appends),
+        acks_(acks),
         workers_(workers) {}
 
   grpc::ServerUnaryReactor* CreateUser(grpc::CallbackServerContext* ctx,
@@ -134,6 +139,8 @@ class StorageService final : public internal::Storage::CallbackService {
   RelationStore* relations_;
   GroupStore* groups_;
   RouteStore* routes_;
+  AppendWriter* appends_;
+  AckWriter* acks_;
   common::WorkPool* workers_;
 };
 
