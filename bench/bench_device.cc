@@ -89,6 +89,7 @@ void BenchDevice::Send(const client::SendMessageRequest& request,
 }
 
 void BenchDevice::Drop() {
+  synced_ = false;  // what it has is checked again only after the next sync
   const bool retry_pending = retry_timer_ != nullptr;
   if (retry_pending) retry_timer_->cancel();
   retry_timer_.reset();

@@ -89,7 +89,8 @@ std::string Report::SummaryRow() const {
     check = delivery->ok()
                 ? common::StrCat("ok (", delivery->delivered, " delivered)")
                 : common::StrCat("lost ", delivery->lost, " dup ", delivery->duplicated, " reord ",
-                                 delivery->reordered, " unexp ", delivery->unexpected);
+                                 delivery->reordered, " unexp ", delivery->unexpected,
+                                 " unsettled ", delivery->unsettled);
   }
   std::string cpu = "-";
   if (usage) {

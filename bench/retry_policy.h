@@ -23,10 +23,11 @@ inline bool IsPassing(const absl::Status& s) {
   }
 }
 
-// 50-150 ms on the first retry, doubling up to 0.8-2.4 s.
+// 50-150 ms on the first retry, doubling up to 3.2-9.6 s, as a mobile
+// client backs off from a server that is struggling.
 inline std::chrono::milliseconds RetryPause(int attempt) {
   thread_local std::mt19937 rng(std::random_device{}());
-  const int base = 100 << std::clamp(attempt, 0, 4);
+  const int base = 100 << std::clamp(attempt, 0, 6);
   return std::chrono::milliseconds(base / 2 +
                                    static_cast<int>(rng() % static_cast<unsigned>(base)));
 }

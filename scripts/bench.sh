@@ -79,9 +79,25 @@ common=(--server "$SERVERS" --users-file "$USERS_FILE" --pids "$PIDS" --summary 
 } >"$SUMMARY"
 
 failed=0
-# A pause after each scenario lets the daemons finish closing its sessions.
+# The machine's busy share over one second (0-100), from /proc/stat.
+busy_percent() {
+  local a b
+  a=($(head -n1 /proc/stat)); sleep 1; b=($(head -n1 /proc/stat))
+  local idle=$(( (b[4]+b[5]) - (a[4]+a[5]) )) total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+  echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
+}
+# Each scenario starts on a quiet cluster: an overloaded one can take minutes
+# to work off what the previous scenario left queued.
+wait_quiet() {
+  local i
+  for i in $(seq 1 180); do
+    [ "$(busy_percent)" -lt 15 ] && return 0
+  done
+  echo "bench: the cluster was still busy after 3 minutes; measuring anyway" >&2
+}
 # Flags after the scenario name override the common ones.
-run() { "$BENCH" "$1" "${common[@]}" "${@:2}" || failed=1; sleep 5; }
+run() { wait_quiet; "$BENCH" "$1" "${common[@]}" "${@:2}" || failed=1; }
 # idle first, on fresh daemons: RSS growth means nothing once memory was reused.
 run idle --connections "$IDLE_CONNECTIONS" --procs $(( (IDLE_CONNECTIONS + 17999) / 18000 )) --concurrency 64
 run logins --concurrency 32
@@ -89,11 +105,12 @@ run logins --password --concurrency 8
 run throughput --pairs "$PAIRS" --in-flight "$IN_FLIGHT"
 run latency --pairs 50 --rate "$LATENCY_RATE"
 run fanout --members "$FANOUT_MEMBERS" --senders 4 --in-flight 1
-# A 10,000-member message costs the cluster seconds (every member syncs and
+run storm --connections "$STORM_CLIENTS" --senders 4 --missed 1 --concurrency 64
+# Last, as it can leave the cluster busy for minutes. A 10,000-member
+# message costs the cluster seconds (every member syncs and
 # acks it): one message every 10 s, over a longer window.
 run biggroup --members "$BIG_GROUP" --senders 1 --rate 0.1 --concurrency 64 --warmup 5 \
   --seconds $(( SECONDS_EACH * 2 ))
-run storm --connections "$STORM_CLIENTS" --senders 4 --missed 1 --concurrency 64
 stop_stack
 
 echo
