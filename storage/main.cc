@@ -78,8 +78,16 @@ int Run(int argc, char** argv) {
   ConversationStore conversations(&mysql);
   RouteStore routes(&redis, config.route_ttl_seconds);
   common::WorkPool workers(static_cast<std::size_t>(config.workers), 10000);
-  AppendWriter appends(&messages, &routes, static_cast<std::size_t>(config.append_writers));
-  AckWriter acks(&conversations, static_cast<std::size_t>(config.ack_writers));
+  // The group-commit writers have connections of their own, so a write
+  // never waits behind a burst of reads (say, every member of a large group
+  // syncing at once) for a connection.
+  MysqlPool writer_mysql(
+      [options = MysqlOptionsFrom(config)] { return MysqlConnection::Connect(options); },
+      static_cast<std::size_t>(config.append_writers + config.ack_writers));
+  MessageStore written_messages(&writer_mysql);
+  ConversationStore written_acks(&writer_mysql);
+  AppendWriter appends(&written_messages, &routes, static_cast<std::size_t>(config.append_writers));
+  AckWriter acks(&written_acks, static_cast<std::size_t>(config.ack_writers));
   StorageService service(&users, &messages, &conversations, &relations, &groups, &routes, &appends,
                          &acks, &workers);
 
