@@ -115,44 +115,14 @@ Report RunGroup(BenchContext& context, bool big) {
           if (measuring.load(std::memory_order_relaxed)) gt.notices.emplace_back(n.max_seq(), now);
         });
     if (i >= static_cast<std::size_t>(senders)) return;
-    auto loop = std::make_shared<SendLoop>(
-        d, i, [group_id](client::SendMessageRequest& r) { r.set_group_id(group_id); },
-        context.run_tag, tally, measuring);
-    loops[i] = loop.get();
-    fleet.Adopt(fleet.worker_of(i), loop);
-    if (big) {
-      loop->StartOpen(o.rate / senders);
-    } else {
-      loop->StartClosed(o.in_flight);
-    }
+    loops[i] = StartSender(
+        fleet, d, i, [group_id](client::SendMessageRequest& r) { r.set_group_id(group_id); },
+        context.run_tag, tally, measuring, big ? o.rate / senders : 0, o.in_flight);
   });
 
-  SleepSeconds(o.warmup);
-  Window window(context.usage);
-  const std::uint64_t acked0 = Sum(tallies, &WorkerTally::acked);
-  const std::uint64_t delivered0 = Sum(tallies, &WorkerTally::delivered);
-  window.Begin();
-  const std::int64_t window_start_us = NowMicros();
-  measuring = true;
-  SleepSeconds(o.seconds);
-  measuring = false;
-  const std::int64_t window_end_us = NowMicros();
-  window.End();
-  const double acked = static_cast<double>(Sum(tallies, &WorkerTally::acked) - acked0);
-  const double delivered = static_cast<double>(Sum(tallies, &WorkerTally::delivered) - delivered0);
-
-  fleet.ForEachDevice([&](BenchDevice&, std::size_t i) {
-    if (loops[i] != nullptr) loops[i]->Stop();
-  });
-  Settle(fleet, [&] {
-    std::vector<int> per(fleet.threads(), 0);
-    fleet.ForEachDevice([&](BenchDevice&, std::size_t i) {
-      if (loops[i] != nullptr) per[fleet.worker_of(i)] += loops[i]->outstanding();
-    });
-    int sum = 0;
-    for (int n : per) sum += n;
-    return sum;
-  });
+  const WindowTotals window = MeasureWindow(context, tallies, measuring);
+  StopSenders(fleet, loops);
+  Settle(fleet, [&] { return Outstanding(fleet, loops); });
 
   // Every member (senders too, through the final sync) must hold every acked message.
   const auto acked_messages = GatherAcked(fleet, tallies);
@@ -174,15 +144,15 @@ Report RunGroup(BenchContext& context, bool big) {
     }
   }
   report.delivery = counts;
-  report.usage = window.usage();
+  report.usage = window.usage;
 
-  const double s = window.seconds();
-  report.Add("group messages persisted", acked / s, "msgs/s", true);
-  report.Add("deliveries", delivered / s, "msgs/s", true);
+  const double s = window.seconds;
+  report.Add("group messages persisted", window.acked / s, "msgs/s", true);
+  report.Add("deliveries", window.delivered / s, "msgs/s", true);
   report.Add("refused sends (whole run)", static_cast<double>(Sum(tallies, &WorkerTally::refused)),
              "");
-  report.AddCpuPer("delivery", delivered);
-  report.AddCpuPer("group message", acked);
+  report.AddCpuPer("delivery", window.delivered);
+  report.AddCpuPer("group message", window.acked);
   AddLatency(report, "send->deliver", Merged(tallies, &WorkerTally::deliver_us), !big);
   if (big) {
     LatencyHistogram notice_us, all_synced_us;
@@ -203,7 +173,7 @@ Report RunGroup(BenchContext& context, bool big) {
     }
     std::uint64_t incomplete = 0;
     for (const auto& a : acked_messages) {
-      if (a.intended_us < window_start_us || a.intended_us > window_end_us) continue;
+      if (a.intended_us < window.start_us || a.intended_us > window.end_us) continue;
       const auto it = reach.find(a.msg_id);
       if (it == reach.end() || it->second.members + 1 < fleet.size()) {
         ++incomplete;

@@ -44,44 +44,14 @@ Report RunPairs(BenchContext& context, bool open_loop) {
       if (measuring.load(std::memory_order_relaxed)) tally.deliver_us.Record(now - intended);
     });
     if (i % 2 != 0) return;
-    auto loop = std::make_shared<SendLoop>(
-        d, i, [to = users[i + 1].name](client::SendMessageRequest& r) { r.set_to_user(to); },
-        context.run_tag, tally, measuring);
-    loops[i] = loop.get();
-    fleet.Adopt(fleet.worker_of(i), loop);
-    if (open_loop) {
-      loop->StartOpen(o.rate / o.pairs);
-    } else {
-      loop->StartClosed(o.in_flight);
-    }
+    loops[i] = StartSender(
+        fleet, d, i, [to = users[i + 1].name](client::SendMessageRequest& r) { r.set_to_user(to); },
+        context.run_tag, tally, measuring, open_loop ? o.rate / o.pairs : 0, o.in_flight);
   });
 
-  SleepSeconds(o.warmup);
-  Window window(context.usage);
-  const std::uint64_t acked0 = Sum(tallies, &WorkerTally::acked);
-  const std::uint64_t delivered0 = Sum(tallies, &WorkerTally::delivered);
-  const std::uint64_t sent0 = Sum(tallies, &WorkerTally::sent);
-  window.Begin();
-  measuring = true;
-  SleepSeconds(o.seconds);
-  measuring = false;
-  window.End();
-  const double acked = static_cast<double>(Sum(tallies, &WorkerTally::acked) - acked0);
-  const double delivered = static_cast<double>(Sum(tallies, &WorkerTally::delivered) - delivered0);
-  const double sent = static_cast<double>(Sum(tallies, &WorkerTally::sent) - sent0);
-
-  fleet.ForEachDevice([&](BenchDevice&, std::size_t i) {
-    if (loops[i] != nullptr) loops[i]->Stop();
-  });
-  Settle(fleet, [&] {
-    int outstanding = 0;
-    std::vector<int> per(fleet.threads(), 0);
-    fleet.ForEachDevice([&](BenchDevice&, std::size_t i) {
-      if (loops[i] != nullptr) per[fleet.worker_of(i)] += loops[i]->outstanding();
-    });
-    for (int n : per) outstanding += n;
-    return outstanding;
-  });
+  const WindowTotals window = MeasureWindow(context, tallies, measuring);
+  StopSenders(fleet, loops);
+  Settle(fleet, [&] { return Outstanding(fleet, loops); });
 
   DeliveryCounts counts = fleet.Counts();
   std::vector<std::vector<std::uint64_t>> expected(fleet.size());  // receiver -> msg_ids
@@ -89,14 +59,14 @@ Report RunPairs(BenchContext& context, bool open_loop) {
   CountLost(
       fleet, [&](std::size_t i) { return &expected[i]; }, &counts);
   report.delivery = counts;
-  report.usage = window.usage();
-  const double s = window.seconds();
-  if (open_loop) report.Add("offered", sent / s, "msgs/s");
-  report.Add("persisted (acked)", acked / s, "msgs/s", true);
-  report.Add("delivered to receivers", delivered / s, "msgs/s");
+  report.usage = window.usage;
+  const double s = window.seconds;
+  if (open_loop) report.Add("offered", window.sent / s, "msgs/s");
+  report.Add("persisted (acked)", window.acked / s, "msgs/s", true);
+  report.Add("delivered to receivers", window.delivered / s, "msgs/s");
   report.Add("refused sends (whole run)", static_cast<double>(Sum(tallies, &WorkerTally::refused)),
              "");
-  report.AddCpuPer("message", acked);
+  report.AddCpuPer("message", window.acked);
   AddLatency(report, "ack", Merged(tallies, &WorkerTally::ack_us));
   AddLatency(report, "send->deliver", Merged(tallies, &WorkerTally::deliver_us), true);
   NoteRefusal(fleet, tallies, &report);

@@ -35,6 +35,58 @@ void SleepSeconds(double seconds) {
   std::this_thread::sleep_for(std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6)));
 }
 
+SendLoop* StartSender(Fleet& fleet, BenchDevice& device, std::size_t i, SendLoop::Target target,
+                      const std::string& tag, WorkerTally& tally,
+                      const std::atomic<bool>& measuring, double rate, int in_flight) {
+  auto loop = std::make_shared<SendLoop>(device, i, std::move(target), tag, tally, measuring);
+  fleet.Adopt(fleet.worker_of(i), loop);
+  if (rate > 0) {
+    loop->StartOpen(rate);
+  } else {
+    loop->StartClosed(in_flight);
+  }
+  return loop.get();
+}
+
+void StopSenders(Fleet& fleet, const std::vector<SendLoop*>& loops) {
+  fleet.ForEachDevice([&](BenchDevice&, std::size_t i) {
+    if (loops[i] != nullptr) loops[i]->Stop();
+  });
+}
+
+int Outstanding(Fleet& fleet, const std::vector<SendLoop*>& loops) {
+  std::vector<int> per(fleet.threads(), 0);
+  fleet.ForEachDevice([&](BenchDevice&, std::size_t i) {
+    if (loops[i] != nullptr) per[fleet.worker_of(i)] += loops[i]->outstanding();
+  });
+  int sum = 0;
+  for (int n : per) sum += n;
+  return sum;
+}
+
+WindowTotals MeasureWindow(const BenchContext& context, const Tallies& tallies,
+                           std::atomic<bool>& measuring) {
+  SleepSeconds(context.options.warmup);
+  Window window(context.usage);
+  const std::uint64_t sent0 = Sum(tallies, &WorkerTally::sent);
+  const std::uint64_t acked0 = Sum(tallies, &WorkerTally::acked);
+  const std::uint64_t delivered0 = Sum(tallies, &WorkerTally::delivered);
+  WindowTotals totals;
+  window.Begin();
+  totals.start_us = NowMicros();
+  measuring = true;
+  SleepSeconds(context.options.seconds);
+  measuring = false;
+  totals.end_us = NowMicros();
+  window.End();
+  totals.sent = static_cast<double>(Sum(tallies, &WorkerTally::sent) - sent0);
+  totals.acked = static_cast<double>(Sum(tallies, &WorkerTally::acked) - acked0);
+  totals.delivered = static_cast<double>(Sum(tallies, &WorkerTally::delivered) - delivered0);
+  totals.seconds = window.seconds();
+  totals.usage = window.usage();
+  return totals;
+}
+
 bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (!done()) {

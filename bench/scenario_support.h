@@ -42,6 +42,29 @@ class Window {
 
 void SleepSeconds(double seconds);
 
+// Starts a SendLoop for `device` (index `i` in `fleet`), owned by the fleet:
+// an open loop at `rate` msgs/s if rate > 0, else a closed loop of
+// `in_flight`. Call on the device's thread.
+SendLoop* StartSender(Fleet& fleet, BenchDevice& device, std::size_t i, SendLoop::Target target,
+                      const std::string& tag, WorkerTally& tally,
+                      const std::atomic<bool>& measuring, double rate, int in_flight);
+// Stops every loop (nullptr entries are skipped) and returns how many sends
+// are still unanswered, for Settle.
+void StopSenders(Fleet& fleet, const std::vector<SendLoop*>& loops);
+int Outstanding(Fleet& fleet, const std::vector<SendLoop*>& loops);
+
+// What the tallies counted in one measured window.
+struct WindowTotals {
+  double seconds = 0;
+  double sent = 0, acked = 0, delivered = 0;
+  std::int64_t start_us = 0, end_us = 0;  // NowMicros() at its edges
+  WindowUsage usage;
+};
+// Waits out the warm-up, then measures one window of `seconds`, with
+// `measuring` set while it lasts.
+WindowTotals MeasureWindow(const BenchContext& context, const Tallies& tallies,
+                           std::atomic<bool>& measuring);
+
 // Waits (up to `timeout`) until `done()` holds, checking every 20 ms.
 bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 

@@ -104,19 +104,9 @@ absl::Status AppendInTransaction(MysqlConnection& conn, std::vector<Append>& bat
   users.erase(std::unique(users.begin(), users.end()), users.end());
   std::map<std::uint64_t, std::uint64_t> version;
   absl::Status status =
-      ForEachSizedBatch(users.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
-        std::vector<SqlParam> params;
-        for (std::size_t i = 0; i < rows; ++i)
-          params.emplace_back(users[begin + i < end ? begin + i : begin]);
-        auto found =
-            conn.Execute(common::StrCat("SELECT user_id, relation_version FROM users"
-                                        " WHERE user_id IN (",
-                                        Repeat("?", rows), ") ORDER BY user_id LOCK IN SHARE MODE"),
-                         params);
-        if (!found.ok()) return found.status();
-        for (const SqlRow& row : found->rows) version[row.U64(0)] = row.U64(1);
-        return absl::OkStatus();
-      });
+      ForEachRowWithIdIn(conn, "SELECT user_id, relation_version FROM users WHERE user_id IN ",
+                         users, " ORDER BY user_id LOCK IN SHARE MODE",
+                         [&](const SqlRow& row) { version[row.U64(0)] = row.U64(1); });
   if (!status.ok()) return status;
 
   // 2. Every conversation once, in id order: appends to one conversation
@@ -125,20 +115,9 @@ absl::Status AppendInTransaction(MysqlConnection& conn, std::vector<Append>& bat
   std::sort(convs.begin(), convs.end());
   convs.erase(std::unique(convs.begin(), convs.end()), convs.end());
   std::map<std::uint64_t, std::uint64_t> max_seq;
-  status =
-      ForEachSizedBatch(convs.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
-        std::vector<SqlParam> params;
-        for (std::size_t i = 0; i < rows; ++i)
-          params.emplace_back(convs[begin + i < end ? begin + i : begin]);
-        auto locked =
-            conn.Execute(common::StrCat("SELECT conv_id, max_seq FROM conversations"
-                                        " WHERE conv_id IN (",
-                                        Repeat("?", rows), ") ORDER BY conv_id FOR UPDATE"),
-                         params);
-        if (!locked.ok()) return locked.status();
-        for (const SqlRow& row : locked->rows) max_seq[row.U64(0)] = row.U64(1);
-        return absl::OkStatus();
-      });
+  status = ForEachRowWithIdIn(conn, "SELECT conv_id, max_seq FROM conversations WHERE conv_id IN ",
+                              convs, " ORDER BY conv_id FOR UPDATE",
+                              [&](const SqlRow& row) { max_seq[row.U64(0)] = row.U64(1); });
   if (!status.ok()) return status;
 
   // 3. Resends: earlier messages with the same (sender, client id), read

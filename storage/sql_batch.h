@@ -9,11 +9,14 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/str_cat.h"
+#include "storage/mysql_connection.h"
 
 namespace im::storage {
 
@@ -43,6 +46,23 @@ absl::Status ForEachSizedBatch(std::size_t size, Each each) {
     const std::size_t rows = *std::find_if(kBatchSizes.begin(), kBatchSizes.end(),
                                            [&](std::size_t c) { return c >= end - begin; });
     return each(begin, end, rows);
+  });
+}
+
+// Runs `head` "(?, ?, ...)" `tail` with `ids` in the IN list, in sized
+// batches, and passes every row to `on_row`.
+template <typename OnRow>
+absl::Status ForEachRowWithIdIn(MysqlConnection& conn, std::string_view head,
+                                const std::vector<std::uint64_t>& ids, std::string_view tail,
+                                OnRow on_row) {
+  return ForEachSizedBatch(ids.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+    std::vector<SqlParam> params;
+    for (std::size_t i = 0; i < rows; ++i)
+      params.emplace_back(ids[begin + i < end ? begin + i : begin]);
+    auto found = conn.Execute(common::StrCat(head, "(", Repeat("?", rows), ")", tail), params);
+    if (!found.ok()) return found.status();
+    for (const SqlRow& row : found->rows) on_row(row);
+    return absl::OkStatus();
   });
 }
 

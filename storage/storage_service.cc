@@ -96,16 +96,9 @@ grpc::ServerUnaryReactor* StorageService::AppendMessage(
   const bool queued =
       appends_->Submit(std::move(append),
                        [reactor, response](absl::StatusOr<internal::AppendMessageResponse> stored) {
-                         if (IsFault(stored.status())) {
-                           common::GetLogger("storage")->warn("event=append_failed status=\"{}\"",
-                                                              stored.status().ToString());
-                         }
-                         if (stored.ok()) *response = std::move(*stored);
-                         reactor->Finish(common::ToGrpcStatus(stored.status()));
+                         FinishCall(reactor, Fill(std::move(stored), response));
                        });
-  if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "storage is overloaded"));
-  }
+  if (!queued) FinishOverloaded(reactor);
   return reactor;
 }
 
@@ -247,15 +240,8 @@ grpc::ServerUnaryReactor* StorageService::AckMessages(grpc::CallbackServerContex
   const bool queued = acks_->Submit(
       request->user_id(), request->device_id(),
       std::vector<client::ConversationAck>(request->acks().begin(), request->acks().end()),
-      [reactor](absl::Status status) {
-        if (IsFault(status)) {
-          common::GetLogger("storage")->warn("event=ack_failed status=\"{}\"", status.ToString());
-        }
-        reactor->Finish(common::ToGrpcStatus(status));
-      });
-  if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "storage is overloaded"));
-  }
+      [reactor](absl::Status status) { FinishCall(reactor, status); });
+  if (!queued) FinishOverloaded(reactor);
   return reactor;
 }
 

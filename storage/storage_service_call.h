@@ -1,7 +1,7 @@
 #pragma once
 // What every StorageService method shares (storage_service.cc and
 // storage_service_groups.cc): running its store call on the worker pool,
-// logging faults, and copying a result into the response.
+// answering (faults logged), and copying a result into the response.
 
 #include "common/grpc_status.h"
 #include "common/logging.h"
@@ -24,6 +24,19 @@ inline bool IsFault(const absl::Status& status) {
   }
 }
 
+// Answers a call with `status`, logging it first if an operator should see it.
+inline void FinishCall(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
+  if (IsFault(status)) {
+    common::GetLogger("storage")->warn("event=call_failed status=\"{}\"", status.ToString());
+  }
+  reactor->Finish(common::ToGrpcStatus(status));
+}
+
+// The answer to a call that found its queue full.
+inline void FinishOverloaded(grpc::ServerUnaryReactor* reactor) {
+  reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "storage is overloaded"));
+}
+
 // Copies a StatusOr's value into a response, or returns its error.
 template <typename T>
 absl::Status Fill(absl::StatusOr<T> result, T* response) {
@@ -35,16 +48,9 @@ absl::Status Fill(absl::StatusOr<T> result, T* response) {
 template <typename Work>
 grpc::ServerUnaryReactor* StorageService::OnWorker(grpc::CallbackServerContext* ctx, Work work) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const bool queued = workers_->Submit([reactor, work = std::move(work)]() mutable {
-    absl::Status status = work();
-    if (IsFault(status)) {
-      common::GetLogger("storage")->warn("event=call_failed status=\"{}\"", status.ToString());
-    }
-    reactor->Finish(common::ToGrpcStatus(status));
-  });
-  if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "storage is overloaded"));
-  }
+  const bool queued = workers_->Submit(
+      [reactor, work = std::move(work)]() mutable { FinishCall(reactor, work()); });
+  if (!queued) FinishOverloaded(reactor);
   return reactor;
 }
 
