@@ -378,32 +378,37 @@ absl::Status MessageStore::AppendMany(std::vector<Append>& batch) {
   return status;
 }
 
+absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendOne(Append append) {
+  std::vector<Append> one;
+  one.push_back(std::move(append));
+  AppendMany(one).IgnoreError();  // the result says it
+  return std::move(one[0].result);
+}
+
 absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendDirect(
     std::uint64_t sender_id, std::uint64_t recipient_id, std::string_view client_msg_id,
     std::string_view body, std::optional<RelationPrecondition> precondition,
     std::string_view kind) {
-  std::vector<Append> one(1);
-  one[0].sender_id = sender_id;
-  one[0].recipient_id = recipient_id;
-  one[0].client_msg_id = client_msg_id;
-  one[0].body = body;
-  one[0].kind = kind;
-  one[0].precondition = precondition;
-  AppendMany(one).IgnoreError();  // the result says it
-  return std::move(one[0].result);
+  Append append;
+  append.sender_id = sender_id;
+  append.recipient_id = recipient_id;
+  append.client_msg_id = client_msg_id;
+  append.body = body;
+  append.kind = kind;
+  append.precondition = precondition;
+  return AppendOne(std::move(append));
 }
 
 absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendGroup(
     std::uint64_t sender_id, std::uint64_t group_id, std::string_view client_msg_id,
     std::string_view body, std::string_view kind) {
-  std::vector<Append> one(1);
-  one[0].sender_id = sender_id;
-  one[0].group_id = group_id;
-  one[0].client_msg_id = client_msg_id;
-  one[0].body = body;
-  one[0].kind = kind;
-  AppendMany(one).IgnoreError();  // the result says it
-  return std::move(one[0].result);
+  Append append;
+  append.sender_id = sender_id;
+  append.group_id = group_id;
+  append.client_msg_id = client_msg_id;
+  append.body = body;
+  append.kind = kind;
+  return AppendOne(std::move(append));
 }
 
 absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64_t user_id,

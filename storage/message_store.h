@@ -81,6 +81,9 @@ class MessageStore {
                                                          std::int64_t window_ms);
 
  private:
+  // AppendMany of one append.
+  absl::StatusOr<internal::AppendMessageResponse> AppendOne(Append append);
+
   MysqlPool* pool_;
 };
 

@@ -93,5 +93,61 @@ TEST_F(MessageStoreTest, ConcurrentResendsOfOneClientIdStoreOneMessage) {
   EXPECT_EQ(next->seq(), 2u);
 }
 
+TEST_F(MessageStoreTest, ABatchAnswersEachAppendOnItsOwnAndKeepsBatchOrder) {
+  const auto a = NewUser("mstore_a5"), b = NewUser("mstore_b5"), c = NewUser("mstore_c5");
+  ASSERT_TRUE(messages_.AppendDirect(a, b, "old-id", "earlier").ok());  // seq 1
+  auto make = [](std::uint64_t from, std::uint64_t to, std::string id, std::string body) {
+    Append append;
+    append.sender_id = from;
+    append.recipient_id = to;
+    append.client_msg_id = std::move(id);
+    append.body = std::move(body);
+    return append;
+  };
+  std::vector<Append> batch;
+  batch.push_back(make(a, b, "n1", "first"));         // seq 2
+  batch.push_back(make(b, a, "n2", "second"));        // seq 3, same conversation
+  batch.push_back(make(a, b, "n1", "first"));         // a resend within the batch
+  batch.push_back(make(a, b, "n1", "not the same"));  // the id reused for other content
+  batch.push_back(make(a, b, "old-id", "earlier"));   // a resend of a stored message
+  batch.push_back(make(a, c, "n3", "elsewhere"));     // a new conversation, seq 1
+  Append refused = make(a, c, "n4", "stale permission");
+  refused.precondition = RelationPrecondition{12345, 67890};  // not the stored versions
+  batch.push_back(refused);
+  Append no_group;
+  no_group.sender_id = a;
+  no_group.group_id = 999999999;
+  no_group.body = "to a group that does not exist";
+  batch.push_back(no_group);
+  batch.push_back(make(a, b, "n5", "third"));  // seq 4, after the refusals
+
+  ASSERT_TRUE(messages_.AppendMany(batch).ok());
+  ASSERT_TRUE(batch[0].result.ok()) << batch[0].result.status();
+  EXPECT_EQ(batch[0].result->seq(), 2u);
+  EXPECT_EQ(batch[1].result->seq(), 3u);
+  EXPECT_EQ(batch[1].result->conv_id(), batch[0].result->conv_id());
+  ASSERT_TRUE(batch[2].result.ok());
+  EXPECT_TRUE(batch[2].result->duplicate());
+  EXPECT_EQ(batch[2].result->msg_id(), batch[0].result->msg_id());
+  EXPECT_EQ(batch[3].result.status().code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(batch[4].result.ok());
+  EXPECT_TRUE(batch[4].result->duplicate());
+  EXPECT_EQ(batch[4].result->seq(), 1u);
+  ASSERT_TRUE(batch[5].result.ok());
+  EXPECT_EQ(batch[5].result->seq(), 1u);
+  EXPECT_NE(batch[5].result->conv_id(), batch[0].result->conv_id());
+  EXPECT_EQ(batch[6].result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(batch[7].result.status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(batch[8].result.ok());
+  EXPECT_EQ(batch[8].result->seq(), 4u);
+  std::set<std::uint64_t> ids;
+  for (int i : {0, 1, 5, 8}) ids.insert(batch[i].result->msg_id());
+  EXPECT_EQ(ids.size(), 4u);  // each stored message has its own id
+  // The next append continues the sequence: nothing was taken by a refusal.
+  auto next = messages_.AppendDirect(b, a, "", "fourth");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->seq(), 5u);
+}
+
 }  // namespace
 }  // namespace im::storage
