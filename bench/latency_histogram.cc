@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cmath>
 
 namespace im::bench {
@@ -50,41 +49,6 @@ std::int64_t LatencyHistogram::Percentile(double p) const {
     if (seen >= std::max<std::uint64_t>(rank, 1)) return std::min(UpperBound(i), max_);
   }
   return max_;
-}
-
-std::string LatencyHistogram::Serialize() const {
-  std::string out =
-      std::to_string(count_) + " " + std::to_string(sum_) + " " + std::to_string(max_);
-  for (int i = 0; i < kBuckets; ++i) {
-    if (counts_[i] != 0) out += " " + std::to_string(i) + ":" + std::to_string(counts_[i]);
-  }
-  return out;
-}
-
-std::optional<LatencyHistogram> LatencyHistogram::Parse(std::string_view text) {
-  LatencyHistogram h;
-  const char* p = text.data();
-  const char* end = text.data() + text.size();
-  auto number = [&](auto& out) {
-    while (p < end && *p == ' ') ++p;
-    auto [next, ec] = std::from_chars(p, end, out);
-    if (ec != std::errc()) return false;
-    p = next;
-    return true;
-  };
-  if (!number(h.count_) || !number(h.sum_) || !number(h.max_)) return std::nullopt;
-  std::uint64_t total = 0;
-  while (p < end) {
-    int index = 0;
-    std::uint64_t n = 0;
-    if (!number(index) || p == end || *p++ != ':' || !number(n)) return std::nullopt;
-    if (index < 0 || index >= kBuckets) return std::nullopt;
-    h.counts_[index] += n;
-    total += n;
-    while (p < end && *p == ' ') ++p;
-  }
-  if (total != h.count_) return std::nullopt;
-  return h;
 }
 
 }  // namespace im::bench

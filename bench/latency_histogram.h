@@ -3,15 +3,11 @@
 // are counted in log-linear buckets with 64 sub-buckets per power of two, so
 // every recorded value is reported within 1/64 (1.6%) of itself, from 1 us to
 // weeks, in a fixed 2,304 counters whatever the sample size.
-// Histograms from several threads or processes add up with Merge(), and go
-// through text with Serialize()/Parse() between worker processes.
+// Histograms from several threads add up with Merge().
 // A plain value: not thread-safe; one per thread, merged at the end.
 
 #include <array>
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
 
 namespace im::bench {
 
@@ -26,10 +22,6 @@ class LatencyHistogram {
   // The smallest value v such that a fraction `p` (0..1) of the samples are
   // <= v, to the bucket's precision; 0 for an empty histogram.
   std::int64_t Percentile(double p) const;
-
-  // "count sum max i:n i:n ..." with only the non-empty buckets.
-  std::string Serialize() const;
-  static std::optional<LatencyHistogram> Parse(std::string_view text);
 
  private:
   static constexpr int kSubBucketBits = 6;  // 64 sub-buckets per power of two
