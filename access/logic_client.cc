@@ -1,27 +1,35 @@
 #include "access/logic_client.h"
 
 #include "common/async_unary.h"
+#include "common/stream_client.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 
 namespace im::access {
 
+using HandleStream = common::StreamClient<internal::HandleCalls, internal::HandleResults>;
+
 LogicClient::LogicClient(const std::string& target, std::chrono::milliseconds timeout)
-    : stub_(internal::Logic::NewStub(common::MakeInternalChannel(target))), timeout_(timeout) {}
+    : stub_(internal::Logic::NewStub(common::MakeInternalChannel(target))),
+      timeout_(timeout),
+      handle_(std::make_unique<HandleStream>(
+          [this](grpc::ClientContext* context, HandleStream::Reactor* reactor) {
+            stub_->async()->HandleStream(context, reactor);
+          },
+          HandleStream::Options{.peer = "logic " + target,
+                                .timeout = timeout,
+                                .wait_for_ready = true})) {}
+
+LogicClient::~LogicClient() = default;
 
 void LogicClient::Handle(internal::HandleRequest request,
                          std::function<void(absl::StatusOr<internal::HandleResponse>)> done) {
-  common::CallAsync<internal::HandleRequest, internal::HandleResponse>(
-      [this](auto* ctx, auto* req, auto* resp, auto cb) {
-        stub_->async()->Handle(ctx, req, resp, std::move(cb));
-      },
-      std::move(request), timeout_,
-      [done = std::move(done)](absl::Status status, internal::HandleResponse response) {
-        if (status.ok()) return done(std::move(response));
-        common::GetLogger("access")->warn("event=logic_call_failed status=\"{}\"", status);
-        done(absl::UnavailableError("service unavailable, try again"));
-      },
-      /*wait_for_ready=*/true);
+  handle_->Submit(std::move(request), [done = std::move(done)](absl::Status status,
+                                                              internal::HandleResponse response) {
+    if (status.ok()) return done(std::move(response));
+    common::GetLogger("access")->warn("event=logic_call_failed status=\"{}\"", status);
+    done(absl::UnavailableError("service unavailable, try again"));
+  });
 }
 
 void LogicClient::SessionClosed(internal::SessionContext session) {

@@ -1,8 +1,9 @@
 #pragma once
 // Access' client of im-logic. Handle forwards one parsed client request with
-// its session context; `done` runs once on a gRPC thread (post to the
-// connection's strand from there). If logic is down or slow the result is
-// UNAVAILABLE, "service unavailable, try again". Thread-safe.
+// its session context, on one coalescing stream (common/stream_client.h);
+// `done` runs once on a gRPC thread (post to the connection's strand from
+// there). If logic is down or slow the result is UNAVAILABLE, "service
+// unavailable, try again". Thread-safe.
 
 #include <chrono>
 #include <functional>
@@ -12,11 +13,17 @@
 #include "absl/status/statusor.h"
 #include "logic.grpc.pb.h"
 
+namespace im::common {
+template <typename Calls, typename Results>
+class StreamClient;
+}
+
 namespace im::access {
 
 class LogicClient {
  public:
   LogicClient(const std::string& target, std::chrono::milliseconds timeout);
+  ~LogicClient();
 
   void Handle(internal::HandleRequest request,
               std::function<void(absl::StatusOr<internal::HandleResponse>)> done);
@@ -26,6 +33,7 @@ class LogicClient {
  private:
   std::unique_ptr<internal::Logic::Stub> stub_;
   std::chrono::milliseconds timeout_;
+  std::unique_ptr<common::StreamClient<internal::HandleCalls, internal::HandleResults>> handle_;
 };
 
 }  // namespace im::access

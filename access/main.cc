@@ -84,6 +84,7 @@ int Run(int argc, char** argv) {
   }
   // Let SessionClosed calls for the kicked sessions reach logic.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  push_service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   work.reset();
   io.stop();

@@ -5,23 +5,18 @@
 
 namespace im::access {
 
-grpc::ServerUnaryReactor* PushService::Push(grpc::CallbackServerContext* ctx,
-                                            const internal::PushRequest* request,
-                                            internal::PushResponse* response) {
+std::uint32_t PushService::Push(const internal::PushRequest& request) {
   push_requests_.fetch_add(1, std::memory_order_relaxed);
-  push_targets_.fetch_add(request->targets_size(), std::memory_order_relaxed);
-  const std::string encoded = common::EncodeFrame(request->frame());
+  push_targets_.fetch_add(request.targets_size(), std::memory_order_relaxed);
+  const std::string encoded = common::EncodeFrame(request.frame());
   std::uint32_t delivered = 0;
-  for (const auto& target : request->targets()) {
+  for (const auto& target : request.targets()) {
     if (auto conn = registry_->Find(target.conn_id())) {
       conn->Deliver(target.user_id(), encoded);
       ++delivered;
     }
   }
-  response->set_delivered(delivered);
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return delivered;
 }
 
 grpc::ServerUnaryReactor* PushService::Kick(grpc::CallbackServerContext* ctx,

@@ -2,25 +2,32 @@
 
 #include "common/async_unary.h"
 #include "common/grpc_server.h"
+#include "common/stream_client.h"
 #include "common/logging.h"
 
 namespace im::logic {
 
-internal::Access::Stub* AccessPushClient::StubFor(const std::string& endpoint) {
+AccessPushClient::AccessPushClient(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+
+AccessPushClient::~AccessPushClient() = default;
+
+AccessPushClient::Node& AccessPushClient::NodeFor(const std::string& endpoint) {
   std::lock_guard lock(mutex_);
-  auto& stub = stubs_[endpoint];
-  if (!stub) stub = internal::Access::NewStub(common::MakeInternalChannel(endpoint));
-  return stub.get();
+  Node& node = nodes_[endpoint];
+  if (!node.stub) {
+    node.stub = internal::Access::NewStub(common::MakeInternalChannel(endpoint));
+    node.pushes = std::make_unique<PushStream>(
+        [stub = node.stub.get()](grpc::ClientContext* context, PushStream::Reactor* reactor) {
+          stub->async()->PushStream(context, reactor);
+        },
+        PushStream::Options{.peer = "access " + endpoint, .timeout = timeout_});
+  }
+  return node;
 }
 
 void AccessPushClient::Push(const std::string& endpoint, internal::PushRequest request) {
-  auto* stub = StubFor(endpoint);
-  common::CallAsync<internal::PushRequest, internal::PushResponse>(
-      [stub](auto* ctx, auto* req, auto* resp, auto cb) {
-        stub->async()->Push(ctx, req, resp, std::move(cb));
-      },
-      std::move(request), timeout_,
-      [endpoint](absl::Status status, internal::PushResponse) {
+  NodeFor(endpoint).pushes->Submit(
+      std::move(request), [endpoint](absl::Status status, internal::PushResponse) {
         if (!status.ok()) {
           common::GetLogger("push")->warn("event=push_failed endpoint={} status=\"{}\"", endpoint,
                                           status);
@@ -29,7 +36,7 @@ void AccessPushClient::Push(const std::string& endpoint, internal::PushRequest r
 }
 
 void AccessPushClient::Kick(const std::string& endpoint, internal::KickRequest request) {
-  auto* stub = StubFor(endpoint);
+  auto* stub = NodeFor(endpoint).stub.get();
   common::CallAsync<internal::KickRequest, internal::KickResponse>(
       [stub](auto* ctx, auto* req, auto* resp, auto cb) {
         stub->async()->Kick(ctx, req, resp, std::move(cb));

@@ -1,6 +1,7 @@
 #pragma once
 // Logic's client of the access nodes' Access service. One channel per access
-// endpoint, made on first use and kept. Pushes are fire-and-forget from the
+// endpoint, made on first use and kept, with one coalescing stream
+// (common/stream_client.h) for its pushes. Pushes are fire-and-forget from the
 // caller's view: a failed push is logged, and the recipient gets the message
 // by sync instead. Thread-safe.
 
@@ -12,21 +13,32 @@
 
 #include "access.grpc.pb.h"
 
+namespace im::common {
+template <typename Calls, typename Results>
+class StreamClient;
+}
+
 namespace im::logic {
 
 class AccessPushClient {
  public:
-  explicit AccessPushClient(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+  explicit AccessPushClient(std::chrono::milliseconds timeout);
+  ~AccessPushClient();
 
   void Push(const std::string& endpoint, internal::PushRequest request);
   void Kick(const std::string& endpoint, internal::KickRequest request);
 
  private:
-  internal::Access::Stub* StubFor(const std::string& endpoint);
+  using PushStream = common::StreamClient<internal::PushCalls, internal::PushResults>;
+  struct Node {
+    std::unique_ptr<internal::Access::Stub> stub;
+    std::unique_ptr<PushStream> pushes;
+  };
+  Node& NodeFor(const std::string& endpoint);
 
   std::chrono::milliseconds timeout_;
   std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<internal::Access::Stub>> stubs_;
+  std::map<std::string, Node> nodes_;
 };
 
 }  // namespace im::logic

@@ -5,17 +5,6 @@
 
 namespace im::logic {
 
-grpc::ServerUnaryReactor* LogicService::Handle(grpc::CallbackServerContext* ctx,
-                                               const internal::HandleRequest* request,
-                                               internal::HandleResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  dispatcher_->Dispatch(*request, [reactor, response](internal::HandleResponse result) {
-    *response = std::move(result);
-    reactor->Finish(grpc::Status::OK);
-  });
-  return reactor;
-}
-
 grpc::ServerUnaryReactor* LogicService::SessionClosed(grpc::CallbackServerContext* ctx,
                                                       const internal::SessionClosedRequest* request,
                                                       internal::SessionClosedResponse* response) {

@@ -1,9 +1,13 @@
 #pragma once
-// The Logic gRPC service (callback API): Handle passes each forwarded client
-// request to the dispatcher and finishes when the handler replies;
+// The Logic gRPC service (callback API): HandleStream, a coalescing stream
+// (common/stream_server.h), passes each forwarded client request to the
+// dispatcher and answers it when the handler replies;
 // SessionClosed forgets the connection's route if it is still the current
 // one. Stateless: any replica can serve any request. Never blocks a reactor.
+// DrainStreams() (at shutdown, before the server's Shutdown) answers what the
+// streams carried and ends them.
 
+#include "common/stream_server.h"
 #include "logic.grpc.pb.h"
 #include "logic/request_dispatcher.h"
 #include "logic/storage_client.h"
@@ -15,9 +19,11 @@ class LogicService final : public internal::Logic::CallbackService {
   LogicService(const RequestDispatcher* dispatcher, StorageClient* storage)
       : dispatcher_(dispatcher), storage_(storage) {}
 
-  grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx,
-                                   const internal::HandleRequest* request,
-                                   internal::HandleResponse* response) override;
+  grpc::ServerBidiReactor<internal::HandleCalls, internal::HandleResults>* HandleStream(
+      grpc::CallbackServerContext* /*ctx*/) override {
+    return handle_stream_.Open();
+  }
+  void DrainStreams() { handle_stream_.Drain(); }
   grpc::ServerUnaryReactor* SessionClosed(grpc::CallbackServerContext* ctx,
                                           const internal::SessionClosedRequest* request,
                                           internal::SessionClosedResponse* response) override;
@@ -25,6 +31,15 @@ class LogicService final : public internal::Logic::CallbackService {
  private:
   const RequestDispatcher* dispatcher_;
   StorageClient* storage_;
+  common::StreamServer<internal::HandleCalls, internal::HandleResults> handle_stream_{
+      [this](const internal::HandleRequest& request, internal::HandleResponse* response,
+             std::function<void(absl::Status)> done) {
+        dispatcher_->Dispatch(request, [response, done = std::move(done)](
+                                           internal::HandleResponse result) {
+          *response = std::move(result);
+          done(absl::OkStatus());
+        });
+      }};
 };
 
 }  // namespace im::logic

@@ -62,6 +62,7 @@ int Run(int argc, char** argv) {
   log->info("event=started listen={} storage={}", config.listen, config.storage_target);
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={}", signal);
+  service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;
 }

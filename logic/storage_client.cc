@@ -2,6 +2,7 @@
 
 #include "common/async_unary.h"
 #include "common/grpc_server.h"
+#include "common/stream_client.h"
 
 namespace im::logic {
 namespace {
@@ -32,14 +33,41 @@ common::Completion<Response> Adapt(Done<Response> done) {
         std::move(request), timeout_, Adapt<Response>(std::move(done)), /*wait_for_ready=*/true); \
   }
 
+using AppendStream = common::StreamClient<internal::AppendCalls, internal::AppendResults>;
+using AckStream = common::StreamClient<internal::AckCalls, internal::AckResults>;
+
 StorageClient::StorageClient(const std::string& target, std::chrono::milliseconds timeout)
-    : stub_(internal::Storage::NewStub(common::MakeInternalChannel(target))), timeout_(timeout) {}
+    : stub_(internal::Storage::NewStub(common::MakeInternalChannel(target))),
+      timeout_(timeout),
+      appends_(std::make_unique<AppendStream>(
+          [this](grpc::ClientContext* context, AppendStream::Reactor* reactor) {
+            stub_->async()->AppendStream(context, reactor);
+          },
+          AppendStream::Options{
+              .peer = "storage " + target, .timeout = timeout, .wait_for_ready = true})),
+      acks_(std::make_unique<AckStream>(
+          [this](grpc::ClientContext* context, AckStream::Reactor* reactor) {
+            stub_->async()->AckStream(context, reactor);
+          },
+          AckStream::Options{
+              .peer = "storage " + target, .timeout = timeout, .wait_for_ready = true})) {}
+
+StorageClient::~StorageClient() = default;
+
+void StorageClient::AppendMessage(internal::AppendMessageRequest request,
+                                  Done<internal::AppendMessageResponse> done) {
+  appends_->Submit(std::move(request), Adapt<internal::AppendMessageResponse>(std::move(done)));
+}
+
+void StorageClient::AckMessages(internal::AckMessagesRequest request,
+                                Done<internal::AckMessagesResponse> done) {
+  acks_->Submit(std::move(request), Adapt<internal::AckMessagesResponse>(std::move(done)));
+}
 
 IM_STORAGE_CALL(CreateUser, internal::CreateUserRequest, internal::CreateUserResponse)
 IM_STORAGE_CALL(GetUser, internal::GetUserRequest, internal::User)
 IM_STORAGE_CALL(CreateSession, internal::CreateSessionRequest, internal::CreateSessionResponse)
 IM_STORAGE_CALL(GetSession, internal::GetSessionRequest, internal::GetSessionResponse)
-IM_STORAGE_CALL(AppendMessage, internal::AppendMessageRequest, internal::AppendMessageResponse)
 IM_STORAGE_CALL(RegisterRoute, internal::RegisterRouteRequest, internal::RegisterRouteResponse)
 IM_STORAGE_CALL(RemoveRoute, internal::RemoveRouteRequest, internal::RemoveRouteResponse)
 IM_STORAGE_CALL(GetRoutes, internal::GetRoutesRequest, internal::GetRoutesResponse)
@@ -55,7 +83,6 @@ IM_STORAGE_CALL(ListFriendRequests, internal::UserRef, internal::ListFriendReque
 IM_STORAGE_CALL(ListBlocked, internal::UserRef, internal::ListBlockedResponse)
 IM_STORAGE_CALL(GetRelation, internal::UserPair, internal::Relation)
 IM_STORAGE_CALL(SyncMessages, internal::SyncMessagesRequest, internal::MessagePage)
-IM_STORAGE_CALL(AckMessages, internal::AckMessagesRequest, internal::AckMessagesResponse)
 IM_STORAGE_CALL(ListConversations, internal::UserRef, internal::ListConversationsResponse)
 IM_STORAGE_CALL(History, internal::HistoryQuery, internal::MessagePage)
 IM_STORAGE_CALL(MarkRead, internal::MarkReadQuery, internal::MarkReadResult)

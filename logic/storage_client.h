@@ -3,7 +3,9 @@
 // asynchronous with the configured deadline. `done` runs once, on a gRPC
 // thread, and must not block. A storage that is down or too slow comes back
 // as UNAVAILABLE ("storage unavailable"), so callers need no gRPC knowledge.
-// Thread-safe; the channel is made once.
+// Message appends and acks, the hot calls, travel on coalescing streams
+// (common/stream_client.h); the rest are unary calls. Thread-safe; the
+// channel is made once.
 
 #include <chrono>
 #include <cstdint>
@@ -15,6 +17,11 @@
 #include "absl/status/statusor.h"
 #include "storage.grpc.pb.h"
 
+namespace im::common {
+template <typename Calls, typename Results>
+class StreamClient;
+}
+
 namespace im::logic {
 
 template <typename T>
@@ -23,6 +30,7 @@ using Done = std::function<void(absl::StatusOr<T>)>;
 class StorageClient {
  public:
   StorageClient(const std::string& target, std::chrono::milliseconds timeout);
+  ~StorageClient();
 
   void CreateUser(internal::CreateUserRequest request, Done<internal::CreateUserResponse> done);
   void GetUser(internal::GetUserRequest request, Done<internal::User> done);
@@ -69,6 +77,8 @@ class StorageClient {
  private:
   std::unique_ptr<internal::Storage::Stub> stub_;
   std::chrono::milliseconds timeout_;
+  std::unique_ptr<common::StreamClient<internal::AppendCalls, internal::AppendResults>> appends_;
+  std::unique_ptr<common::StreamClient<internal::AckCalls, internal::AckResults>> acks_;
 };
 
 }  // namespace im::logic

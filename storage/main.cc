@@ -100,6 +100,7 @@ int Run(int argc, char** argv) {
             config.mysql_port, config.mysql_database, config.redis_host, config.redis_port);
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={}", signal);
+  service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;
 }

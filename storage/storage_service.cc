@@ -69,37 +69,31 @@ grpc::ServerUnaryReactor* StorageService::GetSession(grpc::CallbackServerContext
   });
 }
 
-grpc::ServerUnaryReactor* StorageService::AppendMessage(
-    grpc::CallbackServerContext* ctx, const internal::AppendMessageRequest* request,
-    internal::AppendMessageResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto refuse = [reactor](const char* why) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, why));
-    return reactor;
-  };
-  if (request->client_msg_id().size() > kMaxClientMsgIdBytes) {
-    return refuse("client_msg_id longer than 64 bytes");
+void StorageService::StartAppend(const internal::AppendMessageRequest& request,
+                            internal::AppendMessageResponse* response, Done done) {
+  if (request.client_msg_id().size() > kMaxClientMsgIdBytes) {
+    return done(absl::InvalidArgumentError("client_msg_id longer than 64 bytes"));
   }
-  if (request->kind().size() > 16) return refuse("kind too long");
+  if (request.kind().size() > 16) return done(absl::InvalidArgumentError("kind too long"));
   Append append;
-  append.sender_id = request->sender_id();
-  append.recipient_id = request->recipient_id();
-  append.group_id = request->group_id();
-  append.client_msg_id = request->client_msg_id();
-  append.body = request->text();
-  append.kind = request->kind().empty() ? "text" : request->kind();
-  if (request->check_relation() && request->group_id() == 0) {
-    append.precondition = RelationPrecondition{request->sender_relation_version(),
-                                               request->recipient_relation_version()};
+  append.sender_id = request.sender_id();
+  append.recipient_id = request.recipient_id();
+  append.group_id = request.group_id();
+  append.client_msg_id = request.client_msg_id();
+  append.body = request.text();
+  append.kind = request.kind().empty() ? "text" : request.kind();
+  if (request.check_relation() && request.group_id() == 0) {
+    append.precondition = RelationPrecondition{request.sender_relation_version(),
+                                               request.recipient_relation_version()};
   }
   // Group commit: answered when the batch it joined is committed.
-  const bool queued =
-      appends_->Submit(std::move(append),
-                       [reactor, response](absl::StatusOr<internal::AppendMessageResponse> stored) {
-                         FinishCall(reactor, Fill(std::move(stored), response));
-                       });
-  if (!queued) FinishOverloaded(reactor);
-  return reactor;
+  auto finish = std::make_shared<Done>(std::move(done));
+  const bool queued = appends_->Submit(
+      std::move(append),
+      [finish, response](absl::StatusOr<internal::AppendMessageResponse> stored) {
+        (*finish)(LogFault(Fill(std::move(stored), response)));
+      });
+  if (!queued) (*finish)(Overloaded());
 }
 
 grpc::ServerUnaryReactor* StorageService::RegisterRoute(
@@ -228,21 +222,15 @@ grpc::ServerUnaryReactor* StorageService::SyncMessages(grpc::CallbackServerConte
   });
 }
 
-grpc::ServerUnaryReactor* StorageService::AckMessages(grpc::CallbackServerContext* ctx,
-                                                      const internal::AckMessagesRequest* request,
-                                                      internal::AckMessagesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  if (request->acks_size() > 1000) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "too many acks at once"));
-    return reactor;
-  }
+void StorageService::StartAck(const internal::AckMessagesRequest& request, Done done) {
+  if (request.acks_size() > 1000) return done(absl::InvalidArgumentError("too many acks at once"));
   // Group commit: answered when the batch it joined is committed.
+  auto finish = std::make_shared<Done>(std::move(done));
   const bool queued = acks_->Submit(
-      request->user_id(), request->device_id(),
-      std::vector<client::ConversationAck>(request->acks().begin(), request->acks().end()),
-      [reactor](absl::Status status) { FinishCall(reactor, status); });
-  if (!queued) FinishOverloaded(reactor);
-  return reactor;
+      request.user_id(), request.device_id(),
+      std::vector<client::ConversationAck>(request.acks().begin(), request.acks().end()),
+      [finish](absl::Status status) { (*finish)(LogFault(std::move(status))); });
+  if (!queued) (*finish)(Overloaded());
 }
 
 grpc::ServerUnaryReactor* StorageService::ListConversations(

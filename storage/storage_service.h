@@ -1,10 +1,13 @@
 #pragma once
 // The Storage gRPC service (callback API). Every method runs its blocking
 // store call on the WorkPool, never on a gRPC thread, except appends and acks,
-// which join a group commit (AppendWriter, AckWriter); when a queue is full
-// the call fails fast with RESOURCE_EXHAUSTED. Validates what it is sent:
+// which arrive on coalescing streams (common/stream_server.h) and join a group
+// commit (AppendWriter, AckWriter); when a queue is full the call fails fast
+// with RESOURCE_EXHAUSTED. DrainStreams() (at shutdown, before the server's
+// Shutdown) answers what the streams carried and ends them. Validates what it is sent:
 // storage trusts no caller with an unbounded field.
 
+#include "common/stream_server.h"
 #include "common/work_pool.h"
 #include "storage.grpc.pb.h"
 #include "storage/ack_writer.h"
@@ -33,6 +36,19 @@ class StorageService final : public internal::Storage::CallbackService {
         acks_(acks),
         workers_(workers) {}
 
+  grpc::ServerBidiReactor<internal::AppendCalls, internal::AppendResults>* AppendStream(
+      grpc::CallbackServerContext* /*ctx*/) override {
+    return append_stream_.Open();
+  }
+  grpc::ServerBidiReactor<internal::AckCalls, internal::AckResults>* AckStream(
+      grpc::CallbackServerContext* /*ctx*/) override {
+    return ack_stream_.Open();
+  }
+  void DrainStreams() {
+    append_stream_.Drain();
+    ack_stream_.Drain();
+  }
+
   grpc::ServerUnaryReactor* CreateUser(grpc::CallbackServerContext* ctx,
                                        const internal::CreateUserRequest* request,
                                        internal::CreateUserResponse* response) override;
@@ -45,9 +61,6 @@ class StorageService final : public internal::Storage::CallbackService {
   grpc::ServerUnaryReactor* GetSession(grpc::CallbackServerContext* ctx,
                                        const internal::GetSessionRequest* request,
                                        internal::GetSessionResponse* response) override;
-  grpc::ServerUnaryReactor* AppendMessage(grpc::CallbackServerContext* ctx,
-                                          const internal::AppendMessageRequest* request,
-                                          internal::AppendMessageResponse* response) override;
   grpc::ServerUnaryReactor* RegisterRoute(grpc::CallbackServerContext* ctx,
                                           const internal::RegisterRouteRequest* request,
                                           internal::RegisterRouteResponse* response) override;
@@ -92,9 +105,6 @@ class StorageService final : public internal::Storage::CallbackService {
   grpc::ServerUnaryReactor* SyncMessages(grpc::CallbackServerContext* ctx,
                                          const internal::SyncMessagesRequest* request,
                                          internal::MessagePage* response) override;
-  grpc::ServerUnaryReactor* AckMessages(grpc::CallbackServerContext* ctx,
-                                        const internal::AckMessagesRequest* request,
-                                        internal::AckMessagesResponse* response) override;
   grpc::ServerUnaryReactor* ListConversations(
       grpc::CallbackServerContext* ctx, const internal::UserRef* request,
       internal::ListConversationsResponse* response) override;
@@ -129,6 +139,12 @@ class StorageService final : public internal::Storage::CallbackService {
                                            internal::GetRoutesResponse* response) override;
 
  private:
+  using Done = std::function<void(absl::Status)>;
+  // One call of each stream: answered (`done`) when its group commit is.
+  void StartAppend(const internal::AppendMessageRequest& request,
+              internal::AppendMessageResponse* response, Done done);
+  void StartAck(const internal::AckMessagesRequest& request, Done done);
+
   // Runs `work` (returning absl::Status) on a worker and finishes the call with it.
   template <typename Work>
   grpc::ServerUnaryReactor* OnWorker(grpc::CallbackServerContext* ctx, Work work);
@@ -142,6 +158,12 @@ class StorageService final : public internal::Storage::CallbackService {
   AppendWriter* appends_;
   AckWriter* acks_;
   common::WorkPool* workers_;
+  common::StreamServer<internal::AppendCalls, internal::AppendResults> append_stream_{
+      [this](const auto& request, auto* response, Done done) {
+        StartAppend(request, response, std::move(done));
+      }};
+  common::StreamServer<internal::AckCalls, internal::AckResults> ack_stream_{
+      [this](const auto& request, auto*, Done done) { StartAck(request, std::move(done)); }};
 };
 
 }  // namespace im::storage

@@ -24,18 +24,16 @@ inline bool IsFault(const absl::Status& status) {
   }
 }
 
-// Answers a call with `status`, logging it first if an operator should see it.
-inline void FinishCall(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
+// Returns `status`, logging it first if an operator should see it.
+inline absl::Status LogFault(absl::Status status) {
   if (IsFault(status)) {
     common::GetLogger("storage")->warn("event=call_failed status=\"{}\"", status.ToString());
   }
-  reactor->Finish(common::ToGrpcStatus(status));
+  return status;
 }
 
 // The answer to a call that found its queue full.
-inline void FinishOverloaded(grpc::ServerUnaryReactor* reactor) {
-  reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "storage is overloaded"));
-}
+inline absl::Status Overloaded() { return absl::ResourceExhaustedError("storage is overloaded"); }
 
 // Copies a StatusOr's value into a response, or returns its error.
 template <typename T>
@@ -48,9 +46,10 @@ absl::Status Fill(absl::StatusOr<T> result, T* response) {
 template <typename Work>
 grpc::ServerUnaryReactor* StorageService::OnWorker(grpc::CallbackServerContext* ctx, Work work) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const bool queued = workers_->Submit(
-      [reactor, work = std::move(work)]() mutable { FinishCall(reactor, work()); });
-  if (!queued) FinishOverloaded(reactor);
+  const bool queued = workers_->Submit([reactor, work = std::move(work)]() mutable {
+    reactor->Finish(common::ToGrpcStatus(LogFault(work())));
+  });
+  if (!queued) reactor->Finish(common::ToGrpcStatus(Overloaded()));
   return reactor;
 }
 

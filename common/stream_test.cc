@@ -1,0 +1,232 @@
+// The coalescing stream (stream_client.h, stream_server.h) over a real gRPC
+// connection on loopback: answers reach their own callers, errors and
+// deadlines come back per call, in-flight work is bounded, and a client
+// outlives a server restart.
+
+#include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <list>
+#include <thread>
+
+#include "common/grpc_server.h"
+#include "common/stream_client.h"
+#include "common/stream_server.h"
+#include "stream_echo_test.grpc.pb.h"
+
+namespace im::common {
+namespace {
+
+using namespace std::chrono_literals;
+using EchoClient = StreamClient<test::EchoCalls, test::EchoResults>;
+
+// Echoes each request's text, after its delay_ms (on a thread of its own).
+class EchoService final : public test::Echo::CallbackService {
+ public:
+  ~EchoService() override {
+    for (auto& t : delayed_) t.join();
+  }
+  grpc::ServerBidiReactor<test::EchoCalls, test::EchoResults>* EchoStream(
+      grpc::CallbackServerContext*) override {
+    return stream_.Open();
+  }
+  void Drain() { stream_.Drain(); }
+  int handled() const { return handled_; }
+
+ private:
+  void Handle(const test::EchoRequest& request, test::EchoResponse* response,
+              std::function<void(absl::Status)> done) {
+    ++handled_;
+    auto answer = [&request, response, done] {
+      if (request.fail()) return done(absl::InvalidArgumentError("told to fail"));
+      response->set_text(request.text());
+      done(absl::OkStatus());
+    };
+    if (request.delay_ms() == 0) return answer();
+    std::lock_guard lock(mutex_);
+    delayed_.emplace_back([answer, delay = request.delay_ms()] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+      answer();
+    });
+  }
+
+  std::atomic<int> handled_{0};
+  std::mutex mutex_;
+  std::list<std::thread> delayed_;
+  StreamServer<test::EchoCalls, test::EchoResults> stream_{
+      [this](const auto& request, auto* response, auto done) {
+        Handle(request, response, std::move(done));
+      }};
+};
+
+struct Server {
+  explicit Server(int port = 0) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(port),
+                             grpc::InsecureServerCredentials(), &this->port);
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+  }
+  ~Server() { Stop(); }
+  void Stop() {
+    if (!server) return;
+    service.Drain();
+    server->Shutdown(std::chrono::system_clock::now() + 2s);
+    server.reset();
+  }
+  EchoService service;
+  int port = 0;
+  std::unique_ptr<grpc::Server> server;
+};
+
+struct Outcome {
+  absl::Status status;
+  std::string text;
+};
+
+class StreamTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<EchoClient> MakeClient(int port, std::chrono::milliseconds timeout = 5s,
+                                         std::size_t max_in_flight = 1000,
+                                         bool wait_for_ready = true) {
+    auto stub = test::Echo::NewStub(MakeInternalChannel("127.0.0.1:" + std::to_string(port)));
+    auto* raw = stub.get();
+    stubs_.push_back(std::move(stub));
+    return std::make_unique<EchoClient>(
+        [raw](grpc::ClientContext* context, EchoClient::Reactor* reactor) {
+          raw->async()->EchoStream(context, reactor);
+        },
+        EchoClient::Options{.peer = "echo",
+                            .timeout = timeout,
+                            .max_in_flight = max_in_flight,
+                            .wait_for_ready = wait_for_ready});
+  }
+
+  static std::future<Outcome> Call(EchoClient& client, std::string text, std::uint32_t delay_ms = 0,
+                                   bool fail = false) {
+    auto promise = std::make_shared<std::promise<Outcome>>();
+    test::EchoRequest request;
+    request.set_text(std::move(text));
+    request.set_delay_ms(delay_ms);
+    request.set_fail(fail);
+    client.Submit(std::move(request), [promise](absl::Status status, test::EchoResponse response) {
+      promise->set_value({std::move(status), response.text()});
+    });
+    return promise->get_future();
+  }
+
+  std::vector<std::unique_ptr<test::Echo::Stub>> stubs_;
+};
+
+TEST_F(StreamTest, EveryCallerGetsItsOwnAnswerFromManyThreads) {
+  Server server;
+  constexpr int kThreads = 4, kEach = 500;
+  auto client = MakeClient(server.port, 5s, /*max_in_flight=*/kThreads * kEach);
+  std::vector<std::vector<std::future<Outcome>>> futures(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        // Some answers are held back, so answers come back out of order.
+        futures[t].push_back(Call(*client, std::to_string(t) + "/" + std::to_string(i),
+                                  i % 50 == 0 ? 20 : 0));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kEach; ++i) {
+      Outcome got = futures[t][i].get();
+      ASSERT_TRUE(got.status.ok()) << got.status;
+      EXPECT_EQ(got.text, std::to_string(t) + "/" + std::to_string(i));
+    }
+  }
+  EXPECT_EQ(server.service.handled(), kThreads * kEach);
+}
+
+TEST_F(StreamTest, AnErrorAnswersOnlyItsOwnCall) {
+  Server server;
+  auto client = MakeClient(server.port);
+  auto bad = Call(*client, "x", 0, /*fail=*/true);
+  auto good = Call(*client, "y");
+  Outcome b = bad.get();
+  EXPECT_EQ(b.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(b.status.message(), "told to fail");
+  Outcome g = good.get();
+  ASSERT_TRUE(g.status.ok()) << g.status;
+  EXPECT_EQ(g.text, "y");
+}
+
+TEST_F(StreamTest, ACallPastItsDeadlineFailsAndTheStreamGoesOn) {
+  Server server;
+  auto client = MakeClient(server.port, /*timeout=*/200ms);
+  auto slow = Call(*client, "slow", 1000);
+  auto fast = Call(*client, "fast");
+  EXPECT_EQ(fast.get().text, "fast");
+  EXPECT_EQ(slow.get().status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(Call(*client, "after").get().text, "after");
+}
+
+TEST_F(StreamTest, CallsPastTheInFlightBoundAreRefusedAtOnce) {
+  Server server;
+  auto client = MakeClient(server.port, 5s, /*max_in_flight=*/3);
+  std::vector<std::future<Outcome>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(Call(*client, "held", 300));
+  Outcome refused = Call(*client, "one too many").get();
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kResourceExhausted);
+  for (auto& f : held) EXPECT_TRUE(f.get().status.ok());
+  EXPECT_EQ(Call(*client, "room again").get().text, "room again");
+}
+
+TEST_F(StreamTest, DrainAnswersWhatWasReadThenTheClientReconnects) {
+  auto server = std::make_unique<Server>();
+  const int port = server->port;
+  auto client = MakeClient(port);
+  auto in_flight = Call(*client, "in flight", 300);
+  std::this_thread::sleep_for(100ms);  // the server has read it
+  server->Stop();                      // drains: answers it, then ends the stream
+  Outcome answered = in_flight.get();
+  ASSERT_TRUE(answered.status.ok()) << answered.status;
+  EXPECT_EQ(answered.text, "in flight");
+
+  // A call that races the stream's end fails UNAVAILABLE (the callers of
+  // every hop retry those); give the client a moment to see the end.
+  std::this_thread::sleep_for(200ms);
+  // While no server listens, a call waits for one (wait_for_ready).
+  auto waiting = Call(*client, "waited");
+  std::this_thread::sleep_for(300ms);
+  server = std::make_unique<Server>(port);
+  ASSERT_EQ(server->port, port);
+  Outcome waited = waiting.get();
+  ASSERT_TRUE(waited.status.ok()) << waited.status;
+  EXPECT_EQ(waited.text, "waited");
+  EXPECT_EQ(Call(*client, "again").get().text, "again");
+}
+
+TEST_F(StreamTest, WithoutWaitForReadyAMissingServerFailsFast) {
+  int port;
+  {
+    Server probe;  // find a free port, then free it
+    port = probe.port;
+  }
+  auto client = MakeClient(port, 5s, 1000, /*wait_for_ready=*/false);
+  const auto start = std::chrono::steady_clock::now();
+  Outcome got = Call(*client, "nobody").get();
+  EXPECT_EQ(got.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
+TEST_F(StreamTest, DestroyingTheClientAnswersWhatIsInFlight) {
+  Server server;
+  auto client = MakeClient(server.port);
+  auto pending = Call(*client, "never answered in time", 1000);
+  std::this_thread::sleep_for(100ms);
+  client.reset();
+  EXPECT_EQ(pending.get().status.code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace im::common
