@@ -85,7 +85,11 @@ void BenchDevice::Send(const client::SendMessageRequest& request,
     failed.mutable_status()->set_code(14);
     return done(failed);
   }
-  conn_->Call(std::move(frame), std::move(done));
+  conn_->Call(std::move(frame), [this, done = std::move(done)](const client::ServerFrame& r) {
+    // Its own message is not delivered back to it (DeliveryTracker::OfferOwn).
+    if (r.has_send_message()) tracker_.OfferOwn(r.send_message().conv_id(), r.send_message().seq());
+    done(r);
+  });
 }
 
 void BenchDevice::Drop() {

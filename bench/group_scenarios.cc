@@ -124,17 +124,24 @@ Report RunGroup(BenchContext& context, bool big) {
   StopSenders(fleet, loops);
   Settle(fleet, [&] { return Outstanding(fleet, loops); });
 
-  // Every member (senders too, through the final sync) must hold every acked message.
+  // Every member must hold every acked message, but a sender its own: a
+  // device is not sent back what it sent (DeliveryTracker::OfferOwn).
   const auto acked_messages = GatherAcked(fleet, tallies);
   std::vector<std::uint64_t> all_ids;
+  std::vector<std::vector<std::uint64_t>> all_but_own(static_cast<std::size_t>(senders));
   std::unordered_map<std::uint64_t, std::int64_t> intended_by_seq;
   for (const auto& a : acked_messages) {
     all_ids.push_back(a.msg_id);
+    for (std::size_t i = 0; i < all_but_own.size(); ++i) {
+      if (i != static_cast<std::size_t>(a.sender)) all_but_own[i].push_back(a.msg_id);
+    }
     intended_by_seq[a.seq] = a.intended_us;
   }
   DeliveryCounts counts = fleet.Counts();
   CountLost(
-      fleet, [&](std::size_t) { return &all_ids; }, &counts);
+      fleet,
+      [&](std::size_t i) { return i < all_but_own.size() ? &all_but_own[i] : &all_ids; },
+      &counts);
   if (counts.lost > 0) {
     for (const auto& a : acked_messages) {
       std::fprintf(stderr, "im-bench: acked msg_id=%llu conv=%llu seq=%llu\n",

@@ -20,10 +20,18 @@ DeliveryTracker::Verdict DeliveryTracker::Offer(const client::ChatMessage& messa
     it = contiguous_.emplace(message.conv_id(), message.seq() - 1).first;
   }
   if (message.seq() <= it->second) return Verdict::kDuplicate;
-  if (message.seq() != it->second + 1) return Verdict::kNeedSync;
+  if (message.seq() != it->second + 1 && !trust_start) return Verdict::kNeedSync;
   it->second = message.seq();
   unacked_[message.conv_id()] = message.seq();
   return Verdict::kDeliver;
+}
+
+void DeliveryTracker::OfferOwn(std::uint64_t conv_id, std::uint64_t seq) {
+  auto it = contiguous_.find(conv_id);
+  if (it == contiguous_.end() || seq != it->second + 1) return;
+  it->second = seq;
+  auto& pending = unacked_[conv_id];
+  pending = std::max(pending, seq);
 }
 
 std::vector<client::ConversationAck> DeliveryTracker::TakeAcks() {

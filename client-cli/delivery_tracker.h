@@ -24,9 +24,15 @@ class DeliveryTracker {
   // A pushed message.
   Verdict OfferPush(const client::ChatMessage& message);
   // A message from a Sync page. Sync starts each conversation right after
-  // this device's server-side cursor, so an unknown conversation is accepted
-  // from its first message.
+  // this device's server-side cursor and pages are gapless from there, so a
+  // synced message is accepted even past a gap: the server holds that this
+  // device has what lies between (it acked it, or sent it itself).
   Verdict OfferSynced(const client::ChatMessage& message);
+  // This device's own message, stored at `seq` (its send was acked). The
+  // server moves the device's cursor past its own message when the device
+  // had everything before it, and so does the tracker; it also acks it, in
+  // case the server's cursor was behind.
+  void OfferOwn(std::uint64_t conv_id, std::uint64_t seq);
 
   // The acks to send for what was delivered since the last call.
   std::vector<client::ConversationAck> TakeAcks();

@@ -28,7 +28,32 @@ TEST(DeliveryTrackerTest, SyncStartsAConversationThenPushesContinueInOrder) {
   EXPECT_EQ(t.OfferPush(M(1, 6)), Verdict::kDuplicate);
   EXPECT_EQ(t.OfferPush(M(1, 9)), Verdict::kNeedSync);  // 8 is missing
   EXPECT_EQ(t.contiguous(1), 7u);
-  EXPECT_EQ(t.OfferSynced(M(1, 9)), Verdict::kNeedSync);  // a sync gap is a gap too
+}
+
+TEST(DeliveryTrackerTest, SyncIsTrustedPastAGapTheServerSaysTheDeviceHas) {
+  DeliveryTracker t;
+  t.OfferSynced(M(1, 1));
+  // Seq 2 was this device's own send, whose ack never arrived: the server's
+  // cursor moved past it, so Sync continues at 3.
+  EXPECT_EQ(t.OfferSynced(M(1, 3)), Verdict::kDeliver);
+  EXPECT_EQ(t.contiguous(1), 3u);
+  EXPECT_EQ(t.OfferPush(M(1, 4)), Verdict::kDeliver);
+}
+
+TEST(DeliveryTrackerTest, OwnSendsAdvanceTheConversationOnlyWhenContiguous) {
+  DeliveryTracker t;
+  t.OfferSynced(M(1, 4));
+  t.TakeAcks();
+  t.OfferOwn(1, 5);  // next in order: the device has it
+  EXPECT_EQ(t.contiguous(1), 5u);
+  EXPECT_EQ(t.OfferPush(M(1, 6)), Verdict::kDeliver);
+  t.OfferOwn(1, 8);  // 7 is missing: nothing changes
+  EXPECT_EQ(t.contiguous(1), 6u);
+  t.OfferOwn(2, 1);  // a conversation not synced yet: Sync will start it
+  EXPECT_EQ(t.contiguous(2), 0u);
+  auto acks = t.TakeAcks();
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].seq(), 6u);
 }
 
 TEST(DeliveryTrackerTest, AcksCarryTheHighestContiguousSeqOncePerConversation) {

@@ -44,6 +44,12 @@ class Inbox {
   // sends the acks held back by ack_every.
   absl::Status Flush();
 
+  // Call with each acked send of this device: its own message is not
+  // delivered back to it (DeliveryTracker::OfferOwn).
+  void NoteOwnSend(const client::SendMessageResponse& sent) {
+    tracker_.OfferOwn(sent.conv_id(), sent.seq());
+  }
+
   const DeliveryTracker& tracker() const { return tracker_; }
 
   // Sync results at or below a seq whose ack the server confirmed: the server

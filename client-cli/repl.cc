@@ -64,9 +64,10 @@ void Send(Session& s, const std::string& peer, const std::string& text) {
                                     : s.client->SendText(peer, text);
   if (!sent.ok()) {
     std::cout << "! not sent: " << sent.status().message() << "\n";
-  } else if (s.options.json) {
-    std::cout << FormatSent(peer, *sent, true) << "\n";
+    return;
   }
+  s.inbox->NoteOwnSend(*sent);
+  if (s.options.json) std::cout << FormatSent(peer, *sent, true) << "\n";
 }
 
 // "/group VERB ARGS... [--minutes N] [--after ID] [--limit N]".

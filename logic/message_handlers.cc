@@ -101,6 +101,7 @@ void MessageHandlers::DecideAndAppend(internal::SessionContext session,
   }
   internal::AppendMessageRequest append;
   append.set_sender_id(session.user_id());
+  append.set_sender_device(session.device_id());
   append.set_recipient_id(recipient.user_id());
   append.set_client_msg_id(req.client_msg_id());
   append.set_kind(KindOf(req));
@@ -131,6 +132,7 @@ void MessageHandlers::SendToGroup(const internal::SessionContext& session,
   // lock, so a kick or mute racing this send is either before or after it.
   internal::AppendMessageRequest append;
   append.set_sender_id(session.user_id());
+  append.set_sender_device(session.device_id());
   append.set_group_id(req.group_id());
   append.set_client_msg_id(req.client_msg_id());
   append.set_kind(KindOf(req));

@@ -83,28 +83,64 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   const std::uint32_t page = ClampPage(limit);
-  // One row more than the page tells whether there is more.
-  static const std::string sql =
-      common::StrCat("SELECT ", kMessageColumns,
-                     " FROM conversation_members cm"
-                     " JOIN conversations c ON c.conv_id = cm.conv_id"
-                     " LEFT JOIN device_cursors d ON d.user_id = cm.user_id AND d.device_id = ?"
-                     "  AND d.conv_id = cm.conv_id"
-                     " JOIN messages m ON m.conv_id = cm.conv_id"
-                     "  AND m.seq > GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq)"
-                     "  AND m.seq <= COALESCE(cm.visible_until_seq, c.max_seq)",
-                     kMessageJoins,
-                     " WHERE cm.user_id = ?"
-                     " AND LEAST(c.max_seq, COALESCE(cm.visible_until_seq, c.max_seq))"
-                     "  > GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq)"
-                     " ORDER BY m.conv_id, m.seq LIMIT ?");
-  auto rows = (*lease)->Execute(sql, {device_id, user_id, std::uint64_t{page} + 1});
-  if (!rows.ok()) return rows.status();
+  MysqlConnection& conn = **lease;
+  // 1. The user's conversations holding messages this device has not acked:
+  //    the seqs to send of each, (after, until], in conversation order.
+  static const std::string pending_sql =
+      "SELECT cm.conv_id, GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq),"
+      " LEAST(c.max_seq, COALESCE(cm.visible_until_seq, c.max_seq))"
+      " FROM conversation_members cm"
+      " JOIN conversations c ON c.conv_id = cm.conv_id"
+      " LEFT JOIN device_cursors d ON d.user_id = cm.user_id AND d.device_id = ?"
+      "  AND d.conv_id = cm.conv_id"
+      " WHERE cm.user_id = ?"
+      " AND LEAST(c.max_seq, COALESCE(cm.visible_until_seq, c.max_seq))"
+      "  > GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq)"
+      " ORDER BY cm.conv_id";
+  auto pending = conn.Execute(pending_sql, {device_id, user_id});
+  if (!pending.ok()) return pending.status();
+
+  // 2. Their messages, kSyncConversationsPerRead conversations per statement,
+  //    each read by index only as far as the page still needs (one row more
+  //    than the page tells whether there is more), so a sync examines about
+  //    a page of rows however much is unread.
+  constexpr std::size_t kSyncConversationsPerRead = 8;
+  static const std::string one_conversation = common::StrCat(
+      "(SELECT ", kMessageColumns, " FROM messages m", kMessageJoins,
+      " WHERE m.conv_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq LIMIT ?)");
+  static const std::string messages_sql = common::StrCat(
+      one_conversation,
+      [] {
+        std::string rest;
+        for (std::size_t i = 1; i < kSyncConversationsPerRead; ++i)
+          rest += common::StrCat(" UNION ALL ", one_conversation);
+        return rest;
+      }(),
+      " ORDER BY 2, 3");
+  const auto& ranges = pending->rows;
   internal::MessagePage result;
-  for (std::size_t i = 0; i < rows->rows.size() && i < page; ++i) {
-    ReadMessage(rows->rows[i], 0, result.add_messages());
+  std::size_t taken = 0;  // rows read so far, up to page + 1
+  for (std::size_t begin = 0; begin < ranges.size() && taken <= page;
+       begin += kSyncConversationsPerRead) {
+    const std::uint64_t wanted = page + 1 - taken;
+    std::vector<SqlParam> params;
+    for (std::size_t i = begin; i < begin + kSyncConversationsPerRead; ++i) {
+      if (i < ranges.size()) {
+        params.insert(params.end(),
+                      {ranges[i].U64(0), ranges[i].U64(1), ranges[i].U64(2), wanted});
+      } else {  // padding: a conversation 0 with no seqs to read
+        params.insert(params.end(), {std::uint64_t{0}, std::uint64_t{0}, std::uint64_t{0},
+                                     std::uint64_t{0}});
+      }
+    }
+    auto rows = conn.Execute(messages_sql, params);
+    if (!rows.ok()) return rows.status();
+    for (const SqlRow& row : rows->rows) {
+      if (taken++ < page) ReadMessage(row, 0, result.add_messages());
+      if (taken > page) break;
+    }
   }
-  result.set_more(rows->rows.size() > page);
+  result.set_more(taken > page);
   return result;
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "storage/message_store.h"
 #include "storage/storage_test_env.h"
 
@@ -62,6 +64,71 @@ TEST_F(ConversationStoreTest, SyncReturnsWhatIsAfterEachDeviceCursorInPages) {
   ASSERT_TRUE(conversations_.Ack(b, "phone", {AckOf(conv_ab, 5), AckOf(from_c.conv_id(), 1)}).ok());
   ASSERT_TRUE(conversations_.Ack(b, "phone", {AckOf(conv_ab, 1)}).ok());
   EXPECT_EQ(conversations_.Sync(b, "phone", 100)->messages_size(), 0);
+}
+
+TEST_F(ConversationStoreTest, SyncPagesRunAcrossManyConversationsInOrder) {
+  // More conversations than one read covers, so pages cross read boundaries.
+  const auto b = NewUser("many_b");
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> expected;  // (conv, seq) in Sync order
+  for (int peer = 0; peer < 12; ++peer) {
+    const auto a = NewUser("many_a");
+    for (int i = 0; i < 3; ++i) {
+      const auto sent = Send(a, b, "m");
+      expected.emplace_back(sent.conv_id(), sent.seq());
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> got;
+  for (int round = 0; round < 10; ++round) {
+    auto page = conversations_.Sync(b, "phone", 7);
+    ASSERT_TRUE(page.ok()) << page.status();
+    std::vector<client::ConversationAck> acks;
+    for (const auto& m : page->messages()) {
+      got.emplace_back(m.conv_id(), m.seq());
+      acks.push_back(AckOf(m.conv_id(), m.seq()));
+    }
+    EXPECT_EQ(page->more(), got.size() < expected.size()) << got.size();
+    if (!page->more()) break;
+    EXPECT_EQ(page->messages_size(), 7);
+    ASSERT_TRUE(conversations_.Ack(b, "phone", acks).ok());
+  }
+  EXPECT_EQ(got, expected);
+}
+
+TEST_F(ConversationStoreTest, OwnSendsMoveTheSendingDevicesCursorOnlyWhenContiguous) {
+  const auto a = NewUser("own_a"), b = NewUser("own_b");
+  auto send = [&](std::uint64_t from, std::uint64_t to, const std::string& device) {
+    std::vector<Append> batch(1);
+    batch[0].sender_id = from;
+    batch[0].recipient_id = to;
+    batch[0].body = "x";
+    batch[0].sender_device = device;
+    EXPECT_TRUE(messages_.AppendMany(batch).ok());
+    EXPECT_TRUE(batch[0].result.ok()) << batch[0].result.status();
+    return batch[0].result.value_or(internal::AppendMessageResponse{});
+  };
+  // a's phone sends 1 and 2 in one batch and 3 alone: it has seen all three.
+  std::vector<Append> two(2);
+  for (auto& x : two) {
+    x.sender_id = a;
+    x.recipient_id = b;
+    x.body = "x";
+    x.sender_device = "phone";
+  }
+  ASSERT_TRUE(messages_.AppendMany(two).ok());
+  send(a, b, "phone");
+  EXPECT_EQ(conversations_.Sync(a, "phone", 100)->messages_size(), 0);
+  EXPECT_EQ(conversations_.Sync(a, "laptop", 100)->messages_size(), 3);  // other devices: all
+
+  // b's message 4 is unseen by a's phone, so a's own 5 leaves the cursor at 3.
+  send(b, a, "tablet");
+  send(a, b, "phone");
+  auto page = conversations_.Sync(a, "phone", 100);
+  ASSERT_EQ(page->messages_size(), 2);
+  EXPECT_EQ(page->messages(0).seq(), 4u);
+  EXPECT_EQ(page->messages(1).seq(), 5u);
+  // b's tablet had nothing of seqs 1..3, so its own 4 did not move it either.
+  EXPECT_EQ(conversations_.Sync(b, "tablet", 100)->messages_size(), 5);
 }
 
 TEST_F(ConversationStoreTest, AcksForOthersConversationsAreIgnoredAndClampedToMaxSeq) {

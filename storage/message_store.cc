@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "common/clock.h"
 #include "common/str_cat.h"
@@ -73,6 +74,57 @@ absl::StatusOr<std::map<std::string, std::uint64_t>> DirectConversations(
     if (auto s = read(); !s.ok()) return s;
   }
   return conv_of;
+}
+
+// Step 7 of a batch, for its sender devices: each (sender, device,
+// conversation) moves its cursor from right before the first of its new seqs
+// to the last of their unbroken run; a cursor anywhere else stays. A device
+// with no cursor stands at 0.
+absl::Status AdvanceSenderCursors(MysqlConnection& conn, const std::vector<Append>& batch,
+                                  const std::vector<std::size_t>& accepted) {
+  using Key = std::tuple<std::uint64_t, std::string_view, std::uint64_t>;  // user, device, conv
+  std::map<Key, std::vector<std::uint64_t>> sent;
+  for (std::size_t i : accepted) {
+    const Append& a = batch[i];
+    if (a.sender_device.empty()) continue;
+    sent[{a.sender_id, a.sender_device, a.result->conv_id()}].push_back(a.result->seq());
+  }
+  struct Run {
+    Key key;
+    std::uint64_t first, last;
+  };
+  std::vector<Run> runs;
+  for (auto& [key, seqs] : sent) {
+    std::sort(seqs.begin(), seqs.end());
+    std::uint64_t last = seqs.front();
+    for (std::size_t k = 1; k < seqs.size() && seqs[k] == last + 1; ++k) last = seqs[k];
+    runs.push_back({key, seqs.front(), last});
+  }
+  return ForEachSizedBatch(runs.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+    std::vector<SqlParam> params;
+    for (std::size_t k = 0; k < rows; ++k) {
+      const Run& r = runs[begin + k < end ? begin + k : begin];  // a repeat changes nothing
+      params.insert(params.end(), {std::get<0>(r.key), std::get<1>(r.key), std::get<2>(r.key),
+                                   r.first, r.last});
+    }
+    return conn
+        .Execute(common::StrCat(
+                     "INSERT INTO device_cursors (user_id, device_id, conv_id, acked_seq)"
+                     " SELECT v.u, v.d, v.c, v.last FROM (SELECT ? AS u, ? AS d, ? AS c,"
+                     " ? AS first, ? AS last",
+                     [&] {
+                       std::string more;
+                       for (std::size_t k = 1; k < rows; ++k)
+                         more += " UNION ALL SELECT ?, ?, ?, ?, ?";
+                       return more;
+                     }(),
+                     ") v WHERE COALESCE((SELECT cur.acked_seq FROM device_cursors cur"
+                     " WHERE cur.user_id = v.u AND cur.device_id = v.d AND cur.conv_id = v.c),"
+                     " 0) + 1 = v.first"
+                     " ON DUPLICATE KEY UPDATE acked_seq = VALUES(acked_seq)"),
+                 params)
+        .status();
+  });
 }
 
 // One attempt at the batch's transaction (the caller begins, commits or
@@ -334,6 +386,8 @@ absl::Status AppendInTransaction(MysqlConnection& conn, std::vector<Append>& bat
                      params)
             .status();
       });
+  if (!status.ok()) return status;
+  status = AdvanceSenderCursors(conn, batch, accepted);
   if (!status.ok()) return status;
 
   // 8. Resends within the batch get their original's result.

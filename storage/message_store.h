@@ -33,6 +33,9 @@ struct Append {
   std::string body;
   std::string kind = "text";
   std::optional<RelationPrecondition> precondition;  // 1:1 only
+  // The device it was sent from (may be empty): its sync cursor moves past
+  // the message when the device had everything before it.
+  std::string sender_device;
   absl::StatusOr<internal::AppendMessageResponse> result = absl::UnknownError("not appended");
 };
 
@@ -59,6 +62,10 @@ class MessageStore {
   // statements, and one COMMIT makes them all durable. Each append gets its
   // own result, as AppendDirect/AppendGroup describe; a refused one never
   // fails the others. Messages to one conversation take seqs in batch order.
+  // A sender device's own messages advance its sync cursor (device_cursors)
+  // when contiguous: if the cursor stood right before the first of them,
+  // it moves to the last of the unbroken run, so a device does not find what
+  // it sent itself in its next Sync; otherwise it stays.
   // Returns an error only when the transaction as a whole failed (then
   // every result is that error).
   absl::Status AppendMany(std::vector<Append>& batch);

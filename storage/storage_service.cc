@@ -75,6 +75,9 @@ void StorageService::StartAppend(const internal::AppendMessageRequest& request,
     return done(absl::InvalidArgumentError("client_msg_id longer than 64 bytes"));
   }
   if (request.kind().size() > 16) return done(absl::InvalidArgumentError("kind too long"));
+  if (request.sender_device().size() > kMaxDeviceIdBytes) {
+    return done(absl::InvalidArgumentError("sender_device longer than 64 bytes"));
+  }
   Append append;
   append.sender_id = request.sender_id();
   append.recipient_id = request.recipient_id();
@@ -82,6 +85,7 @@ void StorageService::StartAppend(const internal::AppendMessageRequest& request,
   append.client_msg_id = request.client_msg_id();
   append.body = request.text();
   append.kind = request.kind().empty() ? "text" : request.kind();
+  append.sender_device = request.sender_device();
   if (request.check_relation() && request.group_id() == 0) {
     append.precondition = RelationPrecondition{request.sender_relation_version(),
                                                request.recipient_relation_version()};

@@ -35,6 +35,7 @@ struct Ledger {
   std::map<std::string, std::string> attempted;  // text -> sender
   struct Acked {
     std::string sender;
+    std::string sender_device;  // not owed its own message (it has it)
     Destination to;
   };
   std::map<std::uint64_t, Acked> acked;  // msg_id -> who sent it where
@@ -53,6 +54,7 @@ class Device {
             inbox_options) {}
 
   const std::string& user() const { return user_; }
+  const std::string& device_id() const { return device_id_; }
   const std::vector<client::ChatMessage>& delivered() const { return delivered_; }
   std::uint64_t redelivered_after_ack() const { return inbox_.redelivered_after_ack(); }
   std::uint64_t reconnects() const { return reconnects_; }
@@ -110,7 +112,10 @@ class Device {
       frame.mutable_send_message()->set_text(text);
       frame.mutable_send_message()->set_client_msg_id(client_id);
       auto sent = client_->Request(std::move(frame), kSendTimeout);
-      if (sent.ok()) return sent->send_message();
+      if (sent.ok()) {
+        inbox_.NoteOwnSend(sent->send_message());
+        return sent->send_message();
+      }
       if (sent.status().code() != absl::StatusCode::kUnavailable &&
           sent.status().code() != absl::StatusCode::kDeadlineExceeded) {
         return std::nullopt;  // refused for good
@@ -194,7 +199,7 @@ void RunDevice(Device& device, const std::vector<std::string>& users, const Grou
       }
       if (auto ack = device.Send(rng, to, text, until)) {
         std::lock_guard lock(ledger.mutex);
-        ledger.acked[ack->msg_id()] = {device.user(), to};
+        ledger.acked[ack->msg_id()] = {device.user(), device.device_id(), to};
       }
     } else if (roll < 82) {
       device.Disconnect();
@@ -204,8 +209,11 @@ void RunDevice(Device& device, const std::vector<std::string>& users, const Grou
 }
 
 // Whether `user` should have received the acknowledged message.
-bool IsRecipient(const Ledger::Acked& acked, const std::string& user, const Groups& groups) {
-  if (acked.sender == user) return true;
+// Whether `device` of `user` must get the message: every device of everyone
+// in the conversation, but the device that sent it.
+bool IsOwed(const Ledger::Acked& acked, const std::string& user, const std::string& device,
+            const Groups& groups) {
+  if (acked.sender == user) return acked.sender_device != device;
   if (acked.to.group_id == 0) return acked.to.user == user;
   auto group = groups.find(acked.to.group_id);
   return group != groups.end() && group->second.count(user) != 0;
@@ -295,7 +303,9 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
     }
     // Every acknowledged message of a conversation this user is in.
     for (const auto& [msg_id, acked] : ledger.acked) {
-      if (IsRecipient(acked, d->user(), groups) && got.count(msg_id) == 0) ++report.lost;
+      if (IsOwed(acked, d->user(), d->device_id(), groups) && got.count(msg_id) == 0) {
+        ++report.lost;
+      }
     }
   }
   return report;
