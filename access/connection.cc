@@ -7,6 +7,7 @@
 #include "common/client_status.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "common/str_cat.h"
 
 namespace im::access {
 namespace asio = boost::asio;
@@ -122,14 +123,30 @@ void Connection::HandleBody(std::string_view body) {
 void Connection::Forward(client::ClientFrame frame) {
   const std::uint64_t req_id = frame.req_id();
   if (pending_requests_ >= options_.max_pending_requests) {
-    return Respond(req_id, absl::ResourceExhaustedError("too many requests in flight"));
+    if (!std::exchange(warned_in_flight_, true)) {
+      Log()->warn("event=too_many_in_flight conn={} uid={} max={}", conn_id_, session_.user_id(),
+                  options_.max_pending_requests);
+    }
+    return Respond(req_id, absl::ResourceExhaustedError(common::StrCat(
+                               "too many requests in flight (at most ", options_.max_pending_requests,
+                               "); send again once an answer arrives")));
   }
   const bool is_login = frame.body_case() == client::ClientFrame::kLogin;
   if (is_login && login_in_flight_) {
     return Respond(req_id, absl::FailedPreconditionError("a login is already in progress"));
   }
-  login_in_flight_ = login_in_flight_ || is_login;
   ++pending_requests_;
+  if (login_in_flight_) {  // goes on once the login is answered, with its session
+    held_.push_back(std::move(frame));
+    return;
+  }
+  login_in_flight_ = is_login;
+  Send(std::move(frame));
+}
+
+void Connection::Send(client::ClientFrame frame) {
+  const std::uint64_t req_id = frame.req_id();
+  const bool is_login = frame.body_case() == client::ClientFrame::kLogin;
   internal::HandleRequest request;
   *request.mutable_session() = Session();
   *request.mutable_frame() = std::move(frame);
@@ -138,6 +155,7 @@ void Connection::Forward(client::ClientFrame frame) {
     asio::post(self->strand_, [self, req_id, is_login, reply = std::move(reply)]() mutable {
       if (is_login) self->login_in_flight_ = false;
       self->OnLogicReply(req_id, std::move(reply));
+      if (is_login) self->ReleaseHeld();
     });
   });
 }
@@ -165,6 +183,16 @@ void Connection::OnLogicReply(std::uint64_t req_id,
     }
   }
   if (!closed_) Write(reply->frame());
+}
+
+void Connection::ReleaseHeld() {
+  std::vector<client::ClientFrame> held;
+  held.swap(held_);
+  if (closed_ || closing_) {  // nobody would read the answers
+    pending_requests_ -= held.size();
+    return;
+  }
+  for (auto& frame : held) Send(std::move(frame));  // never a login: one is refused while one runs
 }
 
 void Connection::Respond(std::uint64_t req_id, const absl::Status& status) {

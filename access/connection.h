@@ -11,6 +11,9 @@
 // Limits: frames over max_frame_bytes, unparsable frames -> error frame, close.
 // No login within login_timeout or silence for idle_timeout -> close.
 // Unsent output over max_queued_bytes (the client does not read) -> close.
+// Requests are pipelined: up to max_pending_requests await logic at once (more
+// are refused RESOURCE_EXHAUSTED, saying so); requests that arrive while a
+// login is in flight wait for it and go on with its session, in order.
 // An idle connection owns no read buffer (it waits for readability, then
 // reads into a per-thread buffer).
 
@@ -23,6 +26,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "client.pb.h"
@@ -64,6 +68,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnReadable(const boost::system::error_code& ec);
   void HandleBody(std::string_view body);
   void Forward(client::ClientFrame frame);
+  void Send(client::ClientFrame frame);  // to logic, counted in pending_requests_
+  void ReleaseHeld();                    // after a login's answer
   void OnLogicReply(std::uint64_t req_id, absl::StatusOr<internal::HandleResponse> reply);
   void Respond(std::uint64_t req_id, const absl::Status& status);
 
@@ -101,6 +107,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   internal::SessionBinding session_;  // user_id 0 until login
   bool login_in_flight_ = false;
+  bool warned_in_flight_ = false;            // the first refusal is logged
+  std::vector<client::ClientFrame> held_;    // behind the login in flight
 };
 
 }  // namespace im::access

@@ -130,21 +130,44 @@ absl::Status ImClient::SendRaw(std::string_view bytes) {
 
 absl::StatusOr<client::ServerFrame> ImClient::Call(client::ClientFrame frame,
                                                    milliseconds timeout) {
-  std::uint64_t req_id;
+  std::vector<client::ClientFrame> one;
+  one.push_back(std::move(frame));
+  auto responses = CallAll(std::move(one), timeout);
+  if (!responses.ok()) return responses.status();
+  return std::move(responses->front());
+}
+
+absl::StatusOr<std::vector<client::ServerFrame>> ImClient::CallAll(
+    std::vector<client::ClientFrame> frames, milliseconds timeout) {
+  std::vector<std::uint64_t> req_ids;
   {
     std::lock_guard lock(mutex_);
-    req_id = next_req_id_++;
+    for (std::size_t i = 0; i < frames.size(); ++i) req_ids.push_back(next_req_id_++);
   }
-  frame.set_req_id(req_id);
-  if (auto s = SendRaw(common::EncodeFrame(frame)); !s.ok()) return s;
+  std::string bytes;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    frames[i].set_req_id(req_ids[i]);
+    bytes += common::EncodeFrame(frames[i]);
+  }
+  if (auto s = SendRaw(bytes); !s.ok()) return s;
   std::unique_lock lock(mutex_);
-  const bool done = changed_.wait_for(
-      lock, timeout, [&] { return responses_.count(req_id) > 0 || !open_ || stopping_; });
-  if (auto it = responses_.find(req_id); it != responses_.end()) {
-    client::ServerFrame response = std::move(it->second);
-    responses_.erase(it);
-    return response;
+  auto all_in = [&] {
+    for (std::uint64_t id : req_ids) {
+      if (responses_.count(id) == 0) return false;
+    }
+    return true;
+  };
+  const bool done = changed_.wait_for(lock, timeout, [&] { return all_in() || !open_ || stopping_; });
+  if (all_in()) {
+    std::vector<client::ServerFrame> out;
+    for (std::uint64_t id : req_ids) {
+      auto it = responses_.find(id);
+      out.push_back(std::move(it->second));
+      responses_.erase(it);
+    }
+    return out;
   }
+  for (std::uint64_t id : req_ids) responses_.erase(id);
   if (!done) return absl::DeadlineExceededError("no response from the server in time");
   if (!close_status_.ok()) {
     return absl::UnavailableError(

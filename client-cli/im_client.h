@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "client.pb.h"
@@ -38,6 +39,10 @@ class ImClient {
   // closes first, DEADLINE_EXCEEDED after `timeout`.
   absl::StatusOr<client::ServerFrame> Call(client::ClientFrame frame,
                                            milliseconds timeout = milliseconds(10000));
+  // Pipelines `frames` (req_ids are assigned): writes them all at once, in
+  // order, then waits for every response; returns them in the same order.
+  absl::StatusOr<std::vector<client::ServerFrame>> CallAll(
+      std::vector<client::ClientFrame> frames, milliseconds timeout = milliseconds(10000));
   // Like Call, but a non-OK response status becomes the returned error.
   absl::StatusOr<client::ServerFrame> Request(client::ClientFrame frame,
                                               milliseconds timeout = milliseconds(10000));

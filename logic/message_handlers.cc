@@ -64,36 +64,37 @@ void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply 
     }
     return SendToGroup(session, req, std::move(reply));
   }
+  Turn turn = order_.Arrive(session.access_node_id(), session.conn_id());
   LookUpPeer(*users_, session, req.to_user(), "cannot send a message to yourself",
-             [this, session, req, reply](absl::StatusOr<internal::User> recipient) {
+             [this, session, req, reply, turn](absl::StatusOr<internal::User> recipient) {
                if (!recipient.ok()) return reply(recipient.status());
-               CheckAndAppend(session, req, std::move(*recipient), reply, 1);
+               CheckAndAppend(session, req, std::move(*recipient), reply, 1, turn);
              });
 }
 
 void MessageHandlers::CheckAndAppend(internal::SessionContext session,
                                      client::SendMessageRequest req, internal::User recipient,
-                                     Reply reply, int attempt) {
+                                     Reply reply, int attempt, Turn turn) {
   if (auto cached = relations_->Find(session.user_id(), recipient.user_id());
       cached && MaySendDirect(*cached, config_.DefaultMessagePolicy(), recipient.username()).ok()) {
     return DecideAndAppend(std::move(session), std::move(req), std::move(recipient),
-                           std::move(reply), attempt, *cached);
+                           std::move(reply), attempt, *cached, std::move(turn));
   }
   internal::UserPair pair;
   pair.set_user_id(session.user_id());
   pair.set_peer_id(recipient.user_id());
-  storage_->GetRelation(std::move(pair), [this, session, req, recipient, reply,
-                                          attempt](absl::StatusOr<internal::Relation> relation) {
+  storage_->GetRelation(std::move(pair), [this, session, req, recipient, reply, attempt,
+                                          turn](absl::StatusOr<internal::Relation> relation) {
     if (!relation.ok()) return reply(relation.status());
     relations_->Put(session.user_id(), recipient.user_id(), *relation);
-    DecideAndAppend(session, req, recipient, reply, attempt, *relation);
+    DecideAndAppend(session, req, recipient, reply, attempt, *relation, turn);
   });
 }
 
 void MessageHandlers::DecideAndAppend(internal::SessionContext session,
                                       client::SendMessageRequest req, internal::User recipient,
                                       Reply reply, int attempt,
-                                      const internal::Relation& relation) {
+                                      const internal::Relation& relation, Turn turn) {
   if (absl::Status allowed =
           MaySendDirect(relation, config_.DefaultMessagePolicy(), recipient.username());
       !allowed.ok()) {
@@ -109,21 +110,29 @@ void MessageHandlers::DecideAndAppend(internal::SessionContext session,
   append.set_check_relation(true);
   append.set_sender_relation_version(relation.user_version());
   append.set_recipient_relation_version(relation.peer_version());
-  storage_->AppendMessage(
-      std::move(append), [this, session, req, recipient, reply,
-                          attempt](absl::StatusOr<internal::AppendMessageResponse> stored) {
-        if (stored.status().code() == absl::StatusCode::kFailedPrecondition) {
-          // A block, unfriend or policy change committed after the decision
-          // (or the cached relation was stale): decide again on a fresh read.
-          relations_->Forget(session.user_id(), recipient.user_id());
-          if (attempt < kMaxRelationAttempts) {
-            return CheckAndAppend(session, req, recipient, reply, attempt + 1);
+  auto submit = [this, session, req, recipient, reply, attempt,
+                 append = std::move(append)]() mutable {
+    storage_->AppendMessage(
+        std::move(append), [this, session, req, recipient, reply,
+                            attempt](absl::StatusOr<internal::AppendMessageResponse> stored) {
+          if (stored.status().code() == absl::StatusCode::kFailedPrecondition) {
+            // A block, unfriend or policy change committed after the decision
+            // (or the cached relation was stale): decide again on a fresh read.
+            relations_->Forget(session.user_id(), recipient.user_id());
+            if (attempt < kMaxRelationAttempts) {
+              return CheckAndAppend(session, req, recipient, reply, attempt + 1, nullptr);
+            }
+            return reply(absl::AbortedError("permissions changed while sending; try again"));
           }
-          return reply(absl::AbortedError("permissions changed while sending; try again"));
-        }
-        if (!stored.ok()) return reply(stored.status());
-        AnswerAndPush(session, req, recipient, *stored, reply);
-      });
+          if (!stored.ok()) return reply(stored.status());
+          AnswerAndPush(session, req, recipient, *stored, reply);
+        });
+  };
+  if (turn == nullptr) return submit();
+  turn->WhenFirst([turn, submit = std::move(submit)]() mutable {
+    submit();
+    turn->Done();
+  });
 }
 
 void MessageHandlers::SendToGroup(const internal::SessionContext& session,
@@ -159,9 +168,9 @@ void MessageHandlers::Answer(const internal::SessionContext& session,
   sent->set_seq(stored.seq());
   sent->set_sent_at_ms(stored.sent_at_ms());
   reply(std::move(response));
-  common::GetLogger("message")->debug("event=stored uid={} msg={} conv={} seq={} dup={}",
-                                      session.user_id(), stored.msg_id(), stored.conv_id(),
-                                      stored.seq(), stored.duplicate());
+  static const auto log = common::GetLogger("message");  // looked up once: the lookup locks
+  log->debug("event=stored uid={} msg={} conv={} seq={} dup={}", session.user_id(),
+             stored.msg_id(), stored.conv_id(), stored.seq(), stored.duplicate());
 }
 
 client::ChatMessage MessageHandlers::StoredMessage(const internal::SessionContext& session,

@@ -12,6 +12,7 @@
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/relation_cache.h"
+#include "logic/send_order.h"
 #include "logic/request_dispatcher.h"
 #include "logic/storage_client.h"
 #include "logic/user_directory.h"
@@ -28,14 +29,15 @@ class MessageHandlers {
 
  private:
   void SendMessage(const internal::HandleRequest& request, Reply reply);
+  using Turn = std::shared_ptr<SendOrder::Turn>;  // null once the send lost its place
   // Decides on the relation (cached if it allows the send, else read fresh),
-  // appends; decides again on a fresh read if it changed meanwhile.
+  // appends in its turn; decides again on a fresh read if it changed meanwhile.
   void CheckAndAppend(internal::SessionContext session, client::SendMessageRequest req,
-                      internal::User recipient, Reply reply, int attempt);
-  // Decides on `relation` and appends with its versions.
+                      internal::User recipient, Reply reply, int attempt, Turn turn);
+  // Decides on `relation` and appends with its versions, in its turn.
   void DecideAndAppend(internal::SessionContext session, client::SendMessageRequest req,
                        internal::User recipient, Reply reply, int attempt,
-                       const internal::Relation& relation);
+                       const internal::Relation& relation, Turn turn);
   void SendToGroup(const internal::SessionContext& session, const client::SendMessageRequest& req,
                    Reply reply);
   void Answer(const internal::SessionContext& session,
@@ -53,6 +55,7 @@ class MessageHandlers {
   UserDirectory* users_;
   RelationCache* relations_;
   PushFanout* fanout_;
+  SendOrder order_;  // 1:1 sends stored in the order each connection sent them
 };
 
 }  // namespace im::logic

@@ -129,5 +129,51 @@ TEST(MessagingTest, RestartOfAllDaemonsKeepsAccountsAndMessages) {
   EXPECT_EQ(event->message().text(), "after restart");
 }
 
+TEST(MessagingTest, SendsPipelinedOnOneConnectionAreStoredInTheOrderSent) {
+  // A fresh pair, so the first sends miss logic's caches and wait on lookups.
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  auto b = RegisterAndLogin(bob);
+  auto a = RegisterAndLogin(alice);
+  constexpr int kSends = 40;
+  std::vector<client::ClientFrame> sends;
+  for (int i = 0; i < kSends; ++i) {
+    sends.push_back(Frame([&](client::ClientFrame& f) {
+      f.mutable_send_message()->set_to_user(bob);
+      f.mutable_send_message()->set_text("p" + std::to_string(i));
+      f.mutable_send_message()->set_client_msg_id("pipe-" + alice + "-" + std::to_string(i));
+    }));
+  }
+  auto answers = a->CallAll(std::move(sends));
+  ASSERT_TRUE(answers.ok()) << answers.status();
+  for (int i = 0; i < kSends; ++i) {
+    const auto& answer = (*answers)[i];
+    ASSERT_EQ(answer.status().code(), 0) << i << ": " << answer.status().message();
+    EXPECT_EQ(answer.send_message().seq(), static_cast<std::uint64_t>(i + 1)) << "send " << i;
+  }
+  auto got = SyncAll(*b);
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kSends));
+  for (int i = 0; i < kSends; ++i) EXPECT_EQ(got[i].text(), "p" + std::to_string(i));
+}
+
+TEST(MessagingTest, ARequestRightBehindALoginWaitsForIt) {
+  const std::string alice = UniqueName("alice");
+  { auto registered = RegisterAndLogin(alice); }
+  auto c = Connect();
+  std::vector<client::ClientFrame> frames;
+  frames.push_back(Frame([&](client::ClientFrame& f) {
+    f.mutable_login()->set_protocol_version(1);
+    f.mutable_login()->set_username(alice);
+    f.mutable_login()->set_password(kPassword);
+    f.mutable_login()->set_device_id("pipelined");
+  }));
+  frames.push_back(Frame([](client::ClientFrame& f) { f.mutable_sync()->set_limit(10); }));
+  auto answers = c->CallAll(std::move(frames));
+  ASSERT_TRUE(answers.ok()) << answers.status();
+  EXPECT_EQ((*answers)[0].status().code(), 0) << (*answers)[0].status().message();
+  EXPECT_TRUE((*answers)[0].has_login());
+  EXPECT_EQ((*answers)[1].status().code(), 0) << (*answers)[1].status().message();
+  EXPECT_TRUE((*answers)[1].has_sync());
+}
+
 }  // namespace
 }  // namespace im::testing
