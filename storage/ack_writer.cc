@@ -8,10 +8,12 @@ constexpr std::size_t kMaxWaiting = 20000;
 
 }  // namespace
 
-AckWriter::AckWriter(ConversationStore* conversations, std::size_t threads)
+AckWriter::AckWriter(ConversationStore* conversations, std::size_t threads,
+                     std::chrono::microseconds gather)
     : conversations_(conversations),
-      committer_(threads, kMaxDevicesPerBatch, kMaxWaiting,
-                 [this](std::vector<Pending>& batch) { Commit(batch); }) {}
+      committer_(
+          threads, kMaxDevicesPerBatch, kMaxWaiting,
+          [this](std::vector<Pending>& batch) { Commit(batch); }, gather) {}
 
 bool AckWriter::Submit(std::uint64_t user_id, std::string device_id,
                        std::vector<client::ConversationAck> acks, Done done) {

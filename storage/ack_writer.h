@@ -8,6 +8,7 @@
 // Thread-safe. Owns its committer threads; the ConversationStore must
 // outlive it.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -23,7 +24,10 @@ class AckWriter {
  public:
   using Done = std::function<void(absl::Status)>;
 
-  AckWriter(ConversationStore* conversations, std::size_t threads);
+  // A committer that finds fewer acks waiting than a full batch gathers more
+  // for `gather` first (acks may wait a little; fewer transactions cost less).
+  AckWriter(ConversationStore* conversations, std::size_t threads,
+            std::chrono::microseconds gather = std::chrono::microseconds(0));
 
   // Stores the device's acks; `done` runs once, on a committer thread, after
   // the commit (or with its error). Returns false, without calling `done`,

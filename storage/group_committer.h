@@ -6,11 +6,16 @@
 // item commits alone at once (no timer adds latency), and under load one
 // round trip and one fsync serve many items.
 //
+// With `gather` > 0, a committer that found a batch not yet full waits up to
+// that long for more items first: for writes that may wait a little (acks),
+// fewer, larger transactions instead of one per arrival.
+//
 // Thread-safe. Bounded: Submit refuses an item past max_queued (the caller
 // answers it RESOURCE_EXHAUSTED). `commit` runs on a committer thread, may
 // block, and must answer every item of its batch exactly once. The destructor
 // commits what is queued, then joins.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -27,8 +32,12 @@ class GroupCommitter {
  public:
   using Commit = std::function<void(std::vector<Item>& batch)>;
 
-  GroupCommitter(std::size_t threads, std::size_t max_batch, std::size_t max_queued, Commit commit)
-      : max_batch_(max_batch), max_queued_(max_queued), commit_(std::move(commit)) {
+  GroupCommitter(std::size_t threads, std::size_t max_batch, std::size_t max_queued, Commit commit,
+                 std::chrono::microseconds gather = std::chrono::microseconds(0))
+      : max_batch_(max_batch),
+        max_queued_(max_queued),
+        gather_(gather),
+        commit_(std::move(commit)) {
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
   }
   ~GroupCommitter() {
@@ -61,6 +70,12 @@ class GroupCommitter {
         std::unique_lock lock(mutex_);
         ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping, and everything is committed
+        if (gather_.count() > 0 && queue_.size() < max_batch_ && !stopping_) {
+          // A plain sleep, so arrivals meanwhile wake nobody.
+          lock.unlock();
+          std::this_thread::sleep_for(gather_);
+          lock.lock();
+        }
         while (!queue_.empty() && batch.size() < max_batch_) {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
@@ -73,6 +88,7 @@ class GroupCommitter {
 
   const std::size_t max_batch_;
   const std::size_t max_queued_;
+  const std::chrono::microseconds gather_;
   const Commit commit_;
   std::mutex mutex_;
   std::condition_variable ready_;

@@ -87,7 +87,8 @@ int Run(int argc, char** argv) {
   MessageStore written_messages(&writer_mysql);
   ConversationStore written_acks(&writer_mysql);
   AppendWriter appends(&written_messages, &routes, static_cast<std::size_t>(config.append_writers));
-  AckWriter acks(&written_acks, static_cast<std::size_t>(config.ack_writers));
+  AckWriter acks(&written_acks, static_cast<std::size_t>(config.ack_writers),
+                 std::chrono::milliseconds(config.ack_gather_ms));
   StorageService service(&users, &messages, &conversations, &relations, &groups, &routes, &appends,
                          &acks, &workers);
 

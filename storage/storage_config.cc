@@ -12,6 +12,8 @@ void StorageConfig::Describe(common::ConfigSchema& s) {
   s.Add("append_writers", &append_writers,
         "threads committing batches of messages (group commit; 1 keeps arrival order)", 1, 16);
   s.Add("ack_writers", &ack_writers, "threads committing batches of acks (group commit)", 1, 16);
+  s.Add("ack_gather_ms", &ack_gather_ms,
+        "how long an ack committer gathers acks before a batch that is not full", 0, 100);
   s.Add("mysql.host", &mysql_host, "MySQL/MariaDB host");
   s.Add("mysql.port", &mysql_port, "MySQL/MariaDB port", 1, 65535);
   s.Add("mysql.user", &mysql_user, "MySQL user");

@@ -14,7 +14,8 @@ struct StorageConfig {
   std::string log_level = "info";
   std::int64_t workers = 16;        // threads running blocking MySQL/Redis calls
   std::int64_t append_writers = 1;  // threads committing batches of appends
-  std::int64_t ack_writers = 2;     // threads committing batches of acks
+  std::int64_t ack_writers = 1;     // threads committing batches of acks
+  std::int64_t ack_gather_ms = 5;   // an ack batch waits this long for more
 
   std::string mysql_host = "127.0.0.1";
   std::int64_t mysql_port = 3306;
