@@ -4,7 +4,8 @@
 // a unary call; underneath, requests travel on one long-lived bidi stream, and
 // each write carries every request that queued while the previous write was in
 // flight. The server answers in batches the same way (common/stream_server.h),
-// and answers are matched to requests by id, in any order.
+// and answers are matched to requests by id. Completions run in the order the
+// server sent the answers.
 //
 // The stream's messages follow one shape, so one template serves every hop:
 //   Calls   { repeated Call calls = 1; }      Call   { uint64 id; Request request; }
@@ -205,10 +206,14 @@ class StreamClient {
             client_->pending_.erase(it);
           }
           incoming_.Clear();
-          if (!retired_) this->StartRead(&incoming_);
         }
       }
+      // Completed in order, before the next batch is read, so completions of
+      // one stream never overtake each other (this reaction keeps it alive).
       Deliver(answers);
+      if (!ok) return;
+      std::lock_guard lock(client_->mutex_);
+      if (!retired_) this->StartRead(&incoming_);
     }
 
     void OnDone(const grpc::Status& status) override {

@@ -1,10 +1,10 @@
 #pragma once
 // StreamServer: the server end of a coalescing stream (common/stream_client.h
 // has the client end and the message shapes). Each call read from a stream is
-// passed to `handler` on its own, as a unary call would be; each answer is
-// queued, and each write carries every answer that queued while the previous
-// write was in flight. Answers go back in the order they are ready, with the
-// id of the call they answer.
+// passed to `handler` on its own, as a unary call would be, in the order the
+// client sent them; each answer is queued, and each write carries every answer
+// that queued while the previous write was in flight. Answers go back in the
+// order they are ready, with the id of the call they answer.
 //
 // The handler gets the request, a response to fill and a `done` to call
 // exactly once with the call's status (the response is sent only with OK);
@@ -119,21 +119,25 @@ class StreamServer {
               Slot{call.id(), std::move(*call.mutable_request()), Response()}));
         }
         incoming_.Clear();
-        handling_ += slots.size();
-        // While these are handled the next batch may arrive.
-        if (draining_) {
-          reads_done_ = true;
-        } else {
-          this->StartRead(&incoming_);
-        }
+        // One more than the calls: the stream stays open while they are
+        // handed out, even if every one is answered at once.
+        handling_ += slots.size() + 1;
       }
-      // The last answer may end the stream and delete it: touch no member here.
-      StreamServer* server = server_;
+      // Handed out in order, before the next batch is read: a handler sees a
+      // stream's calls in the order the client sent them.
       for (auto& owned : slots) {
         Slot* slot = owned.release();
-        server->handler_(slot->request, &slot->response,
-                         [this, slot](absl::Status status) { Answer(slot, std::move(status)); });
+        server_->handler_(slot->request, &slot->response,
+                          [this, slot](absl::Status status) { Answer(slot, std::move(status)); });
       }
+      std::unique_lock lock(mutex_);
+      --handling_;
+      if (draining_ || broken_ || finished_) {
+        reads_done_ = true;
+      } else {
+        this->StartRead(&incoming_);
+      }
+      MaybeFinishLocked(lock);
     }
 
     void Answer(Slot* slot, absl::Status status) {

@@ -35,11 +35,19 @@ class EchoService final : public test::Echo::CallbackService {
   }
   void Drain() { stream_.Drain(); }
   int handled() const { return handled_; }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
 
  private:
   void Handle(const test::EchoRequest& request, test::EchoResponse* response,
               std::function<void(absl::Status)> done) {
     ++handled_;
+    {
+      std::lock_guard lock(mutex_);
+      seen_.push_back(request.text());
+    }
     auto answer = [&request, response, done] {
       if (request.fail()) return done(absl::InvalidArgumentError("told to fail"));
       response->set_text(request.text());
@@ -56,6 +64,7 @@ class EchoService final : public test::Echo::CallbackService {
   std::atomic<int> handled_{0};
   std::mutex mutex_;
   std::list<std::thread> delayed_;
+  std::vector<std::string> seen_;
   StreamServer<test::EchoCalls, test::EchoResults> stream_{
       [this](const auto& request, auto* response, auto done) {
         Handle(request, response, std::move(done));
@@ -145,6 +154,30 @@ TEST_F(StreamTest, EveryCallerGetsItsOwnAnswerFromManyThreads) {
     }
   }
   EXPECT_EQ(server.service.handled(), kThreads * kEach);
+}
+
+TEST_F(StreamTest, CallsReachTheHandlerAndCompleteInTheOrderSubmitted) {
+  Server server;
+  constexpr int kCalls = 3000;
+  auto client = MakeClient(server.port, 5s, kCalls);
+  std::mutex mutex;
+  std::vector<std::string> completed;
+  std::vector<std::string> sent;
+  std::promise<void> all_done;
+  for (int i = 0; i < kCalls; ++i) {
+    test::EchoRequest request;
+    request.set_text(std::to_string(i));
+    sent.push_back(request.text());
+    client->Submit(std::move(request), [&](absl::Status status, test::EchoResponse response) {
+      std::lock_guard lock(mutex);
+      completed.push_back(status.ok() ? response.text() : status.ToString());
+      if (completed.size() == kCalls) all_done.set_value();
+    });
+  }
+  ASSERT_EQ(all_done.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(server.service.seen(), sent);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(completed, sent);
 }
 
 TEST_F(StreamTest, AnErrorAnswersOnlyItsOwnCall) {
