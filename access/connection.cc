@@ -1,5 +1,6 @@
 #include "access/connection.h"
 
+#include <algorithm>
 #include <array>
 
 #include "access/connection_registry.h"
@@ -17,6 +18,10 @@ namespace {
 
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
 constexpr auto kFlushGrace = std::chrono::seconds(2);
+
+// Acks merged into one request cover at most this many conversations (what
+// logic accepts in one ack).
+constexpr std::size_t kMaxMergedAckConversations = 1000;
 
 std::shared_ptr<spdlog::logger> Log() {
   static auto log = common::GetLogger("access");
@@ -141,7 +146,72 @@ void Connection::Forward(client::ClientFrame frame) {
     return;
   }
   login_in_flight_ = is_login;
+  if (frame.body_case() == client::ClientFrame::kAck && session_.user_id() != 0) {
+    return ForwardAck(std::move(frame));
+  }
   Send(std::move(frame));
+}
+
+void Connection::ForwardAck(client::ClientFrame frame) {
+  if (!ack_in_flight_) {
+    ack_in_flight_ = true;
+    const std::uint64_t req_id = frame.req_id();
+    return SendAcks({req_id}, std::move(frame));
+  }
+  if (!queued_acks_) queued_acks_ = std::make_unique<QueuedAcks>();
+  if (queued_acks_->latest.size() + static_cast<std::size_t>(frame.ack().acks_size()) >
+      kMaxMergedAckConversations) {
+    return Send(std::move(frame));  // too many to merge (or refused): on its own
+  }
+  for (const auto& a : frame.ack().acks()) {
+    auto& seq = queued_acks_->latest[a.conv_id()];
+    seq = std::max(seq, a.seq());
+  }
+  queued_acks_->req_ids.push_back(frame.req_id());
+}
+
+void Connection::SendAcks(std::vector<std::uint64_t> req_ids, client::ClientFrame frame) {
+  internal::HandleRequest request;
+  *request.mutable_session() = Session();
+  *request.mutable_frame() = std::move(frame);
+  logic_->Handle(std::move(request), [self = shared_from_this(), req_ids = std::move(req_ids)](
+                                         absl::StatusOr<internal::HandleResponse> reply) mutable {
+    asio::post(self->strand_,
+               [self, req_ids = std::move(req_ids), reply = std::move(reply)]() mutable {
+                 self->OnAcksReply(req_ids, std::move(reply));
+               });
+  });
+}
+
+void Connection::OnAcksReply(const std::vector<std::uint64_t>& req_ids,
+                             absl::StatusOr<internal::HandleResponse> reply) {
+  pending_requests_ -= req_ids.size();
+  for (std::uint64_t req_id : req_ids) {
+    if (closed_) break;
+    if (!reply.ok()) {
+      Respond(req_id, reply.status());
+      continue;
+    }
+    client::ServerFrame answer = reply->frame();
+    answer.set_req_id(req_id);
+    Write(answer);
+  }
+  ack_in_flight_ = false;
+  if (!queued_acks_) return;
+  std::unique_ptr<QueuedAcks> queued = std::move(queued_acks_);
+  if (closed_ || closing_) {  // nobody would read the answers
+    pending_requests_ -= queued->req_ids.size();
+    return;
+  }
+  client::ClientFrame merged;
+  merged.set_req_id(queued->req_ids.front());
+  for (const auto& [conv_id, seq] : queued->latest) {
+    auto* a = merged.mutable_ack()->add_acks();
+    a->set_conv_id(conv_id);
+    a->set_seq(seq);
+  }
+  ack_in_flight_ = true;
+  SendAcks(std::move(queued->req_ids), std::move(merged));
 }
 
 void Connection::Send(client::ClientFrame frame) {

@@ -13,7 +13,10 @@
 // Unsent output over max_queued_bytes (the client does not read) -> close.
 // Requests are pipelined: up to max_pending_requests await logic at once (more
 // are refused RESOURCE_EXHAUSTED, saying so); requests that arrive while a
-// login is in flight wait for it and go on with its session, in order.
+// login is in flight wait for it and go on with its session, in order. Acks
+// that arrive while one is with logic are merged (the highest seq per
+// conversation) and sent as one when it returns; each is answered with the
+// merged one's result, so an ack is still answered only once it is durable.
 // An idle connection owns no read buffer (it waits for readability, then
 // reads into a per-thread buffer).
 
@@ -24,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +74,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Forward(client::ClientFrame frame);
   void Send(client::ClientFrame frame);  // to logic, counted in pending_requests_
   void ReleaseHeld();                    // after a login's answer
+  void ForwardAck(client::ClientFrame frame);
+  // Sends `frame` (acks) to logic and answers every request in `req_ids` with its result.
+  void SendAcks(std::vector<std::uint64_t> req_ids, client::ClientFrame frame);
+  void OnAcksReply(const std::vector<std::uint64_t>& req_ids,
+                   absl::StatusOr<internal::HandleResponse> reply);
   void OnLogicReply(std::uint64_t req_id, absl::StatusOr<internal::HandleResponse> reply);
   void Respond(std::uint64_t req_id, const absl::Status& status);
 
@@ -109,6 +118,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool login_in_flight_ = false;
   bool warned_in_flight_ = false;            // the first refusal is logged
   std::vector<client::ClientFrame> held_;    // behind the login in flight
+  struct QueuedAcks {
+    std::map<std::uint64_t, std::uint64_t> latest;  // conv_id -> highest seq
+    std::vector<std::uint64_t> req_ids;             // the requests merged
+  };
+  bool ack_in_flight_ = false;
+  std::unique_ptr<QueuedAcks> queued_acks_;  // behind the ack in flight
 };
 
 }  // namespace im::access

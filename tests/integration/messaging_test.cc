@@ -175,5 +175,35 @@ TEST(MessagingTest, ARequestRightBehindALoginWaitsForIt) {
   EXPECT_TRUE((*answers)[1].has_sync());
 }
 
+TEST(MessagingTest, PipelinedAcksAreEachAnsweredAndMoveTheCursorToTheHighest) {
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  auto a = RegisterAndLogin(alice);
+  auto b = RegisterAndLogin(bob);
+  std::uint64_t conv = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto sent = a->SendText(bob, "m" + std::to_string(i));
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    conv = sent->conv_id();
+  }
+  // Acks for seqs 1..5 in one write: access merges those behind the first.
+  std::vector<client::ClientFrame> acks;
+  for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+    acks.push_back(Frame([&](client::ClientFrame& f) {
+      auto* ack = f.mutable_ack()->add_acks();
+      ack->set_conv_id(conv);
+      ack->set_seq(seq);
+    }));
+  }
+  auto answers = b->CallAll(std::move(acks));
+  ASSERT_TRUE(answers.ok()) << answers.status();
+  for (const auto& answer : *answers) {
+    EXPECT_EQ(answer.status().code(), 0) << answer.status().message();
+    EXPECT_TRUE(answer.has_ack());
+  }
+  auto rest = SyncAll(*b);
+  ASSERT_EQ(rest.size(), 1u);  // only seq 6 is left for this device
+  EXPECT_EQ(rest[0].seq(), 6u);
+}
+
 }  // namespace
 }  // namespace im::testing
