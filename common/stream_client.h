@@ -35,7 +35,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -47,13 +46,10 @@
 #include "absl/status/status.h"
 #include "common/async_unary.h"
 #include "common/logging.h"
+#include "common/stream_batches.h"
 #include "common/str_cat.h"
 
 namespace im::common {
-
-// A write carries at most this many request bytes (one larger request goes
-// alone), so a batch stays well under gRPC's message size limit.
-inline constexpr std::size_t kMaxStreamBatchBytes = 1 << 20;
 
 template <typename Calls, typename Results>
 class StreamClient {
@@ -143,15 +139,9 @@ class StreamClient {
     }
 
     void Enqueue(std::uint64_t id, Request request) {
-      const std::size_t bytes = request.ByteSizeLong();
-      if (queue_.empty() || queue_bytes_.back() + bytes > kMaxStreamBatchBytes) {
-        queue_.emplace_back();
-        queue_bytes_.push_back(0);
-      }
-      Call* call = queue_.back().add_calls();
+      Call* call = queue_.For(request.ByteSizeLong()).add_calls();
       call->set_id(id);
       *call->mutable_request() = std::move(request);
-      queue_bytes_.back() += bytes;
       if (!writing_) WriteNext();
     }
 
@@ -168,9 +158,7 @@ class StreamClient {
         writing_ = false;
         return;
       }
-      outgoing_ = std::move(queue_.front());
-      queue_.pop_front();
-      queue_bytes_.pop_front();
+      outgoing_ = queue_.Pop();
       writing_ = true;
       write_started_ = Clock::now();
       this->StartWrite(&outgoing_);
@@ -231,8 +219,7 @@ class StreamClient {
 
     friend class StreamClient;
     StreamClient* client_;
-    std::deque<Calls> queue_;
-    std::deque<std::size_t> queue_bytes_;
+    StreamBatches<Calls> queue_;
     Calls outgoing_;
     Results incoming_;
     bool writing_ = false;

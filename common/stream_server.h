@@ -23,17 +23,17 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "common/grpc_status.h"
-#include "common/stream_client.h"
+#include "common/stream_batches.h"
 
 namespace im::common {
 
@@ -145,12 +145,8 @@ class StreamServer {
       std::unique_lock lock(mutex_);
       --handling_;
       if (!broken_) {
-        const std::size_t bytes = status.ok() ? slot->response.ByteSizeLong() : 0;
-        if (queue_.empty() || queue_bytes_.back() + bytes > kMaxStreamBatchBytes) {
-          queue_.emplace_back();
-          queue_bytes_.push_back(0);
-        }
-        Result* result = queue_.back().add_results();
+        Result* result =
+            queue_.For(status.ok() ? slot->response.ByteSizeLong() : 0).add_results();
         result->set_id(slot->id);
         result->set_code(static_cast<int>(status.code()));
         if (status.ok()) {
@@ -158,7 +154,6 @@ class StreamServer {
         } else {
           result->set_message(std::string(status.message()));
         }
-        queue_bytes_.back() += bytes;
         if (!writing_) WriteNextLocked();
       }
       MaybeFinishLocked(lock);
@@ -169,9 +164,7 @@ class StreamServer {
         writing_ = false;
         return;
       }
-      outgoing_ = std::move(queue_.front());
-      queue_.pop_front();
-      queue_bytes_.pop_front();
+      outgoing_ = queue_.Pop();
       writing_ = true;
       this->StartWrite(&outgoing_);
     }
@@ -222,8 +215,7 @@ class StreamServer {
     std::mutex mutex_;
     Calls incoming_;
     Results outgoing_;
-    std::deque<Results> queue_;
-    std::deque<std::size_t> queue_bytes_;
+    StreamBatches<Results> queue_;
     std::size_t handling_ = 0;
     bool writing_ = false;
     bool reads_done_ = false;

@@ -100,31 +100,31 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
   auto pending = conn.Execute(pending_sql, {device_id, user_id});
   if (!pending.ok()) return pending.status();
 
-  // 2. Their messages, kSyncConversationsPerRead conversations per statement,
+  // 2. Their messages, one conversation per statement when only one has
+  //    any (the common case), else kSyncConversationsPerRead per statement;
   //    each read by index only as far as the page still needs (one row more
   //    than the page tells whether there is more), so a sync examines about
   //    a page of rows however much is unread.
   constexpr std::size_t kSyncConversationsPerRead = 8;
   static const std::string one_conversation = common::StrCat(
-      "(SELECT ", kMessageColumns, " FROM messages m", kMessageJoins,
-      " WHERE m.conv_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq LIMIT ?)");
-  static const std::string messages_sql = common::StrCat(
-      one_conversation,
-      [] {
-        std::string rest;
-        for (std::size_t i = 1; i < kSyncConversationsPerRead; ++i)
-          rest += common::StrCat(" UNION ALL ", one_conversation);
-        return rest;
-      }(),
-      " ORDER BY 2, 3");
+      "SELECT ", kMessageColumns, " FROM messages m", kMessageJoins,
+      " WHERE m.conv_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq LIMIT ?");
+  static const std::string many_conversations = [] {
+    std::string sql;
+    for (std::size_t i = 0; i < kSyncConversationsPerRead; ++i) {
+      sql += common::StrCat(i == 0 ? "(" : " UNION ALL (", one_conversation, ")");
+    }
+    return sql + " ORDER BY 2, 3";
+  }();
   const auto& ranges = pending->rows;
   internal::MessagePage result;
   std::size_t taken = 0;  // rows read so far, up to page + 1
   for (std::size_t begin = 0; begin < ranges.size() && taken <= page;
        begin += kSyncConversationsPerRead) {
     const std::uint64_t wanted = page + 1 - taken;
+    const std::size_t slots = ranges.size() - begin == 1 ? 1 : kSyncConversationsPerRead;
     std::vector<SqlParam> params;
-    for (std::size_t i = begin; i < begin + kSyncConversationsPerRead; ++i) {
+    for (std::size_t i = begin; i < begin + slots; ++i) {
       if (i < ranges.size()) {
         params.insert(params.end(),
                       {ranges[i].U64(0), ranges[i].U64(1), ranges[i].U64(2), wanted});
@@ -133,7 +133,7 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
                                      std::uint64_t{0}});
       }
     }
-    auto rows = conn.Execute(messages_sql, params);
+    auto rows = conn.Execute(slots == 1 ? one_conversation : many_conversations, params);
     if (!rows.ok()) return rows.status();
     for (const SqlRow& row : rows->rows) {
       if (taken++ < page) ReadMessage(row, 0, result.add_messages());
@@ -172,10 +172,14 @@ absl::Status ConversationStore::AckMany(std::vector<DeviceAck> acks) {
     std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> max_seq;  // (conv, user)
     auto status =
         ForEachSizedBatch(acks.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+          // A derived table joined by primary key: one lookup per ack (a row
+          // IN list scanned every member of a large group).
+          std::string pairs = "SELECT ? AS c, ? AS u";
+          for (std::size_t i = 1; i < rows; ++i) pairs += " UNION ALL SELECT ?, ?";
           const std::string sql = common::StrCat(
-              "SELECT cm.conv_id, cm.user_id, c.max_seq FROM conversation_members cm"
-              " JOIN conversations c ON c.conv_id = cm.conv_id WHERE (cm.conv_id, cm.user_id) IN (",
-              Repeat("(?, ?)", rows), ")");
+              "SELECT cm.conv_id, cm.user_id, c.max_seq FROM (", pairs, ") v"
+              " JOIN conversation_members cm ON cm.conv_id = v.c AND cm.user_id = v.u"
+              " JOIN conversations c ON c.conv_id = v.c");
           std::vector<SqlParam> params;
           for (std::size_t i = 0; i < rows; ++i) {
             const DeviceAck& a = acks[begin + i < end ? begin + i : begin];
