@@ -137,7 +137,9 @@ TEST(ConversationsTest, ManyConcurrentSendersGetGaplessSeqsAcrossRedisFlushAndFa
         if (i % 10 == 5) {  // a refused send in the middle: reuses an id for other content
           auto refused =
               senders[t]->SendText(to, "other " + std::to_string(i), "fixed-" + std::to_string(t));
-          if (i > 5) EXPECT_FALSE(refused.ok());
+          if (i > 5) {
+            EXPECT_FALSE(refused.ok());
+          }
           continue;
         }
         auto sent = senders[t]->SendText(to, "c" + std::to_string(t) + "-" + std::to_string(i));
