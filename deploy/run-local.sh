@@ -81,6 +81,12 @@ wait_port MariaDB "$MYSQL_PORT" "$LOGS/mariadb.log"
 start redis "$LOGS/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
   --dir "$STATE/redis" --appendonly yes --save ''
 wait_port Redis "$REDIS_PORT" "$LOGS/redis.log"
+# Redis answers LOADING while it replays its append-only file: wait for PONG,
+# or logins right after "up" fail.
+for _ in $(seq 1 600); do
+  [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
+  sleep 0.1
+done
 
 start im-storage "$LOGS/im-storage.log" "$BUILD/storage/im-storage" --config "$CONFIG/im-storage.toml" \
   --mysql.port="$MYSQL_PORT" --redis.port="$REDIS_PORT" ${IM_STORAGE_FLAGS:-}
