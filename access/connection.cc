@@ -171,16 +171,10 @@ void Connection::ForwardAck(client::ClientFrame frame) {
 }
 
 void Connection::SendAcks(std::vector<std::uint64_t> req_ids, client::ClientFrame frame) {
-  internal::HandleRequest request;
-  *request.mutable_session() = Session();
-  *request.mutable_frame() = std::move(frame);
-  logic_->Handle(std::move(request), [self = shared_from_this(), req_ids = std::move(req_ids)](
-                                         absl::StatusOr<internal::HandleResponse> reply) mutable {
-    asio::post(self->strand_,
-               [self, req_ids = std::move(req_ids), reply = std::move(reply)]() mutable {
-                 self->OnAcksReply(req_ids, std::move(reply));
-               });
-  });
+  ToLogic(std::move(frame),
+          [self = shared_from_this(), req_ids = std::move(req_ids)](auto reply) mutable {
+            self->OnAcksReply(req_ids, std::move(reply));
+          });
 }
 
 void Connection::OnAcksReply(const std::vector<std::uint64_t>& req_ids,
@@ -217,15 +211,21 @@ void Connection::OnAcksReply(const std::vector<std::uint64_t>& req_ids,
 void Connection::Send(client::ClientFrame frame) {
   const std::uint64_t req_id = frame.req_id();
   const bool is_login = frame.body_case() == client::ClientFrame::kLogin;
+  ToLogic(std::move(frame), [self = shared_from_this(), req_id, is_login](auto reply) mutable {
+    if (is_login) self->login_in_flight_ = false;
+    self->OnLogicReply(req_id, std::move(reply));
+    if (is_login) self->ReleaseHeld();
+  });
+}
+
+void Connection::ToLogic(client::ClientFrame frame, OnReply on_reply) {
   internal::HandleRequest request;
   *request.mutable_session() = Session();
   *request.mutable_frame() = std::move(frame);
-  logic_->Handle(std::move(request), [self = shared_from_this(), req_id, is_login](
+  logic_->Handle(std::move(request), [self = shared_from_this(), on_reply = std::move(on_reply)](
                                          absl::StatusOr<internal::HandleResponse> reply) mutable {
-    asio::post(self->strand_, [self, req_id, is_login, reply = std::move(reply)]() mutable {
-      if (is_login) self->login_in_flight_ = false;
-      self->OnLogicReply(req_id, std::move(reply));
-      if (is_login) self->ReleaseHeld();
+    asio::post(self->strand_, [on_reply = std::move(on_reply), reply = std::move(reply)]() mutable {
+      on_reply(std::move(reply));
     });
   });
 }

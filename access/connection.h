@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -72,6 +73,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnReadable(const boost::system::error_code& ec);
   void HandleBody(std::string_view body);
   void Forward(client::ClientFrame frame);
+  using OnReply = std::function<void(absl::StatusOr<internal::HandleResponse>)>;
+  // Sends `frame` to logic with this connection's session; `on_reply` runs on the strand.
+  void ToLogic(client::ClientFrame frame, OnReply on_reply);
   void Send(client::ClientFrame frame);  // to logic, counted in pending_requests_
   void ReleaseHeld();                    // after a login's answer
   void ForwardAck(client::ClientFrame frame);

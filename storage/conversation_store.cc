@@ -172,12 +172,10 @@ absl::Status ConversationStore::AckMany(std::vector<DeviceAck> acks) {
     std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> max_seq;  // (conv, user)
     auto status =
         ForEachSizedBatch(acks.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
-          // A derived table joined by primary key: one lookup per ack (a row
-          // IN list scanned every member of a large group).
-          std::string pairs = "SELECT ? AS c, ? AS u";
-          for (std::size_t i = 1; i < rows; ++i) pairs += " UNION ALL SELECT ?, ?";
+          // One primary-key lookup per ack (a row IN list scanned every
+          // member of a large group).
           const std::string sql = common::StrCat(
-              "SELECT cm.conv_id, cm.user_id, c.max_seq FROM (", pairs, ") v"
+              "SELECT cm.conv_id, cm.user_id, c.max_seq FROM (", ParamRows({"c", "u"}, rows), ") v"
               " JOIN conversation_members cm ON cm.conv_id = v.c AND cm.user_id = v.u"
               " JOIN conversations c ON c.conv_id = v.c");
           std::vector<SqlParam> params;

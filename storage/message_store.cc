@@ -110,14 +110,8 @@ absl::Status AdvanceSenderCursors(MysqlConnection& conn, const std::vector<Appen
     return conn
         .Execute(common::StrCat(
                      "INSERT INTO device_cursors (user_id, device_id, conv_id, acked_seq)"
-                     " SELECT v.u, v.d, v.c, v.last FROM (SELECT ? AS u, ? AS d, ? AS c,"
-                     " ? AS first, ? AS last",
-                     [&] {
-                       std::string more;
-                       for (std::size_t k = 1; k < rows; ++k)
-                         more += " UNION ALL SELECT ?, ?, ?, ?, ?";
-                       return more;
-                     }(),
+                     " SELECT v.u, v.d, v.c, v.last FROM (",
+                     ParamRows({"u", "d", "c", "first", "last"}, rows),
                      ") v WHERE COALESCE((SELECT cur.acked_seq FROM device_cursors cur"
                      " WHERE cur.user_id = v.u AND cur.device_id = v.d AND cur.conv_id = v.c),"
                      " 0) + 1 = v.first"

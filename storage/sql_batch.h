@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,23 @@ inline std::string Repeat(std::string_view item, std::size_t count) {
   std::string out;
   for (std::size_t i = 0; i < count; ++i) out += common::StrCat(i == 0 ? "" : ", ", item);
   return out;
+}
+
+// A derived table of `rows` rows of parameters, its columns named `columns`:
+// ParamRows({"c", "u"}, 3) is "SELECT ? AS c, ? AS u UNION ALL SELECT ?, ?
+// UNION ALL SELECT ?, ?". Joined by primary key, it makes one lookup per row
+// (a row IN list may scan a whole prefix instead).
+inline std::string ParamRows(std::initializer_list<std::string_view> columns, std::size_t rows) {
+  std::string first = "SELECT ";
+  std::string more = " UNION ALL SELECT ";
+  bool head = true;
+  for (std::string_view c : columns) {
+    first += common::StrCat(head ? "" : ", ", "? AS ", c);
+    more += head ? "?" : ", ?";
+    head = false;
+  }
+  for (std::size_t i = 1; i < rows; ++i) first += more;
+  return first;
 }
 
 // Calls `each(begin, end)` for consecutive slices of at most `max` items.
