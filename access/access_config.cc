@@ -1,5 +1,7 @@
 #include "access/access_config.h"
 
+#include <sys/resource.h>
+
 #include <charconv>
 
 #include "common/str_cat.h"
@@ -16,6 +18,14 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
   s.Add("log_level", &log_level, "debug, info, warn or error");
   s.Add("io_threads", &io_threads, "network threads (0: one per core)", 0, 64);
   s.Add("max_frame_bytes", &max_frame_bytes, "largest client frame accepted", 64, 64 << 20);
+  s.Add("max_login_frame_bytes", &max_login_frame_bytes,
+        "largest client frame accepted before the connection has logged in", 64, 64 << 20);
+  s.Add("max_connections", &max_connections,
+        "client connections held at most; more are refused with an error frame (0: the "
+        "descriptor limit less 256 kept for the daemon's own use)",
+        0, 10000000);
+  s.Add("max_connections_per_address", &max_connections_per_address,
+        "client connections held at most from one source address (0: no cap)", 0, 10000000);
   s.Add("login_timeout_ms", &login_timeout_ms, "close connections not logged in by then", 100,
         600000);
   s.Add("idle_timeout_ms", &idle_timeout_ms, "close connections silent for this long", 100,
@@ -44,11 +54,23 @@ absl::Status SplitHostPort(const std::string& address, std::string* host, std::u
   return absl::OkStatus();
 }
 
+std::size_t AccessConfig::ConnectionCap() const {
+  if (max_connections > 0) return static_cast<std::size_t>(max_connections);
+  constexpr rlim_t kReserve = 256;  // gRPC channels, logs, the listener
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+  return limit.rlim_cur > 2 * kReserve ? static_cast<std::size_t>(limit.rlim_cur - kReserve)
+                                       : static_cast<std::size_t>(limit.rlim_cur / 2);
+}
+
 absl::Status AccessConfig::Validate() const {
   std::string host;
   std::uint16_t port;
   if (auto s = SplitHostPort(listen, &host, &port); !s.ok()) return s;
   if (auto s = SplitHostPort(PushEndpoint(), &host, &port); !s.ok()) return s;
+  if (max_login_frame_bytes > max_frame_bytes) {
+    return absl::InvalidArgumentError("max_login_frame_bytes must not exceed max_frame_bytes");
+  }
   if (node_id.empty() || node_id.find('|') != std::string::npos) {
     return absl::InvalidArgumentError("node_id must be non-empty and must not contain '|'");
   }

@@ -17,7 +17,7 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
-constexpr auto kFlushGrace = std::chrono::seconds(2);
+constexpr std::int64_t kFlushGraceMs = 2000;
 
 // Acks merged into one request cover at most this many conversations (what
 // logic accepts in one ack).
@@ -30,42 +30,57 @@ std::shared_ptr<spdlog::logger> Log() {
 
 }  // namespace
 
-Connection::Connection(asio::ip::tcp::socket socket, std::uint64_t conn_id,
+Connection::Connection(Socket socket, std::uint64_t conn_id,
                        const ConnectionOptions& options, LogicClient* logic,
                        ConnectionRegistry* registry)
     : socket_(std::move(socket)),
-      strand_(asio::make_strand(socket_.get_executor())),
-      timer_(strand_),
       conn_id_(conn_id),
       options_(options),
       logic_(logic),
-      registry_(registry),
-      decoder_(options.max_frame_bytes) {}
+      registry_(registry) {
+  started_ms_ = last_read_ms_ = SteadyNowMs();
+  UpdateDeadline();
+}
+
+std::int64_t Connection::SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 void Connection::Start() {
-  asio::post(strand_, [self = shared_from_this()] {
-    self->started_ = self->last_read_ = Clock::now();
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
     error_code ec;
     self->socket_.non_blocking(true, ec);
     self->socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     self->WaitReadable();
-    self->ArmTimer();
   });
 }
 
+void Connection::Refuse(absl::Status status) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), status = std::move(status)] {
+    Log()->warn("event=refused conn={} error=\"{}\"", self->conn_id_, status.message());
+    self->FailAndClose(status);
+  });
+}
+
+void Connection::CheckDeadline() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->OnDeadline(); });
+}
+
 void Connection::Deliver(std::uint64_t user_id, std::string encoded_frame) {
-  asio::post(strand_,
+  asio::post(socket_.get_executor(),
              [self = shared_from_this(), user_id, frame = std::move(encoded_frame)]() mutable {
-               if (self->closing_ || self->closed_ || self->session_.user_id() != user_id) return;
+               if (self->closing_ || self->closed_ || self->session_.user_id != user_id) return;
                self->QueueEncoded(std::move(frame));
              });
 }
 
 void Connection::Kick(std::uint64_t user_id, std::string reason) {
-  asio::post(strand_, [self = shared_from_this(), user_id, reason = std::move(reason)] {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), user_id, reason = std::move(reason)] {
     if (self->closing_ || self->closed_) return;
-    if (user_id != 0 && self->session_.user_id() != user_id) return;
-    Log()->info("event=kick conn={} uid={} reason=\"{}\"", self->conn_id_, self->session_.user_id(),
+    if (user_id != 0 && self->session_.user_id != user_id) return;
+    Log()->info("event=kick conn={} uid={} reason=\"{}\"", self->conn_id_, self->session_.user_id,
                 reason);
     client::ServerFrame frame;
     frame.mutable_kick()->set_reason(reason);
@@ -75,10 +90,9 @@ void Connection::Kick(std::uint64_t user_id, std::string reason) {
 }
 
 void Connection::WaitReadable() {
-  socket_.async_wait(
-      asio::ip::tcp::socket::wait_read,
-      asio::bind_executor(
-          strand_, [self = shared_from_this()](const error_code& ec) { self->OnReadable(ec); }));
+  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const error_code& ec) {
+    self->OnReadable(ec);
+  });
 }
 
 void Connection::OnReadable(const error_code& ec) {
@@ -91,18 +105,28 @@ void Connection::OnReadable(const error_code& ec) {
     return WaitReadable();
   }
   if (read_ec) return Close(read_ec == asio::error::eof ? "peer closed" : "read error");
-  last_read_ = Clock::now();
-  if (absl::Status s = decoder_.Append(std::string_view(buffer.data(), n)); !s.ok()) {
-    Log()->warn("event=bad_frame conn={} error=\"{}\"", conn_id_, s.message());
-    return FailAndClose(s);
+  last_read_ms_ = SteadyNowMs();
+  UpdateDeadline();
+  if (!decoder_) {
+    decoder_ = std::make_unique<common::FrameDecoder>(
+        session_.user_id != 0 ? options_.max_frame_bytes : options_.max_login_frame_bytes);
   }
-  while (!closing_) {
-    auto body = decoder_.Next();
+  decoder_->Append(std::string_view(buffer.data(), n)).IgnoreError();  // checked below
+  while (!closing_ && decoder_ && decoder_->status().ok()) {
+    auto body = decoder_->Next();
     if (!body) break;
     HandleBody(*body);
   }
-  if (!decoder_.status().ok() && !closing_) return FailAndClose(decoder_.status());
+  if (decoder_ && !decoder_->status().ok()) return OnBadFrame(decoder_->status());
+  if (decoder_ && decoder_->buffered_bytes() == 0) decoder_.reset();  // nothing held while idle
   if (!closing_ && !closed_) WaitReadable();
+}
+
+void Connection::OnBadFrame(const absl::Status& status) {
+  if (closing_ || closed_) return;
+  Log()->warn("event=bad_frame conn={} error=\"{}\"", conn_id_, status.message());
+  if (session_.user_id != 0) return FailAndClose(status);
+  FailAndClose(absl::Status(status.code(), common::StrCat(status.message(), " before login")));
 }
 
 void Connection::HandleBody(std::string_view body) {
@@ -129,7 +153,7 @@ void Connection::Forward(client::ClientFrame frame) {
   const std::uint64_t req_id = frame.req_id();
   if (pending_requests_ >= options_.max_pending_requests) {
     if (!std::exchange(warned_in_flight_, true)) {
-      Log()->warn("event=too_many_in_flight conn={} uid={} max={}", conn_id_, session_.user_id(),
+      Log()->warn("event=too_many_in_flight conn={} uid={} max={}", conn_id_, session_.user_id,
                   options_.max_pending_requests);
     }
     return Respond(req_id, absl::ResourceExhaustedError(common::StrCat(
@@ -146,7 +170,7 @@ void Connection::Forward(client::ClientFrame frame) {
     return;
   }
   login_in_flight_ = is_login;
-  if (frame.body_case() == client::ClientFrame::kAck && session_.user_id() != 0) {
+  if (frame.body_case() == client::ClientFrame::kAck && session_.user_id != 0) {
     return ForwardAck(std::move(frame));
   }
   Send(std::move(frame));
@@ -224,7 +248,7 @@ void Connection::ToLogic(client::ClientFrame frame, OnReply on_reply) {
   *request.mutable_frame() = std::move(frame);
   logic_->Handle(std::move(request), [self = shared_from_this(), on_reply = std::move(on_reply)](
                                          absl::StatusOr<internal::HandleResponse> reply) mutable {
-    asio::post(self->strand_, [on_reply = std::move(on_reply), reply = std::move(reply)]() mutable {
+    asio::post(self->socket_.get_executor(), [on_reply = std::move(on_reply), reply = std::move(reply)]() mutable {
       on_reply(std::move(reply));
     });
   });
@@ -238,7 +262,7 @@ void Connection::OnLogicReply(std::uint64_t req_id,
     return;
   }
   if (reply->has_bind()) {
-    if (closed_ || closing_ || session_.user_id() != 0) {
+    if (closed_ || closing_ || session_.user_id != 0) {
       // The connection went away while logic logged it in: undo the route.
       internal::SessionContext gone = Session();
       gone.set_user_id(reply->bind().user_id());
@@ -246,10 +270,12 @@ void Connection::OnLogicReply(std::uint64_t req_id,
       gone.set_route_epoch(reply->bind().route_epoch());
       logic_->SessionClosed(std::move(gone));
     } else {
-      session_ = reply->bind();
-      Log()->info("event=bound conn={} uid={} device={}", conn_id_, session_.user_id(),
-                  session_.device_id());
-      ArmTimer();  // the login deadline no longer applies
+      const auto& bind = reply->bind();
+      session_ = BoundSession{bind.user_id(), bind.route_epoch(), bind.username(), bind.device_id()};
+      if (decoder_) decoder_->set_max_frame_bytes(options_.max_frame_bytes);
+      Log()->info("event=bound conn={} uid={} device={}", conn_id_, session_.user_id,
+                  session_.device_id);
+      UpdateDeadline();  // the login deadline no longer applies
     }
   }
   if (!closed_) Write(reply->frame());
@@ -278,59 +304,65 @@ void Connection::Write(const client::ServerFrame& frame) {
 
 void Connection::QueueEncoded(std::string encoded) {
   if (closed_) return;
-  if (queued_bytes_ + encoded.size() > options_.max_queued_bytes) {
-    Log()->warn("event=slow_consumer conn={} uid={} queued_bytes={}", conn_id_, session_.user_id(),
-                queued_bytes_);
+  if (!output_) output_ = std::make_unique<Output>();
+  if (output_->bytes + encoded.size() > options_.max_queued_bytes) {
+    Log()->warn("event=slow_consumer conn={} uid={} queued_bytes={}", conn_id_, session_.user_id,
+                output_->bytes);
     return Close("client does not read");
   }
-  queued_bytes_ += encoded.size();
-  write_queue_.push_back(std::move(encoded));
-  if (!writing_) WriteNext();
+  output_->bytes += encoded.size();
+  output_->queued.push_back(std::move(encoded));
+  if (output_->writing.empty()) WriteNext();
 }
 
 void Connection::WriteNext() {
-  if (write_queue_.empty()) {
-    writing_ = false;
+  if (output_->queued.empty()) {
+    output_.reset();  // idle again: hold no buffers
     if (closing_) Close("closed by server");
     return;
   }
-  writing_ = true;
-  asio::async_write(
-      socket_, asio::buffer(write_queue_.front()),
-      asio::bind_executor(strand_, [self = shared_from_this()](const error_code& ec, std::size_t) {
-        self->OnWritten(ec);
-      }));
+  output_->writing.swap(output_->queued);
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(output_->writing.size());
+  for (const auto& frame : output_->writing) buffers.push_back(asio::buffer(frame));
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this()](const error_code& ec, std::size_t) {
+                      self->OnWritten(ec);
+                    });
 }
 
 void Connection::OnWritten(const error_code& ec) {
   if (closed_) return;
   if (ec) return Close("write error");
-  queued_bytes_ -= write_queue_.front().size();
-  write_queue_.pop_front();
+  for (const auto& frame : output_->writing) output_->bytes -= frame.size();
+  output_->writing.clear();
   WriteNext();
 }
 
-void Connection::ArmTimer() {
-  if (closed_ || closing_) return;
-  Clock::time_point deadline = last_read_ + options_.idle_timeout;
-  if (session_.user_id() == 0) deadline = std::min(deadline, started_ + options_.login_timeout);
-  timer_.expires_at(deadline);
-  timer_.async_wait([self = shared_from_this()](const error_code& ec) { self->OnTimer(ec); });
+void Connection::UpdateDeadline() {
+  std::int64_t deadline = last_read_ms_ + options_.idle_timeout.count();
+  if (session_.user_id == 0) {
+    deadline = std::min(deadline, started_ms_ + options_.login_timeout.count());
+  }
+  if (closing_) deadline = flush_deadline_ms_;
+  deadline_ms_.store(deadline, std::memory_order_relaxed);
 }
 
-void Connection::OnTimer(const error_code& ec) {
-  if (ec == asio::error::operation_aborted || closed_) return;
-  if (closing_) return Close("flush timed out");
-  const auto now = Clock::now();
-  if (session_.user_id() == 0 && now >= started_ + options_.login_timeout) {
+void Connection::OnDeadline() {
+  if (closed_) return;
+  const std::int64_t now = SteadyNowMs();
+  if (closing_) {
+    if (now >= flush_deadline_ms_) Close("flush timed out");
+    return;
+  }
+  if (session_.user_id == 0 && now >= started_ms_ + options_.login_timeout.count()) {
     Log()->info("event=login_timeout conn={}", conn_id_);
     return FailAndClose(absl::DeadlineExceededError("login timeout"));
   }
-  if (now >= last_read_ + options_.idle_timeout) {
-    Log()->info("event=idle_timeout conn={} uid={}", conn_id_, session_.user_id());
+  if (now >= last_read_ms_ + options_.idle_timeout.count()) {
+    Log()->info("event=idle_timeout conn={} uid={}", conn_id_, session_.user_id);
     return FailAndClose(absl::DeadlineExceededError("idle timeout"));
   }
-  ArmTimer();
 }
 
 void Connection::FailAndClose(const absl::Status& status) {
@@ -344,9 +376,9 @@ void Connection::FailAndClose(const absl::Status& status) {
 void Connection::CloseAfterFlush() {
   if (closed_) return;
   closing_ = true;
-  if (!writing_ && write_queue_.empty()) return Close("closed by server");
-  timer_.expires_after(kFlushGrace);
-  timer_.async_wait([self = shared_from_this()](const error_code& ec) { self->OnTimer(ec); });
+  if (!output_) return Close("closed by server");
+  flush_deadline_ms_ = SteadyNowMs() + kFlushGraceMs;
+  UpdateDeadline();
 }
 
 void Connection::Close(std::string_view reason) {
@@ -355,18 +387,17 @@ void Connection::Close(std::string_view reason) {
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  timer_.cancel();
   registry_->Remove(conn_id_, this);
-  if (session_.user_id() != 0) logic_->SessionClosed(Session());
-  Log()->info("event=closed conn={} uid={} reason=\"{}\"", conn_id_, session_.user_id(), reason);
+  if (session_.user_id != 0) logic_->SessionClosed(Session());
+  Log()->info("event=closed conn={} uid={} reason=\"{}\"", conn_id_, session_.user_id, reason);
 }
 
 internal::SessionContext Connection::Session() const {
   internal::SessionContext s;
-  s.set_user_id(session_.user_id());
-  s.set_username(session_.username());
-  s.set_device_id(session_.device_id());
-  s.set_route_epoch(session_.route_epoch());
+  s.set_user_id(session_.user_id);
+  s.set_username(session_.username);
+  s.set_device_id(session_.device_id);
+  s.set_route_epoch(session_.route_epoch);
   s.set_access_node_id(options_.node_id);
   s.set_access_endpoint(options_.push_endpoint);
   s.set_conn_id(conn_id_);

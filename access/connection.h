@@ -4,13 +4,17 @@
 // when logic answers a login, and writes responses and pushed frames.
 //
 // Threading: every member function except the public ones runs on the
-// connection's strand; the public ones may be called from any thread and post
-// to it. The object stays alive exactly while an Asio operation or a logic
+// thread of the connection's io_context (access/io_pool.h: one thread per
+// context, so no strand is needed); the public ones may be called from any
+// thread and post to it. The object stays alive exactly while an Asio operation or a logic
 // call holds a shared_ptr to it.
 //
-// Limits: frames over max_frame_bytes, unparsable frames -> error frame, close.
-// No login within login_timeout or silence for idle_timeout -> close.
-// Unsent output over max_queued_bytes (the client does not read) -> close.
+// Limits: frames over max_login_frame_bytes before the connection is bound to
+// a session (max_frame_bytes after), unparsable frames -> error frame, close.
+// No login within login_timeout or silence for idle_timeout -> close: the
+// connection keeps its next deadline in an atomic that one DeadlineSweeper per
+// process checks (no timer per connection). Unsent output over
+// max_queued_bytes (the client does not read) -> close.
 // Requests are pipelined: up to max_pending_requests await logic at once (more
 // are refused RESOURCE_EXHAUSTED, saying so); requests that arrive while a
 // login is in flight wait for it and go on with its session, in order. Acks
@@ -18,15 +22,16 @@
 // conversation) and sent as one when it returns; each is answered with the
 // merged one's result, so an ack is still answered only once it is durable.
 // An idle connection owns no read buffer (it waits for readability, then
-// reads into a per-thread buffer).
+// reads into a per-thread buffer), no write buffer and no timer: about what
+// the socket, one pending wait and this object cost.
 
 // clang-format off
 #include <utility>  // Boost 1.74's Asio uses std::exchange without including it (C++20)
 #include <boost/asio.hpp>
 // clang-format on
+#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -47,34 +52,53 @@ struct ConnectionOptions {
   std::string node_id;
   std::string push_endpoint;
   std::size_t max_frame_bytes;
+  std::size_t max_login_frame_bytes;  // before the connection is bound to a session
   std::chrono::milliseconds login_timeout;
   std::chrono::milliseconds idle_timeout;
   std::size_t max_queued_bytes;
   std::size_t max_pending_requests;
 };
 
+// What a login bound the connection to (user_id 0 until then).
+struct BoundSession {
+  std::uint64_t user_id = 0;
+  std::uint64_t route_epoch = 0;
+  std::string username;
+  std::string device_id;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(boost::asio::ip::tcp::socket socket, std::uint64_t conn_id,
+  using Socket =
+      boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+
+  Connection(Socket socket, std::uint64_t conn_id,
              const ConnectionOptions& options, LogicClient* logic, ConnectionRegistry* registry);
 
   std::uint64_t id() const { return conn_id_; }
 
   void Start();
+  // Instead of Start: sends one error frame with `status`, then closes.
+  void Refuse(absl::Status status);
+  // When the connection next needs attention (steady clock, ms since its
+  // epoch): its login, idle or flush deadline. Read from any thread.
+  std::int64_t deadline_ms() const { return deadline_ms_.load(std::memory_order_relaxed); }
+  // Checks the deadlines on the connection's thread and closes the connection if one passed.
+  void CheckDeadline();
+  static std::int64_t SteadyNowMs();
   // Writes `frame` if this connection is bound to `user_id`.
   void Deliver(std::uint64_t user_id, std::string encoded_frame);
   // Sends a Kick frame if bound to `user_id` (0: whoever), then closes.
   void Kick(std::uint64_t user_id, std::string reason);
 
  private:
-  using Clock = std::chrono::steady_clock;
-
   void WaitReadable();
   void OnReadable(const boost::system::error_code& ec);
   void HandleBody(std::string_view body);
+  void OnBadFrame(const absl::Status& status);  // error frame, close
   void Forward(client::ClientFrame frame);
   using OnReply = std::function<void(absl::StatusOr<internal::HandleResponse>)>;
-  // Sends `frame` to logic with this connection's session; `on_reply` runs on the strand.
+  // Sends `frame` to logic with this connection's session; `on_reply` runs on the connection's thread.
   void ToLogic(client::ClientFrame frame, OnReply on_reply);
   void Send(client::ClientFrame frame);  // to logic, counted in pending_requests_
   void ReleaseHeld();                    // after a login's answer
@@ -88,11 +112,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Write(const client::ServerFrame& frame);
   void QueueEncoded(std::string encoded);
-  void WriteNext();
+  void WriteNext();  // writes everything queued, in one gather write
   void OnWritten(const boost::system::error_code& ec);
 
-  void ArmTimer();
-  void OnTimer(const boost::system::error_code& ec);
+  void UpdateDeadline();  // after a read or a change of state
+  void OnDeadline();
 
   // Sends a last frame with `status` (req_id 0), then closes.
   void FailAndClose(const absl::Status& status);
@@ -100,33 +124,38 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close(std::string_view reason);
   internal::SessionContext Session() const;
 
-  boost::asio::ip::tcp::socket socket_;
-  boost::asio::strand<boost::asio::any_io_executor> strand_;
-  boost::asio::steady_timer timer_;
+  Socket socket_;
   const std::uint64_t conn_id_;
   const ConnectionOptions& options_;
   LogicClient* logic_;
   ConnectionRegistry* registry_;
 
-  common::FrameDecoder decoder_;
-  std::deque<std::string> write_queue_;
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
+  // Only while a frame is partly received.
+  std::unique_ptr<common::FrameDecoder> decoder_;
+  // Only while there is something to write.
+  struct Output {
+    std::vector<std::string> queued;   // frames waiting for the write in progress
+    std::vector<std::string> writing;  // frames of the write in progress
+    std::size_t bytes = 0;             // in both
+  };
+  std::unique_ptr<Output> output_;
   bool closing_ = false;  // no more reads; close once the queue is flushed
   bool closed_ = false;
-  std::size_t pending_requests_ = 0;
-  Clock::time_point started_;
-  Clock::time_point last_read_;
-
-  internal::SessionBinding session_;  // user_id 0 until login
   bool login_in_flight_ = false;
-  bool warned_in_flight_ = false;            // the first refusal is logged
-  std::vector<client::ClientFrame> held_;    // behind the login in flight
+  bool warned_in_flight_ = false;  // the first refusal is logged
+  bool ack_in_flight_ = false;
+  std::uint32_t pending_requests_ = 0;
+  std::int64_t started_ms_ = 0;    // steady clock
+  std::int64_t last_read_ms_ = 0;  // steady clock
+  std::int64_t flush_deadline_ms_ = 0;  // while closing_
+  std::atomic<std::int64_t> deadline_ms_{0};
+
+  BoundSession session_;
+  std::vector<client::ClientFrame> held_;  // behind the login in flight
   struct QueuedAcks {
     std::map<std::uint64_t, std::uint64_t> latest;  // conv_id -> highest seq
     std::vector<std::uint64_t> req_ids;             // the requests merged
   };
-  bool ack_in_flight_ = false;
   std::unique_ptr<QueuedAcks> queued_acks_;  // behind the ack in flight
 };
 

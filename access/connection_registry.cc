@@ -1,26 +1,51 @@
 #include "access/connection_registry.h"
 
-#include <vector>
+#include <cstring>
+#include <string_view>
+
+#include "access/connection.h"
+#include "common/str_cat.h"
 
 namespace im::access {
 
-void ConnectionRegistry::Add(std::uint64_t conn_id, const std::shared_ptr<Connection>& conn) {
+std::size_t ConnectionRegistry::AddressHash::operator()(const Address& a) const {
+  return std::hash<std::string_view>()(
+      std::string_view(reinterpret_cast<const char*>(a.data()), a.size()));
+}
+
+absl::Status ConnectionRegistry::Add(std::uint64_t conn_id, const std::shared_ptr<Connection>& conn,
+                                     const Address& peer) {
   std::lock_guard lock(mutex_);
-  connections_[conn_id] = conn;
+  if (max_connections_ > 0 && connections_.size() >= max_connections_) {
+    return absl::ResourceExhaustedError(common::StrCat(
+        "server full (", max_connections_, " connections); try another server or again later"));
+  }
+  std::uint32_t& from_peer = per_address_[peer];
+  if (max_per_address_ > 0 && from_peer >= max_per_address_) {
+    if (from_peer == 0) per_address_.erase(peer);
+    return absl::ResourceExhaustedError(common::StrCat(
+        "too many connections from your address (at most ", max_per_address_, ")"));
+  }
+  ++from_peer;
+  connections_[conn_id] = Entry{conn, peer};
+  return absl::OkStatus();
 }
 
 void ConnectionRegistry::Remove(std::uint64_t conn_id, const Connection* conn) {
   std::lock_guard lock(mutex_);
   auto it = connections_.find(conn_id);
   if (it == connections_.end()) return;
-  auto current = it->second.lock();
-  if (current == nullptr || current.get() == conn) connections_.erase(it);
+  auto current = it->second.conn.lock();
+  if (current != nullptr && current.get() != conn) return;
+  auto peer = per_address_.find(it->second.peer);
+  if (peer != per_address_.end() && --peer->second == 0) per_address_.erase(peer);
+  connections_.erase(it);
 }
 
 std::shared_ptr<Connection> ConnectionRegistry::Find(std::uint64_t conn_id) const {
   std::lock_guard lock(mutex_);
   auto it = connections_.find(conn_id);
-  return it == connections_.end() ? nullptr : it->second.lock();
+  return it == connections_.end() ? nullptr : it->second.conn.lock();
 }
 
 std::size_t ConnectionRegistry::size() const {
@@ -33,11 +58,21 @@ void ConnectionRegistry::ForEach(
   std::vector<std::shared_ptr<Connection>> live;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, weak] : connections_) {
-      if (auto conn = weak.lock()) live.push_back(std::move(conn));
+    for (const auto& [id, entry] : connections_) {
+      if (auto conn = entry.conn.lock()) live.push_back(std::move(conn));
     }
   }
   for (const auto& conn : live) fn(conn);
+}
+
+std::vector<std::shared_ptr<Connection>> ConnectionRegistry::Due(std::int64_t now_ms) const {
+  std::vector<std::shared_ptr<Connection>> due;
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, entry] : connections_) {
+    auto conn = entry.conn.lock();
+    if (conn != nullptr && conn->deadline_ms() <= now_ms) due.push_back(std::move(conn));
+  }
+  return due;
 }
 
 }  // namespace im::access

@@ -1,14 +1,20 @@
 #pragma once
 // The connections this access node holds, by connection id, so pushes from
-// logic can find them. Holds weak references: a connection's lifetime is its
-// own. Remove(id, conn) removes the entry only if it still points to `conn`.
+// logic can find them, and the caps on how many it holds: at most
+// max_connections in all and max_per_address from one source address (0: no
+// cap). Holds weak references: a connection's lifetime is its own.
+// Remove(id, conn) removes the entry only if it still points to `conn`.
 // Thread-safe.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
+
+#include "absl/status/status.h"
 
 namespace im::access {
 
@@ -16,16 +22,37 @@ class Connection;
 
 class ConnectionRegistry {
  public:
-  void Add(std::uint64_t conn_id, const std::shared_ptr<Connection>& conn);
+  // A source address: IPv4 as IPv4-mapped IPv6.
+  using Address = std::array<unsigned char, 16>;
+
+  ConnectionRegistry(std::size_t max_connections, std::size_t max_per_address)
+      : max_connections_(max_connections), max_per_address_(max_per_address) {}
+
+  // RESOURCE_EXHAUSTED (and nothing added) when a cap is reached.
+  absl::Status Add(std::uint64_t conn_id, const std::shared_ptr<Connection>& conn,
+                   const Address& peer);
   void Remove(std::uint64_t conn_id, const Connection* conn);
   std::shared_ptr<Connection> Find(std::uint64_t conn_id) const;
   std::size_t size() const;
   // Calls `fn` for every live connection (outside the lock).
   void ForEach(const std::function<void(const std::shared_ptr<Connection>&)>& fn) const;
+  // The live connections whose deadline_ms() is at or before `now_ms`.
+  std::vector<std::shared_ptr<Connection>> Due(std::int64_t now_ms) const;
 
  private:
+  struct Entry {
+    std::weak_ptr<Connection> conn;
+    Address peer;
+  };
+  struct AddressHash {
+    std::size_t operator()(const Address& a) const;
+  };
+
+  const std::size_t max_connections_;
+  const std::size_t max_per_address_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections_;
+  std::unordered_map<std::uint64_t, Entry> connections_;
+  std::unordered_map<Address, std::uint32_t, AddressHash> per_address_;
 };
 
 }  // namespace im::access

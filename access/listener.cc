@@ -7,12 +7,12 @@
 namespace im::access {
 namespace asio = boost::asio;
 
-Listener::Listener(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint,
+Listener::Listener(IoPool& pool, const asio::ip::tcp::endpoint& endpoint,
                    const ConnectionOptions& options, LogicClient* logic,
                    ConnectionRegistry* registry)
-    : io_(io),
-      acceptor_(io, endpoint, /*reuse_address=*/true),
-      retry_timer_(io),
+    : pool_(pool),
+      acceptor_(pool.first(), endpoint, /*reuse_address=*/true),
+      retry_timer_(pool.first()),
       options_(options),
       logic_(logic),
       registry_(registry),
@@ -31,8 +31,8 @@ void Listener::Stop() {
 }
 
 void Listener::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](const boost::system::error_code& ec,
-                                                        asio::ip::tcp::socket socket) {
+  acceptor_.async_accept(pool_.Next(), [this](const boost::system::error_code& ec,
+                                               Connection::Socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
       common::GetLogger("access")->error("event=accept_failed error=\"{}\"", ec.message());
@@ -42,12 +42,23 @@ void Listener::Accept() {
       });
       return;
     }
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec).address();
     const std::uint64_t id = next_conn_id_++;
-    auto conn = std::make_shared<Connection>(std::move(socket), id, options_, logic_, registry_);
-    registry_->Add(id, conn);
-    conn->Start();
+    auto conn =
+        std::make_shared<Connection>(std::move(socket), id, options_, logic_, registry_);
+    if (absl::Status admitted = registry_->Add(id, conn, AddressKey(peer)); !admitted.ok()) {
+      conn->Refuse(std::move(admitted));
+    } else {
+      conn->Start();
+    }
     Accept();
   });
+}
+
+ConnectionRegistry::Address Listener::AddressKey(const asio::ip::address& address) {
+  if (address.is_v6()) return address.to_v6().to_bytes();
+  return asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4()).to_bytes();
 }
 
 }  // namespace im::access

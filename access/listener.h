@@ -1,6 +1,7 @@
 #pragma once
 // Accepts client connections on one address and starts a Connection for each,
-// registered under a new connection id. Connection ids are unique across
+// registered under a new connection id, or refuses it with an error frame when
+// the registry's caps (in all, per source address) are reached. Connection ids are unique across
 // restarts of this node in practice (they start from the start time), so a
 // stale route never names a new connection. Accept errors (e.g. out of file
 // descriptors) are logged and retried after a pause, never spun on.
@@ -14,12 +15,14 @@
 #include <cstdint>
 
 #include "access/connection.h"
+#include "access/connection_registry.h"
+#include "access/io_pool.h"
 
 namespace im::access {
 
 class Listener {
  public:
-  Listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+  Listener(IoPool& pool, const boost::asio::ip::tcp::endpoint& endpoint,
            const ConnectionOptions& options, LogicClient* logic, ConnectionRegistry* registry);
 
   void Start();
@@ -28,8 +31,9 @@ class Listener {
 
  private:
   void Accept();
+  static ConnectionRegistry::Address AddressKey(const boost::asio::ip::address& address);
 
-  boost::asio::io_context& io_;
+  IoPool& pool_;  // the acceptor runs on its first context; connections on each in turn
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   const ConnectionOptions& options_;

@@ -1,7 +1,7 @@
 #pragma once
 // Access' client of im-logic. Handle forwards one parsed client request with
 // its session context, on one coalescing stream (common/stream_client.h);
-// `done` runs once on a gRPC thread (post to the connection's strand from
+// `done` runs once on a gRPC thread (post to the connection's thread from
 // there). If logic is down or slow the result is UNAVAILABLE, "service
 // unavailable, try again". Thread-safe.
 

@@ -5,12 +5,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 #include <vector>
 
 #include "access/access_config.h"
 #include "access/connection_registry.h"
+#include "access/deadline_sweeper.h"
+#include "access/io_pool.h"
 #include "access/listener.h"
 #include "access/logic_client.h"
 #include "access/push_service.h"
@@ -42,16 +45,26 @@ int Run(int argc, char** argv) {
   const ConnectionOptions options{config.node_id,
                                   config.PushEndpoint(),
                                   static_cast<std::size_t>(config.max_frame_bytes),
+                                  static_cast<std::size_t>(config.max_login_frame_bytes),
                                   std::chrono::milliseconds(config.login_timeout_ms),
                                   std::chrono::milliseconds(config.idle_timeout_ms),
                                   static_cast<std::size_t>(config.max_queued_bytes),
                                   static_cast<std::size_t>(config.max_pending_requests)};
-  asio::io_context io;
-  ConnectionRegistry registry;
+  const std::size_t threads = config.io_threads > 0
+                                  ? static_cast<std::size_t>(config.io_threads)
+                                  : std::max(1u, std::thread::hardware_concurrency());
+  IoPool pool(threads);  // outlives everything that posts to it
+  ConnectionRegistry registry(config.ConnectionCap(),
+                              static_cast<std::size_t>(config.max_connections_per_address));
+  // Deadlines are checked at most a quarter of the shortest timeout late (at most 1 s).
+  const auto sweep_period = std::clamp(
+      std::chrono::milliseconds(std::min(config.login_timeout_ms, config.idle_timeout_ms) / 4),
+      std::chrono::milliseconds(25), std::chrono::milliseconds(1000));
+  DeadlineSweeper sweeper(pool.first(), &registry, sweep_period);
   LogicClient logic(config.logic_target, std::chrono::milliseconds(config.logic_timeout_ms));
   std::unique_ptr<Listener> listener;
   try {
-    listener = std::make_unique<Listener>(io, asio::ip::tcp::endpoint(address, port), options,
+    listener = std::make_unique<Listener>(pool, asio::ip::tcp::endpoint(address, port), options,
                                           &logic, &registry);
   } catch (const boost::system::system_error& e) {
     log->error("event=startup_failed error=\"cannot listen on {}: {}\"", config.listen,
@@ -65,15 +78,12 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
-  auto work = asio::make_work_guard(io);
   listener->Start();
-  const std::size_t threads = config.io_threads > 0
-                                  ? static_cast<std::size_t>(config.io_threads)
-                                  : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> io_threads;
-  for (std::size_t i = 0; i < threads; ++i) io_threads.emplace_back([&io] { io.run(); });
-  log->info("event=started node={} listen={} push={} logic={} io_threads={}", config.node_id,
-            config.listen, config.PushEndpoint(), config.logic_target, threads);
+  sweeper.Start();
+  pool.Run();
+  log->info("event=started node={} listen={} push={} logic={} io_threads={} max_connections={}",
+            config.node_id, config.listen, config.PushEndpoint(), config.logic_target, threads,
+            config.ConnectionCap());
 
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={} connections={}", signal, registry.size());
@@ -84,11 +94,10 @@ int Run(int argc, char** argv) {
   }
   // Let SessionClosed calls for the kicked sessions reach logic.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  sweeper.Stop();
   push_service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  work.reset();
-  io.stop();
-  for (auto& t : io_threads) t.join();
+  pool.Stop();
   return 0;
 }
 

@@ -3,7 +3,7 @@
 // push on PushStream (a coalescing stream, common/stream_server.h) writes one
 // frame to each listed connection that is still bound to the named user; Kick
 // sends a Kick frame and closes. Answers at once: writes happen on the
-// connections' strands. Stats reports counters since start. DrainStreams()
+// connections' threads. Stats reports counters since start. DrainStreams()
 // (at shutdown, before the server's Shutdown) ends the streams. Thread-safe.
 
 #include <atomic>

@@ -42,6 +42,8 @@ ProcessReading Read(pid_t pid) {
   r.alive = true;
   r.cpu_seconds = TicksToSeconds(utime + stime);
   r.rss_bytes = rss_pages * page;
+  r.anon_bytes = std::max<std::int64_t>(
+      0, ParseRssAnon(ReadFile(common::StrCat("/proc/", pid, "/status"))));
   return r;
 }
 
@@ -89,6 +91,15 @@ std::vector<WatchedProcess> Discover() {
 }
 
 }  // namespace
+
+std::int64_t ParseRssAnon(const std::string& status) {
+  const auto at = status.find("RssAnon:");
+  if (at == std::string::npos) return -1;
+  std::istringstream in(status.substr(at + 8));
+  std::int64_t kib = -1;
+  if (!(in >> kib)) return -1;
+  return kib * 1024;
+}
 
 bool ParseProcStat(const std::string& stat, std::uint64_t* utime, std::uint64_t* stime,
                    std::int64_t* rss_pages) {
@@ -154,6 +165,8 @@ WindowUsage ProcessUsage::Between(const UsageSnapshot& start, const UsageSnapsho
     p.cpu_seconds = p.alive ? end.cluster[i].cpu_seconds - start.cluster[i].cpu_seconds : 0;
     p.rss_start = start.cluster[i].rss_bytes;
     p.rss_end = end.cluster[i].rss_bytes;
+    p.anon_start = start.cluster[i].anon_bytes;
+    p.anon_end = end.cluster[i].anon_bytes;
     w.cluster_cpu_seconds += p.cpu_seconds;
     w.cluster.push_back(p);
   }
@@ -177,6 +190,14 @@ std::int64_t WindowUsage::RssGrowth(const std::string& prefix) const {
   std::int64_t sum = 0;
   for (const auto& p : cluster) {
     if (p.name.rfind(prefix, 0) == 0) sum += p.rss_end - p.rss_start;
+  }
+  return sum;
+}
+
+std::int64_t WindowUsage::AnonGrowth(const std::string& prefix) const {
+  std::int64_t sum = 0;
+  for (const auto& p : cluster) {
+    if (p.name.rfind(prefix, 0) == 0) sum += p.anon_end - p.anon_start;
   }
   return sum;
 }

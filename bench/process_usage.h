@@ -28,6 +28,9 @@ struct ProcessReading {
   bool alive = false;
   double cpu_seconds = 0;
   std::int64_t rss_bytes = 0;
+  // The private part of rss_bytes (RssAnon): heap, stacks; not the shared
+  // library code a process pages in the first time it runs a code path.
+  std::int64_t anon_bytes = 0;
 };
 
 struct UsageSnapshot {
@@ -43,6 +46,7 @@ struct WindowUsage {
     std::string name;
     double cpu_seconds = 0;
     std::int64_t rss_start = 0, rss_end = 0;
+    std::int64_t anon_start = 0, anon_end = 0;
     bool alive = true;
   };
   double seconds = 0;
@@ -57,6 +61,8 @@ struct WindowUsage {
   std::string Bound() const;
   // Summed RSS growth of the processes whose name starts with `prefix`.
   std::int64_t RssGrowth(const std::string& prefix) const;
+  // The same for the private (anonymous) part of RSS.
+  std::int64_t AnonGrowth(const std::string& prefix) const;
 };
 
 class ProcessUsage {
@@ -77,6 +83,9 @@ class ProcessUsage {
   std::vector<WatchedProcess> watched_;
   std::vector<pid_t> bench_pids_;
 };
+
+// The RssAnon line of /proc/PID/status, in bytes; -1 if there is none.
+std::int64_t ParseRssAnon(const std::string& status);
 
 // Parses the fields of /proc/PID/stat that matter (utime, stime in clock
 // ticks, rss in pages); false if `stat` is not such a line. Exposed for tests.

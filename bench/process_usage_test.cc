@@ -22,6 +22,13 @@ TEST(ProcessUsageTest, ParsesProcStatWithSpacesInTheName) {
   EXPECT_FALSE(ParseProcStat("", &utime, &stime, &rss));
 }
 
+TEST(ProcessUsageTest, ParsesRssAnonFromProcStatus) {
+  const std::string status =
+      "Name:\tim-access\nVmRSS:\t   21572 kB\nRssAnon:\t    5992 kB\nRssFile:\t   15560 kB\n";
+  EXPECT_EQ(ParseRssAnon(status), 5992 * 1024);
+  EXPECT_EQ(ParseRssAnon("Name:\tx\nVmRSS:\t 1 kB\n"), -1);
+}
+
 TEST(ProcessUsageTest, WatchesGivenPidsAndMeasuresTheirCpu) {
   auto usage = ProcessUsage::Watch(common::StrCat("self=", getpid()));
   ASSERT_TRUE(usage.ok()) << usage.status();
@@ -34,6 +41,8 @@ TEST(ProcessUsageTest, WatchesGivenPidsAndMeasuresTheirCpu) {
   EXPECT_EQ(w.cluster[0].name, "self");
   EXPECT_GT(w.cluster[0].cpu_seconds, 0.0);
   EXPECT_GT(w.cluster[0].rss_end, 0);
+  EXPECT_GT(w.cluster[0].anon_end, 0);
+  EXPECT_LE(w.cluster[0].anon_end, w.cluster[0].rss_end);
   EXPECT_FALSE(w.core_busy_share.empty());
 }
 

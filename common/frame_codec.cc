@@ -51,6 +51,10 @@ std::optional<std::string_view> FrameDecoder::Next() {
   CheckNextHeader();
   if (!status_.ok()) return std::nullopt;
   const std::size_t available = buffer_.size() - consumed_;
+  if (available == 0 && !buffer_.empty()) {  // all handed out: hold nothing while idle
+    std::string().swap(buffer_);
+    consumed_ = 0;
+  }
   if (available < kFrameHeaderBytes) return std::nullopt;
   const std::uint32_t length = ReadBigEndian32(buffer_.data() + consumed_);
   if (available < kFrameHeaderBytes + length) return std::nullopt;

@@ -4,6 +4,7 @@
 //
 // FrameDecoder reassembles frames from bytes as they arrive, split anywhere,
 // and rejects a length over the configured maximum before allocating for it.
+// Once every received frame has been handed out it holds no buffer.
 // It is a plain value: not thread-safe, owned by one connection.
 
 #include <cstddef>
@@ -35,12 +36,15 @@ class FrameDecoder {
   absl::Status Append(std::string_view bytes);
 
   // Returns the next complete body, if one has been received. The view is valid
-  // until the next call to Append. Returns nothing once status() is an error.
+  // until the next call to Append or Next. Returns nothing once status() is an error.
   std::optional<std::string_view> Next();
 
   // OK, or RESOURCE_EXHAUSTED once a header announced a body over the maximum;
   // the stream cannot recover from that (the connection should be closed).
   const absl::Status& status() const { return status_; }
+
+  // Applies to frames whose header has not been read yet.
+  void set_max_frame_bytes(std::size_t max_frame_bytes) { max_frame_bytes_ = max_frame_bytes; }
 
   // Bytes held for a frame not yet complete.
   std::size_t buffered_bytes() const { return buffer_.size() - consumed_; }

@@ -50,6 +50,85 @@ TEST(BadInputTest, OversizeLengthPrefixGetsAnErrorFrameAndOnlyThatConnectionClos
   others.ExpectStillWorking();
 }
 
+// A frame of `body_bytes` that parses as a ClientFrame with no known request:
+// req_id 9 and unknown field 99 padded to size.
+std::string PaddedUnknownFrame(std::size_t body_bytes) {
+  std::string body("\x08\x09", 2);
+  const std::size_t pad = body_bytes - 2 - 2 - 3;  // tag (2) + 3-byte length
+  body += std::string("\x9a\x06", 2);
+  body += static_cast<char>(0x80 | (pad & 0x7f));
+  body += static_cast<char>(0x80 | ((pad >> 7) & 0x7f));
+  body += static_cast<char>((pad >> 14) & 0x7f);
+  body += std::string(pad, 'x');
+  const auto n = static_cast<std::uint32_t>(body.size());
+  const char header[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                          static_cast<char>(n >> 8), static_cast<char>(n)};
+  return std::string(header, 4) + body;
+}
+
+TEST(BadInputTest, LargeFrameBeforeLoginIsRefusedAndAllowedAfterLogin) {
+  Bystanders others;
+  // A header announcing 20 KiB (over the 16 KiB allowed before login) is
+  // refused at once: the server never buffers such a frame for a stranger.
+  auto stranger = Connect();
+  ASSERT_TRUE(stranger->SendRaw(std::string("\x00\x00\x50\x00", 4)).ok());
+  absl::Status status = ExpectClosedWithError(*stranger, seconds(5));
+  EXPECT_EQ(status.code(), StatusCode::kResourceExhausted) << status;
+  EXPECT_NE(status.message().find("before login"), std::string_view::npos) << status;
+
+  // After login the same size is within max_frame_bytes (64 KiB here).
+  const std::string frame = PaddedUnknownFrame(20 * 1024);
+  client::ClientFrame parsed;
+  ASSERT_TRUE(parsed.ParseFromString(frame.substr(4)));
+  ASSERT_EQ(parsed.body_case(), client::ClientFrame::BODY_NOT_SET);
+  ASSERT_TRUE(others.a->SendRaw(frame).ok());
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(others.a->connected());
+  others.ExpectStillWorking();
+}
+
+// Restarts access node 1 with caps, checks them, and restores it.
+TEST(BadInputTest, ConnectionCapsRefuseWithAnErrorFrameAndFreeUpOnClose) {
+  TestCluster& cluster = SharedCluster();
+  cluster.StopAccess(1);
+  cluster.StartAccess(1, {"--max_connections=4", "--max_connections_per_address=3"});
+  std::vector<std::unique_ptr<cli::ImClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(Connect(1));
+    client::ClientFrame ping;
+    ping.mutable_ping();
+    ASSERT_TRUE(held.back()->Request(ping).ok()) << "connection " << i;
+  }
+  auto fourth = Connect(1);
+  absl::Status status = ExpectClosedWithError(*fourth, seconds(5));
+  EXPECT_EQ(status.code(), StatusCode::kResourceExhausted) << status;
+  EXPECT_NE(status.message().find("from your address"), std::string_view::npos) << status;
+
+  held.pop_back();  // one closes: its place is free again
+  std::this_thread::sleep_for(milliseconds(300));
+  auto again = Connect(1);
+  client::ClientFrame ping;
+  ping.mutable_ping();
+  EXPECT_TRUE(again->Request(ping).ok());
+  EXPECT_TRUE(held.front()->connected());
+  held.clear();
+  again.reset();
+
+  // The cap on the whole process.
+  cluster.StopAccess(1);
+  cluster.StartAccess(1, {"--max_connections=2", "--max_connections_per_address=0"});
+  auto first = Connect(1), second = Connect(1);
+  ASSERT_TRUE(second->Request(ping).ok());
+  auto third = Connect(1);
+  status = ExpectClosedWithError(*third, seconds(5));
+  EXPECT_EQ(status.code(), StatusCode::kResourceExhausted) << status;
+  EXPECT_NE(status.message().find("server full"), std::string_view::npos) << status;
+  EXPECT_TRUE(first->connected());
+
+  cluster.StopAccess(1);
+  cluster.StartAccess(1);
+}
+
 TEST(BadInputTest, BodyThatIsNotAFrameGetsAnErrorFrameAndCloses) {
   Bystanders others;
   auto bad = Connect();

@@ -70,7 +70,7 @@ void TestCluster::StartLogic(const std::vector<std::string>& extra_flags) {
   WaitUp(logic_, logic_port_, "im-logic");
 }
 
-void TestCluster::StartAccess(int node) {
+void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_flags) {
   auto argv = CommonFlags("access");
   argv.insert(
       argv.end(),
@@ -80,6 +80,7 @@ void TestCluster::StartAccess(int node) {
        "--login_timeout_ms=" + std::to_string(options_.login_timeout_ms),
        "--idle_timeout_ms=" + std::to_string(options_.idle_timeout_ms),
        "--max_frame_bytes=" + std::to_string(options_.max_frame_bytes)});
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   access_[node]->Start(argv, dir_ + "/access-" + std::to_string(node + 1) + ".log");
   WaitUp(*access_[node], access_ports_[node], "im-access");
   WaitUp(*access_[node], push_ports_[node], "im-access push service");

@@ -31,7 +31,8 @@ class TestCluster {
   // Starts im-logic; `extra_flags` (e.g. "--default_message_policy=friends")
   // apply until the next StartLogic.
   void StartLogic(const std::vector<std::string>& extra_flags = {});
-  void StartAccess(int node = 0);
+  // Starts im-access node `node`; `extra_flags` apply to this start only.
+  void StartAccess(int node = 0, const std::vector<std::string>& extra_flags = {});
   void StopStorage() { storage_.Stop(); }
   void StopLogic() { logic_.Stop(); }
   void StopAccess(int node = 0) { access_[node]->Stop(); }
