@@ -1,6 +1,5 @@
 #include "access/logic_client.h"
 
-#include "common/async_unary.h"
 #include "common/stream_client.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
@@ -11,7 +10,6 @@ using HandleStream = common::StreamClient<internal::HandleCalls, internal::Handl
 
 LogicClient::LogicClient(const std::string& target, std::chrono::milliseconds timeout)
     : stub_(internal::Logic::NewStub(common::MakeInternalChannel(target))),
-      timeout_(timeout),
       handle_(std::make_unique<HandleStream>(
           [this](grpc::ClientContext* context, HandleStream::Reactor* reactor) {
             stub_->async()->HandleStream(context, reactor);
@@ -33,18 +31,14 @@ void LogicClient::Handle(internal::HandleRequest request,
 }
 
 void LogicClient::SessionClosed(internal::SessionContext session) {
-  internal::SessionClosedRequest request;
+  internal::HandleRequest request;
   *request.mutable_session() = std::move(session);
-  common::CallAsync<internal::SessionClosedRequest, internal::SessionClosedResponse>(
-      [this](auto* ctx, auto* req, auto* resp, auto cb) {
-        stub_->async()->SessionClosed(ctx, req, resp, std::move(cb));
-      },
-      std::move(request), timeout_,
-      [](absl::Status status, internal::SessionClosedResponse) {
-        if (!status.ok()) {
-          common::GetLogger("access")->warn("event=session_closed_failed status=\"{}\"", status);
-        }
-      });
+  request.set_session_closed(true);
+  handle_->Submit(std::move(request), [](absl::Status status, internal::HandleResponse) {
+    if (!status.ok()) {
+      common::GetLogger("access")->warn("event=session_closed_failed status=\"{}\"", status);
+    }
+  });
 }
 
 }  // namespace im::access

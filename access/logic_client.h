@@ -27,12 +27,12 @@ class LogicClient {
 
   void Handle(internal::HandleRequest request,
               std::function<void(absl::StatusOr<internal::HandleResponse>)> done);
-  // Fire and forget: tells logic a logged-in connection ended.
+  // Fire and forget, on the same stream: tells logic a logged-in connection
+  // ended (after every request the connection sent before).
   void SessionClosed(internal::SessionContext session);
 
  private:
   std::unique_ptr<internal::Logic::Stub> stub_;
-  std::chrono::milliseconds timeout_;
   std::unique_ptr<common::StreamClient<internal::HandleCalls, internal::HandleResults>> handle_;
 };
 

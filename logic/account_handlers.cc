@@ -66,29 +66,11 @@ void AccountHandlers::Login(const internal::HandleRequest& request, Reply reply)
   if (req.device_id().size() > kMaxDeviceIdBytes) {
     return reply(absl::InvalidArgumentError("device_id longer than 64 bytes"));
   }
+  if (!req.session_token().empty()) {
+    return ResumeSession(request.session(), req.session_token(), std::move(reply));
+  }
   std::string device_id = req.device_id().empty() ? std::string(kDefaultDevice) : req.device_id();
   internal::SessionContext session = request.session();
-
-  if (!req.session_token().empty()) {
-    internal::GetSessionRequest lookup;
-    lookup.set_token_hash(HashSessionToken(req.session_token()));
-    storage_->GetSession(
-        std::move(lookup), [this, session, token = req.session_token(),
-                            reply](absl::StatusOr<internal::GetSessionResponse> found) {
-          if (found.status().code() == absl::StatusCode::kNotFound) {
-            return reply(absl::UnauthenticatedError("session expired, log in with your password"));
-          }
-          if (!found.ok()) return reply(found.status());
-          internal::GetUserRequest get;
-          get.set_user_id(found->user_id());
-          storage_->GetUser(std::move(get), [this, session, device = found->device_id(), token,
-                                             reply](absl::StatusOr<internal::User> user) {
-            if (!user.ok()) return reply(user.status());
-            CompleteLogin(session, std::move(*user), device, token, false, reply);
-          });
-        });
-    return;
-  }
 
   if (req.username().empty()) return reply(absl::InvalidArgumentError("username is required"));
   internal::GetUserRequest get;
@@ -105,55 +87,45 @@ void AccountHandlers::Login(const internal::HandleRequest& request, Reply reply)
                   common::GetLogger("account")->warn("event=login_refused uid={}", user.user_id());
                   return reply(absl::UnauthenticatedError("wrong password"));
                 }
-                CompleteLogin(session, user, device_id, NewSessionToken(), true, reply);
+                StartSession(session, user, device_id, reply);
               });
   });
 }
 
-void AccountHandlers::CompleteLogin(internal::SessionContext session, internal::User user,
-                                    std::string device_id, std::string token, bool new_token,
-                                    Reply reply) {
-  auto register_route = [this, session, user, device_id, token, reply]() {
-    internal::RegisterRouteRequest route_request;
-    route_request.set_user_id(user.user_id());
-    auto* route = route_request.mutable_route();
-    route->set_device_id(device_id);
-    route->set_access_node_id(session.access_node_id());
-    route->set_access_endpoint(session.access_endpoint());
-    route->set_conn_id(session.conn_id());
-    storage_->RegisterRoute(std::move(route_request),
-                            [this, session, user, device_id, token,
-                             reply](absl::StatusOr<internal::RegisterRouteResponse> registered) {
-                              if (!registered.ok()) return reply(registered.status());
-                              if (registered->has_replaced()) {
-                                const auto& old = registered->replaced();
-                                if (old.access_node_id() != session.access_node_id() ||
-                                    old.conn_id() != session.conn_id()) {
-                                  internal::KickRequest kick;
-                                  kick.mutable_target()->set_conn_id(old.conn_id());
-                                  kick.mutable_target()->set_user_id(user.user_id());
-                                  kick.set_reason("logged in on the same device elsewhere");
-                                  access_->Kick(old.access_endpoint(), std::move(kick));
-                                }
-                              }
-                              common::GetLogger("account")->info(
-                                  "event=login uid={} device={} node={} conn={}", user.user_id(),
-                                  device_id, session.access_node_id(), session.conn_id());
-                              internal::HandleResponse response;
-                              auto* login = response.mutable_frame()->mutable_login();
-                              login->set_user_id(user.user_id());
-                              login->set_username(user.username());
-                              login->set_session_token(token);
-                              login->set_server_time_ms(common::NowMs());
-                              auto* bind = response.mutable_bind();
-                              bind->set_user_id(user.user_id());
-                              bind->set_username(user.username());
-                              bind->set_device_id(device_id);
-                              bind->set_route_epoch(registered->epoch());
-                              reply(std::move(response));
-                            });
-  };
-  if (!new_token) return register_route();
+namespace {
+
+internal::Route RouteOf(const internal::SessionContext& session, const std::string& device_id) {
+  internal::Route route;
+  route.set_device_id(device_id);
+  route.set_access_node_id(session.access_node_id());
+  route.set_access_endpoint(session.access_endpoint());
+  route.set_conn_id(session.conn_id());
+  return route;
+}
+
+}  // namespace
+
+void AccountHandlers::ResumeSession(const internal::SessionContext& session,
+                                    const std::string& token, Reply reply) {
+  internal::ResumeSessionRequest resume;
+  resume.set_token_hash(HashSessionToken(token));
+  *resume.mutable_route() = RouteOf(session, "");
+  storage_->ResumeSession(
+      std::move(resume), [this, session, token, reply = std::move(reply)](
+                             absl::StatusOr<internal::ResumeSessionResponse> resumed) {
+        if (resumed.status().code() == absl::StatusCode::kNotFound) {
+          return reply(absl::UnauthenticatedError("session expired, log in with your password"));
+        }
+        if (!resumed.ok()) return reply(resumed.status());
+        FinishLogin(session, resumed->user_id(), resumed->username(), resumed->device_id(), token,
+                    resumed->route(), reply);
+      });
+}
+
+void AccountHandlers::StartSession(const internal::SessionContext& session,
+                                   const internal::User& user, const std::string& device_id,
+                                   Reply reply) {
+  std::string token = NewSessionToken();
   internal::CreateSessionRequest create;
   create.set_token_hash(HashSessionToken(token));
   create.set_user_id(user.user_id());
@@ -161,10 +133,52 @@ void AccountHandlers::CompleteLogin(internal::SessionContext session, internal::
   create.set_ttl_seconds(config_.session_ttl_seconds);
   storage_->CreateSession(
       std::move(create),
-      [register_route, reply](absl::StatusOr<internal::CreateSessionResponse> s) {
-        if (!s.ok()) return reply(s.status());
-        register_route();
+      [this, session, user_id = user.user_id(), username = user.username(), device_id,
+       token = std::move(token),
+       reply = std::move(reply)](absl::StatusOr<internal::CreateSessionResponse> created) {
+        if (!created.ok()) return reply(created.status());
+        internal::RegisterRouteRequest route_request;
+        route_request.set_user_id(user_id);
+        *route_request.mutable_route() = RouteOf(session, device_id);
+        storage_->RegisterRoute(
+            std::move(route_request),
+            [this, session, user_id, username, device_id, token,
+             reply](absl::StatusOr<internal::RegisterRouteResponse> registered) {
+              if (!registered.ok()) return reply(registered.status());
+              FinishLogin(session, user_id, username, device_id, token, *registered, reply);
+            });
       });
+}
+
+void AccountHandlers::FinishLogin(const internal::SessionContext& session, std::uint64_t user_id,
+                                  const std::string& username, const std::string& device_id,
+                                  const std::string& token,
+                                  const internal::RegisterRouteResponse& registered,
+                                  const Reply& reply) {
+  if (registered.has_replaced()) {
+    const auto& old = registered.replaced();
+    if (old.access_node_id() != session.access_node_id() || old.conn_id() != session.conn_id()) {
+      internal::KickRequest kick;
+      kick.mutable_target()->set_conn_id(old.conn_id());
+      kick.mutable_target()->set_user_id(user_id);
+      kick.set_reason("logged in on the same device elsewhere");
+      access_->Kick(old.access_endpoint(), std::move(kick));
+    }
+  }
+  common::GetLogger("account")->info("event=login uid={} device={} node={} conn={}", user_id,
+                                     device_id, session.access_node_id(), session.conn_id());
+  internal::HandleResponse response;
+  auto* login = response.mutable_frame()->mutable_login();
+  login->set_user_id(user_id);
+  login->set_username(username);
+  login->set_session_token(token);
+  login->set_server_time_ms(common::NowMs());
+  auto* bind = response.mutable_bind();
+  bind->set_user_id(user_id);
+  bind->set_username(username);
+  bind->set_device_id(device_id);
+  bind->set_route_epoch(registered.epoch());
+  reply(std::move(response));
 }
 
 }  // namespace im::logic

@@ -30,10 +30,18 @@ class AccountHandlers {
  private:
   void Register(const internal::HandleRequest& request, Reply reply);
   void Login(const internal::HandleRequest& request, Reply reply);
-  // After the user is known: create a token (password logins), store the
-  // route, kick a replaced connection, answer.
-  void CompleteLogin(internal::SessionContext session, internal::User user, std::string device_id,
-                     std::string token, bool new_token, Reply reply);
+  // A token login: one storage call finds the session and registers the route.
+  void ResumeSession(const internal::SessionContext& session, const std::string& token,
+                     Reply reply);
+  // A password login once the password is checked: creates a session, then
+  // registers the route.
+  void StartSession(const internal::SessionContext& session, const internal::User& user,
+                    const std::string& device_id, Reply reply);
+  // Once the route is registered: kicks the connection it replaced, answers.
+  void FinishLogin(const internal::SessionContext& session, std::uint64_t user_id,
+                   const std::string& username, const std::string& device_id,
+                   const std::string& token, const internal::RegisterRouteResponse& registered,
+                   const Reply& reply);
 
   const LogicConfig& config_;
   StorageClient* storage_;

@@ -1,8 +1,8 @@
 #pragma once
 // The Logic gRPC service (callback API): HandleStream, a coalescing stream
 // (common/stream_server.h), passes each forwarded client request to the
-// dispatcher and answers it when the handler replies;
-// SessionClosed forgets the connection's route if it is still the current
+// dispatcher and answers it when the handler replies; a call that says a
+// session closed forgets the connection's route if it is still the current
 // one. Stateless: any replica can serve any request. Never blocks a reactor.
 // DrainStreams() (at shutdown, before the server's Shutdown) answers what the
 // streams carried and ends them.
@@ -24,16 +24,17 @@ class LogicService final : public internal::Logic::CallbackService {
     return handle_stream_.Open();
   }
   void DrainStreams() { handle_stream_.Drain(); }
-  grpc::ServerUnaryReactor* SessionClosed(grpc::CallbackServerContext* ctx,
-                                          const internal::SessionClosedRequest* request,
-                                          internal::SessionClosedResponse* response) override;
 
  private:
+  using Done = std::function<void(absl::Status)>;
+  void SessionClosed(const internal::SessionContext& session, Done done);
+
   const RequestDispatcher* dispatcher_;
   StorageClient* storage_;
   common::StreamServer<internal::HandleCalls, internal::HandleResults> handle_stream_{
       [this](const internal::HandleRequest& request, internal::HandleResponse* response,
-             std::function<void(absl::Status)> done) {
+             Done done) {
+        if (request.session_closed()) return SessionClosed(request.session(), std::move(done));
         dispatcher_->Dispatch(request, [response, done = std::move(done)](
                                            internal::HandleResponse result) {
           *response = std::move(result);

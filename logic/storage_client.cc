@@ -22,6 +22,17 @@ common::Completion<Response> Adapt(Done<Response> done) {
   };
 }
 
+// Unwraps one kind of SessionStream answer: `field` picks it out of the result.
+template <typename Response>
+common::Completion<internal::SessionOpResult> AdaptSessionOp(
+    Done<Response> done, Response* (internal::SessionOpResult::*field)()) {
+  return Adapt<internal::SessionOpResult>(
+      [done = std::move(done), field](absl::StatusOr<internal::SessionOpResult> result) {
+        if (!result.ok()) return done(result.status());
+        done(std::move(*((*result).*field)()));
+      });
+}
+
 }  // namespace
 
 #define IM_STORAGE_CALL(Method, Request, Response)                                                \
@@ -35,6 +46,7 @@ common::Completion<Response> Adapt(Done<Response> done) {
 
 using AppendStream = common::StreamClient<internal::AppendCalls, internal::AppendResults>;
 using AckStream = common::StreamClient<internal::AckCalls, internal::AckResults>;
+using SessionStream = common::StreamClient<internal::SessionCalls, internal::SessionResults>;
 
 StorageClient::StorageClient(const std::string& target, std::chrono::milliseconds timeout)
     : stub_(internal::Storage::NewStub(common::MakeInternalChannel(target))),
@@ -50,6 +62,12 @@ StorageClient::StorageClient(const std::string& target, std::chrono::millisecond
             stub_->async()->AckStream(context, reactor);
           },
           AckStream::Options{
+              .peer = "storage " + target, .timeout = timeout, .wait_for_ready = true})),
+      sessions_(std::make_unique<SessionStream>(
+          [this](grpc::ClientContext* context, SessionStream::Reactor* reactor) {
+            stub_->async()->SessionStream(context, reactor);
+          },
+          SessionStream::Options{
               .peer = "storage " + target, .timeout = timeout, .wait_for_ready = true})) {}
 
 StorageClient::~StorageClient() = default;
@@ -64,12 +82,35 @@ void StorageClient::AckMessages(internal::AckMessagesRequest request,
   acks_->Submit(std::move(request), Adapt<internal::AckMessagesResponse>(std::move(done)));
 }
 
+void StorageClient::ResumeSession(internal::ResumeSessionRequest request,
+                                  Done<internal::ResumeSessionResponse> done) {
+  internal::SessionOp op;
+  *op.mutable_resume() = std::move(request);
+  sessions_->Submit(std::move(op), AdaptSessionOp<internal::ResumeSessionResponse>(
+                                       std::move(done), &internal::SessionOpResult::mutable_resume));
+}
+
+void StorageClient::RegisterRoute(internal::RegisterRouteRequest request,
+                                  Done<internal::RegisterRouteResponse> done) {
+  internal::SessionOp op;
+  *op.mutable_register_route() = std::move(request);
+  sessions_->Submit(std::move(op),
+                    AdaptSessionOp<internal::RegisterRouteResponse>(
+                        std::move(done), &internal::SessionOpResult::mutable_register_route));
+}
+
+void StorageClient::RemoveRoute(internal::RemoveRouteRequest request,
+                                Done<internal::RemoveRouteResponse> done) {
+  internal::SessionOp op;
+  *op.mutable_remove_route() = std::move(request);
+  sessions_->Submit(std::move(op),
+                    AdaptSessionOp<internal::RemoveRouteResponse>(
+                        std::move(done), &internal::SessionOpResult::mutable_remove_route));
+}
+
 IM_STORAGE_CALL(CreateUser, internal::CreateUserRequest, internal::CreateUserResponse)
 IM_STORAGE_CALL(GetUser, internal::GetUserRequest, internal::User)
 IM_STORAGE_CALL(CreateSession, internal::CreateSessionRequest, internal::CreateSessionResponse)
-IM_STORAGE_CALL(GetSession, internal::GetSessionRequest, internal::GetSessionResponse)
-IM_STORAGE_CALL(RegisterRoute, internal::RegisterRouteRequest, internal::RegisterRouteResponse)
-IM_STORAGE_CALL(RemoveRoute, internal::RemoveRouteRequest, internal::RemoveRouteResponse)
 IM_STORAGE_CALL(GetRoutes, internal::GetRoutesRequest, internal::GetRoutesResponse)
 IM_STORAGE_CALL(RequestFriend, internal::RequestFriendRequest, internal::RelationChange)
 IM_STORAGE_CALL(RespondFriend, internal::RespondFriendRequest, internal::RelationChange)

@@ -3,7 +3,8 @@
 // asynchronous with the configured deadline. `done` runs once, on a gRPC
 // thread, and must not block. A storage that is down or too slow comes back
 // as UNAVAILABLE ("storage unavailable"), so callers need no gRPC knowledge.
-// Message appends and acks, the hot calls, travel on coalescing streams
+// Message appends, acks and the login calls (ResumeSession, RegisterRoute,
+// RemoveRoute), the hot calls, travel on coalescing streams
 // (common/stream_client.h); the rest are unary calls. Thread-safe; the
 // channel is made once.
 
@@ -36,7 +37,9 @@ class StorageClient {
   void GetUser(internal::GetUserRequest request, Done<internal::User> done);
   void CreateSession(internal::CreateSessionRequest request,
                      Done<internal::CreateSessionResponse> done);
-  void GetSession(internal::GetSessionRequest request, Done<internal::GetSessionResponse> done);
+  // A token login: the session, its user and the route, in one call.
+  void ResumeSession(internal::ResumeSessionRequest request,
+                     Done<internal::ResumeSessionResponse> done);
   void AppendMessage(internal::AppendMessageRequest request,
                      Done<internal::AppendMessageResponse> done);
   void RegisterRoute(internal::RegisterRouteRequest request,
@@ -79,6 +82,7 @@ class StorageClient {
   std::chrono::milliseconds timeout_;
   std::unique_ptr<common::StreamClient<internal::AppendCalls, internal::AppendResults>> appends_;
   std::unique_ptr<common::StreamClient<internal::AckCalls, internal::AckResults>> acks_;
+  std::unique_ptr<common::StreamClient<internal::SessionCalls, internal::SessionResults>> sessions_;
 };
 
 }  // namespace im::logic

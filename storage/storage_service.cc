@@ -61,13 +61,6 @@ grpc::ServerUnaryReactor* StorageService::CreateSession(
   });
 }
 
-grpc::ServerUnaryReactor* StorageService::GetSession(grpc::CallbackServerContext* ctx,
-                                                     const internal::GetSessionRequest* request,
-                                                     internal::GetSessionResponse* response) {
-  return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return Fill(users_->FindSession(request->token_hash()), response);
-  });
-}
 
 void StorageService::StartAppend(const internal::AppendMessageRequest& request,
                             internal::AppendMessageResponse* response, Done done) {
@@ -100,23 +93,50 @@ void StorageService::StartAppend(const internal::AppendMessageRequest& request,
   if (!queued) (*finish)(Overloaded());
 }
 
-grpc::ServerUnaryReactor* StorageService::RegisterRoute(
-    grpc::CallbackServerContext* ctx, const internal::RegisterRouteRequest* request,
-    internal::RegisterRouteResponse* response) {
-  return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return Fill(routes_->Register(request->user_id(), request->route()), response);
+void StorageService::StartSessionOp(const internal::SessionOp& request,
+                                    internal::SessionOpResult* response, Done done) {
+  // `request` and `response` stay valid until `done` runs.
+  const bool queued = workers_->Submit([this, &request, response, done]() {
+    done(LogFault(RunSessionOp(request, response)));
   });
+  if (!queued) done(Overloaded());
 }
 
-grpc::ServerUnaryReactor* StorageService::RemoveRoute(grpc::CallbackServerContext* ctx,
-                                                      const internal::RemoveRouteRequest* request,
-                                                      internal::RemoveRouteResponse* response) {
-  return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    auto removed = routes_->Remove(request->user_id(), request->device_id(), request->epoch());
-    if (!removed.ok()) return removed.status();
-    response->set_removed(*removed);
-    return absl::OkStatus();
-  });
+absl::Status StorageService::RunSessionOp(const internal::SessionOp& request,
+                                          internal::SessionOpResult* response) {
+  switch (request.op_case()) {
+    case internal::SessionOp::kResume: {
+      const auto& resume = request.resume();
+      if (resume.token_hash().empty() || resume.token_hash().size() > 64) {
+        return absl::InvalidArgumentError("bad session token hash");
+      }
+      auto session = users_->FindSession(resume.token_hash());
+      if (!session.ok()) return session.status();
+      internal::Route route = resume.route();
+      route.set_device_id(session->device_id());
+      auto registered = routes_->Register(session->user_id(), route);
+      if (!registered.ok()) return registered.status();
+      *session->mutable_route() = std::move(*registered);
+      *response->mutable_resume() = std::move(*session);
+      return absl::OkStatus();
+    }
+    case internal::SessionOp::kRegisterRoute: {
+      const auto& r = request.register_route();
+      if (r.route().device_id().size() > kMaxDeviceIdBytes) {
+        return absl::InvalidArgumentError("device_id longer than 64 bytes");
+      }
+      return Fill(routes_->Register(r.user_id(), r.route()), response->mutable_register_route());
+    }
+    case internal::SessionOp::kRemoveRoute: {
+      const auto& r = request.remove_route();
+      auto removed = routes_->Remove(r.user_id(), r.device_id(), r.epoch());
+      if (!removed.ok()) return removed.status();
+      response->mutable_remove_route()->set_removed(*removed);
+      return absl::OkStatus();
+    }
+    default:
+      return absl::InvalidArgumentError("empty session call");
+  }
 }
 
 grpc::ServerUnaryReactor* StorageService::GetRoutes(grpc::CallbackServerContext* ctx,

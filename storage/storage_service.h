@@ -44,9 +44,14 @@ class StorageService final : public internal::Storage::CallbackService {
       grpc::CallbackServerContext* /*ctx*/) override {
     return ack_stream_.Open();
   }
+  grpc::ServerBidiReactor<internal::SessionCalls, internal::SessionResults>* SessionStream(
+      grpc::CallbackServerContext* /*ctx*/) override {
+    return session_stream_.Open();
+  }
   void DrainStreams() {
     append_stream_.Drain();
     ack_stream_.Drain();
+    session_stream_.Drain();
   }
 
   grpc::ServerUnaryReactor* CreateUser(grpc::CallbackServerContext* ctx,
@@ -58,15 +63,6 @@ class StorageService final : public internal::Storage::CallbackService {
   grpc::ServerUnaryReactor* CreateSession(grpc::CallbackServerContext* ctx,
                                           const internal::CreateSessionRequest* request,
                                           internal::CreateSessionResponse* response) override;
-  grpc::ServerUnaryReactor* GetSession(grpc::CallbackServerContext* ctx,
-                                       const internal::GetSessionRequest* request,
-                                       internal::GetSessionResponse* response) override;
-  grpc::ServerUnaryReactor* RegisterRoute(grpc::CallbackServerContext* ctx,
-                                          const internal::RegisterRouteRequest* request,
-                                          internal::RegisterRouteResponse* response) override;
-  grpc::ServerUnaryReactor* RemoveRoute(grpc::CallbackServerContext* ctx,
-                                        const internal::RemoveRouteRequest* request,
-                                        internal::RemoveRouteResponse* response) override;
   grpc::ServerUnaryReactor* GetRoutes(grpc::CallbackServerContext* ctx,
                                       const internal::GetRoutesRequest* request,
                                       internal::GetRoutesResponse* response) override;
@@ -144,6 +140,11 @@ class StorageService final : public internal::Storage::CallbackService {
   void StartAppend(const internal::AppendMessageRequest& request,
               internal::AppendMessageResponse* response, Done done);
   void StartAck(const internal::AckMessagesRequest& request, Done done);
+  // A SessionStream call, on a worker (storage_service.cc).
+  void StartSessionOp(const internal::SessionOp& request, internal::SessionOpResult* response,
+                      Done done);
+  absl::Status RunSessionOp(const internal::SessionOp& request,
+                            internal::SessionOpResult* response);
 
   // Runs `work` (returning absl::Status) on a worker and finishes the call with it.
   template <typename Work>
@@ -164,6 +165,10 @@ class StorageService final : public internal::Storage::CallbackService {
       }};
   common::StreamServer<internal::AckCalls, internal::AckResults> ack_stream_{
       [this](const auto& request, auto*, Done done) { StartAck(request, std::move(done)); }};
+  common::StreamServer<internal::SessionCalls, internal::SessionResults> session_stream_{
+      [this](const auto& request, auto* response, Done done) {
+        StartSessionOp(request, response, std::move(done));
+      }};
 };
 
 }  // namespace im::storage

@@ -58,17 +58,20 @@ absl::Status UserStore::CreateSession(std::string_view token_hash, std::uint64_t
       .status();
 }
 
-absl::StatusOr<internal::GetSessionResponse> UserStore::FindSession(std::string_view token_hash) {
+absl::StatusOr<internal::ResumeSessionResponse> UserStore::FindSession(
+    std::string_view token_hash) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   auto result = (*conn)->Execute(
-      "SELECT user_id, device_id FROM sessions WHERE token_hash = ? AND expires_at_ms > ?",
+      "SELECT s.user_id, s.device_id, u.username FROM sessions s"
+      " JOIN users u ON u.user_id = s.user_id WHERE s.token_hash = ? AND s.expires_at_ms > ?",
       {token_hash, common::NowMs()});
   if (!result.ok()) return result.status();
   if (result->rows.empty()) return absl::NotFoundError("session expired or unknown");
-  internal::GetSessionResponse session;
+  internal::ResumeSessionResponse session;
   session.set_user_id(result->rows[0].U64(0));
   session.set_device_id(result->rows[0].Str(1));
+  session.set_username(result->rows[0].Str(2));
   return session;
 }
 

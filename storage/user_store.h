@@ -27,8 +27,9 @@ class UserStore {
 
   absl::Status CreateSession(std::string_view token_hash, std::uint64_t user_id,
                              std::string_view device_id, std::int64_t ttl_seconds);
-  // NOT_FOUND if the token is unknown or expired.
-  absl::StatusOr<internal::GetSessionResponse> FindSession(std::string_view token_hash);
+  // The user (id and name) and device of the session `token_hash` names, in
+  // one query. NOT_FOUND if the token is unknown or expired.
+  absl::StatusOr<internal::ResumeSessionResponse> FindSession(std::string_view token_hash);
 
  private:
   absl::StatusOr<internal::User> FindOne(std::string_view sql, SqlParam key);

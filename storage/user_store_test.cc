@@ -53,6 +53,7 @@ TEST_F(UserStoreTest, SessionsResolveUntilTheyExpire) {
   ASSERT_TRUE(session.ok()) << session.status();
   EXPECT_EQ(session->user_id(), *id);
   EXPECT_EQ(session->device_id(), "phone");
+  EXPECT_EQ(session->username(), "ustore_sess");
   EXPECT_EQ(store_.FindSession("unknown").status().code(), absl::StatusCode::kNotFound);
 }
 

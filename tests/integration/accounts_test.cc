@@ -62,6 +62,18 @@ TEST(AccountsTest, SessionTokenLogsInOnANewConnection) {
   auto resumed = third->Request(resume);
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(resumed->login().username(), name);
+  // The resumed session is the token's device ("phone"): it took the route
+  // over from the connection that logged in with the password...
+  auto kick = second->NextEvent(std::chrono::seconds(5));
+  ASSERT_TRUE(kick.ok()) << kick.status();
+  EXPECT_TRUE(kick->has_kick());
+  // ...and messages to the user reach it.
+  auto sender = RegisterAndLogin(UniqueName("fred"));
+  auto sent = sender->SendText(name, "to the resumed session");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  auto pushed = third->NextEvent(std::chrono::seconds(5));
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_EQ(pushed->message().msg_id(), sent->msg_id());
 
   auto forged = Connect();
   client::ClientFrame bad;
