@@ -122,6 +122,7 @@ void BenchDevice::OnPushed(const client::ChatMessage& message) {
     case cli::DeliveryTracker::Verdict::kDuplicate:
       return;
     case cli::DeliveryTracker::Verdict::kNeedSync:
+      if (recording_ && tracker_.contiguous(message.conv_id()) > 0) ++counts_.pushed_ahead;
       return SyncNow(nullptr);
   }
 }

@@ -57,6 +57,7 @@ std::string Report::Table() const {
                           " lost=", delivery->lost, " duplicated=", delivery->duplicated,
                           " reordered=", delivery->reordered, " unexpected=", delivery->unexpected,
                           " unsettled=", delivery->unsettled,
+                          " pushed_ahead=", delivery->pushed_ahead,
                           !delivery->guarantees_held() ? "  BROKEN GUARANTEE\n"
                           : delivery->unsettled > 0    ? "  NOT SETTLED (overloaded)\n"
                                                        : "  OK\n");
@@ -87,7 +88,8 @@ std::string Report::SummaryRow() const {
   std::string check = "-";
   if (delivery) {
     check = delivery->ok()
-                ? common::StrCat("ok (", delivery->delivered, " delivered)")
+                ? common::StrCat("ok (", delivery->delivered, " delivered, ",
+                                 delivery->pushed_ahead, " pushed ahead of a gap)")
                 : common::StrCat("lost ", delivery->lost, " dup ", delivery->duplicated, " reord ",
                                  delivery->reordered, " unexp ", delivery->unexpected,
                                  " unsettled ", delivery->unsettled);
@@ -125,7 +127,8 @@ std::string Report::Json() const {
     out += common::StrCat(
         ",\"delivery\":{\"delivered\":", delivery->delivered, ",\"lost\":", delivery->lost,
         ",\"duplicated\":", delivery->duplicated, ",\"reordered\":", delivery->reordered,
-        ",\"unexpected\":", delivery->unexpected, ",\"unsettled\":", delivery->unsettled, "}");
+        ",\"unexpected\":", delivery->unexpected, ",\"unsettled\":", delivery->unsettled,
+        ",\"pushed_ahead\":", delivery->pushed_ahead, "}");
   }
   if (usage) {
     out += common::StrCat(",\"usage\":{\"seconds\":", Number(usage->seconds),

@@ -21,6 +21,10 @@ namespace im::bench {
 // and, not a verdict on the guarantees but a failed run all the same:
 //   unsettled   devices whose final sync did not finish within the bench's
 //               bound (an overloaded cluster); their messages are not checked
+// and, not a verdict either (the client's window puts such messages back in
+// order by syncing):
+//   pushed_ahead  pushes that arrived before an earlier message of their
+//               conversation (the server pushed out of order, or lost one)
 struct DeliveryCounts {
   std::uint64_t delivered = 0;
   std::uint64_t lost = 0;
@@ -28,6 +32,7 @@ struct DeliveryCounts {
   std::uint64_t reordered = 0;
   std::uint64_t unexpected = 0;
   std::uint64_t unsettled = 0;
+  std::uint64_t pushed_ahead = 0;
 
   void Add(const DeliveryCounts& o) {
     delivered += o.delivered;
@@ -36,6 +41,7 @@ struct DeliveryCounts {
     reordered += o.reordered;
     unexpected += o.unexpected;
     unsettled += o.unsettled;
+    pushed_ahead += o.pushed_ahead;
   }
   bool guarantees_held() const {
     return lost == 0 && duplicated == 0 && reordered == 0 && unexpected == 0;

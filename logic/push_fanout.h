@@ -3,13 +3,16 @@
 // their routes in one storage call, groups the connections by access node and
 // sends each node one Push carrying all of its targets. Never broadcasts to
 // nodes that hold none of the users. Best effort: offline devices and failed
-// pushes are served later by sync. Thread-safe.
+// pushes are served later by sync. A group's messages are pushed in the order
+// PushGroupMessage was called for them (logic/push_order.h), whatever order
+// their route lookups finish in. Thread-safe.
 
 #include <cstdint>
 #include <vector>
 
 #include "client.pb.h"
 #include "logic/access_push_client.h"
+#include "logic/push_order.h"
 #include "logic/storage_client.h"
 
 namespace im::logic {
@@ -37,8 +40,8 @@ class PushFanout {
   void PushToGroup(std::uint64_t group_id, std::uint64_t seq, client::ServerFrame frame,
                    std::string skip_node_id = {}, std::uint64_t skip_conn_id = 0);
 
-  // Delivers a stored group message to the members who can see it: the
-  // message itself, or, in a group of more than notice_above_members, a
+  // Delivers a stored group message to the members who can see it, after the
+  // pushes of the group's earlier calls (call it in seq order): the message itself, or, in a group of more than notice_above_members, a
   // ConversationNotice (conv_id, max_seq = its seq) that clients answer with
   // Sync, so a huge group costs one small frame per online device.
   void PushGroupMessage(const client::ChatMessage& message, std::uint32_t member_count,
@@ -53,6 +56,7 @@ class PushFanout {
   StorageClient* storage_;
   AccessPushClient* access_;
   std::uint32_t notice_above_members_;
+  PushOrder group_order_;
 };
 
 }  // namespace im::logic
