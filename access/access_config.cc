@@ -33,6 +33,16 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
   s.Add("logic_timeout_ms", &logic_timeout_ms, "deadline of each request to logic", 50, 60000);
   s.Add("max_queued_bytes", &max_queued_bytes,
         "unsent bytes a connection may hold before it is dropped as not reading", 4096, 1 << 30);
+  s.Add("login_rate", &login_rate,
+        "logins admitted per second; more are answered UNAVAILABLE with a retry-after hint "
+        "(0: no cap)",
+        0, 10000000);
+  s.Add("login_burst", &login_burst, "logins admitted at once before login_rate applies", 1,
+        10000000);
+  s.Add("max_logins_in_flight", &max_logins_in_flight,
+        "logins awaiting logic at once; more are answered UNAVAILABLE with a retry-after hint "
+        "(0: no cap)",
+        0, 1000000);
   s.Add("max_pending_requests", &max_pending_requests,
         "requests a connection may have awaiting logic", 1, 100000);
 }

@@ -5,6 +5,7 @@
 
 #include "access/connection_registry.h"
 #include "access/logic_client.h"
+#include "access/login_admission.h"
 #include "common/client_status.h"
 #include "common/clock.h"
 #include "common/logging.h"
@@ -30,14 +31,15 @@ std::shared_ptr<spdlog::logger> Log() {
 
 }  // namespace
 
-Connection::Connection(Socket socket, std::uint64_t conn_id,
-                       const ConnectionOptions& options, LogicClient* logic,
-                       ConnectionRegistry* registry)
+Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
+                       LogicClient* logic, ConnectionRegistry* registry,
+                       LoginAdmission* admission)
     : socket_(std::move(socket)),
       conn_id_(conn_id),
       options_(options),
       logic_(logic),
-      registry_(registry) {
+      registry_(registry),
+      admission_(admission) {
   started_ms_ = last_read_ms_ = SteadyNowMs();
   UpdateDeadline();
 }
@@ -164,6 +166,11 @@ void Connection::Forward(client::ClientFrame frame) {
   if (is_login && login_in_flight_) {
     return Respond(req_id, absl::FailedPreconditionError("a login is already in progress"));
   }
+  if (is_login) {
+    if (absl::Status admitted = admission_->Admit(); !admitted.ok()) {
+      return Respond(req_id, admitted);
+    }
+  }
   ++pending_requests_;
   if (login_in_flight_) {  // goes on once the login is answered, with its session
     held_.push_back(std::move(frame));
@@ -236,7 +243,10 @@ void Connection::Send(client::ClientFrame frame) {
   const std::uint64_t req_id = frame.req_id();
   const bool is_login = frame.body_case() == client::ClientFrame::kLogin;
   ToLogic(std::move(frame), [self = shared_from_this(), req_id, is_login](auto reply) mutable {
-    if (is_login) self->login_in_flight_ = false;
+    if (is_login) {
+      self->login_in_flight_ = false;
+      self->admission_->Finished();
+    }
     self->OnLogicReply(req_id, std::move(reply));
     if (is_login) self->ReleaseHeld();
   });

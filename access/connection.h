@@ -15,8 +15,10 @@
 // connection keeps its next deadline in an atomic that one DeadlineSweeper per
 // process checks (no timer per connection). Unsent output over
 // max_queued_bytes (the client does not read) -> close.
-// Requests are pipelined: up to max_pending_requests await logic at once (more
-// are refused RESOURCE_EXHAUSTED, saying so); requests that arrive while a
+// Logins pass the node's LoginAdmission first (refused UNAVAILABLE with a
+// retry-after hint when over its pace). Requests are pipelined: up to
+// max_pending_requests await logic at once (more are refused
+// RESOURCE_EXHAUSTED, saying so); requests that arrive while a
 // login is in flight wait for it and go on with its session, in order. Acks
 // that arrive while one is with logic are merged (the highest seq per
 // conversation) and sent as one when it returns; each is answered with the
@@ -47,6 +49,7 @@ namespace im::access {
 
 class ConnectionRegistry;
 class LogicClient;
+class LoginAdmission;
 
 struct ConnectionOptions {
   std::string node_id;
@@ -72,8 +75,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Socket =
       boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
-  Connection(Socket socket, std::uint64_t conn_id,
-             const ConnectionOptions& options, LogicClient* logic, ConnectionRegistry* registry);
+  Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
+             LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission);
 
   std::uint64_t id() const { return conn_id_; }
 
@@ -129,6 +132,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const ConnectionOptions& options_;
   LogicClient* logic_;
   ConnectionRegistry* registry_;
+  LoginAdmission* admission_;
 
   // Only while a frame is partly received.
   std::unique_ptr<common::FrameDecoder> decoder_;

@@ -9,13 +9,14 @@ namespace asio = boost::asio;
 
 Listener::Listener(IoPool& pool, const asio::ip::tcp::endpoint& endpoint,
                    const ConnectionOptions& options, LogicClient* logic,
-                   ConnectionRegistry* registry)
+                   ConnectionRegistry* registry, LoginAdmission* admission)
     : pool_(pool),
       acceptor_(pool.first(), endpoint, /*reuse_address=*/true),
       retry_timer_(pool.first()),
       options_(options),
       logic_(logic),
       registry_(registry),
+      admission_(admission),
       next_conn_id_(static_cast<std::uint64_t>(common::NowMs()) << 16) {}
 
 void Listener::Start() {
@@ -46,7 +47,8 @@ void Listener::Accept() {
     const auto peer = socket.remote_endpoint(peer_ec).address();
     const std::uint64_t id = next_conn_id_++;
     auto conn =
-        std::make_shared<Connection>(std::move(socket), id, options_, logic_, registry_);
+        std::make_shared<Connection>(std::move(socket), id, options_, logic_, registry_,
+                                     admission_);
     if (absl::Status admitted = registry_->Add(id, conn, AddressKey(peer)); !admitted.ok()) {
       conn->Refuse(std::move(admitted));
     } else {

@@ -23,7 +23,8 @@ namespace im::access {
 class Listener {
  public:
   Listener(IoPool& pool, const boost::asio::ip::tcp::endpoint& endpoint,
-           const ConnectionOptions& options, LogicClient* logic, ConnectionRegistry* registry);
+           const ConnectionOptions& options, LogicClient* logic, ConnectionRegistry* registry,
+           LoginAdmission* admission);
 
   void Start();
   void Stop();
@@ -39,6 +40,7 @@ class Listener {
   const ConnectionOptions& options_;
   LogicClient* logic_;
   ConnectionRegistry* registry_;
+  LoginAdmission* admission_;
   std::atomic<std::uint64_t> next_conn_id_;
 };
 

@@ -16,6 +16,7 @@
 #include "access/io_pool.h"
 #include "access/listener.h"
 #include "access/logic_client.h"
+#include "access/login_admission.h"
 #include "access/push_service.h"
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
@@ -62,10 +63,13 @@ int Run(int argc, char** argv) {
       std::chrono::milliseconds(25), std::chrono::milliseconds(1000));
   DeadlineSweeper sweeper(pool.first(), &registry, sweep_period);
   LogicClient logic(config.logic_target, std::chrono::milliseconds(config.logic_timeout_ms));
+  LoginAdmission admission(static_cast<double>(config.login_rate),
+                           static_cast<double>(config.login_burst),
+                           static_cast<std::uint32_t>(config.max_logins_in_flight));
   std::unique_ptr<Listener> listener;
   try {
     listener = std::make_unique<Listener>(pool, asio::ip::tcp::endpoint(address, port), options,
-                                          &logic, &registry);
+                                          &logic, &registry, &admission);
   } catch (const boost::system::system_error& e) {
     log->error("event=startup_failed error=\"cannot listen on {}: {}\"", config.listen,
                e.code().message());

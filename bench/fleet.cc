@@ -92,7 +92,7 @@ void Fleet::StartNext(int worker, const std::shared_ptr<StartRun>& run) {
 void Fleet::StartOne(int worker, std::size_t i, int attempt, const std::shared_ptr<StartRun>& run) {
   devices_[i]->Start(servers_[i % servers_.size()], SourceAddress(i),
                      [this, worker, i, attempt, run](absl::Status s) {
-                       const auto pause = RetryPause(attempt);
+                       const auto pause = RetryPause(attempt, s);
                        if (!s.ok() && IsPassing(s) && !run->stopped &&
                            std::chrono::steady_clock::now() + pause < run->deadline) {
                          ++run->retries;

@@ -1,5 +1,6 @@
 // Register and login over TCP against the real daemons.
 
+#include "common/client_status.h"
 #include "tests/integration/cluster_env.h"
 
 namespace im::testing {
@@ -100,6 +101,32 @@ TEST(AccountsTest, LoginTwiceOnOneConnectionIsRefused) {
   const std::string name = UniqueName("hank");
   auto client = RegisterAndLogin(name);
   EXPECT_EQ(client->Login(name, kPassword).status().code(), StatusCode::kFailedPrecondition);
+}
+
+// Restarts access node 1 with a pace of one login a second, checks that a
+// login over it is told when to come back and succeeds then, and restores it.
+TEST(AccountsTest, LoginsOverTheNodesPaceAreToldWhenToRetry) {
+  const std::string name = UniqueName("ivy");
+  auto registered = RegisterAndLogin(name);  // on node 0
+  TestCluster& cluster = SharedCluster();
+  cluster.StopAccess(1);
+  cluster.StartAccess(1, {"--login_rate=1", "--login_burst=1"});
+
+  auto first = Connect(1);
+  ASSERT_TRUE(first->Login(name, kPassword, "one").ok());
+  auto second = Connect(1);
+  const auto refused = second->Login(name, kPassword, "two");
+  ASSERT_EQ(refused.status().code(), StatusCode::kUnavailable) << refused.status();
+  const auto hint = common::RetryAfter(refused.status());
+  ASSERT_TRUE(hint.has_value()) << refused.status();
+  EXPECT_GT(hint->count(), 0);
+  EXPECT_LE(hint->count(), 1000);
+  EXPECT_TRUE(second->connected());  // refused, not dropped: the same connection retries
+  std::this_thread::sleep_for(*hint + std::chrono::milliseconds(50));
+  EXPECT_TRUE(second->Login(name, kPassword, "two").ok());
+
+  cluster.StopAccess(1);
+  cluster.StartAccess(1);
 }
 
 }  // namespace
