@@ -24,6 +24,9 @@ constexpr std::int64_t kFlushGraceMs = 2000;
 // logic accepts in one ack).
 constexpr std::size_t kMaxMergedAckConversations = 1000;
 
+// Requests a connection may have in flight before it has logged in.
+constexpr std::size_t kMaxPendingBeforeLogin = 4;
+
 std::shared_ptr<spdlog::logger> Log() {
   static auto log = common::GetLogger("access");
   return log;
@@ -153,13 +156,20 @@ void Connection::HandleBody(std::string_view body) {
 
 void Connection::Forward(client::ClientFrame frame) {
   const std::uint64_t req_id = frame.req_id();
-  if (pending_requests_ >= options_.max_pending_requests) {
+  // Before login a connection may keep only a few requests in flight: each
+  // register or password login costs logic a password hash, and one stranger's
+  // pipeline must not queue ahead of everyone else's logins.
+  const std::size_t limit = session_.user_id != 0
+                                ? options_.max_pending_requests
+                                : std::min(options_.max_pending_requests, kMaxPendingBeforeLogin);
+  if (pending_requests_ >= limit) {
     if (!std::exchange(warned_in_flight_, true)) {
       Log()->warn("event=too_many_in_flight conn={} uid={} max={}", conn_id_, session_.user_id,
-                  options_.max_pending_requests);
+                  limit);
     }
     return Respond(req_id, absl::ResourceExhaustedError(common::StrCat(
-                               "too many requests in flight (at most ", options_.max_pending_requests,
+                               "too many requests in flight (at most ", limit,
+                               session_.user_id != 0 ? "" : " before login",
                                "); send again once an answer arrives")));
   }
   const bool is_login = frame.body_case() == client::ClientFrame::kLogin;

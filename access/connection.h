@@ -17,7 +17,7 @@
 // max_queued_bytes (the client does not read) -> close.
 // Logins pass the node's LoginAdmission first (refused UNAVAILABLE with a
 // retry-after hint when over its pace). Requests are pipelined: up to
-// max_pending_requests await logic at once (more are refused
+// max_pending_requests await logic at once, 4 before login (more are refused
 // RESOURCE_EXHAUSTED, saying so); requests that arrive while a
 // login is in flight wait for it and go on with its session, in order. Acks
 // that arrive while one is with logic are merged (the highest seq per

@@ -175,6 +175,38 @@ TEST(BadInputTest, EmptyOrUnknownRequestGetsAnErrorAndTheConnectionStays) {
   EXPECT_TRUE(pong->has_pong());
 }
 
+// Registers cost a password hash each: a connection that has not logged in
+// may keep only 4 requests in flight, so one stranger's pipeline of registers
+// cannot queue ahead of other people's logins.
+TEST(BadInputTest, AStrangersPipelineIsCappedBeforeLogin) {
+  auto stranger = Connect();
+  std::vector<client::ClientFrame> registers;
+  const std::string prefix = UniqueName("pipe");
+  for (int i = 0; i < 10; ++i) {
+    registers.push_back(Frame([&](client::ClientFrame& f) {
+      f.mutable_register_user()->set_username(prefix + "_" + std::to_string(i));
+      f.mutable_register_user()->set_password(kPassword);
+    }));
+  }
+  auto answers = stranger->CallAll(std::move(registers));
+  ASSERT_TRUE(answers.ok()) << answers.status();
+  int created = 0, refused = 0;
+  for (const auto& a : *answers) {
+    if (a.status().code() == 0) ++created;
+    if (a.status().code() == static_cast<int>(StatusCode::kResourceExhausted)) {
+      ++refused;
+      EXPECT_NE(a.status().message().find("before login"), std::string::npos) << a.status().message();
+    }
+  }
+  EXPECT_GE(created, 4);
+  EXPECT_GE(refused, 1);
+  EXPECT_EQ(created + refused, 10);
+  EXPECT_TRUE(stranger->connected());
+  // Someone else logs in meanwhile, and the stranger can go on once answered.
+  Bystanders others;
+  others.ExpectStillWorking();
+}
+
 TEST(BadInputTest, RequestsBeforeLoginAreUnauthenticated) {
   auto client = Connect();
   auto send = client->SendText("anyone", "hi");
