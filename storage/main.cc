@@ -89,8 +89,9 @@ int Run(int argc, char** argv) {
   AppendWriter appends(&written_messages, &routes, static_cast<std::size_t>(config.append_writers));
   AckWriter acks(&written_acks, static_cast<std::size_t>(config.ack_writers),
                  std::chrono::milliseconds(config.ack_gather_ms));
+  SessionResumer resumer(&users, &routes, /*threads=*/2, /*max_queued=*/20000);
   StorageService service(&users, &messages, &conversations, &relations, &groups, &routes, &appends,
-                         &acks, &workers);
+                         &acks, &resumer, &workers);
 
   auto server = common::StartGrpcServer(config.listen, {&service});
   if (!server.ok()) {

@@ -67,19 +67,10 @@ bool DecodeRoute(std::string_view device_id, std::string_view text, internal::Ro
   return true;
 }
 
-absl::StatusOr<internal::RegisterRouteResponse> RouteStore::Register(std::uint64_t user_id,
-                                                                     const internal::Route& route) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  const std::string routes = RoutesKey(user_id);
-  const std::string epochs = EpochsKey(user_id);
-  const std::string value =
-      common::StrCat(route.access_node_id(), "|", route.access_endpoint(), "|", route.conn_id());
-  const std::string ttl = std::to_string(route_ttl_seconds_);
-  auto reply = (*conn)->Command(
-      {"EVAL", kRegisterScript, "2", routes, epochs, route.device_id(), value, ttl});
-  if (!reply.ok()) return reply.status();
-  redisReply* r = reply->get();
+namespace {
+
+absl::StatusOr<internal::RegisterRouteResponse> ParseRegistered(const internal::Route& route,
+                                                                const redisReply* r) {
   if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
       r->element[0]->type != REDIS_REPLY_INTEGER) {
     return absl::InternalError("unexpected reply to route registration");
@@ -94,6 +85,39 @@ absl::StatusOr<internal::RegisterRouteResponse> RouteStore::Register(std::uint64
     }
   }
   return response;
+}
+
+}  // namespace
+
+absl::StatusOr<internal::RegisterRouteResponse> RouteStore::Register(std::uint64_t user_id,
+                                                                     const internal::Route& route) {
+  auto registered = RegisterMany({{user_id, route}});
+  if (!registered.ok()) return registered.status();
+  return std::move(registered->front());
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<internal::RegisterRouteResponse>>>
+RouteStore::RegisterMany(const std::vector<UserRoute>& routes) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  const std::string ttl = std::to_string(route_ttl_seconds_);
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(routes.size());
+  for (const auto& [user_id, route] : routes) {
+    commands.push_back({"EVAL", std::string(kRegisterScript), "2", RoutesKey(user_id),
+                        EpochsKey(user_id), route.device_id(),
+                        common::StrCat(route.access_node_id(), "|", route.access_endpoint(), "|",
+                                       route.conn_id()),
+                        ttl});
+  }
+  auto replies = (*conn)->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  std::vector<absl::StatusOr<internal::RegisterRouteResponse>> results;
+  results.reserve(routes.size());
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    results.push_back(ParseRegistered(routes[i].second, (*replies)[i].get()));
+  }
+  return results;
 }
 
 absl::StatusOr<bool> RouteStore::Remove(std::uint64_t user_id, std::string_view device_id,

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +32,11 @@ class RouteStore {
   // route it replaced on the same device, if any.
   absl::StatusOr<internal::RegisterRouteResponse> Register(std::uint64_t user_id,
                                                            const internal::Route& route);
+  // Register for many (user, route) pairs in one pipelined round trip; the
+  // results are parallel to `routes`. Fails as a whole only if Redis does.
+  using UserRoute = std::pair<std::uint64_t, internal::Route>;
+  absl::StatusOr<std::vector<absl::StatusOr<internal::RegisterRouteResponse>>> RegisterMany(
+      const std::vector<UserRoute>& routes);
   // Removes the device's route if its epoch is still `epoch`. Returns whether
   // it was removed.
   absl::StatusOr<bool> Remove(std::uint64_t user_id, std::string_view device_id,

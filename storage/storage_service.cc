@@ -96,6 +96,17 @@ void StorageService::StartAppend(const internal::AppendMessageRequest& request,
 void StorageService::StartSessionOp(const internal::SessionOp& request,
                                     internal::SessionOpResult* response, Done done) {
   // `request` and `response` stay valid until `done` runs.
+  if (request.op_case() == internal::SessionOp::kResume) {
+    const auto& resume = request.resume();
+    if (resume.token_hash().empty() || resume.token_hash().size() > 64) {
+      return done(absl::InvalidArgumentError("bad session token hash"));
+    }
+    return resumer_->Submit(
+        resume, [response, done](absl::StatusOr<internal::ResumeSessionResponse> resumed) {
+          if (resumed.ok()) *response->mutable_resume() = std::move(*resumed);
+          done(LogFault(resumed.status()));
+        });
+  }
   const bool queued = workers_->Submit([this, &request, response, done]() {
     done(LogFault(RunSessionOp(request, response)));
   });
@@ -105,21 +116,6 @@ void StorageService::StartSessionOp(const internal::SessionOp& request,
 absl::Status StorageService::RunSessionOp(const internal::SessionOp& request,
                                           internal::SessionOpResult* response) {
   switch (request.op_case()) {
-    case internal::SessionOp::kResume: {
-      const auto& resume = request.resume();
-      if (resume.token_hash().empty() || resume.token_hash().size() > 64) {
-        return absl::InvalidArgumentError("bad session token hash");
-      }
-      auto session = users_->FindSession(resume.token_hash());
-      if (!session.ok()) return session.status();
-      internal::Route route = resume.route();
-      route.set_device_id(session->device_id());
-      auto registered = routes_->Register(session->user_id(), route);
-      if (!registered.ok()) return registered.status();
-      *session->mutable_route() = std::move(*registered);
-      *response->mutable_resume() = std::move(*session);
-      return absl::OkStatus();
-    }
     case internal::SessionOp::kRegisterRoute: {
       const auto& r = request.register_route();
       if (r.route().device_id().size() > kMaxDeviceIdBytes) {

@@ -17,6 +17,7 @@
 #include "storage/message_store.h"
 #include "storage/relation_store.h"
 #include "storage/route_store.h"
+#include "storage/session_resumer.h"
 #include "storage/user_store.h"
 
 namespace im::storage {
@@ -25,7 +26,8 @@ class StorageService final : public internal::Storage::CallbackService {
  public:
   StorageService(UserStore* users, MessageStore* messages, ConversationStore* conversations,
                  RelationStore* relations, GroupStore* groups, RouteStore* routes,
-                 AppendWriter* appends, AckWriter* acks, common::WorkPool* workers)
+                 AppendWriter* appends, AckWriter* acks, SessionResumer* resumer,
+                 common::WorkPool* workers)
       : users_(users),
         messages_(messages),
         conversations_(conversations),
@@ -34,6 +36,7 @@ class StorageService final : public internal::Storage::CallbackService {
         routes_(routes),
         appends_(appends),
         acks_(acks),
+        resumer_(resumer),
         workers_(workers) {}
 
   grpc::ServerBidiReactor<internal::AppendCalls, internal::AppendResults>* AppendStream(
@@ -140,7 +143,8 @@ class StorageService final : public internal::Storage::CallbackService {
   void StartAppend(const internal::AppendMessageRequest& request,
               internal::AppendMessageResponse* response, Done done);
   void StartAck(const internal::AckMessagesRequest& request, Done done);
-  // A SessionStream call, on a worker (storage_service.cc).
+  // A SessionStream call: token logins batched by the SessionResumer, the
+  // rest on a worker (storage_service.cc).
   void StartSessionOp(const internal::SessionOp& request, internal::SessionOpResult* response,
                       Done done);
   absl::Status RunSessionOp(const internal::SessionOp& request,
@@ -158,6 +162,7 @@ class StorageService final : public internal::Storage::CallbackService {
   RouteStore* routes_;
   AppendWriter* appends_;
   AckWriter* acks_;
+  SessionResumer* resumer_;
   common::WorkPool* workers_;
   common::StreamServer<internal::AppendCalls, internal::AppendResults> append_stream_{
       [this](const auto& request, auto* response, Done done) {

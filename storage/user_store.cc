@@ -1,6 +1,7 @@
 #include "storage/user_store.h"
 
 #include "common/clock.h"
+#include "storage/sql_batch.h"
 
 namespace im::storage {
 
@@ -60,19 +61,44 @@ absl::Status UserStore::CreateSession(std::string_view token_hash, std::uint64_t
 
 absl::StatusOr<internal::ResumeSessionResponse> UserStore::FindSession(
     std::string_view token_hash) {
+  auto found = FindSessions({std::string(token_hash)});
+  if (!found.ok()) return found.status();
+  if (found->empty()) return absl::NotFoundError("session expired or unknown");
+  return std::move(found->begin()->second);
+}
+
+absl::StatusOr<std::unordered_map<std::string, internal::ResumeSessionResponse>>
+UserStore::FindSessions(const std::vector<std::string>& token_hashes) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
-  auto result = (*conn)->Execute(
-      "SELECT s.user_id, s.device_id, u.username FROM sessions s"
-      " JOIN users u ON u.user_id = s.user_id WHERE s.token_hash = ? AND s.expires_at_ms > ?",
-      {token_hash, common::NowMs()});
-  if (!result.ok()) return result.status();
-  if (result->rows.empty()) return absl::NotFoundError("session expired or unknown");
-  internal::ResumeSessionResponse session;
-  session.set_user_id(result->rows[0].U64(0));
-  session.set_device_id(result->rows[0].Str(1));
-  session.set_username(result->rows[0].Str(2));
-  return session;
+  std::unordered_map<std::string, internal::ResumeSessionResponse> sessions;
+  const std::int64_t now = common::NowMs();
+  absl::Status status = ForEachSizedBatch(
+      token_hashes.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+        std::vector<SqlParam> params;
+        for (std::size_t i = 0; i < rows; ++i) {
+          params.emplace_back(token_hashes[begin + i < end ? begin + i : begin]);
+        }
+        params.emplace_back(now);
+        auto result = (*conn)->Execute(
+            // An IN list on the primary key (token hashes are binary: compared
+            // as the column's type, unlike a derived table's text column).
+            common::StrCat("SELECT s.token_hash, s.user_id, s.device_id, u.username FROM sessions s"
+                           " JOIN users u ON u.user_id = s.user_id WHERE s.token_hash IN (",
+                           Repeat("?", rows), ") AND s.expires_at_ms > ?"),
+            params);
+        if (!result.ok()) return result.status();
+        for (const SqlRow& row : result->rows) {
+          internal::ResumeSessionResponse session;
+          session.set_user_id(row.U64(1));
+          session.set_device_id(row.Str(2));
+          session.set_username(row.Str(3));
+          sessions.emplace(row.Str(0), std::move(session));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return sessions;
 }
 
 }  // namespace im::storage

@@ -3,7 +3,10 @@
 // connection from the pool. Blocking: call from a worker thread.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "storage.pb.h"
@@ -30,6 +33,10 @@ class UserStore {
   // The user (id and name) and device of the session `token_hash` names, in
   // one query. NOT_FOUND if the token is unknown or expired.
   absl::StatusOr<internal::ResumeSessionResponse> FindSession(std::string_view token_hash);
+  // The same for many tokens in a few queries: the sessions found, by token
+  // hash (unknown or expired tokens are absent).
+  absl::StatusOr<std::unordered_map<std::string, internal::ResumeSessionResponse>> FindSessions(
+      const std::vector<std::string>& token_hashes);
 
  private:
   absl::StatusOr<internal::User> FindOne(std::string_view sql, SqlParam key);
