@@ -23,8 +23,9 @@ namespace im::bench {
 //               bound (an overloaded cluster); their messages are not checked
 // and, not a verdict either (the client's window puts such messages back in
 // order by syncing):
-//   pushed_ahead  pushes that arrived before an earlier message of their
-//               conversation (the server pushed out of order, or lost one)
+//   pushed_ahead  pushes that opened a gap: arrived, while the device was not
+//               syncing, before an earlier message of their conversation (the
+//               server pushed out of order, or lost one)
 struct DeliveryCounts {
   std::uint64_t delivered = 0;
   std::uint64_t lost = 0;
