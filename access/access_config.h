@@ -18,8 +18,8 @@ struct AccessConfig {
   std::string log_level = "info";
   std::int64_t io_threads = 0;  // 0: one per core
   std::int64_t max_frame_bytes = 1 << 20;
-  std::int64_t max_login_frame_bytes = 16 << 10;  // before a connection has logged in
-  std::int64_t max_connections = 0;               // 0: the descriptor limit less a reserve
+  std::int64_t max_login_frame_bytes = 16 << 10;    // before a connection has logged in
+  std::int64_t max_connections = 0;                 // 0: the descriptor limit less a reserve
   std::int64_t max_connections_per_address = 1000;  // 0: no cap
   std::int64_t login_timeout_ms = 10000;
   std::int64_t idle_timeout_ms = 90000;

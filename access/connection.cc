@@ -35,8 +35,7 @@ std::shared_ptr<spdlog::logger> Log() {
 }  // namespace
 
 Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
-                       LogicClient* logic, ConnectionRegistry* registry,
-                       LoginAdmission* admission)
+                       LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission)
     : socket_(std::move(socket)),
       conn_id_(conn_id),
       options_(options),
@@ -82,22 +81,22 @@ void Connection::Deliver(std::uint64_t user_id, std::string encoded_frame) {
 }
 
 void Connection::Kick(std::uint64_t user_id, std::string reason) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), user_id, reason = std::move(reason)] {
-    if (self->closing_ || self->closed_) return;
-    if (user_id != 0 && self->session_.user_id != user_id) return;
-    Log()->info("event=kick conn={} uid={} reason=\"{}\"", self->conn_id_, self->session_.user_id,
-                reason);
-    client::ServerFrame frame;
-    frame.mutable_kick()->set_reason(reason);
-    self->Write(frame);
-    self->CloseAfterFlush();
-  });
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), user_id, reason = std::move(reason)] {
+               if (self->closing_ || self->closed_) return;
+               if (user_id != 0 && self->session_.user_id != user_id) return;
+               Log()->info("event=kick conn={} uid={} reason=\"{}\"", self->conn_id_,
+                           self->session_.user_id, reason);
+               client::ServerFrame frame;
+               frame.mutable_kick()->set_reason(reason);
+               self->Write(frame);
+               self->CloseAfterFlush();
+             });
 }
 
 void Connection::WaitReadable() {
-  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const error_code& ec) {
-    self->OnReadable(ec);
-  });
+  socket_.async_wait(Socket::wait_read,
+                     [self = shared_from_this()](const error_code& ec) { self->OnReadable(ec); });
 }
 
 void Connection::OnReadable(const error_code& ec) {
@@ -117,13 +116,13 @@ void Connection::OnReadable(const error_code& ec) {
         session_.user_id != 0 ? options_.max_frame_bytes : options_.max_login_frame_bytes);
   }
   decoder_->Append(std::string_view(buffer.data(), n)).IgnoreError();  // checked below
-  while (!closing_ && decoder_ && decoder_->status().ok()) {
+  while (!closing_ && decoder_->status().ok()) {
     auto body = decoder_->Next();
     if (!body) break;
     HandleBody(*body);
   }
-  if (decoder_ && !decoder_->status().ok()) return OnBadFrame(decoder_->status());
-  if (decoder_ && decoder_->buffered_bytes() == 0) decoder_.reset();  // nothing held while idle
+  if (!decoder_->status().ok()) return OnBadFrame(decoder_->status());
+  if (decoder_->buffered_bytes() == 0) decoder_.reset();  // nothing held while idle
   if (!closing_ && !closed_) WaitReadable();
 }
 
@@ -167,10 +166,10 @@ void Connection::Forward(client::ClientFrame frame) {
       Log()->warn("event=too_many_in_flight conn={} uid={} max={}", conn_id_, session_.user_id,
                   limit);
     }
-    return Respond(req_id, absl::ResourceExhaustedError(common::StrCat(
-                               "too many requests in flight (at most ", limit,
-                               session_.user_id != 0 ? "" : " before login",
-                               "); send again once an answer arrives")));
+    return Respond(req_id, absl::ResourceExhaustedError(
+                               common::StrCat("too many requests in flight (at most ", limit,
+                                              session_.user_id != 0 ? "" : " before login",
+                                              "); send again once an answer arrives")));
   }
   const bool is_login = frame.body_case() == client::ClientFrame::kLogin;
   if (is_login && login_in_flight_) {
@@ -268,9 +267,10 @@ void Connection::ToLogic(client::ClientFrame frame, OnReply on_reply) {
   *request.mutable_frame() = std::move(frame);
   logic_->Handle(std::move(request), [self = shared_from_this(), on_reply = std::move(on_reply)](
                                          absl::StatusOr<internal::HandleResponse> reply) mutable {
-    asio::post(self->socket_.get_executor(), [on_reply = std::move(on_reply), reply = std::move(reply)]() mutable {
-      on_reply(std::move(reply));
-    });
+    asio::post(self->socket_.get_executor(),
+               [on_reply = std::move(on_reply), reply = std::move(reply)]() mutable {
+                 on_reply(std::move(reply));
+               });
   });
 }
 
@@ -291,7 +291,8 @@ void Connection::OnLogicReply(std::uint64_t req_id,
       logic_->SessionClosed(std::move(gone));
     } else {
       const auto& bind = reply->bind();
-      session_ = BoundSession{bind.user_id(), bind.route_epoch(), bind.username(), bind.device_id()};
+      session_ =
+          BoundSession{bind.user_id(), bind.route_epoch(), bind.username(), bind.device_id()};
       if (decoder_) decoder_->set_max_frame_bytes(options_.max_frame_bytes);
       Log()->info("event=bound conn={} uid={} device={}", conn_id_, session_.user_id,
                   session_.device_id);
@@ -345,10 +346,9 @@ void Connection::WriteNext() {
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(output_->writing.size());
   for (const auto& frame : output_->writing) buffers.push_back(asio::buffer(frame));
-  asio::async_write(socket_, buffers,
-                    [self = shared_from_this()](const error_code& ec, std::size_t) {
-                      self->OnWritten(ec);
-                    });
+  asio::async_write(
+      socket_, buffers,
+      [self = shared_from_this()](const error_code& ec, std::size_t) { self->OnWritten(ec); });
 }
 
 void Connection::OnWritten(const error_code& ec) {

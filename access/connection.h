@@ -72,8 +72,8 @@ struct BoundSession {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  using Socket =
-      boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                                  boost::asio::io_context::executor_type>;
 
   Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
              LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission);
@@ -101,7 +101,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnBadFrame(const absl::Status& status);  // error frame, close
   void Forward(client::ClientFrame frame);
   using OnReply = std::function<void(absl::StatusOr<internal::HandleResponse>)>;
-  // Sends `frame` to logic with this connection's session; `on_reply` runs on the connection's thread.
+  // Sends `frame` to logic with this connection's session; `on_reply` runs on the connection's
+  // thread.
   void ToLogic(client::ClientFrame frame, OnReply on_reply);
   void Send(client::ClientFrame frame);  // to logic, counted in pending_requests_
   void ReleaseHeld();                    // after a login's answer
@@ -149,8 +150,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool warned_in_flight_ = false;  // the first refusal is logged
   bool ack_in_flight_ = false;
   std::uint32_t pending_requests_ = 0;
-  std::int64_t started_ms_ = 0;    // steady clock
-  std::int64_t last_read_ms_ = 0;  // steady clock
+  std::int64_t started_ms_ = 0;         // steady clock
+  std::int64_t last_read_ms_ = 0;       // steady clock
   std::int64_t flush_deadline_ms_ = 0;  // while closing_
   std::atomic<std::int64_t> deadline_ms_{0};
 

@@ -23,8 +23,8 @@ absl::Status ConnectionRegistry::Add(std::uint64_t conn_id, const std::shared_pt
   std::uint32_t& from_peer = per_address_[peer];
   if (max_per_address_ > 0 && from_peer >= max_per_address_) {
     if (from_peer == 0) per_address_.erase(peer);
-    return absl::ResourceExhaustedError(common::StrCat(
-        "too many connections from your address (at most ", max_per_address_, ")"));
+    return absl::ResourceExhaustedError(
+        common::StrCat("too many connections from your address (at most ", max_per_address_, ")"));
   }
   ++from_peer;
   connections_[conn_id] = Entry{conn, peer};

@@ -32,30 +32,29 @@ void Listener::Stop() {
 }
 
 void Listener::Accept() {
-  acceptor_.async_accept(pool_.Next(), [this](const boost::system::error_code& ec,
-                                               Connection::Socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (ec) {
-      common::GetLogger("access")->error("event=accept_failed error=\"{}\"", ec.message());
-      retry_timer_.expires_after(std::chrono::milliseconds(200));
-      retry_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
-        if (!wait_ec) Accept();
+  acceptor_.async_accept(
+      pool_.Next(), [this](const boost::system::error_code& ec, Connection::Socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+        if (ec) {
+          common::GetLogger("access")->error("event=accept_failed error=\"{}\"", ec.message());
+          retry_timer_.expires_after(std::chrono::milliseconds(200));
+          retry_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
+            if (!wait_ec) Accept();
+          });
+          return;
+        }
+        boost::system::error_code peer_ec;
+        const auto peer = socket.remote_endpoint(peer_ec).address();
+        const std::uint64_t id = next_conn_id_++;
+        auto conn = std::make_shared<Connection>(std::move(socket), id, options_, logic_, registry_,
+                                                 admission_);
+        if (absl::Status admitted = registry_->Add(id, conn, AddressKey(peer)); !admitted.ok()) {
+          conn->Refuse(std::move(admitted));
+        } else {
+          conn->Start();
+        }
+        Accept();
       });
-      return;
-    }
-    boost::system::error_code peer_ec;
-    const auto peer = socket.remote_endpoint(peer_ec).address();
-    const std::uint64_t id = next_conn_id_++;
-    auto conn =
-        std::make_shared<Connection>(std::move(socket), id, options_, logic_, registry_,
-                                     admission_);
-    if (absl::Status admitted = registry_->Add(id, conn, AddressKey(peer)); !admitted.ok()) {
-      conn->Refuse(std::move(admitted));
-    } else {
-      conn->Start();
-    }
-    Accept();
-  });
 }
 
 ConnectionRegistry::Address Listener::AddressKey(const asio::ip::address& address) {

@@ -1,8 +1,8 @@
 #include "access/logic_client.h"
 
-#include "common/stream_client.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/stream_client.h"
 
 namespace im::access {
 
@@ -14,16 +14,15 @@ LogicClient::LogicClient(const std::string& target, std::chrono::milliseconds ti
           [this](grpc::ClientContext* context, HandleStream::Reactor* reactor) {
             stub_->async()->HandleStream(context, reactor);
           },
-          HandleStream::Options{.peer = "logic " + target,
-                                .timeout = timeout,
-                                .wait_for_ready = true})) {}
+          HandleStream::Options{
+              .peer = "logic " + target, .timeout = timeout, .wait_for_ready = true})) {}
 
 LogicClient::~LogicClient() = default;
 
 void LogicClient::Handle(internal::HandleRequest request,
                          std::function<void(absl::StatusOr<internal::HandleResponse>)> done) {
   handle_->Submit(std::move(request), [done = std::move(done)](absl::Status status,
-                                                              internal::HandleResponse response) {
+                                                               internal::HandleResponse response) {
     if (status.ok()) return done(std::move(response));
     common::GetLogger("access")->warn("event=logic_call_failed status=\"{}\"", status);
     done(absl::UnavailableError("service unavailable, try again"));

@@ -153,8 +153,7 @@ Report RunIdle(BenchContext& context) {
   report.Add("im-access private memory per connection, logged in",
              static_cast<double>(ramp_usage.AnonGrowth("im-access")) * per, "B", true);
   report.Add("im-access private memory per connection, end of hold",
-             static_cast<double>(context.usage->Between(before, end).AnonGrowth("im-access")) *
-                 per,
+             static_cast<double>(context.usage->Between(before, end).AnonGrowth("im-access")) * per,
              "B");
   report.Add("im-access RSS per connection, logged in",
              static_cast<double>(ramp_usage.RssGrowth("im-access")) * per, "B", true);

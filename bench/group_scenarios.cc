@@ -140,8 +140,7 @@ Report RunGroup(BenchContext& context, bool big) {
   }
   DeliveryCounts counts = fleet.Counts();
   CountLost(
-      fleet,
-      [&](std::size_t i) { return i < all_but_own.size() ? &all_but_own[i] : &all_ids; },
+      fleet, [&](std::size_t i) { return i < all_but_own.size() ? &all_but_own[i] : &all_ids; },
       &counts);
   if (counts.lost > 0) {
     for (const auto& a : acked_messages) {

@@ -42,8 +42,8 @@ ProcessReading Read(pid_t pid) {
   r.alive = true;
   r.cpu_seconds = TicksToSeconds(utime + stime);
   r.rss_bytes = rss_pages * page;
-  r.anon_bytes = std::max<std::int64_t>(
-      0, ParseRssAnon(ReadFile(common::StrCat("/proc/", pid, "/status"))));
+  r.anon_bytes =
+      std::max<std::int64_t>(0, ParseRssAnon(ReadFile(common::StrCat("/proc/", pid, "/status"))));
   return r;
 }
 

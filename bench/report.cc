@@ -53,14 +53,14 @@ std::string Report::Table() const {
     out += line;
   }
   if (delivery) {
-    out += common::StrCat("  delivery check: delivered=", delivery->delivered,
-                          " lost=", delivery->lost, " duplicated=", delivery->duplicated,
-                          " reordered=", delivery->reordered, " unexpected=", delivery->unexpected,
-                          " unsettled=", delivery->unsettled,
-                          " pushed_ahead=", delivery->pushed_ahead,
-                          !delivery->guarantees_held() ? "  BROKEN GUARANTEE\n"
-                          : delivery->unsettled > 0    ? "  NOT SETTLED (overloaded)\n"
-                                                       : "  OK\n");
+    out +=
+        common::StrCat("  delivery check: delivered=", delivery->delivered,
+                       " lost=", delivery->lost, " duplicated=", delivery->duplicated,
+                       " reordered=", delivery->reordered, " unexpected=", delivery->unexpected,
+                       " unsettled=", delivery->unsettled, " pushed_ahead=", delivery->pushed_ahead,
+                       !delivery->guarantees_held() ? "  BROKEN GUARANTEE\n"
+                       : delivery->unsettled > 0    ? "  NOT SETTLED (overloaded)\n"
+                                                    : "  OK\n");
   }
   if (usage) {
     out += common::StrCat("  CPU over ", Number(usage->seconds),

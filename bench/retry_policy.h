@@ -31,8 +31,8 @@ inline bool IsPassing(const absl::Status& s) {
 inline std::chrono::milliseconds RetryPause(int attempt, const absl::Status& refusal = {}) {
   thread_local std::mt19937 rng(std::random_device{}());
   const int base = 100 << std::clamp(attempt, 0, 6);
-  const auto backoff = std::chrono::milliseconds(
-      base / 2 + static_cast<int>(rng() % static_cast<unsigned>(base)));
+  const auto backoff =
+      std::chrono::milliseconds(base / 2 + static_cast<int>(rng() % static_cast<unsigned>(base)));
   const std::optional<std::chrono::milliseconds> hint = common::RetryAfter(refusal);
   if (!hint) return backoff;
   const auto h = static_cast<int>(std::min<std::int64_t>(hint->count(), 60000));

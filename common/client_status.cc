@@ -15,7 +15,8 @@ constexpr char kRetryAfterUrl[] = "type.im/retry_after_ms";
 void SetClientStatus(const absl::Status& status, im::client::Status* out) {
   out->set_code(static_cast<int>(status.code()));
   out->set_message(std::string(status.message()));
-  if (auto after = RetryAfter(status)) out->set_retry_after_ms(static_cast<std::uint32_t>(after->count()));
+  if (auto after = RetryAfter(status))
+    out->set_retry_after_ms(static_cast<std::uint32_t>(after->count()));
 }
 
 absl::Status FromClientStatus(const im::client::Status& status) {

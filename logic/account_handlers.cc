@@ -132,10 +132,9 @@ void AccountHandlers::StartSession(const internal::SessionContext& session,
   create.set_device_id(device_id);
   create.set_ttl_seconds(config_.session_ttl_seconds);
   storage_->CreateSession(
-      std::move(create),
-      [this, session, user_id = user.user_id(), username = user.username(), device_id,
-       token = std::move(token),
-       reply = std::move(reply)](absl::StatusOr<internal::CreateSessionResponse> created) {
+      std::move(create), [this, session, user_id = user.user_id(), username = user.username(),
+                          device_id, token = std::move(token), reply = std::move(reply)](
+                             absl::StatusOr<internal::CreateSessionResponse> created) {
         if (!created.ok()) return reply(created.status());
         internal::RegisterRouteRequest route_request;
         route_request.set_user_id(user_id);

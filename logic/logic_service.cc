@@ -11,10 +11,11 @@ void LogicService::SessionClosed(const internal::SessionContext& session, Done d
   remove.set_user_id(session.user_id());
   remove.set_device_id(session.device_id());
   remove.set_epoch(session.route_epoch());
-  storage_->RemoveRoute(std::move(remove),
-                        [done = std::move(done)](absl::StatusOr<internal::RemoveRouteResponse> removed) {
-                          done(removed.status());
-                        });
+  storage_->RemoveRoute(
+      std::move(remove),
+      [done = std::move(done)](absl::StatusOr<internal::RemoveRouteResponse> removed) {
+        done(removed.status());
+      });
 }
 
 }  // namespace im::logic

@@ -35,11 +35,11 @@ class LogicService final : public internal::Logic::CallbackService {
       [this](const internal::HandleRequest& request, internal::HandleResponse* response,
              Done done) {
         if (request.session_closed()) return SessionClosed(request.session(), std::move(done));
-        dispatcher_->Dispatch(request, [response, done = std::move(done)](
-                                           internal::HandleResponse result) {
-          *response = std::move(result);
-          done(absl::OkStatus());
-        });
+        dispatcher_->Dispatch(request,
+                              [response, done = std::move(done)](internal::HandleResponse result) {
+                                *response = std::move(result);
+                                done(absl::OkStatus());
+                              });
       }};
 };
 

@@ -41,20 +41,19 @@ void PushFanout::PushGroupMessage(const client::ChatMessage& message, std::uint3
   internal::GetGroupRoutesRequest lookup;
   lookup.set_group_id(message.group_id());
   lookup.set_seq(message.seq());
-  storage_->GetGroupRoutes(
-      std::move(lookup), [this, conv_id, ticket, frame = std::move(frame),
-                          skip_node_id = std::move(skip_node_id), skip_conn_id](auto routes) {
-        if (!routes.ok()) {
-          common::GetLogger("push")->warn("event=route_lookup_failed status=\"{}\"",
-                                          routes.status());
-          return group_order_.Release(conv_id, ticket, nullptr);
-        }
-        // May run later, on the thread that releases an earlier place: owns its data.
-        group_order_.Release(conv_id, ticket,
-                             [this, found = std::move(*routes), frame, skip_node_id, skip_conn_id] {
-                               PushToRoutes(found, frame, skip_node_id, skip_conn_id);
-                             });
-      });
+  storage_->GetGroupRoutes(std::move(lookup), [this, conv_id, ticket, frame = std::move(frame),
+                                               skip_node_id = std::move(skip_node_id),
+                                               skip_conn_id](auto routes) {
+    if (!routes.ok()) {
+      common::GetLogger("push")->warn("event=route_lookup_failed status=\"{}\"", routes.status());
+      return group_order_.Release(conv_id, ticket, nullptr);
+    }
+    // May run later, on the thread that releases an earlier place: owns its data.
+    group_order_.Release(conv_id, ticket,
+                         [this, found = std::move(*routes), frame, skip_node_id, skip_conn_id] {
+                           PushToRoutes(found, frame, skip_node_id, skip_conn_id);
+                         });
+  });
 }
 
 void PushFanout::PushToFound(absl::StatusOr<internal::GetRoutesResponse> routes,

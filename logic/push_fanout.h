@@ -41,9 +41,9 @@ class PushFanout {
                    std::string skip_node_id = {}, std::uint64_t skip_conn_id = 0);
 
   // Delivers a stored group message to the members who can see it, after the
-  // pushes of the group's earlier calls (call it in seq order): the message itself, or, in a group of more than notice_above_members, a
-  // ConversationNotice (conv_id, max_seq = its seq) that clients answer with
-  // Sync, so a huge group costs one small frame per online device.
+  // pushes of the group's earlier calls (call it in seq order): the message itself, or, in a group
+  // of more than notice_above_members, a ConversationNotice (conv_id, max_seq = its seq) that
+  // clients answer with Sync, so a huge group costs one small frame per online device.
   void PushGroupMessage(const client::ChatMessage& message, std::uint32_t member_count,
                         std::string skip_node_id = {}, std::uint64_t skip_conn_id = 0);
 

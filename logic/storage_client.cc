@@ -86,8 +86,9 @@ void StorageClient::ResumeSession(internal::ResumeSessionRequest request,
                                   Done<internal::ResumeSessionResponse> done) {
   internal::SessionOp op;
   *op.mutable_resume() = std::move(request);
-  sessions_->Submit(std::move(op), AdaptSessionOp<internal::ResumeSessionResponse>(
-                                       std::move(done), &internal::SessionOpResult::mutable_resume));
+  sessions_->Submit(std::move(op),
+                    AdaptSessionOp<internal::ResumeSessionResponse>(
+                        std::move(done), &internal::SessionOpResult::mutable_resume));
 }
 
 void StorageClient::RegisterRoute(internal::RegisterRouteRequest request,

@@ -104,11 +104,11 @@ RouteStore::RegisterMany(const std::vector<UserRoute>& routes) {
   std::vector<std::vector<std::string>> commands;
   commands.reserve(routes.size());
   for (const auto& [user_id, route] : routes) {
-    commands.push_back({"EVAL", std::string(kRegisterScript), "2", RoutesKey(user_id),
-                        EpochsKey(user_id), route.device_id(),
-                        common::StrCat(route.access_node_id(), "|", route.access_endpoint(), "|",
-                                       route.conn_id()),
-                        ttl});
+    commands.push_back(
+        {"EVAL", std::string(kRegisterScript), "2", RoutesKey(user_id), EpochsKey(user_id),
+         route.device_id(),
+         common::StrCat(route.access_node_id(), "|", route.access_endpoint(), "|", route.conn_id()),
+         ttl});
   }
   auto replies = (*conn)->Pipeline(commands);
   if (!replies.ok()) return replies.status();

@@ -26,8 +26,7 @@ class SessionResumer {
  public:
   using Done = std::function<void(absl::StatusOr<internal::ResumeSessionResponse>)>;
 
-  SessionResumer(UserStore* users, RouteStore* routes, std::size_t threads,
-                 std::size_t max_queued);
+  SessionResumer(UserStore* users, RouteStore* routes, std::size_t threads, std::size_t max_queued);
 
   void Submit(internal::ResumeSessionRequest request, Done done);
 

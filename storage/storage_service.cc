@@ -61,9 +61,8 @@ grpc::ServerUnaryReactor* StorageService::CreateSession(
   });
 }
 
-
 void StorageService::StartAppend(const internal::AppendMessageRequest& request,
-                            internal::AppendMessageResponse* response, Done done) {
+                                 internal::AppendMessageResponse* response, Done done) {
   if (request.client_msg_id().size() > kMaxClientMsgIdBytes) {
     return done(absl::InvalidArgumentError("client_msg_id longer than 64 bytes"));
   }
@@ -85,11 +84,11 @@ void StorageService::StartAppend(const internal::AppendMessageRequest& request,
   }
   // Group commit: answered when the batch it joined is committed.
   auto finish = std::make_shared<Done>(std::move(done));
-  const bool queued = appends_->Submit(
-      std::move(append),
-      [finish, response](absl::StatusOr<internal::AppendMessageResponse> stored) {
-        (*finish)(LogFault(Fill(std::move(stored), response)));
-      });
+  const bool queued =
+      appends_->Submit(std::move(append),
+                       [finish, response](absl::StatusOr<internal::AppendMessageResponse> stored) {
+                         (*finish)(LogFault(Fill(std::move(stored), response)));
+                       });
   if (!queued) (*finish)(Overloaded());
 }
 
@@ -107,9 +106,8 @@ void StorageService::StartSessionOp(const internal::SessionOp& request,
           done(LogFault(resumed.status()));
         });
   }
-  const bool queued = workers_->Submit([this, &request, response, done]() {
-    done(LogFault(RunSessionOp(request, response)));
-  });
+  const bool queued = workers_->Submit(
+      [this, &request, response, done]() { done(LogFault(RunSessionOp(request, response))); });
   if (!queued) done(Overloaded());
 }
 

@@ -141,7 +141,7 @@ class StorageService final : public internal::Storage::CallbackService {
   using Done = std::function<void(absl::Status)>;
   // One call of each stream: answered (`done`) when its group commit is.
   void StartAppend(const internal::AppendMessageRequest& request,
-              internal::AppendMessageResponse* response, Done done);
+                   internal::AppendMessageResponse* response, Done done);
   void StartAck(const internal::AckMessagesRequest& request, Done done);
   // A SessionStream call: token logins batched by the SessionResumer, the
   // rest on a worker (storage_service.cc).

@@ -195,7 +195,8 @@ TEST(BadInputTest, AStrangersPipelineIsCappedBeforeLogin) {
     if (a.status().code() == 0) ++created;
     if (a.status().code() == static_cast<int>(StatusCode::kResourceExhausted)) {
       ++refused;
-      EXPECT_NE(a.status().message().find("before login"), std::string::npos) << a.status().message();
+      EXPECT_NE(a.status().message().find("before login"), std::string::npos)
+          << a.status().message();
     }
   }
   EXPECT_GE(created, 4);
