@@ -109,7 +109,7 @@ void BenchDevice::OnEvent(const client::ServerFrame& frame) {
   if (frame.has_notice()) {
     if (recording_ && on_notice_) on_notice_(frame.notice(), NowMicros());
     if (tracker_.contiguous(frame.notice().conv_id()) < frame.notice().max_seq()) {
-      SyncNow(nullptr);
+      SyncNow(nullptr, frame.notice().conv_id());
     }
   }
 }
@@ -150,15 +150,18 @@ void BenchDevice::Deliver(const client::ChatMessage& message) {
   if (on_message_) on_message_(message, intended, NowMicros());
 }
 
-void BenchDevice::SyncNow(Done done) {
+void BenchDevice::SyncNow(Done done, std::uint64_t conv_id) {
   synced_ = false;  // until a sync asked for from now on reaches the end
   if (done) sync_waiters_.push_back(std::move(done));
   if (syncing_) {
+    // Two different conversations asked for meanwhile: sync them all.
+    again_conv_ = !sync_again_ || again_conv_ == conv_id ? conv_id : 0;
     sync_again_ = true;
     return;
   }
   syncing_ = true;
   sync_again_ = false;
+  sync_conv_ = conv_id;
   AckThenSync();
 }
 
@@ -174,6 +177,7 @@ void BenchDevice::SyncPage() {
   if (conn_ == nullptr) return FinishSync(absl::UnavailableError("not connected"));
   client::ClientFrame sync;
   sync.mutable_sync()->set_limit(kSyncPage);
+  sync.mutable_sync()->set_conv_id(sync_conv_);
   // Only acks confirmed before the request went out bind its answer: an ack
   // racing the sync on this connection may land after the page was read.
   auto conn = conn_;
@@ -196,10 +200,14 @@ void BenchDevice::SyncPage() {
     // repeat this one.
     Ack([this, more](absl::Status acked) {
       if (!acked.ok()) return FinishSync(acked);
-      if (more || sync_again_) {
+      if (sync_again_) {
+        // The next pages must cover what is left of this sync and what was
+        // asked for meanwhile.
+        sync_conv_ = !more || sync_conv_ == again_conv_ ? again_conv_ : 0;
         sync_again_ = false;
         return SyncPage();
       }
+      if (more) return SyncPage();
       FinishSync(absl::OkStatus());
     });
   });

@@ -1,7 +1,8 @@
 #pragma once
 // One device of a seeded user under load, behaving as a real client does: it
 // logs in with the user's session token, catches up with Sync, takes pushed
-// messages in seq order (DeliveryTracker), syncs on a gap or a notice, and
+// messages in seq order (DeliveryTracker), syncs on a gap (or the one
+// conversation a notice names), and
 // acks what it has with at most one ack in flight (acks that queue meanwhile
 // leave together). A sync refused for a passing reason is tried again after
 // a pause while the connection lasts. While recording, it checks every delivery for the
@@ -59,8 +60,9 @@ class BenchDevice {
   void Record(OnMessage on_message, OnNotice on_notice = nullptr);
   // Sends (fills in nothing: the caller sets target, text, client_msg_id).
   void Send(const client::SendMessageRequest& request, BenchConnection::FrameHandler done);
-  // Pulls everything the server has for this device; `done` when caught up.
-  void SyncNow(Done done);
+  // Pulls everything the server has for this device (or, with a conv_id, in
+  // that conversation only: what a notice asks for); `done` when caught up.
+  void SyncNow(Done done, std::uint64_t conv_id = 0);
   // Closes the connection (what was delivered and confirmed is kept).
   void Drop();
 
@@ -105,6 +107,8 @@ class BenchDevice {
   bool syncing_ = false;
   bool synced_ = false;
   bool sync_again_ = false;
+  std::uint64_t sync_conv_ = 0;   // the running sync's conversation (0: all)
+  std::uint64_t again_conv_ = 0;  // what sync_again_ asks for (0: all)
   std::vector<Done> sync_waiters_;
   bool ack_in_flight_ = false;
   bool ack_again_ = false;

@@ -10,12 +10,13 @@ constexpr std::uint32_t kSyncPage = 200;
 
 }  // namespace
 
-absl::Status Inbox::CatchUp() {
+absl::Status Inbox::CatchUp(std::uint64_t conv_id) {
   // Acks held back first, so the server does not send those messages again.
   if (absl::Status s = AckDelivered(); !s.ok()) return s;
   for (;;) {
     client::ClientFrame sync;
     sync.mutable_sync()->set_limit(kSyncPage);
+    sync.mutable_sync()->set_conv_id(conv_id);
     auto page = client_->Request(std::move(sync));
     if (!page.ok()) return page.status();
     bool progressed = false;
@@ -46,9 +47,11 @@ absl::Status Inbox::Handle(const client::ServerFrame& frame) {
     if (tracker_.contiguous(frame.notice().conv_id()) >= frame.notice().max_seq()) {
       return absl::OkStatus();
     }
-    if (options_.reorder_window.count() == 0) return CatchUp();
+    const std::uint64_t conv_id = frame.notice().conv_id();
+    if (options_.reorder_window.count() == 0) return CatchUp(conv_id);
     // Within the window, one sync serves every notice that arrives.
     if (!notified_) waiting_since_ = std::chrono::steady_clock::now();
+    notified_conv_ = !notified_ || notified_conv_ == conv_id ? conv_id : 0;
     notified_ = true;
     return Flush();
   }
@@ -74,7 +77,9 @@ absl::Status Inbox::Handle(const client::ServerFrame& frame) {
 absl::Status Inbox::Flush() {
   if ((!held_.empty() || notified_) &&
       std::chrono::steady_clock::now() - waiting_since_ >= options_.reorder_window) {
-    return CatchUp();  // announced messages, or pushes that never came: sync
+    // Announced messages (of one conversation: sync only that one), or
+    // pushes that never came.
+    return CatchUp(held_.empty() ? notified_conv_ : 0);
   }
   return AckDelivered();
 }

@@ -37,7 +37,8 @@ class Inbox {
   Inbox(ImClient* client, Deliver deliver, InboxOptions options = {})
       : client_(client), deliver_(std::move(deliver)), options_(options) {}
 
-  absl::Status CatchUp();
+  // With a conv_id: that conversation only (what a notice asks for).
+  absl::Status CatchUp(std::uint64_t conv_id = 0);
   // For a pushed message or notice frame; other frames are ignored.
   absl::Status Handle(const client::ServerFrame& frame);
   // Call when idle: syncs if a held push waited out the reorder window, and
@@ -74,8 +75,9 @@ class Inbox {
   InboxOptions options_;
   TimePoint last_ack_;
   std::map<std::uint64_t, std::map<std::uint64_t, client::ChatMessage>> held_;  // conv -> seq
-  bool notified_ = false;    // a notice announced messages this device lacks
-  TimePoint waiting_since_;  // since when held_ or notified_ wait for a sync
+  bool notified_ = false;            // a notice announced messages this device lacks
+  std::uint64_t notified_conv_ = 0;  // in this conversation (0: in several)
+  TimePoint waiting_since_;          // since when held_ or notified_ wait for a sync
   DeliveryTracker tracker_;
   std::map<std::uint64_t, std::uint64_t> confirmed_;  // conv_id -> acked seq the server took
   std::uint64_t redelivered_after_ack_ = 0;

@@ -35,6 +35,7 @@ void ConversationHandlers::Sync(const internal::HandleRequest& request, Reply re
   sync.set_user_id(request.session().user_id());
   sync.set_device_id(request.session().device_id());
   sync.set_limit(request.frame().sync().limit());
+  sync.set_conv_id(request.frame().sync().conv_id());
   storage_->SyncMessages(std::move(sync), [reply](absl::StatusOr<internal::MessagePage> page) {
     if (!page.ok()) return reply(page.status());
     internal::HandleResponse response;

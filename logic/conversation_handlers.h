@@ -1,5 +1,6 @@
 #pragma once
-// Conversations and delivery: Sync (everything after this device's cursors),
+// Conversations and delivery: Sync (everything after this device's cursors, or in one
+// conversation),
 // Ack (move them), the conversation list with unread counts, history, marking
 // read (with read receipts to the peer and the reader's other devices; in a
 // group, to the reader's other devices only),

@@ -106,9 +106,9 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
   //    than the page tells whether there is more), so a sync examines about
   //    a page of rows however much is unread.
   constexpr std::size_t kSyncConversationsPerRead = 8;
-  static const std::string one_conversation = common::StrCat(
-      "SELECT ", kMessageColumns, " FROM messages m", kMessageJoins,
-      " WHERE m.conv_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq LIMIT ?");
+  static const std::string one_conversation =
+      common::StrCat("SELECT ", kMessageColumns, " FROM messages m", kMessageJoins,
+                     " WHERE m.conv_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq LIMIT ?");
   static const std::string many_conversations = [] {
     std::string sql;
     for (std::size_t i = 0; i < kSyncConversationsPerRead; ++i) {
@@ -126,11 +126,10 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
     std::vector<SqlParam> params;
     for (std::size_t i = begin; i < begin + slots; ++i) {
       if (i < ranges.size()) {
-        params.insert(params.end(),
-                      {ranges[i].U64(0), ranges[i].U64(1), ranges[i].U64(2), wanted});
+        params.insert(params.end(), {ranges[i].U64(0), ranges[i].U64(1), ranges[i].U64(2), wanted});
       } else {  // padding: a conversation 0 with no seqs to read
-        params.insert(params.end(), {std::uint64_t{0}, std::uint64_t{0}, std::uint64_t{0},
-                                     std::uint64_t{0}});
+        params.insert(params.end(),
+                      {std::uint64_t{0}, std::uint64_t{0}, std::uint64_t{0}, std::uint64_t{0}});
       }
     }
     auto rows = conn.Execute(slots == 1 ? one_conversation : many_conversations, params);
@@ -141,6 +140,53 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
     }
   }
   result.set_more(taken > page);
+  return result;
+}
+
+absl::StatusOr<internal::MessagePage> ConversationStore::SyncConversation(
+    std::uint64_t user_id, std::string_view device_id, std::uint64_t conv_id, std::uint32_t limit) {
+  const std::uint32_t page = ClampPage(limit);
+  std::uint64_t after = 0, until = 0;
+  internal::MessagePage result;
+  std::vector<client::ChatMessage> read;
+  {
+    auto lease = pool_->Acquire();
+    if (!lease.ok()) return lease.status();
+    // The seqs to send, (after, until]: primary-key lookups only.
+    static const std::string window_sql =
+        "SELECT GREATEST(COALESCE(d.acked_seq, 0), cm.visible_after_seq),"
+        " LEAST(c.max_seq, COALESCE(cm.visible_until_seq, c.max_seq))"
+        " FROM conversation_members cm"
+        " JOIN conversations c ON c.conv_id = cm.conv_id"
+        " LEFT JOIN device_cursors d ON d.user_id = cm.user_id AND d.device_id = ?"
+        "  AND d.conv_id = cm.conv_id"
+        " WHERE cm.conv_id = ? AND cm.user_id = ?";
+    auto window = (*lease)->Execute(window_sql, {device_id, conv_id, user_id});
+    if (!window.ok()) return window.status();
+    if (window->rows.empty()) return absl::NotFoundError("not a member of this conversation");
+    after = window->rows[0].U64(0);
+    const std::uint64_t end = window->rows[0].U64(1);
+    if (end <= after) return result;
+    until = std::min<std::uint64_t>(end, after + page);
+    result.set_more(end > until);
+    if (recent_ != nullptr) {
+      auto cached = recent_->Get(conv_id, after, until);
+      if (cached.ok() && cached->has_value()) {
+        for (auto& m : **cached) *result.add_messages() = std::move(m);
+        return result;
+      }
+    }
+    static const std::string range_sql =
+        common::StrCat("SELECT ", kMessageColumns, " FROM messages m", kMessageJoins,
+                       " WHERE m.conv_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq");
+    auto rows = (*lease)->Execute(range_sql, {conv_id, after, until});
+    if (!rows.ok()) return rows.status();
+    read.resize(rows->rows.size());
+    for (std::size_t i = 0; i < read.size(); ++i) ReadMessage(rows->rows[i], 0, &read[i]);
+  }
+  // Best effort: a message not cached is read from MySQL next time.
+  if (recent_ != nullptr) (void)recent_->Put(read);
+  for (auto& m : read) *result.add_messages() = std::move(m);
   return result;
 }
 
@@ -175,7 +221,8 @@ absl::Status ConversationStore::AckMany(std::vector<DeviceAck> acks) {
           // One primary-key lookup per ack (a row IN list scanned every
           // member of a large group).
           const std::string sql = common::StrCat(
-              "SELECT cm.conv_id, cm.user_id, c.max_seq FROM (", ParamRows({"c", "u"}, rows), ") v"
+              "SELECT cm.conv_id, cm.user_id, c.max_seq FROM (", ParamRows({"c", "u"}, rows),
+              ") v"
               " JOIN conversation_members cm ON cm.conv_id = v.c AND cm.user_id = v.u"
               " JOIN conversations c ON c.conv_id = v.c");
           std::vector<SqlParam> params;

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "storage.pb.h"
+#include "storage/recent_messages.h"
 #include "storage/user_store.h"
 
 namespace im::storage {
@@ -28,12 +29,23 @@ struct DeviceAck {
 
 class ConversationStore {
  public:
-  explicit ConversationStore(MysqlPool* pool) : pool_(pool) {}
+  // `recent` (may be null: MySQL only) serves SyncConversation.
+  explicit ConversationStore(MysqlPool* pool, RecentMessages* recent = nullptr)
+      : pool_(pool), recent_(recent) {}
 
   // Messages after this device's cursor in each of the user's conversations,
   // by conversation then seq, at most `limit` (clamped to 1..kMaxPageSize).
   absl::StatusOr<internal::MessagePage> Sync(std::uint64_t user_id, std::string_view device_id,
                                              std::uint32_t limit);
+  // The same for one conversation (what a device does on a notice): its
+  // messages after the device's cursor that the user's membership covers,
+  // at most `limit`. NOT_FOUND if the user was never in it. Costs one
+  // primary-key lookup in MySQL; the messages come from the RecentMessages
+  // cache when it holds them all (else from MySQL, and then they are cached).
+  absl::StatusOr<internal::MessagePage> SyncConversation(std::uint64_t user_id,
+                                                         std::string_view device_id,
+                                                         std::uint64_t conv_id,
+                                                         std::uint32_t limit);
   // Moves the device's cursors forward (never back, never past max_seq).
   // Conversations the user is not in are ignored.
   absl::Status Ack(std::uint64_t user_id, std::string_view device_id,
@@ -53,6 +65,7 @@ class ConversationStore {
 
  private:
   MysqlPool* pool_;
+  RecentMessages* recent_;
 };
 
 }  // namespace im::storage

@@ -75,7 +75,8 @@ int Run(int argc, char** argv) {
   MessageStore messages(&mysql);
   RelationStore relations(&mysql);
   GroupStore groups(&mysql);
-  ConversationStore conversations(&mysql);
+  RecentMessages recent(&redis, {config.sync_cache_ttl_seconds, config.sync_cache_max_messages});
+  ConversationStore conversations(&mysql, &recent);
   RouteStore routes(&redis, config.route_ttl_seconds);
   common::WorkPool workers(static_cast<std::size_t>(config.workers), 10000);
   // The group-commit writers have connections of their own, so a write
@@ -90,8 +91,8 @@ int Run(int argc, char** argv) {
   AckWriter acks(&written_acks, static_cast<std::size_t>(config.ack_writers),
                  std::chrono::milliseconds(config.ack_gather_ms));
   SessionResumer resumer(&users, &routes, /*threads=*/2, /*max_queued=*/20000);
-  StorageService service(&users, &messages, &conversations, &relations, &groups, &routes, &appends,
-                         &acks, &resumer, &workers);
+  StorageService service(&users, &messages, &conversations, &recent, &relations, &groups, &routes,
+                         &appends, &acks, &resumer, &workers);
 
   auto server = common::StartGrpcServer(config.listen, {&service});
   if (!server.ok()) {

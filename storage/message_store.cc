@@ -104,8 +104,8 @@ absl::Status AdvanceSenderCursors(MysqlConnection& conn, const std::vector<Appen
     std::vector<SqlParam> params;
     for (std::size_t k = 0; k < rows; ++k) {
       const Run& r = runs[begin + k < end ? begin + k : begin];  // a repeat changes nothing
-      params.insert(params.end(), {std::get<0>(r.key), std::get<1>(r.key), std::get<2>(r.key),
-                                   r.first, r.last});
+      params.insert(params.end(),
+                    {std::get<0>(r.key), std::get<1>(r.key), std::get<2>(r.key), r.first, r.last});
     }
     return conn
         .Execute(common::StrCat(
@@ -459,9 +459,9 @@ absl::StatusOr<internal::AppendMessageResponse> MessageStore::AppendGroup(
   return AppendOne(std::move(append));
 }
 
-absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64_t user_id,
-                                                                     std::uint64_t msg_id,
-                                                                     std::int64_t window_ms) {
+absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(
+    std::uint64_t user_id, std::uint64_t msg_id, std::int64_t window_ms,
+    const RecallHook& before_update) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
@@ -481,6 +481,9 @@ absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(std::uint64
   if (common::NowMs() - row.I64(3) > window_ms) {
     return absl::FailedPreconditionError(common::StrCat(
         "messages can be recalled for ", window_ms / 1000, " seconds after sending"));
+  }
+  if (before_update) {
+    if (absl::Status s = before_update(row.U64(0), row.U64(1)); !s.ok()) return s;
   }
   auto recalled =
       conn.Execute("UPDATE messages SET recalled = 1, body = '' WHERE msg_id = ?", {msg_id});

@@ -6,6 +6,7 @@
 // Thread-safe; blocking: call from a worker thread.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,9 +84,13 @@ class MessageStore {
   // Replaces the message's content with a tombstone. NOT_FOUND unless
   // `user_id` is a member of its conversation (in a group: a current member); PERMISSION_DENIED
   // unless they sent it; FAILED_PRECONDITION once `window_ms` has passed. Idempotent.
+  // `before_update` (may be null) runs once the recall is allowed, before
+  // it is stored; an error from it stops the recall.
+  using RecallHook = std::function<absl::Status(std::uint64_t conv_id, std::uint64_t seq)>;
   absl::StatusOr<internal::RecallMessageResponse> Recall(std::uint64_t user_id,
                                                          std::uint64_t msg_id,
-                                                         std::int64_t window_ms);
+                                                         std::int64_t window_ms,
+                                                         const RecallHook& before_update = nullptr);
 
  private:
   // AppendMany of one append.

@@ -20,7 +20,19 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     return status;
   }
   redisSetTimeout(context, timeout);
-  return std::unique_ptr<RedisConnection>(new RedisConnection(context));
+  std::unique_ptr<RedisConnection> conn(new RedisConnection(context));
+  if (auto info = conn->Command({"INFO", "server"});
+      info.ok() && (*info)->type == REDIS_REPLY_STRING) {
+    const std::string_view text((*info)->str, (*info)->len);
+    constexpr std::string_view kField = "run_id:";
+    if (auto at = text.find(kField); at != std::string_view::npos) {
+      const auto begin = at + kField.size();
+      conn->server_run_id_ =
+          std::string(text.substr(begin, text.find_first_of("\r\n", begin) - begin));
+    }
+  }
+  if (conn->broken()) return absl::UnavailableError("Redis connection lost");
+  return conn;
 }
 
 RedisConnection::~RedisConnection() { redisFree(context_); }

@@ -42,11 +42,16 @@ class RedisConnection {
       const std::vector<std::vector<std::string>>& commands);
 
   bool broken() const { return broken_; }
+  // The server's run_id (INFO server) when this connection was made: it
+  // changes whenever Redis restarts or fails over, so caches can tell a
+  // server that may have lost recent writes. Empty if INFO is not allowed.
+  const std::string& server_run_id() const { return server_run_id_; }
 
  private:
   explicit RedisConnection(redisContext* context) : context_(context) {}
 
   redisContext* context_;
+  std::string server_run_id_;
   bool broken_ = false;
 };
 

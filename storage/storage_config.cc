@@ -27,6 +27,12 @@ void StorageConfig::Describe(common::ConfigSchema& s) {
   s.Add("redis.timeout_ms", &redis_timeout_ms, "Redis connect/command timeout", 10, 60000);
   s.Add("route_ttl_seconds", &route_ttl_seconds, "lifetime of a user's routes without renewal", 60,
         30 * 86400);
+  s.Add("sync_cache.ttl_seconds", &sync_cache_ttl_seconds,
+        "a conversation's recent messages stay cached in Redis this long after the last write", 1,
+        86400);
+  s.Add("sync_cache.max_messages", &sync_cache_max_messages,
+        "recent messages cached per conversation (serve the Syncs that follow a notice)", 1,
+        100000);
 }
 
 absl::Status StorageConfig::Validate() const {

@@ -235,6 +235,11 @@ grpc::ServerUnaryReactor* StorageService::SyncMessages(grpc::CallbackServerConte
                                                        const internal::SyncMessagesRequest* request,
                                                        internal::MessagePage* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (request->conv_id() != 0) {
+      return Fill(conversations_->SyncConversation(request->user_id(), request->device_id(),
+                                                   request->conv_id(), request->limit()),
+                  response);
+    }
     return Fill(conversations_->Sync(request->user_id(), request->device_id(), request->limit()),
                 response);
   });
@@ -281,8 +286,17 @@ grpc::ServerUnaryReactor* StorageService::RecallMessage(
     grpc::CallbackServerContext* ctx, const internal::RecallMessageRequest* request,
     internal::RecallMessageResponse* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return Fill(messages_->Recall(request->user_id(), request->msg_id(), request->window_ms()),
-                response);
+    // The cache marks the message recalled before the update and again
+    // after it (RecentMessages::MarkRecalled).
+    auto mark = [this](std::uint64_t conv_id, std::uint64_t seq) {
+      return recent_->MarkRecalled(conv_id, seq);
+    };
+    auto recalled =
+        messages_->Recall(request->user_id(), request->msg_id(), request->window_ms(), mark);
+    if (recalled.ok()) {
+      if (absl::Status s = mark(recalled->conv_id(), recalled->seq()); !s.ok()) return s;
+    }
+    return Fill(std::move(recalled), response);
   });
 }
 

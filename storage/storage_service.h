@@ -25,12 +25,13 @@ namespace im::storage {
 class StorageService final : public internal::Storage::CallbackService {
  public:
   StorageService(UserStore* users, MessageStore* messages, ConversationStore* conversations,
-                 RelationStore* relations, GroupStore* groups, RouteStore* routes,
-                 AppendWriter* appends, AckWriter* acks, SessionResumer* resumer,
-                 common::WorkPool* workers)
+                 RecentMessages* recent, RelationStore* relations, GroupStore* groups,
+                 RouteStore* routes, AppendWriter* appends, AckWriter* acks,
+                 SessionResumer* resumer, common::WorkPool* workers)
       : users_(users),
         messages_(messages),
         conversations_(conversations),
+        recent_(recent),
         relations_(relations),
         groups_(groups),
         routes_(routes),
@@ -157,6 +158,7 @@ class StorageService final : public internal::Storage::CallbackService {
   UserStore* users_;
   MessageStore* messages_;
   ConversationStore* conversations_;
+  RecentMessages* recent_;
   RelationStore* relations_;
   GroupStore* groups_;
   RouteStore* routes_;

@@ -358,6 +358,45 @@ TEST(GroupsTest, MembersOnTwoAccessNodesGetEveryMessageOnceWithOnePushPerNode) {
   EXPECT_EQ(PushRequests(1) - before1, static_cast<std::uint64_t>(kMessages));
 }
 
+// What a device does on a notice: Sync of the one conversation, served by
+// storage from its cache of recent messages once one member read them.
+TEST(GroupsTest, SyncOfOneConversationGivesOnlyItsMessagesToMembersWithRecallsApplied) {
+  auto owner = NewMember("scowner");
+  auto member = NewMember("scmember");
+  auto outsider = NewMember("scoutsider");
+  const auto g = CreateGroup(*owner.client, {member.name});  // seq 1
+  auto a = owner.client->SendGroupText(g, "first");          // seq 2
+  auto b = owner.client->SendGroupText(g, "second");         // seq 3
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(owner.client->SendText(member.name, "a 1:1 message").ok());
+
+  auto sync_on = [&](const std::string& name, const std::string& device) {
+    auto client = Connect(1);
+    EXPECT_TRUE(client->Login(name, kPassword, device).ok());
+    return client->Request(Frame([&](auto& f) {
+      f.mutable_sync()->set_conv_id(g);
+      f.mutable_sync()->set_limit(10);
+    }));
+  };
+  auto tablet = sync_on(member.name, "tablet");  // reads MySQL, fills the cache
+  ASSERT_TRUE(tablet.ok()) << tablet.status();
+  ASSERT_EQ(tablet->sync().messages_size(), 3);  // the group's only, not the 1:1 message
+  EXPECT_EQ(tablet->sync().messages(1).text(), "first");
+  EXPECT_EQ(tablet->sync().messages(2).text(), "second");
+
+  auto recalled =
+      owner.client->Request(Frame([&](auto& f) { f.mutable_recall()->set_msg_id(b->msg_id()); }));
+  ASSERT_TRUE(recalled.ok()) << recalled.status();
+  auto watch = sync_on(member.name, "watch");
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  ASSERT_EQ(watch->sync().messages_size(), 3);
+  EXPECT_EQ(watch->sync().messages(1).text(), "first");
+  EXPECT_TRUE(watch->sync().messages(2).recalled());
+  EXPECT_EQ(watch->sync().messages(2).text(), "");
+
+  EXPECT_EQ(Code(sync_on(outsider.name, "phone")), StatusCode::kNotFound);
+}
+
 TEST(GroupsTest, TwoThousandMembersOneSendReachesEveryOnlineMemberAndCountsUnreadForTheRest) {
   constexpr int kOnline = 20, kOffline = 1979;  // + the owner = 2,000
   auto owner = NewMember("bigowner");
