@@ -28,6 +28,14 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
         "client connections held at most from one source address (0: no cap)", 0, 10000000);
   s.Add("login_timeout_ms", &login_timeout_ms, "close connections not logged in by then", 100,
         600000);
+  s.Add("node_lease_ms", &node_lease_ms,
+        "this node's lease in Redis (renewed every third): when it lapses, its users show "
+        "offline and get no pushes",
+        1000, 600000);
+  s.Add("route_refresh_seconds", &route_refresh_seconds,
+        "how often the routes of long-lived connections are renewed (keep it under storage's "
+        "route_ttl_seconds)",
+        60, 30 * 86400);
   s.Add("idle_timeout_ms", &idle_timeout_ms, "close connections silent for this long", 100,
         3600000);
   s.Add("logic_timeout_ms", &logic_timeout_ms, "deadline of each request to logic", 50, 60000);

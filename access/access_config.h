@@ -24,11 +24,13 @@ struct AccessConfig {
   std::int64_t login_timeout_ms = 10000;
   std::int64_t idle_timeout_ms = 90000;
   std::int64_t logic_timeout_ms = 5000;
-  std::int64_t max_queued_bytes = 4 << 20;  // per connection, unsent server frames
-  std::int64_t max_pending_requests = 64;   // per connection, awaiting logic
-  std::int64_t login_rate = 3000;           // logins admitted per second (0: no cap)
-  std::int64_t login_burst = 3000;          // ...of which this many at once
-  std::int64_t max_logins_in_flight = 512;  // awaiting logic at once (0: no cap)
+  std::int64_t max_queued_bytes = 4 << 20;     // per connection, unsent server frames
+  std::int64_t max_pending_requests = 64;      // per connection, awaiting logic
+  std::int64_t login_rate = 3000;              // logins admitted per second (0: no cap)
+  std::int64_t login_burst = 3000;             // ...of which this many at once
+  std::int64_t max_logins_in_flight = 512;     // awaiting logic at once (0: no cap)
+  std::int64_t node_lease_ms = 6000;           // routes count only while it is renewed
+  std::int64_t route_refresh_seconds = 21600;  // connections' routes are renewed this often
 
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;

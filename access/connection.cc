@@ -80,6 +80,12 @@ void Connection::Deliver(std::uint64_t user_id, std::string encoded_frame) {
              });
 }
 
+void Connection::ReadSession(std::function<void(std::uint64_t conn_id, const BoundSession&)> fn) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), fn = std::move(fn)] {
+    fn(self->conn_id_, self->closing_ || self->closed_ ? BoundSession{} : self->session_);
+  });
+}
+
 void Connection::Kick(std::uint64_t user_id, std::string reason) {
   asio::post(socket_.get_executor(),
              [self = shared_from_this(), user_id, reason = std::move(reason)] {

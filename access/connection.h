@@ -93,6 +93,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Deliver(std::uint64_t user_id, std::string encoded_frame);
   // Sends a Kick frame if bound to `user_id` (0: whoever), then closes.
   void Kick(std::uint64_t user_id, std::string reason);
+  // Calls `fn` on the connection's thread with its session (user_id 0 if
+  // it is not logged in, or closing).
+  void ReadSession(std::function<void(std::uint64_t conn_id, const BoundSession&)> fn);
 
  private:
   void WaitReadable();

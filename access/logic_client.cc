@@ -1,5 +1,6 @@
 #include "access/logic_client.h"
 
+#include "common/async_unary.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/stream_client.h"
@@ -9,7 +10,8 @@ namespace im::access {
 using HandleStream = common::StreamClient<internal::HandleCalls, internal::HandleResults>;
 
 LogicClient::LogicClient(const std::string& target, std::chrono::milliseconds timeout)
-    : stub_(internal::Logic::NewStub(common::MakeInternalChannel(target))),
+    : timeout_(timeout),
+      stub_(internal::Logic::NewStub(common::MakeInternalChannel(target))),
       handle_(std::make_unique<HandleStream>(
           [this](grpc::ClientContext* context, HandleStream::Reactor* reactor) {
             stub_->async()->HandleStream(context, reactor);
@@ -38,6 +40,34 @@ void LogicClient::SessionClosed(internal::SessionContext session) {
       common::GetLogger("access")->warn("event=session_closed_failed status=\"{}\"", status);
     }
   });
+}
+
+void LogicClient::RenewNodeLease(
+    internal::NodeLeaseRequest request,
+    std::function<void(absl::StatusOr<internal::NodeLeaseResponse>)> done) {
+  common::CallAsync<internal::NodeLeaseRequest, internal::NodeLeaseResponse>(
+      [this](auto* ctx, auto* req, auto* resp, auto on_done) {
+        stub_->async()->RenewNodeLease(ctx, req, resp, std::move(on_done));
+      },
+      std::move(request), timeout_,
+      [done = std::move(done)](absl::Status status, internal::NodeLeaseResponse response) {
+        if (!status.ok()) return done(status);
+        done(std::move(response));
+      });
+}
+
+void LogicClient::RestoreRoutes(
+    internal::RestoreRoutesRequest request,
+    std::function<void(absl::StatusOr<internal::RestoreRoutesResponse>)> done) {
+  common::CallAsync<internal::RestoreRoutesRequest, internal::RestoreRoutesResponse>(
+      [this](auto* ctx, auto* req, auto* resp, auto on_done) {
+        stub_->async()->RestoreRoutes(ctx, req, resp, std::move(on_done));
+      },
+      std::move(request), timeout_,
+      [done = std::move(done)](absl::Status status, internal::RestoreRoutesResponse response) {
+        if (!status.ok()) return done(status);
+        done(std::move(response));
+      });
 }
 
 }  // namespace im::access

@@ -30,8 +30,15 @@ class LogicClient {
   // Fire and forget, on the same stream: tells logic a logged-in connection
   // ended (after every request the connection sent before).
   void SessionClosed(internal::SessionContext session);
+  // The node's lease and the restoring of its routes (unary calls; `done`
+  // runs once on a gRPC thread).
+  void RenewNodeLease(internal::NodeLeaseRequest request,
+                      std::function<void(absl::StatusOr<internal::NodeLeaseResponse>)> done);
+  void RestoreRoutes(internal::RestoreRoutesRequest request,
+                     std::function<void(absl::StatusOr<internal::RestoreRoutesResponse>)> done);
 
  private:
+  std::chrono::milliseconds timeout_;
   std::unique_ptr<internal::Logic::Stub> stub_;
   std::unique_ptr<common::StreamClient<internal::HandleCalls, internal::HandleResults>> handle_;
 };

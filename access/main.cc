@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -17,6 +19,7 @@
 #include "access/listener.h"
 #include "access/logic_client.h"
 #include "access/login_admission.h"
+#include "access/node_lease.h"
 #include "access/push_service.h"
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
@@ -43,7 +46,15 @@ int Run(int argc, char** argv) {
     return 2;
   }
 
-  const ConnectionOptions options{config.node_id,
+  // This process's name in routes and its lease: a restarted node is a new
+  // instance, so routes of the one before never reach the new connections.
+  const std::string instance = [&] {
+    std::random_device random;
+    char suffix[9];
+    std::snprintf(suffix, sizeof suffix, "%08x", random());
+    return config.node_id + "." + suffix;
+  }();
+  const ConnectionOptions options{instance,
                                   config.PushEndpoint(),
                                   static_cast<std::size_t>(config.max_frame_bytes),
                                   static_cast<std::size_t>(config.max_login_frame_bytes),
@@ -82,12 +93,19 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
+  NodeLease lease(pool.first(), &logic, &registry,
+                  {instance, config.PushEndpoint(), std::chrono::milliseconds(config.node_lease_ms),
+                   std::chrono::seconds(config.route_refresh_seconds)});
+
   listener->Start();
   sweeper.Start();
+  lease.Start();
   pool.Run();
-  log->info("event=started node={} listen={} push={} logic={} io_threads={} max_connections={}",
-            config.node_id, config.listen, config.PushEndpoint(), config.logic_target, threads,
-            config.ConnectionCap());
+  log->info(
+      "event=started node={} instance={} listen={} push={} logic={} io_threads={} "
+      "max_connections={}",
+      config.node_id, instance, config.listen, config.PushEndpoint(), config.logic_target, threads,
+      config.ConnectionCap());
 
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={} connections={}", signal, registry.size());
@@ -99,6 +117,7 @@ int Run(int argc, char** argv) {
   // Let SessionClosed calls for the kicked sessions reach logic.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   sweeper.Stop();
+  lease.Stop();
   push_service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   pool.Stop();

@@ -3,10 +3,12 @@
 // (common/stream_server.h), passes each forwarded client request to the
 // dispatcher and answers it when the handler replies; a call that says a
 // session closed forgets the connection's route if it is still the current
-// one. Stateless: any replica can serve any request. Never blocks a reactor.
+// one; an access node's lease renewals and route restores are passed to
+// storage. Stateless: any replica can serve any request. Never blocks a reactor.
 // DrainStreams() (at shutdown, before the server's Shutdown) answers what the
 // streams carried and ends them.
 
+#include "common/grpc_status.h"
 #include "common/stream_server.h"
 #include "logic.grpc.pb.h"
 #include "logic/request_dispatcher.h"
@@ -25,7 +27,33 @@ class LogicService final : public internal::Logic::CallbackService {
   }
   void DrainStreams() { handle_stream_.Drain(); }
 
+  // Passed to storage as they are.
+  grpc::ServerUnaryReactor* RenewNodeLease(grpc::CallbackServerContext* ctx,
+                                           const internal::NodeLeaseRequest* request,
+                                           internal::NodeLeaseResponse* response) override {
+    return Forward(ctx, *request, response, &StorageClient::RenewNodeLease);
+  }
+  grpc::ServerUnaryReactor* RestoreRoutes(grpc::CallbackServerContext* ctx,
+                                          const internal::RestoreRoutesRequest* request,
+                                          internal::RestoreRoutesResponse* response) override {
+    return Forward(ctx, *request, response, &StorageClient::RestoreRoutes);
+  }
+
  private:
+  template <typename Request, typename Response>
+  grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* ctx, const Request& request,
+                                    Response* response,
+                                    void (StorageClient::*call)(Request,
+                                                                ::im::logic::Done<Response>)) {
+    auto* reactor = ctx->DefaultReactor();
+    (storage_->*call)(request, [reactor, response](absl::StatusOr<Response> result) {
+      if (!result.ok()) return reactor->Finish(common::ToGrpcStatus(result.status()));
+      *response = std::move(*result);
+      reactor->Finish(grpc::Status::OK);
+    });
+    return reactor;
+  }
+
   using Done = std::function<void(absl::Status)>;
   void SessionClosed(const internal::SessionContext& session, Done done);
 

@@ -113,6 +113,8 @@ IM_STORAGE_CALL(CreateUser, internal::CreateUserRequest, internal::CreateUserRes
 IM_STORAGE_CALL(GetUser, internal::GetUserRequest, internal::User)
 IM_STORAGE_CALL(CreateSession, internal::CreateSessionRequest, internal::CreateSessionResponse)
 IM_STORAGE_CALL(GetRoutes, internal::GetRoutesRequest, internal::GetRoutesResponse)
+IM_STORAGE_CALL(RenewNodeLease, internal::NodeLeaseRequest, internal::NodeLeaseResponse)
+IM_STORAGE_CALL(RestoreRoutes, internal::RestoreRoutesRequest, internal::RestoreRoutesResponse)
 IM_STORAGE_CALL(RequestFriend, internal::RequestFriendRequest, internal::RelationChange)
 IM_STORAGE_CALL(RespondFriend, internal::RespondFriendRequest, internal::RelationChange)
 IM_STORAGE_CALL(CancelFriendRequest, internal::UserPair, internal::RelationChange)

@@ -46,6 +46,9 @@ class StorageClient {
                      Done<internal::RegisterRouteResponse> done);
   void RemoveRoute(internal::RemoveRouteRequest request, Done<internal::RemoveRouteResponse> done);
   void GetRoutes(internal::GetRoutesRequest request, Done<internal::GetRoutesResponse> done);
+  void RenewNodeLease(internal::NodeLeaseRequest request, Done<internal::NodeLeaseResponse> done);
+  void RestoreRoutes(internal::RestoreRoutesRequest request,
+                     Done<internal::RestoreRoutesResponse> done);
 
   void RequestFriend(internal::RequestFriendRequest request, Done<internal::RelationChange> done);
   void RespondFriend(internal::RespondFriendRequest request, Done<internal::RelationChange> done);

@@ -32,6 +32,30 @@ end
 return 0
 )lua";
 
+// KEYS[1] routes hash, KEYS[2] epoch hash; ARGV device, route (with its
+// epoch), epoch, ttl. Returns 1 if the route was put back.
+constexpr std::string_view kRestoreScript = R"lua(
+local epoch = tonumber(ARGV[3])
+local counter = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if counter < epoch then redis.call('HSET', KEYS[2], ARGV[1], epoch) end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+local restored = 0
+if current then
+  local sep = string.find(current, '|', 1, true)
+  local stored = sep and tonumber(string.sub(current, 1, sep - 1))
+  if not stored or stored < epoch then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+    restored = 1
+  end
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  restored = 1
+end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return restored
+)lua";
+
+std::string NodeKey(std::string_view node_id) { return common::StrCat("im:node:", node_id); }
 std::string RoutesKey(std::uint64_t user_id) { return common::StrCat("im:routes:", user_id); }
 std::string EpochsKey(std::uint64_t user_id) { return common::StrCat("im:route_epochs:", user_id); }
 
@@ -157,7 +181,98 @@ absl::StatusOr<internal::GetRoutesResponse> RouteStore::Lookup(
       }
     }
   }
+  // Only routes of nodes holding their lease.
+  std::vector<std::string> nodes;
+  for (const auto& user : response.users()) {
+    for (const auto& route : user.routes()) nodes.push_back(route.access_node_id());
+  }
+  if (nodes.empty()) return response;
+  auto live = LiveNodes(**conn, std::move(nodes));
+  if (!live.ok()) return live.status();
+  for (auto& user : *response.mutable_users()) {
+    auto* routes = user.mutable_routes();
+    routes->erase(
+        std::remove_if(routes->begin(), routes->end(),
+                       [&](const internal::Route& r) { return !(*live)[r.access_node_id()]; }),
+        routes->end());
+  }
   return response;
+}
+
+absl::StatusOr<std::map<std::string, bool>> RouteStore::LiveNodes(
+    RedisConnection& conn, std::vector<std::string> node_ids) {
+  std::sort(node_ids.begin(), node_ids.end());
+  node_ids.erase(std::unique(node_ids.begin(), node_ids.end()), node_ids.end());
+  const auto now = std::chrono::steady_clock::now();
+  const auto fresh = std::chrono::milliseconds(kLeaseCheckMs);
+  std::map<std::string, bool> live;
+  std::vector<std::string> unknown;
+  {
+    std::lock_guard lock(leases_mu_);
+    for (auto& id : node_ids) {
+      auto it = leases_.find(id);
+      if (it != leases_.end() && now - it->second.checked < fresh) {
+        live[id] = it->second.held;
+      } else {
+        unknown.push_back(std::move(id));
+      }
+    }
+  }
+  if (unknown.empty()) return live;
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& id : unknown) commands.push_back({"EXISTS", NodeKey(id)});
+  auto replies = conn.Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  std::lock_guard lock(leases_mu_);
+  if (leases_.size() > 10000) leases_.clear();  // instances come and go; keep it small
+  for (std::size_t i = 0; i < unknown.size(); ++i) {
+    const redisReply* r = (*replies)[i].get();
+    const bool held = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    leases_[unknown[i]] = {held, now};
+    live[unknown[i]] = held;
+  }
+  return live;
+}
+
+absl::StatusOr<bool> RouteStore::RenewLease(std::string_view node_id, std::int64_t lease_ms) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  const std::string key = NodeKey(node_id);
+  const std::string ms = std::to_string(lease_ms);
+  auto extended = (*conn)->Command({"SET", key, "1", "PX", ms, "XX"});
+  if (!extended.ok()) return extended.status();
+  const bool was_held = (*extended)->type != REDIS_REPLY_NIL;
+  if (!was_held) {
+    auto taken = (*conn)->Command({"SET", key, "1", "PX", ms});
+    if (!taken.ok()) return taken.status();
+  }
+  std::lock_guard lock(leases_mu_);
+  leases_[std::string(node_id)] = {true, std::chrono::steady_clock::now()};
+  return was_held;
+}
+
+absl::StatusOr<std::uint32_t> RouteStore::Restore(const std::vector<UserRoute>& routes) {
+  if (routes.empty()) return 0u;
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  const std::string ttl = std::to_string(route_ttl_seconds_);
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(routes.size());
+  for (const auto& [user_id, route] : routes) {
+    commands.push_back({"EVAL", std::string(kRestoreScript), "2", RoutesKey(user_id),
+                        EpochsKey(user_id), route.device_id(), EncodeRoute(route),
+                        std::to_string(route.epoch()), ttl});
+  }
+  auto replies = (*conn)->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  std::uint32_t restored = 0;
+  for (const auto& r : *replies) {
+    if (r->type == REDIS_REPLY_ERROR) {
+      return absl::InternalError(common::StrCat("Redis: ", std::string_view(r->str, r->len)));
+    }
+    if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) ++restored;
+  }
+  return restored;
 }
 
 }  // namespace im::storage

@@ -4,10 +4,23 @@
 // only grows; registering a route takes the next epoch, and removing one
 // succeeds only while the stored route still has the caller's epoch, so a late
 // disconnect of an old connection never removes a newer login.
-// Routes are soft state: losing Redis logs everyone out of push delivery until
-// they reconnect, never loses a message. Thread-safe; blocking.
+// Routes are soft state: losing them costs pushes, never a message (Sync is
+// the guarantee).
+//
+// Liveness: each access node instance holds a lease in Redis (RenewLease).
+// Lookup returns only routes of nodes whose lease is held, so within one
+// lease period of a node's death nobody pushes to it and its users show
+// offline; what Lookup skips is left for the hash's expiry. A node that finds
+// its lease was lost (Redis restarted empty, flushed, or the node was cut
+// off for longer than the lease) puts its routes back with Restore. Whether a
+// lease is held is cached for up to kLeaseCheckMs per node. Thread-safe;
+// blocking.
 
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -41,12 +54,34 @@ class RouteStore {
   // it was removed.
   absl::StatusOr<bool> Remove(std::uint64_t user_id, std::string_view device_id,
                               std::uint64_t epoch);
-  // All routes of each user, pipelined: one round trip per kLookupBatch users.
+  // All routes of each user whose node holds its lease, pipelined: one
+  // round trip per kLookupBatch users (and one for leases not checked lately).
   absl::StatusOr<internal::GetRoutesResponse> Lookup(const std::vector<std::uint64_t>& user_ids);
 
+  // Takes or extends `node_id`'s lease for `lease_ms`. Returns whether it was
+  // still held (false: taken anew).
+  absl::StatusOr<bool> RenewLease(std::string_view node_id, std::int64_t lease_ms);
+  // Puts routes back with their own epochs where their device has no route
+  // or an older one (and raises the device's epoch counter to at least
+  // theirs, so a later login still gets a greater epoch); refreshes each
+  // user's expiry. Returns how many routes were put back.
+  absl::StatusOr<std::uint32_t> Restore(const std::vector<UserRoute>& routes);
+
+  static constexpr std::int64_t kLeaseCheckMs = 500;
+
  private:
+  // Which of `node_ids` hold their lease (cached up to kLeaseCheckMs).
+  absl::StatusOr<std::map<std::string, bool>> LiveNodes(RedisConnection& conn,
+                                                        std::vector<std::string> node_ids);
+
   RedisPool* pool_;
   std::int64_t route_ttl_seconds_;
+  struct LeaseSeen {
+    bool held = false;
+    std::chrono::steady_clock::time_point checked;
+  };
+  std::mutex leases_mu_;
+  std::map<std::string, LeaseSeen, std::less<>> leases_;  // node -> last check
 };
 
 // Route <-> the string stored in Redis ("epoch|node|endpoint|conn").

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "storage/storage_test_env.h"
 
 namespace im::storage {
@@ -19,6 +22,8 @@ internal::Route MakeRoute(const std::string& device, std::uint64_t conn) {
 class RouteStoreTest : public ::testing::Test {
  protected:
   RouteStore routes_{GetStorageTestEnv().redis_pool.get(), 3600};
+  // Routes of node-1 count only while it holds its lease.
+  void SetUp() override { ASSERT_TRUE(routes_.RenewLease("node-1", 600000).ok()); }
 };
 
 TEST_F(RouteStoreTest, RegisterLookupAndEpochGrowsPerDevice) {
@@ -54,6 +59,74 @@ TEST_F(RouteStoreTest, RemoveWithAStaleEpochKeepsTheNewerLogin) {
   ASSERT_TRUE(current.ok());
   EXPECT_TRUE(*current);
   EXPECT_EQ(routes_.Lookup({601})->users(0).routes_size(), 0);
+}
+
+TEST_F(RouteStoreTest, RoutesOfANodeWithoutALeaseAreIgnored) {
+  internal::Route on_dead = MakeRoute("tablet", 21);
+  on_dead.set_access_node_id("node-dead");
+  ASSERT_TRUE(routes_.Register(701, on_dead).ok());
+  ASSERT_TRUE(routes_.Register(701, MakeRoute("phone", 22)).ok());
+  auto found = routes_.Lookup({701});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->users(0).routes_size(), 1);
+  EXPECT_EQ(found->users(0).routes(0).device_id(), "phone");
+
+  // The lease taken, its routes count (once the cached check is stale, or at
+  // once on the replica that renewed it).
+  auto first = routes_.RenewLease("node-dead", 60000);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(*first);  // taken anew
+  auto again = routes_.RenewLease("node-dead", 60000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(*again);
+  EXPECT_EQ(routes_.Lookup({701})->users(0).routes_size(), 2);
+
+  // Another replica that never renewed it checks Redis.
+  RouteStore other(GetStorageTestEnv().redis_pool.get(), 3600);
+  EXPECT_EQ(other.Lookup({701})->users(0).routes_size(), 2);
+}
+
+TEST_F(RouteStoreTest, ALapsedLeaseIsTakenAnewAndItsRoutesDisappear) {
+  internal::Route route = MakeRoute("phone", 31);
+  route.set_access_node_id("node-brief");
+  ASSERT_TRUE(routes_.RenewLease("node-brief", 1000).ok());
+  ASSERT_TRUE(routes_.Register(702, route).ok());
+  RouteStore other(GetStorageTestEnv().redis_pool.get(), 3600);
+  EXPECT_EQ(other.Lookup({702})->users(0).routes_size(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100 + RouteStore::kLeaseCheckMs));
+  EXPECT_EQ(other.Lookup({702})->users(0).routes_size(), 0);
+  auto renewed = routes_.RenewLease("node-brief", 60000);
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_FALSE(*renewed);  // lapsed: the node must restore its routes
+}
+
+TEST_F(RouteStoreTest, RestorePutsLostRoutesBackWithTheirEpochsAndNeverOverANewerLogin) {
+  auto phone = routes_.Register(703, MakeRoute("phone", 41));
+  ASSERT_TRUE(phone.ok());
+  internal::Route lost = MakeRoute("phone", 41);
+  lost.set_epoch(phone->epoch());
+  // Redis loses the user's keys (a restart without them, a flush).
+  {
+    auto conn = GetStorageTestEnv().redis_pool->Acquire();
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE((*conn)->Command({"DEL", "im:routes:703", "im:route_epochs:703"}).ok());
+  }
+  EXPECT_EQ(routes_.Lookup({703})->users(0).routes_size(), 0);
+  auto restored = routes_.Restore({{703, lost}});
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ(*restored, 1u);
+  auto found = routes_.Lookup({703});
+  ASSERT_EQ(found->users(0).routes_size(), 1);
+  EXPECT_EQ(found->users(0).routes(0).epoch(), phone->epoch());
+  EXPECT_EQ(*routes_.Restore({{703, lost}}), 0u);  // already there
+
+  // A later login still gets a greater epoch, and an old route never
+  // replaces it.
+  auto newer = routes_.Register(703, MakeRoute("phone", 42));
+  ASSERT_TRUE(newer.ok());
+  EXPECT_GT(newer->epoch(), phone->epoch());
+  EXPECT_EQ(*routes_.Restore({{703, lost}}), 0u);
+  EXPECT_EQ(routes_.Lookup({703})->users(0).routes(0).conn_id(), 42u);
 }
 
 TEST(RouteCodecTest, EncodeDecodeRoundTripAndRejectsJunk) {

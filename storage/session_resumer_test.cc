@@ -16,6 +16,8 @@ class SessionResumerTest : public ::testing::Test {
  protected:
   UserStore users_{GetStorageTestEnv().mysql_pool.get()};
   RouteStore routes_{GetStorageTestEnv().redis_pool.get(), 3600};
+  // Routes of node-1 count only while it holds its lease.
+  void SetUp() override { ASSERT_TRUE(routes_.RenewLease("node-1", 600000).ok()); }
 };
 
 internal::ResumeSessionRequest Resume(const std::string& token_hash, std::uint64_t conn_id) {

@@ -145,6 +145,45 @@ grpc::ServerUnaryReactor* StorageService::GetRoutes(grpc::CallbackServerContext*
   });
 }
 
+grpc::ServerUnaryReactor* StorageService::RenewNodeLease(grpc::CallbackServerContext* ctx,
+                                                         const internal::NodeLeaseRequest* request,
+                                                         internal::NodeLeaseResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (request->node_id().empty() || request->node_id().size() > 200) {
+      return absl::InvalidArgumentError("a node id is 1 to 200 bytes");
+    }
+    if (request->lease_ms() < 1000 || request->lease_ms() > 600000) {
+      return absl::InvalidArgumentError("a lease lasts 1 to 600 seconds");
+    }
+    auto held = routes_->RenewLease(request->node_id(), request->lease_ms());
+    if (!held.ok()) return held.status();
+    response->set_was_held(*held);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::RestoreRoutes(
+    grpc::CallbackServerContext* ctx, const internal::RestoreRoutesRequest* request,
+    internal::RestoreRoutesResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (static_cast<std::size_t>(request->routes_size()) > kMaxRoutesLookup) {
+      return absl::InvalidArgumentError("too many routes in one call");
+    }
+    std::vector<RouteStore::UserRoute> routes;
+    routes.reserve(request->routes_size());
+    for (const auto& r : request->routes()) {
+      if (r.user_id() == 0 || r.route().epoch() == 0 || r.route().device_id().empty()) {
+        return absl::InvalidArgumentError("a restored route needs a user, a device and an epoch");
+      }
+      routes.emplace_back(r.user_id(), r.route());
+    }
+    auto restored = routes_->Restore(routes);
+    if (!restored.ok()) return restored.status();
+    response->set_restored(*restored);
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* StorageService::RequestFriend(
     grpc::CallbackServerContext* ctx, const internal::RequestFriendRequest* request,
     internal::RelationChange* response) {

@@ -70,6 +70,12 @@ class StorageService final : public internal::Storage::CallbackService {
   grpc::ServerUnaryReactor* GetRoutes(grpc::CallbackServerContext* ctx,
                                       const internal::GetRoutesRequest* request,
                                       internal::GetRoutesResponse* response) override;
+  grpc::ServerUnaryReactor* RenewNodeLease(grpc::CallbackServerContext* ctx,
+                                           const internal::NodeLeaseRequest* request,
+                                           internal::NodeLeaseResponse* response) override;
+  grpc::ServerUnaryReactor* RestoreRoutes(grpc::CallbackServerContext* ctx,
+                                          const internal::RestoreRoutesRequest* request,
+                                          internal::RestoreRoutesResponse* response) override;
 
   grpc::ServerUnaryReactor* RequestFriend(grpc::CallbackServerContext* ctx,
                                           const internal::RequestFriendRequest* request,

@@ -30,7 +30,11 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
     }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
-    // A test killed hard takes its children with it.
+    // Its own process group, so a terminal's Ctrl-C reaches only the test
+    // binary, whose destructors stop it. A test binary killed hard (SIGKILL,
+    // say by a ctest timeout) leaves it running: PR_SET_PDEATHSIG would fire
+    // when the forking thread ends, and tests start daemons from threads that
+    // end (the delivery checker's fault thread).
     setpgid(0, 0);
     for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;

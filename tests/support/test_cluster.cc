@@ -77,6 +77,7 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
       {"--listen=" + Loopback(access_ports_[node]), "--push_listen=" + Loopback(push_ports_[node]),
        "--node_id=access-" + std::to_string(node + 1), "--logic_target=" + Loopback(logic_port_),
        "--io_threads=2", "--logic_timeout_ms=2000",
+       "--node_lease_ms=" + std::to_string(kTestLeaseMs),
        "--login_timeout_ms=" + std::to_string(options_.login_timeout_ms),
        "--idle_timeout_ms=" + std::to_string(options_.idle_timeout_ms),
        "--max_frame_bytes=" + std::to_string(options_.max_frame_bytes)});

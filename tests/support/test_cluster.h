@@ -15,6 +15,10 @@
 
 namespace im::testing {
 
+// Access nodes' lease in the test cluster: a dead node's users show offline
+// within this long.
+inline constexpr int kTestLeaseMs = 2000;
+
 struct ClusterOptions {
   int access_nodes = 1;
   int login_timeout_ms = 2000;

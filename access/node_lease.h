@@ -1,0 +1,69 @@
+#pragma once
+// The access node's lease (storage.proto NodeLeaseRequest): its routes count,
+// for pushes and presence, only while it holds one, so within one lease
+// period of this process dying nobody pushes to it and its users show
+// offline. Renewed through logic every third of the lease (sooner after a
+// failure), on a timer of the given io_context.
+//
+// When storage answers that the lease was taken anew (the first renewal, or
+// it had lapsed, or Redis lost it: restarted empty or flushed), every
+// logged-in connection's route is sent back as it was (RestoreRoutes, same
+// epochs, in batches), so its client gets pushes again without reconnecting.
+// The same restore runs every `refresh` while connections last, which keeps
+// their routes from expiring however long they stay connected.
+//
+// Threading: Start and Stop from one thread (main); the rest runs on the
+// io_context's thread. Call Stop before that io_context stops; a renewal
+// answered after Stop is ignored.
+
+// clang-format off
+#include <utility>  // Boost 1.74's Asio uses std::exchange without including it (C++20)
+#include <boost/asio.hpp>
+// clang-format on
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "logic.pb.h"
+
+namespace im::access {
+
+class ConnectionRegistry;
+class LogicClient;
+
+struct NodeLeaseOptions {
+  std::string node_id;        // this instance (a restarted node is a new one)
+  std::string push_endpoint;  // where logic pushes to it
+  std::chrono::milliseconds lease{6000};
+  std::chrono::milliseconds refresh{std::chrono::hours(6)};
+};
+
+class NodeLease {
+ public:
+  NodeLease(boost::asio::io_context& io, LogicClient* logic, ConnectionRegistry* registry,
+            NodeLeaseOptions options)
+      : io_(io), timer_(io), logic_(logic), registry_(registry), options_(std::move(options)) {}
+
+  void Start();
+  void Stop();
+
+  static constexpr std::size_t kRestoreBatch = 5000;
+
+ private:
+  void Renew();
+  void OnRenewed(const absl::StatusOr<internal::NodeLeaseResponse>& result);
+  void ScheduleRenewal(std::chrono::milliseconds after);
+  // Reads every connection's session on its thread, then sends the routes.
+  void RestoreAll(const char* why);
+
+  boost::asio::io_context& io_;
+  boost::asio::steady_timer timer_;
+  LogicClient* logic_;
+  ConnectionRegistry* registry_;
+  const NodeLeaseOptions options_;
+  std::atomic<bool> stopped_{false};
+  std::chrono::steady_clock::time_point last_restore_;
+};
+
+}  // namespace im::access

@@ -1,0 +1,86 @@
+// Live routes over TCP against the real daemons: an access node's routes count
+// only while it renews its lease (the test cluster's lease is kTestLeaseMs),
+// and routes lost with Redis come back without clients reconnecting.
+
+#include <thread>
+
+#include "tests/integration/cluster_env.h"
+
+namespace im::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+// Whether `member` shows online in `group`, as `viewer` sees it.
+absl::StatusOr<bool> ShownOnline(cli::ImClient& viewer, std::uint64_t group,
+                                 const std::string& member) {
+  auto page =
+      viewer.Request(Frame([&](auto& f) { f.mutable_group_members()->set_group_id(group); }));
+  if (!page.ok()) return page.status();
+  for (const auto& m : page->group_members().members()) {
+    if (m.username() == member) return m.online();
+  }
+  return absl::NotFoundError("not a member");
+}
+
+TEST(RoutesTest, KillNineOfAnAccessNodeShowsItsUsersOfflineWithinOneLease) {
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  auto a = RegisterAndLogin(alice, 0);
+  auto b = RegisterAndLogin(bob, 1);
+  auto created = a->Request(Frame([&](auto& f) {
+    f.mutable_group_create()->set_name("presence");
+    f.mutable_group_create()->add_members(bob);
+  }));
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::uint64_t group = created->group_create().group_id();
+  ASSERT_EQ(ShownOnline(*a, group, bob).value_or(false), true);
+
+  SharedCluster().KillAccess(1);
+  const auto killed = Clock::now();
+  bool offline = false;
+  while (!offline && Clock::now() - killed < milliseconds(3 * kTestLeaseMs)) {
+    std::this_thread::sleep_for(milliseconds(100));
+    auto online = ShownOnline(*a, group, bob);
+    ASSERT_TRUE(online.ok()) << online.status();
+    offline = !*online;
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - killed);
+  SharedCluster().StartAccess(1);
+  ASSERT_TRUE(offline) << bob << " still shows online " << took.count() << " ms after kill -9";
+  // One lease, plus the half second storage may cache a lease's state, plus
+  // slack for a loaded machine (it must not take a second lease period).
+  EXPECT_LE(took.count(), kTestLeaseMs + 1500);
+  // The user logs in again on the restarted node and is online again.
+  auto b_again = Connect(1);
+  ASSERT_TRUE(b_again->Login(bob, kPassword).ok());
+  EXPECT_EQ(ShownOnline(*a, group, bob).value_or(false), true);
+}
+
+TEST(RoutesTest, RoutesLostWithRedisComeBackWithoutAReconnect) {
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  auto a = RegisterAndLogin(alice, 0);
+  auto b = RegisterAndLogin(bob, 1);
+  SharedCluster().FlushRedis();
+  const auto flushed = Clock::now();
+  // Each access node finds its lease gone at its next renewal and puts its
+  // routes back; until then a send is stored but not pushed.
+  bool pushed = false;
+  for (int i = 0; !pushed && Clock::now() - flushed < milliseconds(3 * kTestLeaseMs); ++i) {
+    ASSERT_TRUE(a->SendText(bob, "probe " + std::to_string(i)).ok());
+    pushed =
+        NextEventMatching(
+            *b, [](const client::ServerFrame& f) { return f.has_message(); }, milliseconds(200))
+            .ok();
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - flushed);
+  ASSERT_TRUE(pushed) << "no push reached " << bob << " " << took.count() << " ms after FLUSHALL";
+  EXPECT_LE(took.count(), kTestLeaseMs);  // one renewal period (a third of it), plus slack
+  // And the other way round, to alice on the other node.
+  ASSERT_TRUE(b->SendText(alice, "back").ok());
+  EXPECT_TRUE(
+      NextEventMatching(*a, [](const client::ServerFrame& f) { return f.has_message(); }).ok());
+}
+
+}  // namespace
+}  // namespace im::testing
