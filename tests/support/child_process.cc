@@ -2,26 +2,77 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <thread>
 
 namespace im::testing {
 
 ChildProcess::~ChildProcess() { Stop(std::chrono::seconds(5)); }
 
+namespace {
+
+// Runs every fork on one thread that lives until the test binary exits:
+// PR_SET_PDEATHSIG signals a child when the thread that forked it ends, and
+// tests start daemons from threads that end (the delivery checker restarts
+// access nodes from its fault thread).
+class Spawner {
+ public:
+  static Spawner& Get() {
+    static Spawner* spawner = new Spawner();  // never destroyed: its thread lasts to exit
+    return *spawner;
+  }
+
+  // Runs `fork_child` (which forks and returns the child's pid) on the
+  // spawner thread and returns its result.
+  pid_t Run(std::function<pid_t()> fork_child) {
+    std::packaged_task<pid_t()> task(std::move(fork_child));
+    auto result = task.get_future();
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    wake_.notify_one();
+    return result.get();
+  }
+
+ private:
+  Spawner() {
+    std::thread([this] {
+      for (;;) {
+        std::unique_lock lock(mu_);
+        wake_.wait(lock, [this] { return !tasks_.empty(); });
+        auto task = std::move(tasks_.front());
+        tasks_.pop_front();
+        lock.unlock();
+        task();
+      }
+    }).detach();
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::packaged_task<pid_t()>> tasks_;
+};
+
+}  // namespace
+
 void ChildProcess::Start(const std::vector<std::string>& argv, const std::string& log_path,
                          const std::vector<std::string>& env) {
   log_path_ = log_path;
-  pid_ = fork();
-  if (pid_ < 0) {
-    std::perror("fork");
-    std::abort();
-  }
-  if (pid_ == 0) {
+  const pid_t parent = getpid();
+  pid_ = Spawner::Get().Run([&]() -> pid_t {
+    const pid_t pid = fork();
+    if (pid != 0) return pid;
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
@@ -31,11 +82,13 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
     // Its own process group, so a terminal's Ctrl-C reaches only the test
-    // binary, whose destructors stop it. A test binary killed hard (SIGKILL,
-    // say by a ctest timeout) leaves it running: PR_SET_PDEATHSIG would fire
-    // when the forking thread ends, and tests start daemons from threads that
-    // end (the delivery checker's fault thread).
+    // binary, whose destructors stop it; a test binary killed hard (SIGKILL,
+    // say by a ctest timeout) takes it along: the kernel sends SIGKILL when
+    // the spawner thread ends, which is when the test binary does. If the
+    // binary died before this line, go now.
     setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -43,6 +96,10 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
     execv(args[0], args.data());
     std::perror("execv");
     _exit(127);
+  });
+  if (pid_ < 0) {
+    std::perror("fork");
+    std::abort();
   }
 }
 

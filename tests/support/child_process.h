@@ -1,8 +1,10 @@
 #pragma once
 // A child process started by a test, with stdout+stderr in a log file. Stop()
 // sends SIGTERM and waits (SIGKILL after a grace period); the destructor stops
-// it too, so a failing test leaves nothing running. Only ever signals its own
-// PID.
+// it too, so a failing test leaves nothing running, and a test binary that is
+// killed (say, by a ctest timeout) takes its children with it
+// (PR_SET_PDEATHSIG; every child is forked by one thread that lasts as long
+// as the binary). Only ever signals its own PID.
 
 #include <sys/types.h>
 
