@@ -28,6 +28,9 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
         "client connections held at most from one source address (0: no cap)", 0, 10000000);
   s.Add("login_timeout_ms", &login_timeout_ms, "close connections not logged in by then", 100,
         600000);
+  s.Add("drain_timeout_ms", &drain_timeout_ms,
+        "on SIGTERM: how long the node waits for kicked clients to leave and their routes to go", 0,
+        600000);
   s.Add("node_lease_ms", &node_lease_ms,
         "this node's lease in Redis (renewed every third): when it lapses, its users show "
         "offline and get no pushes",

@@ -29,6 +29,7 @@ struct AccessConfig {
   std::int64_t login_rate = 3000;              // logins admitted per second (0: no cap)
   std::int64_t login_burst = 3000;             // ...of which this many at once
   std::int64_t max_logins_in_flight = 512;     // awaiting logic at once (0: no cap)
+  std::int64_t drain_timeout_ms = 5000;        // SIGTERM: how long clients get to leave
   std::int64_t node_lease_ms = 6000;           // routes count only while it is renewed
   std::int64_t route_refresh_seconds = 21600;  // connections' routes are renewed this often
 

@@ -86,15 +86,16 @@ void Connection::ReadSession(std::function<void(std::uint64_t conn_id, const Bou
   });
 }
 
-void Connection::Kick(std::uint64_t user_id, std::string reason) {
+void Connection::Kick(std::uint64_t user_id, std::string reason, bool reconnect) {
   asio::post(socket_.get_executor(),
-             [self = shared_from_this(), user_id, reason = std::move(reason)] {
+             [self = shared_from_this(), user_id, reason = std::move(reason), reconnect] {
                if (self->closing_ || self->closed_) return;
                if (user_id != 0 && self->session_.user_id != user_id) return;
                Log()->info("event=kick conn={} uid={} reason=\"{}\"", self->conn_id_,
                            self->session_.user_id, reason);
                client::ServerFrame frame;
                frame.mutable_kick()->set_reason(reason);
+               frame.mutable_kick()->set_reconnect(reconnect);
                self->Write(frame);
                self->CloseAfterFlush();
              });

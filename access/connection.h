@@ -92,7 +92,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Writes `frame` if this connection is bound to `user_id`.
   void Deliver(std::uint64_t user_id, std::string encoded_frame);
   // Sends a Kick frame if bound to `user_id` (0: whoever), then closes.
-  void Kick(std::uint64_t user_id, std::string reason);
+  // `reconnect`: the node is draining, the client should come back.
+  void Kick(std::uint64_t user_id, std::string reason, bool reconnect = false);
   // Calls `fn` on the connection's thread with its session (user_id 0 if
   // it is not logged in, or closing).
   void ReadSession(std::function<void(std::uint64_t conn_id, const BoundSession&)> fn);

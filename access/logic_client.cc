@@ -35,10 +35,12 @@ void LogicClient::SessionClosed(internal::SessionContext session) {
   internal::HandleRequest request;
   *request.mutable_session() = std::move(session);
   request.set_session_closed(true);
-  handle_->Submit(std::move(request), [](absl::Status status, internal::HandleResponse) {
+  session_closes_in_flight_.fetch_add(1, std::memory_order_relaxed);
+  handle_->Submit(std::move(request), [this](absl::Status status, internal::HandleResponse) {
     if (!status.ok()) {
       common::GetLogger("access")->warn("event=session_closed_failed status=\"{}\"", status);
     }
+    session_closes_in_flight_.fetch_sub(1, std::memory_order_relaxed);
   });
 }
 
@@ -68,6 +70,16 @@ void LogicClient::RestoreRoutes(
         if (!status.ok()) return done(status);
         done(std::move(response));
       });
+}
+
+void LogicClient::ReleaseNodeLease(internal::NodeLeaseRelease request,
+                                   std::function<void(absl::Status)> done) {
+  common::CallAsync<internal::NodeLeaseRelease, internal::NodeLeaseReleased>(
+      [this](auto* ctx, auto* req, auto* resp, auto on_done) {
+        stub_->async()->ReleaseNodeLease(ctx, req, resp, std::move(on_done));
+      },
+      std::move(request), timeout_,
+      [done = std::move(done)](absl::Status status, internal::NodeLeaseReleased) { done(status); });
 }
 
 }  // namespace im::access

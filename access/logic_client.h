@@ -5,6 +5,7 @@
 // there). If logic is down or slow the result is UNAVAILABLE, "service
 // unavailable, try again". Thread-safe.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -30,15 +31,21 @@ class LogicClient {
   // Fire and forget, on the same stream: tells logic a logged-in connection
   // ended (after every request the connection sent before).
   void SessionClosed(internal::SessionContext session);
+  // SessionClosed calls not answered yet (a drain waits for them).
+  std::size_t session_closes_in_flight() const {
+    return session_closes_in_flight_.load(std::memory_order_relaxed);
+  }
   // The node's lease and the restoring of its routes (unary calls; `done`
   // runs once on a gRPC thread).
   void RenewNodeLease(internal::NodeLeaseRequest request,
                       std::function<void(absl::StatusOr<internal::NodeLeaseResponse>)> done);
   void RestoreRoutes(internal::RestoreRoutesRequest request,
                      std::function<void(absl::StatusOr<internal::RestoreRoutesResponse>)> done);
+  void ReleaseNodeLease(internal::NodeLeaseRelease request, std::function<void(absl::Status)> done);
 
  private:
   std::chrono::milliseconds timeout_;
+  std::atomic<std::size_t> session_closes_in_flight_{0};
   std::unique_ptr<internal::Logic::Stub> stub_;
   std::unique_ptr<common::StreamClient<internal::HandleCalls, internal::HandleResults>> handle_;
 };

@@ -1,7 +1,8 @@
 // im-access: holds client TCP connections and sessions. Forwards requests to
 // im-logic and serves the Access gRPC service for pushes. On SIGINT/SIGTERM it
-// stops accepting, tells every client to reconnect (Kick), waits briefly for
-// them to flush, then exits.
+// drains: stops accepting, tells every client to reconnect (Kick with
+// reconnect set), waits up to drain_timeout_ms for them to leave and for logic
+// to hear of every closed session, gives its node lease up, then exits 0.
 
 #include <unistd.h>
 
@@ -109,15 +110,28 @@ int Run(int argc, char** argv) {
 
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={} connections={}", signal, registry.size());
+  // Drain: no new connections; every client is told to reconnect (to another
+  // node, or here once it is back); wait until they left and logic heard of
+  // every closed session (their routes removed), at most drain_timeout_ms;
+  // then the lease goes, so whatever route is left stops counting at once.
+  const auto drain_started = std::chrono::steady_clock::now();
+  const auto drain_until = drain_started + std::chrono::milliseconds(config.drain_timeout_ms);
   listener->Stop();
-  registry.ForEach([](const auto& conn) { conn->Kick(0, "server shutting down, reconnect"); });
-  for (int i = 0; i < 30 && registry.size() > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  registry.ForEach([](const auto& conn) {
+    conn->Kick(0, "server shutting down, reconnect", /*reconnect=*/true);
+  });
+  while ((registry.size() > 0 || logic.session_closes_in_flight() > 0) &&
+         std::chrono::steady_clock::now() < drain_until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  // Let SessionClosed calls for the kicked sessions reach logic.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::size_t left = registry.size(), unsent = logic.session_closes_in_flight();
+  lease.Release(std::chrono::seconds(1));
+  log->info("event=drained connections_left={} session_closes_unanswered={} took_ms={}", left,
+            unsent,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  drain_started)
+                .count());
   sweeper.Stop();
-  lease.Stop();
   push_service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   pool.Stop();

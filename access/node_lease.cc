@@ -1,5 +1,6 @@
 #include "access/node_lease.h"
 
+#include <future>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -19,6 +20,28 @@ void NodeLease::Start() {
 void NodeLease::Stop() {
   stopped_ = true;
   asio::post(io_, [this] { timer_.cancel(); });
+}
+
+bool NodeLease::Release(std::chrono::milliseconds within) {
+  Stop();
+  auto released = std::make_shared<std::promise<absl::Status>>();
+  auto answer = released->get_future();
+  internal::NodeLeaseRelease request;
+  request.set_node_id(options_.node_id);
+  logic_->ReleaseNodeLease(std::move(request),
+                           [released](absl::Status status) { released->set_value(status); });
+  auto log = common::GetLogger("access");
+  if (answer.wait_for(within) != std::future_status::ready) {
+    log->warn("event=node_lease_release_failed node={} status=\"no answer\"", options_.node_id);
+    return false;
+  }
+  const absl::Status status = answer.get();
+  if (!status.ok()) {
+    log->warn("event=node_lease_release_failed node={} status=\"{}\"", options_.node_id, status);
+    return false;
+  }
+  log->info("event=node_lease_released node={}", options_.node_id);
+  return true;
 }
 
 void NodeLease::Renew() {

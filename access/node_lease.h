@@ -12,7 +12,7 @@
 // The same restore runs every `refresh` while connections last, which keeps
 // their routes from expiring however long they stay connected.
 //
-// Threading: Start and Stop from one thread (main); the rest runs on the
+// Threading: Start, Stop and Release from one thread (main); the rest runs on the
 // io_context's thread. Call Stop before that io_context stops; a renewal
 // answered after Stop is ignored.
 
@@ -46,7 +46,13 @@ class NodeLease {
       : io_(io), timer_(io), logic_(logic), registry_(registry), options_(std::move(options)) {}
 
   void Start();
+  // Stops renewing.
   void Stop();
+  // Stops renewing and gives the lease up (the end of a drain: the node's
+  // routes stop counting at once), waiting up to `within` for storage.
+  // Returns whether storage confirmed it. A renewal still on its way may
+  // take the lease again for one period, as after a kill.
+  bool Release(std::chrono::milliseconds within);
 
   static constexpr std::size_t kRestoreBatch = 5000;
 

@@ -38,6 +38,11 @@ class LogicService final : public internal::Logic::CallbackService {
                                           internal::RestoreRoutesResponse* response) override {
     return Forward(ctx, *request, response, &StorageClient::RestoreRoutes);
   }
+  grpc::ServerUnaryReactor* ReleaseNodeLease(grpc::CallbackServerContext* ctx,
+                                             const internal::NodeLeaseRelease* request,
+                                             internal::NodeLeaseReleased* response) override {
+    return Forward(ctx, *request, response, &StorageClient::ReleaseNodeLease);
+  }
 
  private:
   template <typename Request, typename Response>

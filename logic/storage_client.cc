@@ -115,6 +115,7 @@ IM_STORAGE_CALL(CreateSession, internal::CreateSessionRequest, internal::CreateS
 IM_STORAGE_CALL(GetRoutes, internal::GetRoutesRequest, internal::GetRoutesResponse)
 IM_STORAGE_CALL(RenewNodeLease, internal::NodeLeaseRequest, internal::NodeLeaseResponse)
 IM_STORAGE_CALL(RestoreRoutes, internal::RestoreRoutesRequest, internal::RestoreRoutesResponse)
+IM_STORAGE_CALL(ReleaseNodeLease, internal::NodeLeaseRelease, internal::NodeLeaseReleased)
 IM_STORAGE_CALL(RequestFriend, internal::RequestFriendRequest, internal::RelationChange)
 IM_STORAGE_CALL(RespondFriend, internal::RespondFriendRequest, internal::RelationChange)
 IM_STORAGE_CALL(CancelFriendRequest, internal::UserPair, internal::RelationChange)

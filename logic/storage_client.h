@@ -49,6 +49,7 @@ class StorageClient {
   void RenewNodeLease(internal::NodeLeaseRequest request, Done<internal::NodeLeaseResponse> done);
   void RestoreRoutes(internal::RestoreRoutesRequest request,
                      Done<internal::RestoreRoutesResponse> done);
+  void ReleaseNodeLease(internal::NodeLeaseRelease request, Done<internal::NodeLeaseReleased> done);
 
   void RequestFriend(internal::RequestFriendRequest request, Done<internal::RelationChange> done);
   void RespondFriend(internal::RespondFriendRequest request, Done<internal::RelationChange> done);

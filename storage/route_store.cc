@@ -251,6 +251,16 @@ absl::StatusOr<bool> RouteStore::RenewLease(std::string_view node_id, std::int64
   return was_held;
 }
 
+absl::Status RouteStore::ReleaseLease(std::string_view node_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto deleted = (*conn)->Command({"DEL", NodeKey(node_id)});
+  if (!deleted.ok()) return deleted.status();
+  std::lock_guard lock(leases_mu_);
+  leases_[std::string(node_id)] = {false, std::chrono::steady_clock::now()};
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::uint32_t> RouteStore::Restore(const std::vector<UserRoute>& routes) {
   if (routes.empty()) return 0u;
   auto conn = pool_->Acquire();

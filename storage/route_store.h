@@ -61,6 +61,9 @@ class RouteStore {
   // Takes or extends `node_id`'s lease for `lease_ms`. Returns whether it was
   // still held (false: taken anew).
   absl::StatusOr<bool> RenewLease(std::string_view node_id, std::int64_t lease_ms);
+  // Gives the lease up (a draining node): its routes stop counting at once
+  // on this replica, within kLeaseCheckMs on others.
+  absl::Status ReleaseLease(std::string_view node_id);
   // Puts routes back with their own epochs where their device has no route
   // or an older one (and raises the device's epoch counter to at least
   // theirs, so a later login still gets a greater epoch); refreshes each

@@ -162,6 +162,17 @@ grpc::ServerUnaryReactor* StorageService::RenewNodeLease(grpc::CallbackServerCon
   });
 }
 
+grpc::ServerUnaryReactor* StorageService::ReleaseNodeLease(
+    grpc::CallbackServerContext* ctx, const internal::NodeLeaseRelease* request,
+    internal::NodeLeaseReleased* /*response*/) {
+  return OnWorker(ctx, [this, request]() -> absl::Status {
+    if (request->node_id().empty() || request->node_id().size() > 200) {
+      return absl::InvalidArgumentError("a node id is 1 to 200 bytes");
+    }
+    return routes_->ReleaseLease(request->node_id());
+  });
+}
+
 grpc::ServerUnaryReactor* StorageService::RestoreRoutes(
     grpc::CallbackServerContext* ctx, const internal::RestoreRoutesRequest* request,
     internal::RestoreRoutesResponse* response) {

@@ -73,6 +73,9 @@ class StorageService final : public internal::Storage::CallbackService {
   grpc::ServerUnaryReactor* RenewNodeLease(grpc::CallbackServerContext* ctx,
                                            const internal::NodeLeaseRequest* request,
                                            internal::NodeLeaseResponse* response) override;
+  grpc::ServerUnaryReactor* ReleaseNodeLease(grpc::CallbackServerContext* ctx,
+                                             const internal::NodeLeaseRelease* request,
+                                             internal::NodeLeaseReleased* response) override;
   grpc::ServerUnaryReactor* RestoreRoutes(grpc::CallbackServerContext* ctx,
                                           const internal::RestoreRoutesRequest* request,
                                           internal::RestoreRoutesResponse* response) override;

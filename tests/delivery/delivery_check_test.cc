@@ -1,8 +1,9 @@
 // The delivery checker, bounded: a few dozen devices for a few seconds over two
-// access nodes, with one of them killed (SIGKILL) and restarted every second,
-// sending 1:1 and to groups.
+// access nodes, with one of them killed (SIGKILL), or drained (SIGTERM), and
+// restarted every second, sending 1:1 and to groups.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "tests/delivery/delivery_checker.h"
 #include "tests/support/test_cluster.h"
@@ -35,6 +36,37 @@ TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessKillsAndReconn
   EXPECT_TRUE(report.ok()) << report.Summary();
   EXPECT_GT(report.acked, 100u) << "too little traffic to mean anything";
   EXPECT_GT(report.group_acked, 30u) << "too little group traffic to mean anything";
+  EXPECT_GT(report.reconnects, report.devices) << "no reconnects happened";
+}
+
+// The same with graceful drains (SIGTERM) instead of kills: clients are told
+// to reconnect and the node waits for them before it exits.
+TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessDrains) {
+  ClusterOptions cluster_options;
+  cluster_options.access_nodes = 2;
+  TestCluster cluster(cluster_options);
+
+  DeliveryCheckOptions options;
+  options.access_addresses = {cluster.access_address(0), cluster.access_address(1)};
+  options.users = 16;
+  options.max_devices_per_user = 2;
+  options.groups = 4;
+  options.group_size = 8;
+  options.group_send_percent = 50;
+  options.duration = std::chrono::seconds(6);
+  options.fault_every = std::chrono::milliseconds(1200);
+  int unclean_exits = 0;
+  options.fault = [&cluster, &unclean_exits](std::mt19937& rng) {
+    const int node = static_cast<int>(rng() % 2);
+    const int status = cluster.StopAccess(node);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++unclean_exits;
+    cluster.StartAccess(node);
+  };
+  const DeliveryCheckReport report = RunDeliveryCheck(options);
+  std::cout << "delivery check (drains): " << report.Summary() << std::endl;
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  EXPECT_EQ(unclean_exits, 0) << "a drained access node did not exit 0";
+  EXPECT_GT(report.acked, 100u) << "too little traffic to mean anything";
   EXPECT_GT(report.reconnects, report.devices) << "no reconnects happened";
 }
 

@@ -2,6 +2,8 @@
 // only while it renews its lease (the test cluster's lease is kTestLeaseMs),
 // and routes lost with Redis come back without clients reconnecting.
 
+#include <sys/wait.h>
+
 #include <thread>
 
 #include "tests/integration/cluster_env.h"
@@ -80,6 +82,29 @@ TEST(RoutesTest, RoutesLostWithRedisComeBackWithoutAReconnect) {
   ASSERT_TRUE(b->SendText(alice, "back").ok());
   EXPECT_TRUE(
       NextEventMatching(*a, [](const client::ServerFrame& f) { return f.has_message(); }).ok());
+}
+
+TEST(RoutesTest, ADrainTellsClientsToReconnectAndTakesTheirUsersOfflineAtOnce) {
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  auto a = RegisterAndLogin(alice, 0);
+  auto b = RegisterAndLogin(bob, 1);
+  auto created = a->Request(Frame([&](auto& f) {
+    f.mutable_group_create()->set_name("drain");
+    f.mutable_group_create()->add_members(bob);
+  }));
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::uint64_t group = created->group_create().group_id();
+  ASSERT_EQ(ShownOnline(*a, group, bob).value_or(false), true);
+
+  const int status = SharedCluster().StopAccess(1);  // SIGTERM, waits for the exit
+  auto kick = NextEventMatching(*b, [](const client::ServerFrame& f) { return f.has_kick(); });
+  auto online = ShownOnline(*a, group, bob);
+  SharedCluster().StartAccess(1);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit status " << status;
+  ASSERT_TRUE(kick.ok()) << kick.status();
+  EXPECT_TRUE(kick->kick().reconnect());
+  ASSERT_TRUE(online.ok()) << online.status();
+  EXPECT_FALSE(*online) << "a drained node's user still shows online";
 }
 
 }  // namespace

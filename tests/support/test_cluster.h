@@ -39,7 +39,8 @@ class TestCluster {
   void StartAccess(int node = 0, const std::vector<std::string>& extra_flags = {});
   void StopStorage() { storage_.Stop(); }
   void StopLogic() { logic_.Stop(); }
-  void StopAccess(int node = 0) { access_[node]->Stop(); }
+  // SIGTERM (a drain); returns the exit status, as from waitpid.
+  int StopAccess(int node = 0) { return access_[node]->Stop(); }
   void KillStorage() { storage_.Kill(); }
   void KillLogic() { logic_.Kill(); }
   void KillAccess(int node = 0) { access_[node]->Kill(); }
