@@ -3,21 +3,32 @@
 # plain processes. Starts a private MariaDB and Redis (loopback only, data kept
 # under $IM_STATE_DIR, default .run/ in the checkout), then im-storage, im-logic
 # and im-access. Runs in the foreground; Ctrl-C or SIGTERM stops everything it
-# started. Expects a build in $IM_BUILD_DIR (default build/): use scripts/run.sh.
+# started. A process that dies (a crash, kill -9) is started again after a
+# pause that doubles up to 30 s while it keeps dying; the others keep running.
+# Expects a build in $IM_BUILD_DIR (default build/): use scripts/run.sh.
 #
 # Environment: IM_PORT (client port, 7000), IM_ACCESS_NODES (1; node k listens
 # on IM_PORT+k-1 and serves pushes on 7100+k-1), IM_MYSQL_PORT (13306),
-# IM_REDIS_PORT (16379), IM_STATE_DIR, IM_BUILD_DIR. Extra daemon flags:
-# IM_STORAGE_FLAGS, IM_LOGIC_FLAGS, IM_ACCESS_FLAGS (word-split).
-# The PIDs it started are written to $IM_STATE_DIR/pids as name=pid lines.
+# IM_REDIS_PORT (16379), IM_PORT_OFFSET (0: added to every port above and to
+# logic's 7200 and storage's 7300, to run a second cluster beside the first),
+# IM_STATE_DIR, IM_BUILD_DIR. Extra daemon flags: IM_STORAGE_FLAGS,
+# IM_LOGIC_FLAGS, IM_ACCESS_FLAGS (word-split).
+# The PIDs of the running daemons are in $IM_STATE_DIR/pids as name=pid lines
+# (rewritten when one is restarted).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "$ROOT" && realpath -m "${IM_BUILD_DIR:-build}")
 STATE=$(realpath -m "${IM_STATE_DIR:-$ROOT/.run}")
 CONFIG=$ROOT/deploy/config
-CLIENT_PORT=${IM_PORT:-7000}
-MYSQL_PORT=${IM_MYSQL_PORT:-13306}
-REDIS_PORT=${IM_REDIS_PORT:-16379}
+OFFSET=${IM_PORT_OFFSET:-0}
+[[ "$OFFSET" =~ ^[0-9]+$ ]] && [ "$OFFSET" -le 50000 ] ||
+  { echo "run-local: IM_PORT_OFFSET must be 0..50000" >&2; exit 1; }
+CLIENT_PORT=$(( ${IM_PORT:-7000} + OFFSET ))
+MYSQL_PORT=$(( ${IM_MYSQL_PORT:-13306} + OFFSET ))
+REDIS_PORT=$(( ${IM_REDIS_PORT:-16379} + OFFSET ))
+PUSH_PORT=$(( 7100 + OFFSET ))
+LOGIC_PORT=$(( 7200 + OFFSET ))
+STORAGE_PORT=$(( 7300 + OFFSET ))
 ACCESS_NODES=${IM_ACCESS_NODES:-1}
 LOGS=$STATE/logs
 
@@ -26,26 +37,48 @@ for bin in storage/im-storage logic/im-logic access/im-access client-cli/im-cli;
 done
 mkdir -p "$STATE/mariadb" "$STATE/redis" "$LOGS"
 
-pids=()
+pids=()   # supervisors, in start order
 names=()
 stop_all() {
   trap - INT TERM EXIT
-  rm -f "$STATE/pids"
   local i
   for ((i=${#pids[@]}-1; i>=0; i--)); do
     kill -TERM "${pids[$i]}" 2>/dev/null || true
     wait "${pids[$i]}" 2>/dev/null || true
   done
+  rm -rf "$STATE/pids" "$STATE/pids.d"
   echo "run-local: stopped. Data is kept in $STATE" >&2
 }
 trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
-start() {  # start NAME LOG COMMAND...
-  local name=$1 log=$2; shift 2
-  "$@" >>"$log" 2>&1 &
+# start NAME LOG COMMAND...: runs COMMAND under a supervisor that starts it
+# again when it dies (pause 1 s, doubling to 30 s while it keeps dying within
+# 30 s of starting) and stops it on SIGTERM.
+start() {
+  local name=$1 log=$2 index=${#pids[@]}; shift 2
+  (
+    set +e
+    child=0
+    trap '[ "$child" = 0 ] || { kill -TERM "$child" 2>/dev/null; wait "$child"; }; exit 0' TERM
+    pause=1
+    while true; do
+      began=$SECONDS
+      "$@" >>"$log" 2>&1 &
+      child=$!
+      printf '%s=%s\n' "$name" "$child" >"$STATE/pids.d/$(printf %02d "$index")"
+      cat "$STATE"/pids.d/* >"$STATE/pids.tmp" && mv "$STATE/pids.tmp" "$STATE/pids"
+      wait "$child"
+      status=$?
+      child=0
+      if (( SECONDS - began >= 30 )); then pause=1; fi
+      echo "run-local: $name exited (status $status); starting it again in ${pause}s" >&2
+      echo "run-local: exited (status $status); started again in ${pause}s" >>"$log"
+      sleep "$pause" & wait $!
+      pause=$(( pause * 2 > 30 ? 30 : pause * 2 ))
+    done
+  ) &
   pids+=($!); names+=("$name")
-  echo "$name=$!" >>"$STATE/pids"
 }
 
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
@@ -61,8 +94,8 @@ wait_port() {  # wait_port NAME PORT LOG
 }
 
 [[ "$ACCESS_NODES" =~ ^[1-9][0-9]?$ ]] || { echo "run-local: IM_ACCESS_NODES must be 1..99" >&2; exit 1; }
-ports=(7200 7300 "$MYSQL_PORT" "$REDIS_PORT")
-for ((k=0; k<ACCESS_NODES; k++)); do ports+=($((CLIENT_PORT+k)) $((7100+k))); done
+ports=("$LOGIC_PORT" "$STORAGE_PORT" "$MYSQL_PORT" "$REDIS_PORT")
+for ((k=0; k<ACCESS_NODES; k++)); do ports+=($((CLIENT_PORT+k)) $((PUSH_PORT+k))); done
 for p in "${ports[@]}"; do
   port_free "$p" || { echo "run-local: port $p on 127.0.0.1 is already in use (another run?)" >&2; exit 1; }
 done
@@ -72,7 +105,8 @@ if [ ! -d "$STATE/mariadb/data/mysql" ]; then
   mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$STATE/mariadb/data" \
     --auth-root-authentication-method=normal --skip-test-db >"$LOGS/mariadb-install.log" 2>&1
 fi
-rm -f "$STATE/pids"
+rm -rf "$STATE/pids" "$STATE/pids.d"
+mkdir -p "$STATE/pids.d"
 start mariadb "$LOGS/mariadb.log" mariadbd --defaults-file="$ROOT/deploy/mariadb/im.cnf" \
   --user="$(id -un)" --datadir="$STATE/mariadb/data" --socket="$STATE/mariadb/sock" \
   --pid-file="$STATE/mariadb/pid" --port="$MYSQL_PORT" --bind-address=127.0.0.1
@@ -89,16 +123,17 @@ for _ in $(seq 1 600); do
 done
 
 start im-storage "$LOGS/im-storage.log" "$BUILD/storage/im-storage" --config "$CONFIG/im-storage.toml" \
-  --mysql.port="$MYSQL_PORT" --redis.port="$REDIS_PORT" ${IM_STORAGE_FLAGS:-}
-wait_port im-storage 7300 "$LOGS/im-storage.log"
+  --listen="127.0.0.1:$STORAGE_PORT" --mysql.port="$MYSQL_PORT" --redis.port="$REDIS_PORT" \
+  ${IM_STORAGE_FLAGS:-}
+wait_port im-storage "$STORAGE_PORT" "$LOGS/im-storage.log"
 start im-logic "$LOGS/im-logic.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml" \
-  ${IM_LOGIC_FLAGS:-}
-wait_port im-logic 7200 "$LOGS/im-logic.log"
+  --listen="127.0.0.1:$LOGIC_PORT" --storage_target="127.0.0.1:$STORAGE_PORT" ${IM_LOGIC_FLAGS:-}
+wait_port im-logic "$LOGIC_PORT" "$LOGS/im-logic.log"
 for ((k=1; k<=ACCESS_NODES; k++)); do
   name=im-access; [ "$k" = 1 ] || name=im-access-$k
   start "$name" "$LOGS/$name.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
-    --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((7100+k-1))" \
-    --node_id="access-$k" ${IM_ACCESS_FLAGS:-}
+    --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((PUSH_PORT+k-1))" \
+    --logic_target="127.0.0.1:$LOGIC_PORT" --node_id="access-$k" ${IM_ACCESS_FLAGS:-}
   wait_port "$name" "$((CLIENT_PORT+k-1))" "$LOGS/$name.log"
 done
 
@@ -121,16 +156,8 @@ cat <<BANNER
     $CLI$SERVER_FLAG --user carol --password secret-pw send alice "hi from a script"
     $CLI$SERVER_FLAG --user alice --password ... listen --count 1
 
-  Ctrl-C stops everything.
+  A daemon that dies is started again (its log says so). Ctrl-C stops everything.
 BANNER
 
-# Stay in the foreground until a signal, or until a process dies.
-set +e
-wait -n "${pids[@]}"
-for i in "${!pids[@]}"; do
-  if ! kill -0 "${pids[$i]}" 2>/dev/null; then
-    echo "run-local: ${names[$i]} exited; last lines of its log:" >&2
-    tail -n 20 "$LOGS/${names[$i]}.log" >&2
-  fi
-done
-exit 1
+# Stay in the foreground until a signal; the supervisors restart what dies.
+wait
