@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "common/grpc_server.h"
 #include "common/str_cat.h"
 
 namespace im::access {
@@ -14,7 +15,8 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
   s.Add("push_advertise", &push_advertise,
         "host:port logic uses to reach push_listen (default: push_listen)");
   s.Add("node_id", &node_id, "name of this access node, unique in the cluster");
-  s.Add("logic_target", &logic_target, "host:port of im-logic");
+  s.Add("logic_target", &logic_target,
+        "host:port of im-logic, or a comma-separated list of IPv4 host:port replicas");
   s.Add("log_level", &log_level, "debug, info, warn or error");
   s.Add("io_threads", &io_threads, "network threads (0: one per core)", 0, 64);
   s.Add("max_frame_bytes", &max_frame_bytes, "largest client frame accepted", 64, 64 << 20);
@@ -85,6 +87,7 @@ std::size_t AccessConfig::ConnectionCap() const {
 }
 
 absl::Status AccessConfig::Validate() const {
+  if (auto s = common::ValidateTarget(logic_target); !s.ok()) return s;
   std::string host;
   std::uint16_t port;
   if (auto s = SplitHostPort(listen, &host, &port); !s.ok()) return s;

@@ -304,6 +304,11 @@ void Connection::OnLogicReply(std::uint64_t req_id,
       Log()->info("event=bound conn={} uid={} device={}", conn_id_, session_.user_id,
                   session_.device_id);
       UpdateDeadline();  // the login deadline no longer applies
+      if (reply->frame().has_login()) {
+        // How often to ping: only this node knows its idle timeout.
+        reply->mutable_frame()->mutable_login()->set_idle_timeout_ms(
+            static_cast<std::uint32_t>(options_.idle_timeout.count()));
+      }
     }
   }
   if (!closed_) Write(reply->frame());

@@ -161,7 +161,7 @@ int WithLogin(const CliOptions& options,
 }
 
 absl::Status Listen(const CliOptions& options, ImClient& client, const std::string& user) {
-  client.StartHeartbeat(milliseconds(20000));
+  client.StartHeartbeat();
   long received = 0;
   Inbox inbox(&client, [&](const client::ChatMessage& m) {
     std::cout << FormatMessage(m, options.json) << std::endl;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -157,7 +158,8 @@ absl::StatusOr<std::vector<client::ServerFrame>> ImClient::CallAll(
     }
     return true;
   };
-  const bool done = changed_.wait_for(lock, timeout, [&] { return all_in() || !open_ || stopping_; });
+  const bool done =
+      changed_.wait_for(lock, timeout, [&] { return all_in() || !open_ || stopping_; });
   if (all_in()) {
     std::vector<client::ServerFrame> out;
     for (std::uint64_t id : req_ids) {
@@ -199,6 +201,14 @@ absl::StatusOr<client::ServerFrame> ImClient::NextEvent(milliseconds timeout) {
 void ImClient::SetEventNotifier(std::function<void()> notify) {
   std::lock_guard lock(mutex_);
   notify_ = std::move(notify);
+}
+
+void ImClient::StartHeartbeat() {
+  milliseconds interval(20000);
+  if (server_idle_timeout_.count() > 0) {
+    interval = std::clamp(server_idle_timeout_ / 3, milliseconds(100), interval);
+  }
+  StartHeartbeat(interval);
 }
 
 void ImClient::StartHeartbeat(milliseconds interval) {
@@ -249,6 +259,7 @@ absl::StatusOr<client::LoginResponse> ImClient::Login(const std::string& usernam
   login->set_device_id(device_id);
   auto response = Request(std::move(frame));
   if (!response.ok()) return response.status();
+  server_idle_timeout_ = milliseconds(response->login().idle_timeout_ms());
   return response->login();
 }
 

@@ -59,6 +59,9 @@ class ImClient {
   absl::Status SendRaw(std::string_view bytes);
   // Sends a Ping every `interval` until destroyed; pongs are discarded.
   void StartHeartbeat(milliseconds interval);
+  // The same at the pace the server asked for at login (a third of its idle
+  // timeout), at most every 20 s.
+  void StartHeartbeat();
 
   bool connected() const;
   // The error the server sent before closing, if any.
@@ -100,6 +103,7 @@ class ImClient {
   std::uint64_t next_req_id_ = 1;
   std::thread reader_;
   std::thread heartbeat_;
+  milliseconds server_idle_timeout_{0};  // from the last login (0: not told)
 };
 
 // Connection-level helpers for im-cli and tests.

@@ -266,7 +266,7 @@ int RunRepl(const CliOptions& options) {
   s.options = options;
   s.user = options.user;
   if (int code = LogIn(s); code != kExitOk) return code;
-  s.client->StartHeartbeat(milliseconds(20000));
+  s.client->StartHeartbeat();
 
   int wake[2];
   if (pipe(wake) != 0) return ReportError(absl::InternalError("pipe failed"));

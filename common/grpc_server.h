@@ -20,7 +20,15 @@ namespace im::common {
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     const std::string& address, const std::vector<grpc::Service*>& services);
 
-// The keepalive and reconnect settings every internal channel uses.
+// The channel every internal hop uses: quick reconnects, keepalives, and
+// round-robin over the replicas behind `target`: one host:port (a DNS name
+// with several addresses counts as several replicas), or a comma-separated
+// list of IPv4 host:port replicas. A call on a replica that went away fails
+// UNAVAILABLE and the next one goes to another.
 std::shared_ptr<grpc::Channel> MakeInternalChannel(const std::string& target);
+
+// INVALID_ARGUMENT unless `target` is one host:port or a list of IPv4
+// host:port separated by commas (what MakeInternalChannel takes).
+absl::Status ValidateTarget(const std::string& target);
 
 }  // namespace im::common

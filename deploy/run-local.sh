@@ -8,9 +8,12 @@
 # Expects a build in $IM_BUILD_DIR (default build/): use scripts/run.sh.
 #
 # Environment: IM_PORT (client port, 7000), IM_ACCESS_NODES (1; node k listens
-# on IM_PORT+k-1 and serves pushes on 7100+k-1), IM_MYSQL_PORT (13306),
+# on IM_PORT+k-1 and serves pushes on 7100+k-1), IM_LOGIC_REPLICAS (1; replica
+# k on 7200+k-1) and IM_STORAGE_REPLICAS (1; on 7300+k-1), each tier calling
+# the next one's replicas round-robin, IM_MYSQL_PORT (13306),
 # IM_REDIS_PORT (16379), IM_PORT_OFFSET (0: added to every port above and to
 # logic's 7200 and storage's 7300, to run a second cluster beside the first),
+# IM_RESTART_PAUSE (1: seconds before the first restart of a dead process),
 # IM_STATE_DIR, IM_BUILD_DIR. Extra daemon flags: IM_STORAGE_FLAGS,
 # IM_LOGIC_FLAGS, IM_ACCESS_FLAGS (word-split).
 # The PIDs of the running daemons are in $IM_STATE_DIR/pids as name=pid lines
@@ -30,6 +33,9 @@ PUSH_PORT=$(( 7100 + OFFSET ))
 LOGIC_PORT=$(( 7200 + OFFSET ))
 STORAGE_PORT=$(( 7300 + OFFSET ))
 ACCESS_NODES=${IM_ACCESS_NODES:-1}
+LOGIC_REPLICAS=${IM_LOGIC_REPLICAS:-1}
+STORAGE_REPLICAS=${IM_STORAGE_REPLICAS:-1}
+RESTART_PAUSE=${IM_RESTART_PAUSE:-1}
 LOGS=$STATE/logs
 
 for bin in storage/im-storage logic/im-logic access/im-access client-cli/im-cli; do
@@ -61,7 +67,7 @@ start() {
     set +e
     child=0
     trap '[ "$child" = 0 ] || { kill -TERM "$child" 2>/dev/null; wait "$child"; }; exit 0' TERM
-    pause=1
+    pause=$RESTART_PAUSE
     while true; do
       began=$SECONDS
       "$@" >>"$log" 2>&1 &
@@ -71,7 +77,7 @@ start() {
       wait "$child"
       status=$?
       child=0
-      if (( SECONDS - began >= 30 )); then pause=1; fi
+      if (( SECONDS - began >= 30 )); then pause=$RESTART_PAUSE; fi
       echo "run-local: $name exited (status $status); starting it again in ${pause}s" >&2
       echo "run-local: exited (status $status); started again in ${pause}s" >>"$log"
       sleep "$pause" & wait $!
@@ -93,8 +99,21 @@ wait_port() {  # wait_port NAME PORT LOG
   exit 1
 }
 
-[[ "$ACCESS_NODES" =~ ^[1-9][0-9]?$ ]] || { echo "run-local: IM_ACCESS_NODES must be 1..99" >&2; exit 1; }
-ports=("$LOGIC_PORT" "$STORAGE_PORT" "$MYSQL_PORT" "$REDIS_PORT")
+for n in ACCESS_NODES LOGIC_REPLICAS STORAGE_REPLICAS; do
+  [[ "${!n}" =~ ^[1-9][0-9]?$ ]] || { echo "run-local: IM_$n must be 1..99" >&2; exit 1; }
+done
+[[ "$RESTART_PAUSE" =~ ^[1-9][0-9]*$ ]] || { echo "run-local: IM_RESTART_PAUSE must be >= 1" >&2; exit 1; }
+# name_of BASE K: im-logic, im-logic-2, ...
+name_of() { if [ "$2" = 1 ]; then echo "$1"; else echo "$1-$2"; fi; }
+# replicas BASE_PORT N: "127.0.0.1:P,127.0.0.1:P+1,..."
+replicas() {
+  local list="" k
+  for ((k=0; k<$2; k++)); do list+="${list:+,}127.0.0.1:$(( $1 + k ))"; done
+  echo "$list"
+}
+ports=("$MYSQL_PORT" "$REDIS_PORT")
+for ((k=0; k<LOGIC_REPLICAS; k++)); do ports+=($((LOGIC_PORT+k))); done
+for ((k=0; k<STORAGE_REPLICAS; k++)); do ports+=($((STORAGE_PORT+k))); done
 for ((k=0; k<ACCESS_NODES; k++)); do ports+=($((CLIENT_PORT+k)) $((PUSH_PORT+k))); done
 for p in "${ports[@]}"; do
   port_free "$p" || { echo "run-local: port $p on 127.0.0.1 is already in use (another run?)" >&2; exit 1; }
@@ -122,18 +141,26 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 
-start im-storage "$LOGS/im-storage.log" "$BUILD/storage/im-storage" --config "$CONFIG/im-storage.toml" \
-  --listen="127.0.0.1:$STORAGE_PORT" --mysql.port="$MYSQL_PORT" --redis.port="$REDIS_PORT" \
-  ${IM_STORAGE_FLAGS:-}
-wait_port im-storage "$STORAGE_PORT" "$LOGS/im-storage.log"
-start im-logic "$LOGS/im-logic.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml" \
-  --listen="127.0.0.1:$LOGIC_PORT" --storage_target="127.0.0.1:$STORAGE_PORT" ${IM_LOGIC_FLAGS:-}
-wait_port im-logic "$LOGIC_PORT" "$LOGS/im-logic.log"
+for ((k=1; k<=STORAGE_REPLICAS; k++)); do
+  name=$(name_of im-storage "$k")
+  start "$name" "$LOGS/$name.log" "$BUILD/storage/im-storage" --config "$CONFIG/im-storage.toml" \
+    --listen="127.0.0.1:$((STORAGE_PORT+k-1))" --mysql.port="$MYSQL_PORT" \
+    --redis.port="$REDIS_PORT" ${IM_STORAGE_FLAGS:-}
+  wait_port "$name" "$((STORAGE_PORT+k-1))" "$LOGS/$name.log"
+done
+for ((k=1; k<=LOGIC_REPLICAS; k++)); do
+  name=$(name_of im-logic "$k")
+  start "$name" "$LOGS/$name.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml" \
+    --listen="127.0.0.1:$((LOGIC_PORT+k-1))" \
+    --storage_target="$(replicas "$STORAGE_PORT" "$STORAGE_REPLICAS")" ${IM_LOGIC_FLAGS:-}
+  wait_port "$name" "$((LOGIC_PORT+k-1))" "$LOGS/$name.log"
+done
 for ((k=1; k<=ACCESS_NODES; k++)); do
-  name=im-access; [ "$k" = 1 ] || name=im-access-$k
+  name=$(name_of im-access "$k")
   start "$name" "$LOGS/$name.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
     --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((PUSH_PORT+k-1))" \
-    --logic_target="127.0.0.1:$LOGIC_PORT" --node_id="access-$k" ${IM_ACCESS_FLAGS:-}
+    --logic_target="$(replicas "$LOGIC_PORT" "$LOGIC_REPLICAS")" --node_id="access-$k" \
+    ${IM_ACCESS_FLAGS:-}
   wait_port "$name" "$((CLIENT_PORT+k-1))" "$LOGS/$name.log"
 done
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# ctest deploy_run_local: the local launcher as an operator uses it, on ports
-# moved by IM_PORT_OFFSET (so it runs beside a cluster on the default ports)
-# with its state in a temporary directory. Checks: it comes up; kill -9 of
-# im-logic and of im-access leaves the rest running and each is started
-# again; a user registers and sends through im-cli afterwards; SIGTERM to the
-# launcher stops every process it started. Bounded: about a minute at most.
+# ctest deploy_run_local: the local launcher as an operator uses it, with 2
+# access nodes, 2 logic and 2 storage replicas, on ports moved by
+# IM_PORT_OFFSET (so it runs beside a cluster on the default ports) and its
+# state in a temporary directory. Checks: it comes up; with one logic and one
+# storage replica killed (-9) the others serve im-cli's register and send;
+# each killed process is started again while the rest keep running; SIGTERM
+# to the launcher stops every process it started. Bounded: about a minute.
 # Usage: run_local_test.sh BUILD_DIR
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,33 +39,58 @@ wait_for() {
   return 1
 }
 
-IM_BUILD_DIR=$BUILD IM_STATE_DIR=$STATE IM_PORT_OFFSET=$OFFSET \
+IM_BUILD_DIR=$BUILD IM_STATE_DIR=$STATE IM_PORT_OFFSET=$OFFSET IM_ACCESS_NODES=2 \
+  IM_LOGIC_REPLICAS=2 IM_STORAGE_REPLICAS=2 IM_RESTART_PAUSE=8 \
   "$ROOT/deploy/run-local.sh" >"$STATE/launcher.log" 2>&1 &
 launcher=$!
 wait_for 'grep -q "IM cluster is up" "$STATE/launcher.log"' 600 || fail "the cluster did not come up"
 
-for name in im-logic im-access; do
-  old=$(pid_of "$name")
-  [ -n "$old" ] || fail "no pid for $name in $STATE/pids"
-  others=$(grep -v "^$name=" "$STATE/pids" | cut -d= -f2)
-  kill -9 "$old"
-  wait_for '[ -n "$(pid_of '"$name"')" ] && [ "$(pid_of '"$name"')" != '"$old"' ]' 100 ||
-    fail "$name was not started again after kill -9"
+# kill9 NAME...: kill -9 each, and check every other process still runs.
+kill9() {
+  local victims=() name pid
+  for name in "$@"; do victims+=("$(pid_of "$name")"); done
+  local others
+  others=$(grep -v -E "^($(IFS='|'; echo "$*"))=" "$STATE/pids" | cut -d= -f2)
+  kill -9 "${victims[@]}"
+  sleep 0.5
   for pid in $others; do
-    kill -0 "$pid" 2>/dev/null || fail "pid $pid stopped when $name was killed"
+    kill -0 "$pid" 2>/dev/null || fail "pid $pid stopped when $* was killed"
   done
-  echo "ok: $name killed (pid $old) and started again (pid $(pid_of "$name")); the others kept running"
-done
+  killed=("${victims[@]}")
+}
+# restarted NAME OLD_PID: waits (up to 20 s) for a new pid of NAME.
+restarted() {
+  wait_for '[ -n "$(pid_of '"$1"')" ] && [ "$(pid_of '"$1"')" != '"$2"' ]' 200 ||
+    fail "$1 was not started again after kill -9"
+}
+# A request goes to another replica once the dead one's connection fails; a
+# client retries what was refused "try again" for a few seconds, as im-cli users do.
+cli_retry() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    if "${CLI[@]}" "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
 
-# The restarted daemons serve: register (retried while they come up) and send.
+kill9 im-logic im-storage
 user=u$RANDOM
-wait_for '"${CLI[@]}" register "$user" --password pw-12345678 >/dev/null 2>&1' 100 ||
-  fail "im-cli register did not succeed after the restarts"
 peer=p$RANDOM
-"${CLI[@]}" register "$peer" --password pw-12345678 >/dev/null || fail "register $peer"
-"${CLI[@]}" --user "$user" --password pw-12345678 send "$peer" "after the restarts" ||
+cli_retry register "$user" --password pw-12345678 || fail "register with one replica of each tier dead"
+cli_retry register "$peer" --password pw-12345678 || fail "register $peer"
+cli_retry --user "$user" --password pw-12345678 send "$peer" "while replicas were down" ||
+  fail "send with one replica of each tier dead"
+echo "ok: with im-logic and im-storage killed (-9), their other replicas served register and send"
+restarted im-logic "${killed[0]}"
+restarted im-storage "${killed[1]}"
+echo "ok: im-logic and im-storage were started again (pids $(pid_of im-logic), $(pid_of im-storage))"
+
+kill9 im-access-2
+restarted im-access-2 "${killed[0]}"
+cli_retry --user "$peer" --password pw-12345678 send "$user" "after the restarts" ||
   fail "send after the restarts"
-echo "ok: im-cli registered and sent through the restarted daemons"
+echo "ok: im-access-2 killed and started again; the others kept running; im-cli still sends"
 
 all=$(cut -d= -f2 "$STATE/pids")
 kill -TERM "$launcher"

@@ -1,12 +1,14 @@
 #include "logic/logic_config.h"
 
+#include "common/grpc_server.h"
 #include "logic/message_policy.h"
 
 namespace im::logic {
 
 void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("listen", &listen, "host:port of the Logic gRPC service");
-  s.Add("storage_target", &storage_target, "host:port of im-storage");
+  s.Add("storage_target", &storage_target,
+        "host:port of im-storage, or a comma-separated list of IPv4 host:port replicas");
   s.Add("log_level", &log_level, "debug, info, warn or error");
   s.Add("storage_timeout_ms", &storage_timeout_ms, "deadline of each call to storage", 50, 60000);
   s.Add("push_timeout_ms", &push_timeout_ms, "deadline of each push to an access node", 50, 60000);
@@ -36,6 +38,7 @@ absl::Status LogicConfig::Validate() const {
     return absl::InvalidArgumentError("listen must be host:port");
   }
   if (storage_target.empty()) return absl::InvalidArgumentError("storage_target is empty");
+  if (auto s = common::ValidateTarget(storage_target); !s.ok()) return s;
   client::MessagePolicy policy;
   if (!ParseMessagePolicy(default_message_policy, &policy)) {
     return absl::InvalidArgumentError("default_message_policy must be everyone or friends");

@@ -1,5 +1,7 @@
 // Register and login over TCP against the real daemons.
 
+#include <thread>
+
 #include "common/client_status.h"
 #include "tests/integration/cluster_env.h"
 
@@ -19,6 +21,24 @@ TEST(AccountsTest, RegisterThenLoginReturnsTheUserAndAToken) {
   EXPECT_EQ(login->user_id(), registered->user_id());
   EXPECT_EQ(login->username(), name);
   EXPECT_EQ(login->session_token().size(), 64u);
+}
+
+// The server says how often to ping; a client pinging at that pace outlives
+// the idle timeout (the test cluster's is 5 s), one that does not is closed.
+TEST(AccountsTest, LoginTellsTheIdleTimeoutAndAClientPingingAtItsPaceStays) {
+  const std::string name = UniqueName("pinger");
+  auto pinging = Connect();
+  auto silent = Connect();
+  ASSERT_TRUE(pinging->Register(name, kPassword).ok());
+  auto login = pinging->Login(name, kPassword, "phone");
+  ASSERT_TRUE(login.ok()) << login.status();
+  EXPECT_EQ(login->idle_timeout_ms(), 5000u);
+  ASSERT_TRUE(silent->Login(name, kPassword, "tablet").ok());
+  pinging->StartHeartbeat();  // every 5000 / 3 ms
+  std::this_thread::sleep_for(std::chrono::milliseconds(7000));
+  auto still = pinging->Request(Frame([](auto& f) { f.mutable_conv_list(); }));
+  EXPECT_TRUE(still.ok()) << still.status();
+  EXPECT_FALSE(silent->Request(Frame([](auto& f) { f.mutable_conv_list(); })).ok());
 }
 
 TEST(AccountsTest, WrongPasswordIsRefusedAndTheConnectionMayRetry) {
