@@ -18,6 +18,8 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
   s.Add("logic_target", &logic_target,
         "host:port of im-logic, or a comma-separated list of IPv4 host:port replicas");
   s.Add("log_level", &log_level, "debug, info, warn or error");
+  s.Add("metrics_listen", &metrics_listen,
+        "IPv4 host:port serving Prometheus metrics on GET /metrics (empty: off)");
   s.Add("io_threads", &io_threads, "network threads (0: one per core)", 0, 64);
   s.Add("max_frame_bytes", &max_frame_bytes, "largest client frame accepted", 64, 64 << 20);
   s.Add("max_login_frame_bytes", &max_login_frame_bytes,

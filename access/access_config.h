@@ -16,6 +16,7 @@ struct AccessConfig {
   std::string node_id = "access-1";
   std::string logic_target = "127.0.0.1:7200";
   std::string log_level = "info";
+  std::string metrics_listen;   // host:port of GET /metrics (Prometheus); empty: off
   std::int64_t io_threads = 0;  // 0: one per core
   std::int64_t max_frame_bytes = 1 << 20;
   std::int64_t max_login_frame_bytes = 16 << 10;    // before a connection has logged in

@@ -25,6 +25,7 @@
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/metrics_server.h"
 #include "common/shutdown_signal.h"
 
 namespace im::access {
@@ -98,6 +99,22 @@ int Run(int argc, char** argv) {
                   {instance, config.PushEndpoint(), std::chrono::milliseconds(config.node_lease_ms),
                    std::chrono::seconds(config.route_refresh_seconds)});
 
+  common::Metrics metrics;
+  metrics.Sample("im_access_connections", "Open client connections (logged in or not).", "gauge",
+                 [&registry] { return static_cast<double>(registry.size()); });
+  metrics.Sample("im_access_push_requests_total", "Push requests from logic.", "counter",
+                 [&push_service] { return static_cast<double>(push_service.push_requests()); });
+  metrics.Sample("im_access_push_targets_total", "Connections named by those pushes.", "counter",
+                 [&push_service] { return static_cast<double>(push_service.push_targets()); });
+  metrics.Sample("im_access_session_closes_in_flight", "Closed sessions logic has not heard of.",
+                 "gauge",
+                 [&logic] { return static_cast<double>(logic.session_closes_in_flight()); });
+  common::MetricsServer metrics_server(&metrics);
+  if (auto s = metrics_server.Start(config.metrics_listen); !s.ok()) {
+    log->error("event=startup_failed error=\"{}\"", s.message());
+    return 1;
+  }
+
   listener->Start();
   sweeper.Start();
   lease.Start();
@@ -110,6 +127,7 @@ int Run(int argc, char** argv) {
 
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={} connections={}", signal, registry.size());
+  metrics_server.Stop();
   // Drain: no new connections; every client is told to reconnect (to another
   // node, or here once it is back); wait until they left and logic heard of
   // every closed session (their routes removed), at most drain_timeout_ms;

@@ -34,8 +34,8 @@ grpc::ServerUnaryReactor* PushService::Stats(grpc::CallbackServerContext* ctx,
                                              const internal::AccessStatsRequest* /*request*/,
                                              internal::AccessStatsResponse* response) {
   response->set_connections(registry_->size());
-  response->set_push_requests(push_requests_.load(std::memory_order_relaxed));
-  response->set_push_targets(push_targets_.load(std::memory_order_relaxed));
+  response->set_push_requests(push_requests());
+  response->set_push_targets(push_targets());
   auto* reactor = ctx->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

@@ -23,6 +23,8 @@ class PushService final : public internal::Access::CallbackService {
     return push_stream_.Open();
   }
   void DrainStreams() { push_stream_.Drain(); }
+  std::uint64_t push_requests() const { return push_requests_.load(std::memory_order_relaxed); }
+  std::uint64_t push_targets() const { return push_targets_.load(std::memory_order_relaxed); }
   grpc::ServerUnaryReactor* Kick(grpc::CallbackServerContext* ctx,
                                  const internal::KickRequest* request,
                                  internal::KickResponse* response) override;

@@ -13,6 +13,8 @@
 # the next one's replicas round-robin, IM_MYSQL_PORT (13306),
 # IM_REDIS_PORT (16379), IM_PORT_OFFSET (0: added to every port above and to
 # logic's 7200 and storage's 7300, to run a second cluster beside the first),
+# Prometheus metrics (GET /metrics): access node k on 9100+k-1, logic replica
+# k on 9200+k-1, storage replica k on 9300+k-1 (plus the offset).
 # IM_RESTART_PAUSE (1: seconds before the first restart of a dead process),
 # IM_STATE_DIR, IM_BUILD_DIR. Extra daemon flags: IM_STORAGE_FLAGS,
 # IM_LOGIC_FLAGS, IM_ACCESS_FLAGS (word-split).
@@ -32,6 +34,7 @@ REDIS_PORT=$(( ${IM_REDIS_PORT:-16379} + OFFSET ))
 PUSH_PORT=$(( 7100 + OFFSET ))
 LOGIC_PORT=$(( 7200 + OFFSET ))
 STORAGE_PORT=$(( 7300 + OFFSET ))
+METRICS_PORT=$(( 9100 + OFFSET ))  # access k: +k-1; logic: 9200 +k-1; storage: 9300 +k-1
 ACCESS_NODES=${IM_ACCESS_NODES:-1}
 LOGIC_REPLICAS=${IM_LOGIC_REPLICAS:-1}
 STORAGE_REPLICAS=${IM_STORAGE_REPLICAS:-1}
@@ -112,9 +115,11 @@ replicas() {
   echo "$list"
 }
 ports=("$MYSQL_PORT" "$REDIS_PORT")
-for ((k=0; k<LOGIC_REPLICAS; k++)); do ports+=($((LOGIC_PORT+k))); done
-for ((k=0; k<STORAGE_REPLICAS; k++)); do ports+=($((STORAGE_PORT+k))); done
-for ((k=0; k<ACCESS_NODES; k++)); do ports+=($((CLIENT_PORT+k)) $((PUSH_PORT+k))); done
+for ((k=0; k<LOGIC_REPLICAS; k++)); do ports+=($((LOGIC_PORT+k)) $((METRICS_PORT+100+k))); done
+for ((k=0; k<STORAGE_REPLICAS; k++)); do ports+=($((STORAGE_PORT+k)) $((METRICS_PORT+200+k))); done
+for ((k=0; k<ACCESS_NODES; k++)); do
+  ports+=($((CLIENT_PORT+k)) $((PUSH_PORT+k)) $((METRICS_PORT+k)))
+done
 for p in "${ports[@]}"; do
   port_free "$p" || { echo "run-local: port $p on 127.0.0.1 is already in use (another run?)" >&2; exit 1; }
 done
@@ -145,13 +150,14 @@ for ((k=1; k<=STORAGE_REPLICAS; k++)); do
   name=$(name_of im-storage "$k")
   start "$name" "$LOGS/$name.log" "$BUILD/storage/im-storage" --config "$CONFIG/im-storage.toml" \
     --listen="127.0.0.1:$((STORAGE_PORT+k-1))" --mysql.port="$MYSQL_PORT" \
+    --metrics_listen="127.0.0.1:$((METRICS_PORT+200+k-1))" \
     --redis.port="$REDIS_PORT" ${IM_STORAGE_FLAGS:-}
   wait_port "$name" "$((STORAGE_PORT+k-1))" "$LOGS/$name.log"
 done
 for ((k=1; k<=LOGIC_REPLICAS; k++)); do
   name=$(name_of im-logic "$k")
   start "$name" "$LOGS/$name.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml" \
-    --listen="127.0.0.1:$((LOGIC_PORT+k-1))" \
+    --listen="127.0.0.1:$((LOGIC_PORT+k-1))" --metrics_listen="127.0.0.1:$((METRICS_PORT+100+k-1))" \
     --storage_target="$(replicas "$STORAGE_PORT" "$STORAGE_REPLICAS")" ${IM_LOGIC_FLAGS:-}
   wait_port "$name" "$((LOGIC_PORT+k-1))" "$LOGS/$name.log"
 done
@@ -160,6 +166,7 @@ for ((k=1; k<=ACCESS_NODES; k++)); do
   start "$name" "$LOGS/$name.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
     --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((PUSH_PORT+k-1))" \
     --logic_target="$(replicas "$LOGIC_PORT" "$LOGIC_REPLICAS")" --node_id="access-$k" \
+    --metrics_listen="127.0.0.1:$((METRICS_PORT+k-1))" \
     ${IM_ACCESS_FLAGS:-}
   wait_port "$name" "$((CLIENT_PORT+k-1))" "$LOGS/$name.log"
 done

@@ -92,6 +92,23 @@ cli_retry --user "$peer" --password pw-12345678 send "$user" "after the restarts
   fail "send after the restarts"
 echo "ok: im-access-2 killed and started again; the others kept running; im-cli still sends"
 
+# Metrics: the sends above were counted by the logic replicas (restarted
+# ones start from zero, so count over both).
+scrape() {  # scrape PORT: the body of GET /metrics
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf 'GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n' >&3
+  cat <&3
+  exec 3<&-
+}
+sent=0
+for port in $((9200 + OFFSET)) $((9201 + OFFSET)); do
+  n=$(scrape "$port" | sed -n 's/^im_logic_requests_total{type="send_message",code="OK"} //p')
+  sent=$(( sent + ${n:-0} ))
+done
+[ "$sent" -ge 1 ] || fail "no send counted in the logic replicas' metrics"
+scrape $((9100 + OFFSET)) | grep -q '^im_access_connections ' || fail "no im_access_connections"
+echo "ok: metrics served by logic ($sent sends counted) and access"
+
 all=$(cut -d= -f2 "$STATE/pids")
 kill -TERM "$launcher"
 wait_for '! kill -0 '"$launcher"' 2>/dev/null' 300 || fail "the launcher did not stop on SIGTERM"

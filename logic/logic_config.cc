@@ -10,6 +10,8 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("storage_target", &storage_target,
         "host:port of im-storage, or a comma-separated list of IPv4 host:port replicas");
   s.Add("log_level", &log_level, "debug, info, warn or error");
+  s.Add("metrics_listen", &metrics_listen,
+        "IPv4 host:port serving Prometheus metrics on GET /metrics (empty: off)");
   s.Add("storage_timeout_ms", &storage_timeout_ms, "deadline of each call to storage", 50, 60000);
   s.Add("push_timeout_ms", &push_timeout_ms, "deadline of each push to an access node", 50, 60000);
   s.Add("session_ttl_seconds", &session_ttl_seconds, "lifetime of a login's session token", 60,

@@ -14,6 +14,7 @@ struct LogicConfig {
   std::string listen = "127.0.0.1:7200";
   std::string storage_target = "127.0.0.1:7300";
   std::string log_level = "info";
+  std::string metrics_listen;  // host:port of GET /metrics (Prometheus); empty: off
   std::int64_t storage_timeout_ms = 3000;
   std::int64_t push_timeout_ms = 2000;
   std::int64_t session_ttl_seconds = 30 * 86400;

@@ -8,6 +8,7 @@
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/metrics_server.h"
 #include "common/shutdown_signal.h"
 #include "common/work_pool.h"
 #include "logic/access_push_client.h"
@@ -29,6 +30,8 @@ int Run(int argc, char** argv) {
   const LogicConfig config = common::StartDaemon<LogicConfig>("im-logic", "IM_LOGIC", argc, argv);
   auto log = common::GetLogger("logic");
 
+  common::Metrics metrics;
+  common::MetricsServer metrics_server(&metrics);
   StorageClient storage(config.storage_target,
                         std::chrono::milliseconds(config.storage_timeout_ms));
   AccessPushClient access(std::chrono::milliseconds(config.push_timeout_ms));
@@ -41,7 +44,7 @@ int Run(int argc, char** argv) {
   UserDirectory users(&storage, static_cast<std::size_t>(config.user_cache_entries));
   RelationCache relation_cache(static_cast<std::size_t>(config.relation_cache_entries));
 
-  RequestDispatcher dispatcher;
+  RequestDispatcher dispatcher(&metrics);
   AccountHandlers accounts(config, &storage, &access, &hasher, &hash_workers);
   accounts.RegisterWith(dispatcher);
   MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout);
@@ -59,9 +62,15 @@ int Run(int argc, char** argv) {
     log->error("event=startup_failed error=\"{}\"", server.status().message());
     return 1;
   }
-  log->info("event=started listen={} storage={}", config.listen, config.storage_target);
+  if (auto s = metrics_server.Start(config.metrics_listen); !s.ok()) {
+    log->error("event=startup_failed error=\"{}\"", s.message());
+    return 1;
+  }
+  log->info("event=started listen={} storage={} metrics={}", config.listen, config.storage_target,
+            config.metrics_listen);
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={}", signal);
+  metrics_server.Stop();
   service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;

@@ -1,5 +1,7 @@
 #include "logic/request_dispatcher.h"
 
+#include <chrono>
+
 #include "common/client_status.h"
 #include "common/logging.h"
 
@@ -10,12 +12,33 @@ void RequestDispatcher::Register(client::ClientFrame::BodyCase body, Access acce
   handlers_[static_cast<int>(body)] = Entry{access, std::move(handler)};
 }
 
+namespace {
+
+// im_logic_requests_total{type, code} and im_logic_request_seconds{type}.
+void Count(common::Metrics& metrics, client::ClientFrame::BodyCase body, const absl::Status& status,
+           std::chrono::steady_clock::time_point started) {
+  const auto* field = client::ClientFrame::descriptor()->FindFieldByNumber(static_cast<int>(body));
+  const std::string type = field != nullptr ? field->name() : "unknown";
+  metrics
+      .Counter("im_logic_requests_total", "Client requests handled, by type and status.",
+               {{"type", type}, {"code", absl::StatusCodeToString(status.code())}})
+      .Add();
+  metrics
+      .Histogram("im_logic_request_seconds", "Time from a request's arrival to its answer.",
+                 common::Metrics::LatencyBuckets(), {{"type", type}})
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+}  // namespace
+
 void RequestDispatcher::Dispatch(const internal::HandleRequest& request,
                                  std::function<void(internal::HandleResponse)> done) const {
   const std::uint64_t req_id = request.frame().req_id();
   const std::uint64_t user_id = request.session().user_id();
-  auto finish = [req_id, user_id,
+  const auto started = std::chrono::steady_clock::now();
+  auto finish = [req_id, user_id, started, metrics = metrics_, body = request.frame().body_case(),
                  done = std::move(done)](absl::StatusOr<internal::HandleResponse> result) {
+    if (metrics != nullptr) Count(*metrics, body, result.status(), started);
     internal::HandleResponse response;
     if (result.ok()) {
       response = std::move(*result);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "absl/status/statusor.h"
+#include "common/metrics.h"
 #include "logic.pb.h"
 
 namespace im::logic {
@@ -31,6 +32,10 @@ Handler BindHandler(Owner* owner, void (Owner::*method)(const internal::HandleRe
 
 class RequestDispatcher {
  public:
+  // With `metrics`, every request is counted by type and status
+  // (im_logic_requests_total) and timed (im_logic_request_seconds).
+  explicit RequestDispatcher(common::Metrics* metrics = nullptr) : metrics_(metrics) {}
+
   void Register(client::ClientFrame::BodyCase body, Access access, Handler handler);
 
   // Calls `done` exactly once with the complete response.
@@ -43,6 +48,7 @@ class RequestDispatcher {
     Handler handler;
   };
   std::unordered_map<int, Entry> handlers_;
+  common::Metrics* metrics_;
 };
 
 }  // namespace im::logic

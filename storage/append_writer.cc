@@ -1,5 +1,6 @@
 #include "storage/append_writer.h"
 
+#include <chrono>
 #include <map>
 
 #include "common/logging.h"
@@ -12,11 +13,22 @@ constexpr std::size_t kMaxWaiting = 20000;
 
 }  // namespace
 
-AppendWriter::AppendWriter(MessageStore* messages, RouteStore* routes, std::size_t threads)
+AppendWriter::AppendWriter(MessageStore* messages, RouteStore* routes, std::size_t threads,
+                           common::Metrics* metrics)
     : messages_(messages),
       routes_(routes),
       committer_(threads, kMaxAppendsPerBatch, kMaxWaiting,
-                 [this](std::vector<Pending>& batch) { Commit(batch); }) {}
+                 [this](std::vector<Pending>& batch) { Commit(batch); }) {
+  if (metrics != nullptr) {
+    batches_ = &metrics->Counter("im_storage_append_batches_total",
+                                 "Group commits of appends (one transaction each).");
+    appended_ = &metrics->Counter("im_storage_appends_total",
+                                  "Appends committed in those batches (resends included).");
+    commit_seconds_ = &metrics->Histogram("im_storage_append_commit_seconds",
+                                          "Time to commit one batch of appends.",
+                                          common::Metrics::LatencyBuckets());
+  }
+}
 
 bool AppendWriter::Submit(Append append, Done done) {
   Pending pending{std::move(append), std::move(done)};
@@ -27,7 +39,14 @@ void AppendWriter::Commit(std::vector<Pending>& batch) {
   std::vector<Append> appends;
   appends.reserve(batch.size());
   for (Pending& p : batch) appends.push_back(std::move(p.append));
+  const auto started = std::chrono::steady_clock::now();
   messages_->AppendMany(appends).IgnoreError();  // every result says it
+  if (batches_ != nullptr) {
+    batches_->Add();
+    appended_->Add(appends.size());
+    commit_seconds_->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
 
   // Routes for the push of each newly stored 1:1 message, in one lookup.
   std::vector<std::uint64_t> users;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <vector>
 
+#include "common/metrics.h"
 #include "storage/group_committer.h"
 #include "storage/message_store.h"
 #include "storage/route_store.h"
@@ -23,7 +24,9 @@ class AppendWriter {
  public:
   using Done = std::function<void(absl::StatusOr<internal::AppendMessageResponse>)>;
 
-  AppendWriter(MessageStore* messages, RouteStore* routes, std::size_t threads);
+  // With `metrics`: batches, appends and commit times are counted.
+  AppendWriter(MessageStore* messages, RouteStore* routes, std::size_t threads,
+               common::Metrics* metrics = nullptr);
 
   // Appends; `done` runs once, on a committer thread, after the commit.
   // Returns false, without calling `done`, when too many appends are waiting.
@@ -38,6 +41,9 @@ class AppendWriter {
 
   MessageStore* messages_;
   RouteStore* routes_;
+  common::MetricCounter* batches_ = nullptr;
+  common::MetricCounter* appended_ = nullptr;
+  common::MetricHistogram* commit_seconds_ = nullptr;
   GroupCommitter<Pending> committer_;
 };
 

@@ -11,6 +11,7 @@
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/metrics_server.h"
 #include "common/shutdown_signal.h"
 #include "common/str_cat.h"
 #include "storage/migrations.h"
@@ -64,6 +65,8 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
+  common::Metrics metrics;
+  common::MetricsServer metrics_server(&metrics);
   MysqlPool mysql(
       [options = MysqlOptionsFrom(config)] { return MysqlConnection::Connect(options); },
       static_cast<std::size_t>(config.mysql_pool_size));
@@ -87,7 +90,8 @@ int Run(int argc, char** argv) {
       static_cast<std::size_t>(config.append_writers + config.ack_writers));
   MessageStore written_messages(&writer_mysql);
   ConversationStore written_acks(&writer_mysql);
-  AppendWriter appends(&written_messages, &routes, static_cast<std::size_t>(config.append_writers));
+  AppendWriter appends(&written_messages, &routes, static_cast<std::size_t>(config.append_writers),
+                       &metrics);
   AckWriter acks(&written_acks, static_cast<std::size_t>(config.ack_writers),
                  std::chrono::milliseconds(config.ack_gather_ms));
   SessionResumer resumer(&users, &routes, /*threads=*/2, /*max_queued=*/20000);
@@ -99,10 +103,15 @@ int Run(int argc, char** argv) {
     log->error("event=startup_failed error=\"{}\"", server.status().message());
     return 1;
   }
+  if (auto s = metrics_server.Start(config.metrics_listen); !s.ok()) {
+    log->error("event=startup_failed error=\"{}\"", s.message());
+    return 1;
+  }
   log->info("event=started listen={} mysql={}:{}/{} redis={}:{}", config.listen, config.mysql_host,
             config.mysql_port, config.mysql_database, config.redis_host, config.redis_port);
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={}", signal);
+  metrics_server.Stop();
   service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;

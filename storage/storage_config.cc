@@ -8,6 +8,8 @@ namespace im::storage {
 void StorageConfig::Describe(common::ConfigSchema& s) {
   s.Add("listen", &listen, "host:port of the Storage gRPC service");
   s.Add("log_level", &log_level, "debug, info, warn or error");
+  s.Add("metrics_listen", &metrics_listen,
+        "IPv4 host:port serving Prometheus metrics on GET /metrics (empty: off)");
   s.Add("workers", &workers, "threads running blocking database calls", 1, 256);
   s.Add("append_writers", &append_writers,
         "threads committing batches of messages (group commit; 1 keeps arrival order)", 1, 16);

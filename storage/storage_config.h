@@ -12,6 +12,7 @@ namespace im::storage {
 struct StorageConfig {
   std::string listen = "127.0.0.1:7300";
   std::string log_level = "info";
+  std::string metrics_listen;       // host:port of GET /metrics (Prometheus); empty: off
   std::int64_t workers = 16;        // threads running blocking MySQL/Redis calls
   std::int64_t append_writers = 1;  // threads committing batches of appends
   std::int64_t ack_writers = 1;     // threads committing batches of acks

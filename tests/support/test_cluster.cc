@@ -22,10 +22,13 @@ TestCluster::TestCluster(ClusterOptions options)
     : options_(options),
       dir_(MakeTempDir("im-cluster")),
       storage_port_(PickFreePort()),
-      logic_port_(PickFreePort()) {
+      logic_port_(PickFreePort()),
+      storage_metrics_port_(PickFreePort()),
+      logic_metrics_port_(PickFreePort()) {
   for (int i = 0; i < options_.access_nodes; ++i) {
     access_ports_.push_back(PickFreePort());
     push_ports_.push_back(PickFreePort());
+    access_metrics_ports_.push_back(PickFreePort());
     access_.push_back(std::make_unique<ChildProcess>());
   }
   mariadb_.Start();
@@ -54,7 +57,8 @@ void TestCluster::StartStorage() {
   argv.insert(
       argv.end(),
       {"--listen=" + Loopback(storage_port_), "--mysql.port=" + std::to_string(mariadb_.port()),
-       "--redis.port=" + std::to_string(redis_.port()), "--workers=8", "--mysql.pool_size=8"});
+       "--redis.port=" + std::to_string(redis_.port()), "--workers=8", "--mysql.pool_size=8",
+       "--metrics_listen=" + Loopback(storage_metrics_port_)});
   storage_.Start(argv, dir_ + "/storage.log");
   WaitUp(storage_, storage_port_, "im-storage");
 }
@@ -62,9 +66,10 @@ void TestCluster::StartStorage() {
 void TestCluster::StartLogic(const std::vector<std::string>& extra_flags) {
   auto argv = CommonFlags("logic");
   // Cheaper argon2id parameters keep registration fast in tests.
-  argv.insert(argv.end(), {"--listen=" + Loopback(logic_port_),
-                           "--storage_target=" + Loopback(storage_port_), "--password.ops_limit=1",
-                           "--password.mem_limit_kib=8192", "--storage_timeout_ms=2000"});
+  argv.insert(argv.end(),
+              {"--listen=" + Loopback(logic_port_), "--storage_target=" + Loopback(storage_port_),
+               "--password.ops_limit=1", "--password.mem_limit_kib=8192",
+               "--storage_timeout_ms=2000", "--metrics_listen=" + Loopback(logic_metrics_port_)});
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   logic_.Start(argv, dir_ + "/logic.log");
   WaitUp(logic_, logic_port_, "im-logic");
@@ -78,6 +83,7 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
        "--node_id=access-" + std::to_string(node + 1), "--logic_target=" + Loopback(logic_port_),
        "--io_threads=2", "--logic_timeout_ms=2000",
        "--node_lease_ms=" + std::to_string(kTestLeaseMs),
+       "--metrics_listen=" + Loopback(access_metrics_ports_[node]),
        "--login_timeout_ms=" + std::to_string(options_.login_timeout_ms),
        "--idle_timeout_ms=" + std::to_string(options_.idle_timeout_ms),
        "--max_frame_bytes=" + std::to_string(options_.max_frame_bytes)});
@@ -116,6 +122,12 @@ std::string TestCluster::ProcessList() const {
     list += ",im-access#" + std::to_string(i + 1) + "=" + std::to_string(access_[i]->pid());
   }
   return list;
+}
+
+std::string TestCluster::storage_metrics_address() const { return Loopback(storage_metrics_port_); }
+std::string TestCluster::logic_metrics_address() const { return Loopback(logic_metrics_port_); }
+std::string TestCluster::access_metrics_address(int node) const {
+  return Loopback(access_metrics_ports_.at(node));
 }
 
 std::string TestCluster::push_address(int node) const { return Loopback(push_ports_.at(node)); }

@@ -50,6 +50,10 @@ class TestCluster {
   std::string access_address(int node = 0) const;
   // The node's Access gRPC service (Push, Kick, Stats), as logic reaches it.
   std::string push_address(int node = 0) const;
+  // Where each daemon serves Prometheus metrics (GET /metrics).
+  std::string storage_metrics_address() const;
+  std::string logic_metrics_address() const;
+  std::string access_metrics_address(int node = 0) const;
   // FLUSHALL on the cluster's Redis (routes and caches are soft state).
   void FlushRedis();
   // Runs a query on the cluster's database (for checks of what is stored).
@@ -66,8 +70,8 @@ class TestCluster {
   std::string dir_;
   MariaDbServer mariadb_;
   RedisServer redis_;
-  int storage_port_, logic_port_;
-  std::vector<int> access_ports_, push_ports_;
+  int storage_port_, logic_port_, storage_metrics_port_, logic_metrics_port_;
+  std::vector<int> access_ports_, push_ports_, access_metrics_ports_;
   ChildProcess storage_, logic_;
   std::vector<std::unique_ptr<ChildProcess>> access_;
   std::unique_ptr<storage::MysqlConnection> db_;

@@ -1,0 +1,77 @@
+// Prometheus metrics over HTTP from the real daemons: each serves GET
+// /metrics, and a sent message moves the counters it should.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/integration/cluster_env.h"
+
+namespace im::testing {
+namespace {
+
+// One HTTP/1.1 request to `address` (127.0.0.1:port); the whole response.
+std::string HttpRequest(const std::string& address, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port =
+      htons(static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
+  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 &&
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    for (ssize_t n; (n = recv(fd, buffer, sizeof buffer, 0)) > 0;) response.append(buffer, n);
+  }
+  close(fd);
+  return response;
+}
+
+std::string Scrape(const std::string& address) {
+  return HttpRequest(address, "GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n");
+}
+
+// The value of the sample `series` (name with its labels, as rendered), or -1.
+double Value(const std::string& text, const std::string& series) {
+  const std::string at_line_start = "\n" + series + " ";
+  const std::size_t at = text.find(at_line_start);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + at_line_start.size()));
+}
+
+TEST(MetricsTest, EachDaemonServesMetricsAndASendMovesTheCounters) {
+  const std::string sends = "im_logic_requests_total{type=\"send_message\",code=\"OK\"}";
+  const double before =
+      std::max(0.0, Value(Scrape(SharedCluster().logic_metrics_address()), sends));
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  auto a = RegisterAndLogin(alice);
+  auto b = RegisterAndLogin(bob);
+  ASSERT_TRUE(a->SendText(bob, "counted").ok());
+
+  const std::string logic = Scrape(SharedCluster().logic_metrics_address());
+  EXPECT_EQ(logic.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << logic;
+  EXPECT_NE(logic.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_EQ(Value(logic, sends), before + 1) << logic;
+  EXPECT_GE(Value(logic, "im_logic_request_seconds_count{type=\"send_message\"}"), 1);
+
+  const std::string access = Scrape(SharedCluster().access_metrics_address(0));
+  EXPECT_GE(Value(access, "im_access_connections"), 2) << access;
+  EXPECT_GE(Value(access, "im_access_push_targets_total"), 1) << access;
+
+  const std::string storage = Scrape(SharedCluster().storage_metrics_address());
+  EXPECT_GE(Value(storage, "im_storage_appends_total"), 1) << storage;
+  EXPECT_GE(Value(storage, "im_storage_append_commit_seconds_count"), 1) << storage;
+
+  EXPECT_EQ(HttpRequest(SharedCluster().logic_metrics_address(), "GET /other HTTP/1.1\r\n\r\n")
+                .rfind("HTTP/1.1 404", 0),
+            0u);
+  EXPECT_EQ(HttpRequest(SharedCluster().logic_metrics_address(), "hello\r\n\r\n")
+                .rfind("HTTP/1.1 400", 0),
+            0u);
+}
+
+}  // namespace
+}  // namespace im::testing
