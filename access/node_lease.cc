@@ -65,6 +65,8 @@ void NodeLease::OnRenewed(const absl::StatusOr<internal::NodeLeaseResponse>& res
   }
   if (!result->was_held()) {
     RestoreAll("lease taken anew");
+  } else if (restore_failed_->exchange(false)) {
+    RestoreAll("the last restore failed");
   } else if (std::chrono::steady_clock::now() - last_restore_ >= options_.refresh) {
     RestoreAll("refresh");
   }
@@ -89,7 +91,8 @@ void NodeLease::RestoreAll(const char* why) {
   registry_->ForEach([&](const std::shared_ptr<Connection>& c) { connections.push_back(c); });
   auto gathered = std::make_shared<Gathered>();
   gathered->waiting = connections.size();
-  const auto send = [logic = logic_, node = options_.node_id, why](Gathered& all) {
+  const auto send = [logic = logic_, node = options_.node_id, why,
+                     failed = restore_failed_](Gathered& all) {
     const auto& routes = all.request.routes();
     common::GetLogger("access")->info("event=routes_restore node={} why=\"{}\" routes={}", node,
                                       why, routes.size());
@@ -97,9 +100,10 @@ void NodeLease::RestoreAll(const char* why) {
       internal::RestoreRoutesRequest batch;
       const int end = std::min(routes.size(), begin + static_cast<int>(kRestoreBatch));
       for (int i = begin; i < end; ++i) *batch.add_routes() = routes[i];
-      logic->RestoreRoutes(std::move(batch), [node](auto result) {
+      logic->RestoreRoutes(std::move(batch), [node, failed](auto result) {
         auto log = common::GetLogger("access");
         if (!result.ok()) {
+          failed->store(true);
           log->warn("event=routes_restore_failed node={} status=\"{}\"", node, result.status());
         } else if (result->restored() > 0) {
           log->info("event=routes_restored node={} restored={}", node, result->restored());

@@ -10,7 +10,8 @@
 // logged-in connection's route is sent back as it was (RestoreRoutes, same
 // epochs, in batches), so its client gets pushes again without reconnecting.
 // The same restore runs every `refresh` while connections last, which keeps
-// their routes from expiring however long they stay connected.
+// their routes from expiring however long they stay connected, and at the
+// next renewal after a restore call failed.
 //
 // Threading: Start, Stop and Release from one thread (main); the rest runs on the
 // io_context's thread. Call Stop before that io_context stops; a renewal
@@ -22,6 +23,7 @@
 // clang-format on
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -70,6 +72,8 @@ class NodeLease {
   const NodeLeaseOptions options_;
   std::atomic<bool> stopped_{false};
   std::chrono::steady_clock::time_point last_restore_;
+  // A restore call failed (set on a gRPC thread): the next renewal restores again.
+  std::shared_ptr<std::atomic<bool>> restore_failed_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace im::access
