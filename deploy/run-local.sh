@@ -77,7 +77,7 @@ start() {
       child=$!
       printf '%s=%s\n' "$name" "$child" >"$STATE/pids.d/$(printf %02d "$index")"
       cat "$STATE"/pids.d/* >"$STATE/pids.tmp" && mv "$STATE/pids.tmp" "$STATE/pids"
-      wait "$child"
+      wait "$child" 2>/dev/null  # (no "Killed" job message: the line below says it)
       status=$?
       child=0
       if (( SECONDS - began >= 30 )); then pause=$RESTART_PAUSE; fi
