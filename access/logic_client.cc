@@ -44,42 +44,52 @@ void LogicClient::SessionClosed(internal::SessionContext session) {
   });
 }
 
-void LogicClient::RenewNodeLease(
-    internal::NodeLeaseRequest request,
-    std::function<void(absl::StatusOr<internal::NodeLeaseResponse>)> done) {
-  common::CallAsync<internal::NodeLeaseRequest, internal::NodeLeaseResponse>(
-      [this](auto* ctx, auto* req, auto* resp, auto on_done) {
-        stub_->async()->RenewNodeLease(ctx, req, resp, std::move(on_done));
-      },
-      std::move(request), timeout_,
-      [done = std::move(done)](absl::Status status, internal::NodeLeaseResponse response) {
+namespace {
+
+// A unary call to logic whose `done` gets the response or the failure.
+template <typename Request, typename Response, typename Start>
+void Unary(Start start, Request request, std::chrono::milliseconds timeout,
+           std::function<void(absl::StatusOr<Response>)> done) {
+  common::CallAsync<Request, Response>(
+      std::move(start), std::move(request), timeout,
+      [done = std::move(done)](absl::Status status, Response response) {
         if (!status.ok()) return done(status);
         done(std::move(response));
       });
+}
+
+}  // namespace
+
+void LogicClient::RenewNodeLease(
+    internal::NodeLeaseRequest request,
+    std::function<void(absl::StatusOr<internal::NodeLeaseResponse>)> done) {
+  Unary<internal::NodeLeaseRequest, internal::NodeLeaseResponse>(
+      [this](auto* ctx, auto* req, auto* resp, auto on_done) {
+        stub_->async()->RenewNodeLease(ctx, req, resp, std::move(on_done));
+      },
+      std::move(request), timeout_, std::move(done));
 }
 
 void LogicClient::RestoreRoutes(
     internal::RestoreRoutesRequest request,
     std::function<void(absl::StatusOr<internal::RestoreRoutesResponse>)> done) {
-  common::CallAsync<internal::RestoreRoutesRequest, internal::RestoreRoutesResponse>(
+  Unary<internal::RestoreRoutesRequest, internal::RestoreRoutesResponse>(
       [this](auto* ctx, auto* req, auto* resp, auto on_done) {
         stub_->async()->RestoreRoutes(ctx, req, resp, std::move(on_done));
       },
-      std::move(request), timeout_,
-      [done = std::move(done)](absl::Status status, internal::RestoreRoutesResponse response) {
-        if (!status.ok()) return done(status);
-        done(std::move(response));
-      });
+      std::move(request), timeout_, std::move(done));
 }
 
 void LogicClient::ReleaseNodeLease(internal::NodeLeaseRelease request,
                                    std::function<void(absl::Status)> done) {
-  common::CallAsync<internal::NodeLeaseRelease, internal::NodeLeaseReleased>(
+  Unary<internal::NodeLeaseRelease, internal::NodeLeaseReleased>(
       [this](auto* ctx, auto* req, auto* resp, auto on_done) {
         stub_->async()->ReleaseNodeLease(ctx, req, resp, std::move(on_done));
       },
       std::move(request), timeout_,
-      [done = std::move(done)](absl::Status status, internal::NodeLeaseReleased) { done(status); });
+      [done = std::move(done)](absl::StatusOr<internal::NodeLeaseReleased> r) {
+        done(r.status());
+      });
 }
 
 }  // namespace im::access

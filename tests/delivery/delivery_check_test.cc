@@ -11,21 +11,28 @@
 namespace im::testing {
 namespace {
 
-TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessKillsAndReconnects) {
-  ClusterOptions cluster_options;
-  cluster_options.access_nodes = 2;
-  TestCluster cluster(cluster_options);
-
+// 16 users with up to 2 devices each over both access nodes for 6 s, half
+// the traffic to four groups of eight members; a fault every 1.2 s (the
+// caller sets which).
+DeliveryCheckOptions TrafficOver(const TestCluster& cluster) {
   DeliveryCheckOptions options;
   options.access_addresses = {cluster.access_address(0), cluster.access_address(1)};
   options.users = 16;
   options.max_devices_per_user = 2;
-  // Half the traffic goes to four groups of eight members each.
   options.groups = 4;
   options.group_size = 8;
   options.group_send_percent = 50;
   options.duration = std::chrono::seconds(6);
   options.fault_every = std::chrono::milliseconds(1200);
+  return options;
+}
+
+TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessKillsAndReconnects) {
+  ClusterOptions cluster_options;
+  cluster_options.access_nodes = 2;
+  TestCluster cluster(cluster_options);
+
+  DeliveryCheckOptions options = TrafficOver(cluster);
   options.fault = [&cluster](std::mt19937& rng) {
     const int node = static_cast<int>(rng() % 2);
     cluster.KillAccess(node);
@@ -46,15 +53,7 @@ TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessDrains) {
   cluster_options.access_nodes = 2;
   TestCluster cluster(cluster_options);
 
-  DeliveryCheckOptions options;
-  options.access_addresses = {cluster.access_address(0), cluster.access_address(1)};
-  options.users = 16;
-  options.max_devices_per_user = 2;
-  options.groups = 4;
-  options.group_size = 8;
-  options.group_send_percent = 50;
-  options.duration = std::chrono::seconds(6);
-  options.fault_every = std::chrono::milliseconds(1200);
+  DeliveryCheckOptions options = TrafficOver(cluster);
   int unclean_exits = 0;
   options.fault = [&cluster, &unclean_exits](std::mt19937& rng) {
     const int node = static_cast<int>(rng() % 2);

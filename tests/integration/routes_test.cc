@@ -26,16 +26,23 @@ absl::StatusOr<bool> ShownOnline(cli::ImClient& viewer, std::uint64_t group,
   return absl::NotFoundError("not a member");
 }
 
+// A group of `owner` and `member` (0 and a test failure if it cannot be
+// made): its member list shows who is online.
+std::uint64_t GroupOfTwo(cli::ImClient& owner, const std::string& member) {
+  auto created = owner.Request(Frame([&](auto& f) {
+    f.mutable_group_create()->set_name("presence");
+    f.mutable_group_create()->add_members(member);
+  }));
+  EXPECT_TRUE(created.ok()) << created.status();
+  return created.ok() ? created->group_create().group_id() : 0;
+}
+
 TEST(RoutesTest, KillNineOfAnAccessNodeShowsItsUsersOfflineWithinOneLease) {
   const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
   auto a = RegisterAndLogin(alice, 0);
   auto b = RegisterAndLogin(bob, 1);
-  auto created = a->Request(Frame([&](auto& f) {
-    f.mutable_group_create()->set_name("presence");
-    f.mutable_group_create()->add_members(bob);
-  }));
-  ASSERT_TRUE(created.ok()) << created.status();
-  const std::uint64_t group = created->group_create().group_id();
+  const std::uint64_t group = GroupOfTwo(*a, bob);
+  ASSERT_NE(group, 0u);
   ASSERT_EQ(ShownOnline(*a, group, bob).value_or(false), true);
 
   SharedCluster().KillAccess(1);
@@ -96,12 +103,8 @@ TEST(RoutesTest, ADrainTellsClientsToReconnectAndTakesTheirUsersOfflineAtOnce) {
   const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
   auto a = RegisterAndLogin(alice, 0);
   auto b = RegisterAndLogin(bob, 1);
-  auto created = a->Request(Frame([&](auto& f) {
-    f.mutable_group_create()->set_name("drain");
-    f.mutable_group_create()->add_members(bob);
-  }));
-  ASSERT_TRUE(created.ok()) << created.status();
-  const std::uint64_t group = created->group_create().group_id();
+  const std::uint64_t group = GroupOfTwo(*a, bob);
+  ASSERT_NE(group, 0u);
   ASSERT_EQ(ShownOnline(*a, group, bob).value_or(false), true);
 
   const int status = SharedCluster().StopAccess(1);  // SIGTERM, waits for the exit
