@@ -24,6 +24,7 @@
 #include "access/push_service.h"
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
+#include "common/health.h"
 #include "common/logging.h"
 #include "common/metrics_server.h"
 #include "common/shutdown_signal.h"
@@ -109,7 +110,17 @@ int Run(int argc, char** argv) {
   metrics.Sample("im_access_session_closes_in_flight", "Closed sessions logic has not heard of.",
                  "gauge",
                  [&logic] { return static_cast<double>(logic.session_closes_in_flight()); });
+  // Serving means a logic replica says it is serving (so logins can work).
+  common::HealthMonitor health(
+      "access",
+      [channel = common::MakeInternalChannel(config.logic_target)] {
+        return common::CheckGrpcHealth("im-logic", channel, std::chrono::seconds(2));
+      },
+      std::chrono::seconds(1));
+  health.ExportTo(&metrics);
   common::MetricsServer metrics_server(&metrics);
+  metrics_server.ServeHealth([&health] { return health.status(); });
+  health.Start((*server)->GetHealthCheckService());
   if (auto s = metrics_server.Start(config.metrics_listen); !s.ok()) {
     log->error("event=startup_failed error=\"{}\"", s.message());
     return 1;
@@ -127,7 +138,9 @@ int Run(int argc, char** argv) {
 
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={} connections={}", signal, registry.size());
+  health.SetDraining();
   metrics_server.Stop();
+  health.Stop();
   // Drain: no new connections; every client is told to reconnect (to another
   // node, or here once it is back); wait until they left and logic heard of
   // every closed session (their routes removed), at most drain_timeout_ms;

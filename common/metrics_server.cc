@@ -95,10 +95,16 @@ void MetricsServer::Answer(int client) {
     return WriteAll(client, Response("400 Bad Request", "text/plain", "GET /metrics\n"));
   }
   const std::string_view path = line.substr(4, line.find(' ', 4) - 4);
-  if (path != "/metrics") {
-    return WriteAll(client, Response("404 Not Found", "text/plain", "GET /metrics\n"));
+  if (path == "/metrics") {
+    return WriteAll(client, Response("200 OK", "text/plain; version=0.0.4", metrics_->Render()));
   }
-  WriteAll(client, Response("200 OK", "text/plain; version=0.0.4", metrics_->Render()));
+  if (path == "/healthz" && health_) {
+    const absl::Status health = health_();
+    return WriteAll(client, health.ok() ? Response("200 OK", "text/plain", "serving\n")
+                                        : Response("503 Service Unavailable", "text/plain",
+                                                   StrCat("not serving: ", health.message(), "\n")));
+  }
+  WriteAll(client, Response("404 Not Found", "text/plain", "GET /metrics or /healthz\n"));
 }
 
 }  // namespace im::common

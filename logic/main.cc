@@ -7,6 +7,7 @@
 
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
+#include "common/health.h"
 #include "common/logging.h"
 #include "common/metrics_server.h"
 #include "common/shutdown_signal.h"
@@ -62,6 +63,16 @@ int Run(int argc, char** argv) {
     log->error("event=startup_failed error=\"{}\"", server.status().message());
     return 1;
   }
+  // Serving means a storage replica says it is serving.
+  common::HealthMonitor health(
+      "logic",
+      [channel = common::MakeInternalChannel(config.storage_target)] {
+        return common::CheckGrpcHealth("im-storage", channel, std::chrono::seconds(2));
+      },
+      std::chrono::seconds(1));
+  health.ExportTo(&metrics);
+  metrics_server.ServeHealth([&health] { return health.status(); });
+  health.Start((*server)->GetHealthCheckService());
   if (auto s = metrics_server.Start(config.metrics_listen); !s.ok()) {
     log->error("event=startup_failed error=\"{}\"", s.message());
     return 1;
@@ -70,7 +81,9 @@ int Run(int argc, char** argv) {
             config.metrics_listen);
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={}", signal);
+  health.SetDraining();
   metrics_server.Stop();
+  health.Stop();
   service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;

@@ -11,8 +11,9 @@ PACKAGES=(
   libtomlplusplus-dev libedit-dev libgtest-dev
 )
 if [ "${1:-}" != "--build-only" ]; then
-  # run and test: private MariaDB and Redis; deploy check: docker-compose config
-  PACKAGES+=(mariadb-server redis-server docker-compose)
+  # run and test: private MariaDB and Redis; the deploy tests: docker-compose
+  # with its own engine and a locally made debian:12 image, promtool
+  PACKAGES+=(mariadb-server redis-server docker.io docker-compose debootstrap prometheus)
 fi
 
 missing=()

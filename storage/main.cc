@@ -10,6 +10,7 @@
 
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
+#include "common/health.h"
 #include "common/logging.h"
 #include "common/metrics_server.h"
 #include "common/shutdown_signal.h"
@@ -28,7 +29,8 @@ MysqlOptions MysqlOptionsFrom(const StorageConfig& c) {
 }
 
 // Creates the database if needed and migrates it. Retries while MySQL is
-// unreachable so the daemons can be started in any order.
+// unreachable so the daemons can be started in any order; a refused account
+// (PERMISSION_DENIED) fails at once.
 absl::Status PrepareDatabase(const StorageConfig& config) {
   auto log = common::GetLogger("storage");
   MysqlOptions server = MysqlOptionsFrom(config);
@@ -55,6 +57,25 @@ absl::Status PrepareDatabase(const StorageConfig& config) {
   return ApplyMigrations(**conn);
 }
 
+// Serving means MySQL (the durable truth) answers: a connection of the
+// check's own (so a busy pool cannot fail it) runs SELECT 1, reconnecting
+// when it was lost.
+common::HealthMonitor::Check MysqlAnswers(const StorageConfig& config) {
+  auto conn = std::make_shared<std::unique_ptr<MysqlConnection>>();
+  MysqlOptions options = MysqlOptionsFrom(config);
+  options.timeout_seconds = 2;
+  return [conn, options]() -> absl::Status {
+    if (*conn == nullptr || (*conn)->broken()) {
+      auto fresh = MysqlConnection::Connect(options);
+      if (!fresh.ok()) return fresh.status();
+      *conn = std::move(*fresh);
+    }
+    const absl::Status answered = (*conn)->Execute("SELECT 1", {}).status();
+    if (answered.ok()) return answered;
+    return absl::UnavailableError(common::StrCat("MySQL: ", answered.message()));
+  };
+}
+
 int Run(int argc, char** argv) {
   const StorageConfig config =
       common::StartDaemon<StorageConfig>("im-storage", "IM_STORAGE", argc, argv);
@@ -62,6 +83,13 @@ int Run(int argc, char** argv) {
 
   if (auto s = PrepareDatabase(config); !s.ok()) {
     log->error("event=startup_failed error=\"{}\"", s.ToString());
+    if (s.code() == absl::StatusCode::kPermissionDenied) {
+      log->error(
+          "event=startup_failed hint=\"MySQL refused user '{}': check mysql_user and "
+          "mysql_password (under docker-compose the password is fixed when the database volume "
+          "is first created)\"",
+          config.mysql_user);
+    }
     return 1;
   }
 
@@ -103,6 +131,10 @@ int Run(int argc, char** argv) {
     log->error("event=startup_failed error=\"{}\"", server.status().message());
     return 1;
   }
+  common::HealthMonitor health("storage", MysqlAnswers(config), std::chrono::seconds(1));
+  health.ExportTo(&metrics);
+  metrics_server.ServeHealth([&health] { return health.status(); });
+  health.Start((*server)->GetHealthCheckService());
   if (auto s = metrics_server.Start(config.metrics_listen); !s.ok()) {
     log->error("event=startup_failed error=\"{}\"", s.message());
     return 1;
@@ -111,7 +143,9 @@ int Run(int argc, char** argv) {
             config.mysql_port, config.mysql_database, config.redis_host, config.redis_port);
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={}", signal);
+  health.SetDraining();
   metrics_server.Stop();
+  health.Stop();
   service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;

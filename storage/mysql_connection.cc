@@ -45,8 +45,14 @@ absl::StatusOr<std::unique_ptr<MysqlConnection>> MysqlConnection::Connect(
           mysql, options.host.c_str(), options.user.c_str(), options.password.c_str(),
           options.database.empty() ? nullptr : options.database.c_str(),
           static_cast<unsigned>(options.port), nullptr, CLIENT_MULTI_STATEMENTS) == nullptr) {
-    absl::Status status = absl::UnavailableError(common::StrCat(
-        "cannot connect to MySQL at ", options.host, ":", options.port, ": ", mysql_error(mysql)));
+    const unsigned code = mysql_errno(mysql);
+    const std::string message = common::StrCat("cannot connect to MySQL at ", options.host, ":",
+                                                options.port, ": ", mysql_error(mysql));
+    // A refused account will not be accepted by retrying: say so at once.
+    absl::Status status = code == ER_ACCESS_DENIED_ERROR || code == ER_DBACCESS_DENIED_ERROR ||
+                                  code == ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+                              ? absl::PermissionDeniedError(message)
+                              : absl::UnavailableError(message);
     mysql_close(mysql);
     return status;
   }

@@ -6,7 +6,8 @@
 // Errors are mapped once, here: duplicate key -> ALREADY_EXISTS, deadlock or
 // lock wait timeout -> ABORTED (retry the transaction), lost or refused
 // connection -> UNAVAILABLE (and broken() becomes true), anything else ->
-// INTERNAL. Messages never contain parameter values.
+// INTERNAL; at Connect, a refused user or password -> PERMISSION_DENIED
+// (retrying cannot help). Messages never contain parameter values.
 
 #include <cstdint>
 #include <initializer_list>

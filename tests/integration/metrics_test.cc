@@ -1,38 +1,13 @@
 // Prometheus metrics over HTTP from the real daemons: each serves GET
 // /metrics, and a sent message moves the counters it should.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "tests/integration/cluster_env.h"
+#include "tests/integration/http_request.h"
 
 namespace im::testing {
 namespace {
 
-// One HTTP/1.1 request to `address` (127.0.0.1:port); the whole response.
-std::string HttpRequest(const std::string& address, const std::string& request) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port =
-      htons(static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
-  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 &&
-      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
-    char buffer[4096];
-    for (ssize_t n; (n = recv(fd, buffer, sizeof buffer, 0)) > 0;) response.append(buffer, n);
-  }
-  close(fd);
-  return response;
-}
-
-std::string Scrape(const std::string& address) {
-  return HttpRequest(address, "GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n");
-}
+std::string Scrape(const std::string& address) { return HttpGet(address, "/metrics"); }
 
 // The value of the sample `series` (name with its labels, as rendered), or -1.
 double Value(const std::string& text, const std::string& series) {
@@ -50,6 +25,8 @@ TEST(MetricsTest, EachDaemonServesMetricsAndASendMovesTheCounters) {
   auto a = RegisterAndLogin(alice);
   auto b = RegisterAndLogin(bob);
   ASSERT_TRUE(a->SendText(bob, "counted").ok());
+  // The push follows the ack: once bob has it, access has counted it.
+  ASSERT_TRUE(b->NextEvent(std::chrono::seconds(5)).ok());
 
   const std::string logic = Scrape(SharedCluster().logic_metrics_address());
   EXPECT_EQ(logic.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << logic;

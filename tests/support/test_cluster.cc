@@ -1,5 +1,7 @@
 #include "tests/support/test_cluster.h"
 
+#include <signal.h>
+
 #include <stdexcept>
 
 #include "storage/redis_connection.h"
@@ -52,14 +54,20 @@ std::vector<std::string> TestCluster::CommonFlags(const std::string& daemon) con
           "--log_level=debug"};
 }
 
-void TestCluster::StartStorage() {
+std::vector<std::string> TestCluster::StorageCommand(
+    const std::vector<std::string>& extra_flags) const {
   auto argv = CommonFlags("storage");
   argv.insert(
       argv.end(),
       {"--listen=" + Loopback(storage_port_), "--mysql.port=" + std::to_string(mariadb_.port()),
        "--redis.port=" + std::to_string(redis_.port()), "--workers=8", "--mysql.pool_size=8",
        "--metrics_listen=" + Loopback(storage_metrics_port_)});
-  storage_.Start(argv, dir_ + "/storage.log");
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  return argv;
+}
+
+void TestCluster::StartStorage() {
+  storage_.Start(StorageCommand(), dir_ + "/storage.log");
   WaitUp(storage_, storage_port_, "im-storage");
 }
 
@@ -123,6 +131,12 @@ std::string TestCluster::ProcessList() const {
   }
   return list;
 }
+
+void TestCluster::PauseMariaDb() { ::kill(mariadb_.pid(), SIGSTOP); }
+void TestCluster::ResumeMariaDb() { ::kill(mariadb_.pid(), SIGCONT); }
+
+std::string TestCluster::storage_address() const { return Loopback(storage_port_); }
+std::string TestCluster::logic_address() const { return Loopback(logic_port_); }
 
 std::string TestCluster::storage_metrics_address() const { return Loopback(storage_metrics_port_); }
 std::string TestCluster::logic_metrics_address() const { return Loopback(logic_metrics_port_); }

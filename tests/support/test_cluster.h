@@ -39,6 +39,9 @@ class TestCluster {
   void StartLogic(const std::vector<std::string>& extra_flags = {});
   // Starts im-access node `node`; `extra_flags` apply to this start only.
   void StartAccess(int node = 0, const std::vector<std::string>& extra_flags = {});
+  // im-storage's command line as StartStorage runs it, plus `extra_flags`
+  // (for starting one by hand, say with a wrong password).
+  std::vector<std::string> StorageCommand(const std::vector<std::string>& extra_flags = {}) const;
   void StopStorage() { storage_.Stop(); }
   void StopLogic() { logic_.Stop(); }
   // SIGTERM (a drain); returns the exit status, as from waitpid.
@@ -56,6 +59,13 @@ class TestCluster {
   std::string storage_metrics_address() const;
   std::string logic_metrics_address() const;
   std::string access_metrics_address(int node = 0) const;
+  // SIGSTOP / SIGCONT to MariaDB: it keeps its connections but answers
+  // nothing, as a hung database server does.
+  void PauseMariaDb();
+  void ResumeMariaDb();
+  // The Storage and Logic gRPC services (they serve grpc.health.v1 too).
+  std::string storage_address() const;
+  std::string logic_address() const;
   // FLUSHALL on the cluster's Redis (routes and caches are soft state).
   void FlushRedis();
   // Runs a query on the cluster's database (for checks of what is stored).
