@@ -3,7 +3,8 @@
 FROM debian:12
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /var/lib/prometheus && chown prometheus:prometheus /var/lib/prometheus
 COPY deploy/prometheus/prometheus.yml deploy/prometheus/alerts.yml /etc/prometheus/
 VOLUME /var/lib/prometheus
 EXPOSE 9090
