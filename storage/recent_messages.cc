@@ -75,9 +75,7 @@ absl::Status RecentMessages::Put(const std::vector<client::ChatMessage>& message
   auto replies = (*conn)->Pipeline(commands);
   if (!replies.ok()) return replies.status();
   for (const auto& r : *replies) {
-    if (r->type == REDIS_REPLY_ERROR) {
-      return absl::InternalError(common::StrCat("Redis: ", std::string_view(r->str, r->len)));
-    }
+    if (r->type == REDIS_REPLY_ERROR) return RedisErrorStatus(*r);
   }
   return absl::OkStatus();
 }
@@ -90,9 +88,7 @@ absl::Status RecentMessages::MarkRecalled(std::uint64_t conv_id, std::uint64_t s
                                     {"EXPIRE", key, std::to_string(options_.ttl_seconds)}});
   if (!replies.ok()) return replies.status();
   for (const auto& r : *replies) {
-    if (r->type == REDIS_REPLY_ERROR) {
-      return absl::InternalError(common::StrCat("Redis: ", std::string_view(r->str, r->len)));
-    }
+    if (r->type == REDIS_REPLY_ERROR) return RedisErrorStatus(*r);
   }
   return absl::OkStatus();
 }

@@ -8,6 +8,15 @@ namespace im::storage {
 
 void RedisReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(reply); }
 
+absl::Status RedisErrorStatus(const redisReply& reply) {
+  const std::string_view text(reply.str, reply.len);
+  const std::string message = common::StrCat("Redis: ", text);
+  for (std::string_view transient : {"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN ", "READONLY "}) {
+    if (text.substr(0, transient.size()) == transient) return absl::UnavailableError(message);
+  }
+  return absl::InternalError(message);
+}
+
 absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     const RedisOptions& options) {
   const timeval timeout{options.timeout_ms / 1000, (options.timeout_ms % 1000) * 1000};
@@ -54,9 +63,7 @@ absl::StatusOr<RedisReplyPtr> RedisConnection::Command(const std::vector<std::st
     return absl::UnavailableError(common::StrCat("Redis: ", context_->errstr));
   }
   RedisReplyPtr owned(reply);
-  if (reply->type == REDIS_REPLY_ERROR) {
-    return absl::InternalError(common::StrCat("Redis: ", std::string_view(reply->str, reply->len)));
-  }
+  if (reply->type == REDIS_REPLY_ERROR) return RedisErrorStatus(*reply);
   return owned;
 }
 

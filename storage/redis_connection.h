@@ -27,6 +27,12 @@ struct RedisReplyDeleter {
 };
 using RedisReplyPtr = std::unique_ptr<redisReply, RedisReplyDeleter>;
 
+// The status for an error reply: UNAVAILABLE for the ones that pass by
+// themselves (LOADING a dataset after a restart, BUSY running a script,
+// MASTERDOWN, TRYAGAIN, READONLY during a failover), so callers retry or
+// answer "try again"; INTERNAL for the rest (a failing script, a bug).
+absl::Status RedisErrorStatus(const redisReply& reply);
+
 class RedisConnection {
  public:
   static absl::StatusOr<std::unique_ptr<RedisConnection>> Connect(const RedisOptions& options);
@@ -34,10 +40,11 @@ class RedisConnection {
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
 
-  // Runs one command. An error reply (e.g. a failing script) is INTERNAL.
+  // Runs one command. An error reply is RedisErrorStatus(reply).
   absl::StatusOr<RedisReplyPtr> Command(const std::vector<std::string_view>& args);
   // Sends every command, then reads every reply, in one round trip. Replies
-  // come back in order, error replies included (the caller checks types).
+  // come back in order, error replies included (the caller checks types and
+  // maps errors with RedisErrorStatus).
   absl::StatusOr<std::vector<RedisReplyPtr>> Pipeline(
       const std::vector<std::vector<std::string>>& commands);
 

@@ -277,9 +277,7 @@ absl::StatusOr<std::uint32_t> RouteStore::Restore(const std::vector<UserRoute>& 
   if (!replies.ok()) return replies.status();
   std::uint32_t restored = 0;
   for (const auto& r : *replies) {
-    if (r->type == REDIS_REPLY_ERROR) {
-      return absl::InternalError(common::StrCat("Redis: ", std::string_view(r->str, r->len)));
-    }
+    if (r->type == REDIS_REPLY_ERROR) return RedisErrorStatus(*r);
     if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) ++restored;
   }
   return restored;
