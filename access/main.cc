@@ -107,6 +107,15 @@ int Run(int argc, char** argv) {
                  [&push_service] { return static_cast<double>(push_service.push_requests()); });
   metrics.Sample("im_access_push_targets_total", "Connections named by those pushes.", "counter",
                  [&push_service] { return static_cast<double>(push_service.push_targets()); });
+  metrics.Sample("im_access_lease_renewals_failed_total",
+                 "Node lease renewals that failed (logic, storage or Redis did not answer).",
+                 "counter", [&lease] { return static_cast<double>(lease.renewals_failed()); });
+  metrics.Sample("im_access_leases_lost_total",
+                 "Times the node lease had lapsed or Redis had lost it, so it was taken anew.",
+                 "counter", [&lease] { return static_cast<double>(lease.leases_lost()); });
+  metrics.Sample("im_access_routes_restored_total",
+                 "Routes of this node's connections put back in Redis after a lease loss.",
+                 "counter", [&lease] { return static_cast<double>(lease.routes_restored()); });
   metrics.Sample("im_access_session_closes_in_flight", "Closed sessions logic has not heard of.",
                  "gauge",
                  [&logic] { return static_cast<double>(logic.session_closes_in_flight()); });

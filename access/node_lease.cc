@@ -59,11 +59,14 @@ void NodeLease::Renew() {
 void NodeLease::OnRenewed(const absl::StatusOr<internal::NodeLeaseResponse>& result) {
   if (stopped_) return;
   if (!result.ok()) {
+    ++counters_->renewals_failed;
     common::GetLogger("access")->warn("event=node_lease_renewal_failed node={} status=\"{}\"",
                                       options_.node_id, result.status());
     return ScheduleRenewal(options_.lease / 6);
   }
   if (!result->was_held()) {
+    if (held_once_) ++counters_->leases_lost;
+    held_once_ = true;
     RestoreAll("lease taken anew");
   } else if (restore_failed_->exchange(false)) {
     RestoreAll("the last restore failed");
@@ -91,8 +94,8 @@ void NodeLease::RestoreAll(const char* why) {
   registry_->ForEach([&](const std::shared_ptr<Connection>& c) { connections.push_back(c); });
   auto gathered = std::make_shared<Gathered>();
   gathered->waiting = connections.size();
-  const auto send = [logic = logic_, node = options_.node_id, why,
-                     failed = restore_failed_](Gathered& all) {
+  const auto send = [logic = logic_, node = options_.node_id, why, failed = restore_failed_,
+                     counters = counters_](Gathered& all) {
     const auto& routes = all.request.routes();
     common::GetLogger("access")->info("event=routes_restore node={} why=\"{}\" routes={}", node,
                                       why, routes.size());
@@ -100,12 +103,13 @@ void NodeLease::RestoreAll(const char* why) {
       internal::RestoreRoutesRequest batch;
       const int end = std::min(routes.size(), begin + static_cast<int>(kRestoreBatch));
       for (int i = begin; i < end; ++i) *batch.add_routes() = routes[i];
-      logic->RestoreRoutes(std::move(batch), [node, failed](auto result) {
+      logic->RestoreRoutes(std::move(batch), [node, failed, counters](auto result) {
         auto log = common::GetLogger("access");
         if (!result.ok()) {
           failed->store(true);
           log->warn("event=routes_restore_failed node={} status=\"{}\"", node, result.status());
         } else if (result->restored() > 0) {
+          counters->routes_restored += result->restored();
           log->info("event=routes_restored node={} restored={}", node, result->restored());
         }
       });

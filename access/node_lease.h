@@ -58,6 +58,13 @@ class NodeLease {
 
   static constexpr std::size_t kRestoreBatch = 5000;
 
+  // For metrics (any thread): renewals that failed; times the lease had to
+  // be taken anew after the first (it lapsed, or Redis lost it); routes
+  // storage put back for this node.
+  std::uint64_t renewals_failed() const { return counters_->renewals_failed; }
+  std::uint64_t leases_lost() const { return counters_->leases_lost; }
+  std::uint64_t routes_restored() const { return counters_->routes_restored; }
+
  private:
   void Renew();
   void OnRenewed(const absl::StatusOr<internal::NodeLeaseResponse>& result);
@@ -74,6 +81,12 @@ class NodeLease {
   std::chrono::steady_clock::time_point last_restore_;
   // A restore call failed (set on a gRPC thread): the next renewal restores again.
   std::shared_ptr<std::atomic<bool>> restore_failed_ = std::make_shared<std::atomic<bool>>(false);
+  struct Counters {
+    std::atomic<std::uint64_t> renewals_failed{0}, leases_lost{0}, routes_restored{0};
+  };
+  // Shared with restore callbacks on gRPC threads.
+  std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
+  bool held_once_ = false;
 };
 
 }  // namespace im::access

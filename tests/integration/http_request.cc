@@ -25,4 +25,11 @@ std::string HttpRequest(const std::string& address, const std::string& request) 
   return response;
 }
 
+double MetricValue(const std::string& page, const std::string& series) {
+  const std::string at_line_start = "\n" + series + " ";
+  const std::size_t at = page.find(at_line_start);
+  if (at == std::string::npos) return -1;
+  return std::stod(page.substr(at + at_line_start.size()));
+}
+
 }  // namespace im::testing

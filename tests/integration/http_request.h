@@ -1,7 +1,7 @@
 #pragma once
-// One plain HTTP request to a daemon's metrics port, for the tests of
-// /metrics and /healthz: sends `request` as given to `address`
-// (127.0.0.1:port) and returns the whole response ("" if nothing answered).
+// Plain HTTP to a daemon's metrics port, for the tests of /metrics and
+// /healthz. HttpRequest sends `request` as given to `address` (127.0.0.1:port)
+// and returns the whole response ("" if nothing answered).
 
 #include <string>
 
@@ -13,5 +13,9 @@ std::string HttpRequest(const std::string& address, const std::string& request);
 inline std::string HttpGet(const std::string& address, const std::string& path) {
   return HttpRequest(address, "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n");
 }
+
+// The value of the sample `series` (name with its labels, as rendered) in a
+// /metrics page, or -1 if it is not there.
+double MetricValue(const std::string& page, const std::string& series);
 
 }  // namespace im::testing

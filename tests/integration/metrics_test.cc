@@ -9,18 +9,10 @@ namespace {
 
 std::string Scrape(const std::string& address) { return HttpGet(address, "/metrics"); }
 
-// The value of the sample `series` (name with its labels, as rendered), or -1.
-double Value(const std::string& text, const std::string& series) {
-  const std::string at_line_start = "\n" + series + " ";
-  const std::size_t at = text.find(at_line_start);
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + at_line_start.size()));
-}
-
 TEST(MetricsTest, EachDaemonServesMetricsAndASendMovesTheCounters) {
   const std::string sends = "im_logic_requests_total{type=\"send_message\",code=\"OK\"}";
   const double before =
-      std::max(0.0, Value(Scrape(SharedCluster().logic_metrics_address()), sends));
+      std::max(0.0, MetricValue(Scrape(SharedCluster().logic_metrics_address()), sends));
   const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
   auto a = RegisterAndLogin(alice);
   auto b = RegisterAndLogin(bob);
@@ -31,16 +23,16 @@ TEST(MetricsTest, EachDaemonServesMetricsAndASendMovesTheCounters) {
   const std::string logic = Scrape(SharedCluster().logic_metrics_address());
   EXPECT_EQ(logic.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << logic;
   EXPECT_NE(logic.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
-  EXPECT_EQ(Value(logic, sends), before + 1) << logic;
-  EXPECT_GE(Value(logic, "im_logic_request_seconds_count{type=\"send_message\"}"), 1);
+  EXPECT_EQ(MetricValue(logic, sends), before + 1) << logic;
+  EXPECT_GE(MetricValue(logic, "im_logic_request_seconds_count{type=\"send_message\"}"), 1);
 
   const std::string access = Scrape(SharedCluster().access_metrics_address(0));
-  EXPECT_GE(Value(access, "im_access_connections"), 2) << access;
-  EXPECT_GE(Value(access, "im_access_push_targets_total"), 1) << access;
+  EXPECT_GE(MetricValue(access, "im_access_connections"), 2) << access;
+  EXPECT_GE(MetricValue(access, "im_access_push_targets_total"), 1) << access;
 
   const std::string storage = Scrape(SharedCluster().storage_metrics_address());
-  EXPECT_GE(Value(storage, "im_storage_appends_total"), 1) << storage;
-  EXPECT_GE(Value(storage, "im_storage_append_commit_seconds_count"), 1) << storage;
+  EXPECT_GE(MetricValue(storage, "im_storage_appends_total"), 1) << storage;
+  EXPECT_GE(MetricValue(storage, "im_storage_append_commit_seconds_count"), 1) << storage;
 
   EXPECT_EQ(HttpRequest(SharedCluster().logic_metrics_address(), "GET /other HTTP/1.1\r\n\r\n")
                 .rfind("HTTP/1.1 404", 0),

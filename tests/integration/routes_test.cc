@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "tests/integration/cluster_env.h"
+#include "tests/integration/http_request.h"
 
 namespace im::testing {
 namespace {
@@ -97,6 +98,12 @@ TEST(RoutesTest, RoutesLostWithRedisComeBackWithoutAReconnect) {
                .ok();
   }
   EXPECT_TRUE(back) << "no push reached " << alice << " after FLUSHALL";
+  // Each node counted the lost lease and the routes it put back.
+  for (int node = 0; node < 2; ++node) {
+    const std::string page = HttpGet(SharedCluster().access_metrics_address(node), "/metrics");
+    EXPECT_GE(MetricValue(page, "im_access_leases_lost_total"), 1) << page;
+    EXPECT_GE(MetricValue(page, "im_access_routes_restored_total"), 1) << page;
+  }
 }
 
 TEST(RoutesTest, ADrainTellsClientsToReconnectAndTakesTheirUsersOfflineAtOnce) {
