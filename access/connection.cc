@@ -86,6 +86,22 @@ void Connection::ReadSession(std::function<void(std::uint64_t conn_id, const Bou
   });
 }
 
+void Connection::AdoptRouteEpoch(std::uint64_t user_id, const std::string& device_id,
+                                 std::uint64_t epoch) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), user_id, device_id, epoch] {
+    if (!self->closing_ && !self->closed_ && self->session_.user_id == user_id &&
+        self->session_.device_id == device_id && self->session_.route_epoch == 0) {
+      self->session_.route_epoch = epoch;
+      return;
+    }
+    internal::SessionContext gone = self->Session();
+    gone.set_user_id(user_id);
+    gone.set_device_id(device_id);
+    gone.set_route_epoch(epoch);
+    self->logic_->SessionClosed(std::move(gone));
+  });
+}
+
 void Connection::Kick(std::uint64_t user_id, std::string reason, bool reconnect) {
   asio::post(socket_.get_executor(),
              [self = shared_from_this(), user_id, reason = std::move(reason), reconnect] {
@@ -301,8 +317,9 @@ void Connection::OnLogicReply(std::uint64_t req_id,
       session_ =
           BoundSession{bind.user_id(), bind.route_epoch(), bind.username(), bind.device_id()};
       if (decoder_) decoder_->set_max_frame_bytes(options_.max_frame_bytes);
-      Log()->info("event=bound conn={} uid={} device={}", conn_id_, session_.user_id,
-                  session_.device_id);
+      if (session_.route_epoch == 0) registry_->MarkRoutePending();
+      Log()->info("event=bound conn={} uid={} device={} route={}", conn_id_, session_.user_id,
+                  session_.device_id, session_.route_epoch == 0 ? "pending" : "registered");
       UpdateDeadline();  // the login deadline no longer applies
       if (reply->frame().has_login()) {
         // How often to ping: only this node knows its idle timeout.

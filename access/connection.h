@@ -97,6 +97,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Calls `fn` on the connection's thread with its session (user_id 0 if
   // it is not logged in, or closing).
   void ReadSession(std::function<void(std::uint64_t conn_id, const BoundSession&)> fn);
+  // A route registered late for this connection (its login came while Redis
+  // was down, so its session has route epoch 0): on the connection's thread
+  // the session takes `epoch`, or, if the connection is closing or no longer
+  // that user's, the route is removed again (SessionClosed to logic).
+  void AdoptRouteEpoch(std::uint64_t user_id, const std::string& device_id, std::uint64_t epoch);
 
  private:
   void WaitReadable();

@@ -7,6 +7,7 @@
 // Thread-safe.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,6 +39,10 @@ class ConnectionRegistry {
   void ForEach(const std::function<void(const std::shared_ptr<Connection>&)>& fn) const;
   // The live connections whose deadline_ms() is at or before `now_ms`.
   std::vector<std::shared_ptr<Connection>> Due(std::int64_t now_ms) const;
+  // A connection logged in without a route (Redis was down): the node lease
+  // registers the routes it finds pending at its next successful renewal.
+  void MarkRoutePending() { route_pending_ = true; }
+  bool TakeRoutePending() { return route_pending_.exchange(false); }
 
  private:
   struct Entry {
@@ -50,6 +55,7 @@ class ConnectionRegistry {
 
   const std::size_t max_connections_;
   const std::size_t max_per_address_;
+  std::atomic<bool> route_pending_{false};
   mutable std::mutex mutex_;
   std::unordered_map<std::uint64_t, Entry> connections_;
   std::unordered_map<Address, std::uint32_t, AddressHash> per_address_;

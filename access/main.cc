@@ -119,10 +119,14 @@ int Run(int argc, char** argv) {
   metrics.Sample("im_access_session_closes_in_flight", "Closed sessions logic has not heard of.",
                  "gauge",
                  [&logic] { return static_cast<double>(logic.session_closes_in_flight()); });
-  // Serving means a logic replica says it is serving (so logins can work).
+  // Serving means a logic replica says it is serving (so logins can work)
+  // and this node holds its lease (so its users get pushes).
   common::HealthMonitor health(
       "access",
-      [channel = common::MakeInternalChannel(config.logic_target)] {
+      [channel = common::MakeInternalChannel(config.logic_target), &lease] {
+        if (!lease.held()) {
+          return absl::UnavailableError("node lease not held (its renewals fail)");
+        }
         return common::CheckGrpcHealth("im-logic", channel, std::chrono::seconds(2));
       },
       std::chrono::seconds(1));

@@ -12,6 +12,26 @@
 
 namespace im::access {
 namespace asio = boost::asio;
+namespace {
+
+// A route storage registered late (the login came while Redis was down): its
+// connection takes the epoch, or, gone meanwhile, the route is removed again.
+void AdoptRegistered(const internal::RouteRegistered& registered, ConnectionRegistry* registry,
+                     LogicClient* logic, const std::string& node, const std::string& endpoint) {
+  if (auto conn = registry->Find(registered.conn_id())) {
+    return conn->AdoptRouteEpoch(registered.user_id(), registered.device_id(), registered.epoch());
+  }
+  internal::SessionContext gone;
+  gone.set_user_id(registered.user_id());
+  gone.set_device_id(registered.device_id());
+  gone.set_route_epoch(registered.epoch());
+  gone.set_access_node_id(node);
+  gone.set_access_endpoint(endpoint);
+  gone.set_conn_id(registered.conn_id());
+  logic->SessionClosed(std::move(gone));
+}
+
+}  // namespace
 
 void NodeLease::Start() {
   asio::post(io_, [this] { Renew(); });
@@ -44,6 +64,16 @@ bool NodeLease::Release(std::chrono::milliseconds within) {
   return true;
 }
 
+namespace {
+std::int64_t SteadyMs(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+}  // namespace
+
+bool NodeLease::held() const {
+  return SteadyMs(std::chrono::steady_clock::now()) < held_until_ms_.load();
+}
+
 void NodeLease::Renew() {
   if (stopped_) return;
   internal::NodeLeaseRequest request;
@@ -51,13 +81,16 @@ void NodeLease::Renew() {
   request.set_lease_ms(static_cast<std::uint32_t>(options_.lease.count()));
   // The answer comes on a gRPC thread; only the io_context is touched there
   // (it outlives this object's users: see the header).
-  logic_->RenewNodeLease(std::move(request), [this, &io = io_](auto result) {
-    asio::post(io, [this, result = std::move(result)] { OnRenewed(result); });
+  const auto sent = std::chrono::steady_clock::now();
+  logic_->RenewNodeLease(std::move(request), [this, &io = io_, sent](auto result) {
+    asio::post(io, [this, result = std::move(result), sent] { OnRenewed(result, sent); });
   });
 }
 
-void NodeLease::OnRenewed(const absl::StatusOr<internal::NodeLeaseResponse>& result) {
+void NodeLease::OnRenewed(const absl::StatusOr<internal::NodeLeaseResponse>& result,
+                          std::chrono::steady_clock::time_point sent) {
   if (stopped_) return;
+  if (result.ok()) held_until_ms_ = SteadyMs(sent + options_.lease);
   if (!result.ok()) {
     ++counters_->renewals_failed;
     common::GetLogger("access")->warn("event=node_lease_renewal_failed node={} status=\"{}\"",
@@ -70,6 +103,8 @@ void NodeLease::OnRenewed(const absl::StatusOr<internal::NodeLeaseResponse>& res
     RestoreAll("lease taken anew");
   } else if (restore_failed_->exchange(false)) {
     RestoreAll("the last restore failed");
+  } else if (registry_->TakeRoutePending()) {
+    RestoreAll("logins without a route");
   } else if (std::chrono::steady_clock::now() - last_restore_ >= options_.refresh) {
     RestoreAll("refresh");
   }
@@ -94,7 +129,8 @@ void NodeLease::RestoreAll(const char* why) {
   registry_->ForEach([&](const std::shared_ptr<Connection>& c) { connections.push_back(c); });
   auto gathered = std::make_shared<Gathered>();
   gathered->waiting = connections.size();
-  const auto send = [logic = logic_, node = options_.node_id, why, failed = restore_failed_,
+  const auto send = [logic = logic_, registry = registry_, node = options_.node_id,
+                     endpoint = options_.push_endpoint, why, failed = restore_failed_,
                      counters = counters_](Gathered& all) {
     const auto& routes = all.request.routes();
     common::GetLogger("access")->info("event=routes_restore node={} why=\"{}\" routes={}", node,
@@ -103,15 +139,25 @@ void NodeLease::RestoreAll(const char* why) {
       internal::RestoreRoutesRequest batch;
       const int end = std::min(routes.size(), begin + static_cast<int>(kRestoreBatch));
       for (int i = begin; i < end; ++i) *batch.add_routes() = routes[i];
-      logic->RestoreRoutes(std::move(batch), [node, failed, counters](auto result) {
+      int unregistered = 0;
+      for (const auto& r : batch.routes()) unregistered += r.route().epoch() == 0;
+      logic->RestoreRoutes(std::move(batch), [node, endpoint, failed, counters, registry, logic,
+                                              unregistered](auto result) {
         auto log = common::GetLogger("access");
         if (!result.ok()) {
           failed->store(true);
           log->warn("event=routes_restore_failed node={} status=\"{}\"", node, result.status());
-        } else if (result->restored() > 0) {
+          return;
+        }
+        if (result->restored() > 0) {
           counters->routes_restored += result->restored();
           log->info("event=routes_restored node={} restored={}", node, result->restored());
         }
+        if (unregistered == 0) return;
+        if (result->registered_size() < unregistered) failed->store(true);  // ask again
+        for (const auto& r : result->registered()) AdoptRegistered(r, registry, logic, node, endpoint);
+        log->info("event=routes_registered node={} registered={} of={}", node,
+                  result->registered_size(), unregistered);
       });
     }
   };
@@ -120,7 +166,7 @@ void NodeLease::RestoreAll(const char* why) {
     conn->ReadSession([gathered, send, node = options_.node_id, endpoint = options_.push_endpoint](
                           std::uint64_t conn_id, const BoundSession& session) {
       std::lock_guard lock(gathered->mu);
-      if (session.user_id != 0 && session.route_epoch != 0) {
+      if (session.user_id != 0) {  // epoch 0: never registered, storage registers it now
         auto* restored = gathered->request.add_routes();
         restored->set_user_id(session.user_id);
         auto* route = restored->mutable_route();

@@ -10,8 +10,11 @@
 // logged-in connection's route is sent back as it was (RestoreRoutes, same
 // epochs, in batches), so its client gets pushes again without reconnecting.
 // The same restore runs every `refresh` while connections last, which keeps
-// their routes from expiring however long they stay connected, and at the
-// next renewal after a restore call failed.
+// their routes from expiring however long they stay connected, at the next
+// renewal after a restore call failed, and at the next renewal after a login
+// that got no route because Redis was down (route epoch 0): storage
+// registers those (kicking a connection of the same device they replace) and
+// each connection takes its route's epoch (Connection::AdoptRouteEpoch).
 //
 // Threading: Start, Stop and Release from one thread (main); the rest runs on the
 // io_context's thread. Call Stop before that io_context stops; a renewal
@@ -58,6 +61,11 @@ class NodeLease {
 
   static constexpr std::size_t kRestoreBatch = 5000;
 
+  // Whether the lease is held now: a renewal succeeded less than a lease ago
+  // (counted from when it was sent). While it is not, storage ignores this
+  // node's routes: its users get no pushes. Any thread.
+  bool held() const;
+
   // For metrics (any thread): renewals that failed; times the lease had to
   // be taken anew after the first (it lapsed, or Redis lost it); routes
   // storage put back for this node.
@@ -67,7 +75,8 @@ class NodeLease {
 
  private:
   void Renew();
-  void OnRenewed(const absl::StatusOr<internal::NodeLeaseResponse>& result);
+  void OnRenewed(const absl::StatusOr<internal::NodeLeaseResponse>& result,
+                 std::chrono::steady_clock::time_point sent);
   void ScheduleRenewal(std::chrono::milliseconds after);
   // Reads every connection's session on its thread, then sends the routes.
   void RestoreAll(const char* why);
@@ -87,6 +96,8 @@ class NodeLease {
   // Shared with restore callbacks on gRPC threads.
   std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
   bool held_once_ = false;
+  // Steady-clock ms until which the last successful renewal holds the lease.
+  std::atomic<std::int64_t> held_until_ms_{0};
 };
 
 }  // namespace im::access

@@ -143,6 +143,11 @@ void AccountHandlers::StartSession(const internal::SessionContext& session,
             std::move(route_request),
             [this, session, user_id, username, device_id, token,
              reply](absl::StatusOr<internal::RegisterRouteResponse> registered) {
+              // Redis down: MySQL has the session, so the login stands; the
+              // access node registers the route when Redis is back (epoch 0).
+              if (registered.status().code() == absl::StatusCode::kUnavailable) {
+                return FinishLogin(session, user_id, username, device_id, token, {}, reply);
+              }
               if (!registered.ok()) return reply(registered.status());
               FinishLogin(session, user_id, username, device_id, token, *registered, reply);
             });
@@ -157,15 +162,13 @@ void AccountHandlers::FinishLogin(const internal::SessionContext& session, std::
   if (registered.has_replaced()) {
     const auto& old = registered.replaced();
     if (old.access_node_id() != session.access_node_id() || old.conn_id() != session.conn_id()) {
-      internal::KickRequest kick;
-      kick.mutable_target()->set_conn_id(old.conn_id());
-      kick.mutable_target()->set_user_id(user_id);
-      kick.set_reason("logged in on the same device elsewhere");
-      access_->Kick(old.access_endpoint(), std::move(kick));
+      KickReplaced(access_, user_id, old);
     }
   }
-  common::GetLogger("account")->info("event=login uid={} device={} node={} conn={}", user_id,
-                                     device_id, session.access_node_id(), session.conn_id());
+  common::GetLogger("account")->info("event=login uid={} device={} node={} conn={} route={}",
+                                     user_id, device_id, session.access_node_id(),
+                                     session.conn_id(),
+                                     registered.epoch() == 0 ? "pending" : "registered");
   internal::HandleResponse response;
   auto* login = response.mutable_frame()->mutable_login();
   login->set_user_id(user_id);
@@ -178,6 +181,14 @@ void AccountHandlers::FinishLogin(const internal::SessionContext& session, std::
   bind->set_device_id(device_id);
   bind->set_route_epoch(registered.epoch());
   reply(std::move(response));
+}
+
+void KickReplaced(AccessPushClient* access, std::uint64_t user_id, const internal::Route& old) {
+  internal::KickRequest kick;
+  kick.mutable_target()->set_conn_id(old.conn_id());
+  kick.mutable_target()->set_user_id(user_id);
+  kick.set_reason("logged in on the same device elsewhere");
+  access->Kick(old.access_endpoint(), std::move(kick));
 }
 
 }  // namespace im::logic

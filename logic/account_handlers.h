@@ -50,4 +50,8 @@ class AccountHandlers {
   common::WorkPool* hash_workers_;
 };
 
+// Tells the access node holding `old` (a route of `user_id`'s device that a
+// newer login replaced) to close that connection.
+void KickReplaced(AccessPushClient* access, std::uint64_t user_id, const internal::Route& old);
+
 }  // namespace im::logic

@@ -2,6 +2,7 @@
 
 #include "common/grpc_status.h"
 #include "common/logging.h"
+#include "logic/account_handlers.h"
 
 namespace im::logic {
 
@@ -16,6 +17,24 @@ void LogicService::SessionClosed(const internal::SessionContext& session, Done d
       [done = std::move(done)](absl::StatusOr<internal::RemoveRouteResponse> removed) {
         done(removed.status());
       });
+}
+
+grpc::ServerUnaryReactor* LogicService::RestoreRoutes(
+    grpc::CallbackServerContext* ctx, const internal::RestoreRoutesRequest* request,
+    internal::RestoreRoutesResponse* response) {
+  auto* reactor = ctx->DefaultReactor();
+  storage_->RestoreRoutes(
+      *request, [this, reactor, response](absl::StatusOr<internal::RestoreRoutesResponse> result) {
+        if (!result.ok()) return reactor->Finish(common::ToGrpcStatus(result.status()));
+        for (const auto& registered : result->registered()) {
+          if (registered.has_replaced()) {
+            KickReplaced(access_, registered.user_id(), registered.replaced());
+          }
+        }
+        *response = std::move(*result);
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
 }
 
 }  // namespace im::logic

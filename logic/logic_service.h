@@ -4,13 +4,14 @@
 // dispatcher and answers it when the handler replies; a call that says a
 // session closed forgets the connection's route if it is still the current
 // one; an access node's lease renewals and route restores are passed to
-// storage. Stateless: any replica can serve any request. Never blocks a reactor.
+// storage (and connections a restore's new registrations replaced, kicked). Stateless: any replica can serve any request. Never blocks a reactor.
 // DrainStreams() (at shutdown, before the server's Shutdown) answers what the
 // streams carried and ends them.
 
 #include "common/grpc_status.h"
 #include "common/stream_server.h"
 #include "logic.grpc.pb.h"
+#include "logic/access_push_client.h"
 #include "logic/request_dispatcher.h"
 #include "logic/storage_client.h"
 
@@ -18,8 +19,9 @@ namespace im::logic {
 
 class LogicService final : public internal::Logic::CallbackService {
  public:
-  LogicService(const RequestDispatcher* dispatcher, StorageClient* storage)
-      : dispatcher_(dispatcher), storage_(storage) {}
+  LogicService(const RequestDispatcher* dispatcher, StorageClient* storage,
+               AccessPushClient* access)
+      : dispatcher_(dispatcher), storage_(storage), access_(access) {}
 
   grpc::ServerBidiReactor<internal::HandleCalls, internal::HandleResults>* HandleStream(
       grpc::CallbackServerContext* /*ctx*/) override {
@@ -33,11 +35,11 @@ class LogicService final : public internal::Logic::CallbackService {
                                            internal::NodeLeaseResponse* response) override {
     return Forward(ctx, *request, response, &StorageClient::RenewNodeLease);
   }
+  // Passed to storage; a connection whose route a newly registered one
+  // replaced (two logins of one device while Redis was down) is kicked.
   grpc::ServerUnaryReactor* RestoreRoutes(grpc::CallbackServerContext* ctx,
                                           const internal::RestoreRoutesRequest* request,
-                                          internal::RestoreRoutesResponse* response) override {
-    return Forward(ctx, *request, response, &StorageClient::RestoreRoutes);
-  }
+                                          internal::RestoreRoutesResponse* response) override;
   grpc::ServerUnaryReactor* ReleaseNodeLease(grpc::CallbackServerContext* ctx,
                                              const internal::NodeLeaseRelease* request,
                                              internal::NodeLeaseReleased* response) override {
@@ -64,6 +66,7 @@ class LogicService final : public internal::Logic::CallbackService {
 
   const RequestDispatcher* dispatcher_;
   StorageClient* storage_;
+  AccessPushClient* access_;
   common::StreamServer<internal::HandleCalls, internal::HandleResults> handle_stream_{
       [this](const internal::HandleRequest& request, internal::HandleResponse* response,
              Done done) {

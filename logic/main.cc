@@ -56,7 +56,7 @@ int Run(int argc, char** argv) {
   conversations.RegisterWith(dispatcher);
   GroupHandlers groups(config, &storage, &fanout);
   groups.RegisterWith(dispatcher);
-  LogicService service(&dispatcher, &storage);
+  LogicService service(&dispatcher, &storage, &access);
 
   auto server = common::StartGrpcServer(config.listen, {&service});
   if (!server.ok()) {

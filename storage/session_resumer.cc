@@ -48,16 +48,15 @@ void SessionResumer::Resume(std::vector<Item>& batch) {
   auto registered = routes_->RegisterMany(routes);
   for (std::size_t k = 0; k < found.size(); ++k) {
     Item& item = batch[found[k]];
-    if (!registered.ok()) {
-      item.done(registered.status());
-      continue;
-    }
-    if (!(*registered)[k].ok()) {
-      item.done((*registered)[k].status());
-      continue;
-    }
+    const absl::Status route_status =
+        registered.ok() ? (*registered)[k].status() : registered.status();
     internal::ResumeSessionResponse response = sessions->at(item.request.token_hash());
-    *response.mutable_route() = std::move(*(*registered)[k]);
+    if (route_status.ok()) {
+      *response.mutable_route() = std::move(*(*registered)[k]);
+    } else if (route_status.code() != absl::StatusCode::kUnavailable) {
+      item.done(route_status);
+      continue;
+    }  // Redis is down: the login stands with route epoch 0 (see the header)
     item.done(std::move(response));
   }
 }

@@ -8,7 +8,9 @@
 //
 // Answers: the session's user, device and new route; NOT_FOUND for an unknown
 // or expired token; the store's error for everyone in a batch whose query
-// failed. Thread-safe; `done` runs once, on a committer thread (or at once,
+// failed. While Redis is unavailable the session is answered with route
+// epoch 0 (no route yet): MySQL holds all a login needs, and the access node
+// registers the route once Redis answers again (RestoreRoutes, epoch 0). Thread-safe; `done` runs once, on a committer thread (or at once,
 // RESOURCE_EXHAUSTED, when the queue is full). The destructor answers what is
 // queued, then joins; the stores outlive the resumer.
 

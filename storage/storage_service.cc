@@ -180,17 +180,37 @@ grpc::ServerUnaryReactor* StorageService::RestoreRoutes(
     if (static_cast<std::size_t>(request->routes_size()) > kMaxRoutesLookup) {
       return absl::InvalidArgumentError("too many routes in one call");
     }
-    std::vector<RouteStore::UserRoute> routes;
-    routes.reserve(request->routes_size());
+    std::vector<RouteStore::UserRoute> restore, register_now;
     for (const auto& r : request->routes()) {
-      if (r.user_id() == 0 || r.route().epoch() == 0 || r.route().device_id().empty()) {
-        return absl::InvalidArgumentError("a restored route needs a user, a device and an epoch");
+      if (r.user_id() == 0 || r.route().device_id().empty() ||
+          r.route().device_id().size() > kMaxDeviceIdBytes) {
+        return absl::InvalidArgumentError("a restored route needs a user and a device");
       }
-      routes.emplace_back(r.user_id(), r.route());
+      (r.route().epoch() == 0 ? register_now : restore).emplace_back(r.user_id(), r.route());
     }
-    auto restored = routes_->Restore(routes);
-    if (!restored.ok()) return restored.status();
-    response->set_restored(*restored);
+    if (!restore.empty()) {
+      auto restored = routes_->Restore(restore);
+      if (!restored.ok()) return restored.status();
+      response->set_restored(*restored);
+    }
+    if (register_now.empty()) return absl::OkStatus();
+    auto registered = routes_->RegisterMany(register_now);
+    if (!registered.ok()) return registered.status();
+    for (std::size_t i = 0; i < register_now.size(); ++i) {
+      if (!(*registered)[i].ok()) continue;  // stays unregistered: the node asks again
+      const auto& [user_id, route] = register_now[i];
+      auto* done = response->add_registered();
+      done->set_user_id(user_id);
+      done->set_conn_id(route.conn_id());
+      done->set_device_id(route.device_id());
+      done->set_epoch((*registered)[i]->epoch());
+      const auto& replaced = (*registered)[i]->replaced();
+      if ((*registered)[i]->has_replaced() &&
+          (replaced.access_node_id() != route.access_node_id() ||
+           replaced.conn_id() != route.conn_id())) {
+        *done->mutable_replaced() = replaced;
+      }
+    }
     return absl::OkStatus();
   });
 }

@@ -12,7 +12,7 @@
 #include "common/grpc_server.h"
 #include "common/health.h"
 #include "tests/integration/cluster_env.h"
-#include "tests/integration/http_request.h"
+#include "tests/support/http_request.h"
 
 namespace im::testing {
 namespace {

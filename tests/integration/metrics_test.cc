@@ -2,7 +2,7 @@
 // /metrics, and a sent message moves the counters it should.
 
 #include "tests/integration/cluster_env.h"
-#include "tests/integration/http_request.h"
+#include "tests/support/http_request.h"
 
 namespace im::testing {
 namespace {

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "tests/integration/cluster_env.h"
-#include "tests/integration/http_request.h"
+#include "tests/support/http_request.h"
 
 namespace im::testing {
 namespace {
@@ -104,6 +104,79 @@ TEST(RoutesTest, RoutesLostWithRedisComeBackWithoutAReconnect) {
     EXPECT_GE(MetricValue(page, "im_access_leases_lost_total"), 1) << page;
     EXPECT_GE(MetricValue(page, "im_access_routes_restored_total"), 1) << page;
   }
+}
+
+// Stops Redis; starts it again (empty) at End() or however the test ends.
+class RedisOutage {
+ public:
+  RedisOutage() { SharedCluster().StopRedis(); }
+  ~RedisOutage() { End(); }
+  void End() {
+    if (!over_) SharedCluster().StartRedis();
+    over_ = true;
+  }
+
+ private:
+  bool over_ = false;
+};
+
+// Sends from `from` to `to_name` until one push reaches `to` (or 3 leases pass).
+bool PushesReach(cli::ImClient& from, const std::string& to_name, cli::ImClient& to) {
+  const auto start = Clock::now();
+  for (int i = 0; Clock::now() - start < milliseconds(3 * kTestLeaseMs); ++i) {
+    if (!from.SendText(to_name, "probe " + std::to_string(i)).ok()) return false;
+    if (NextEventMatching(
+            to, [](const client::ServerFrame& f) { return f.has_message(); }, milliseconds(200))
+            .ok()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST(RoutesTest, LoginsWhileRedisIsDownWorkAndTheirRoutesAreRegisteredWhenItIsBack) {
+  const std::string alice = UniqueName("alice"), carol = UniqueName("carol"),
+                    dave = UniqueName("dave");
+  auto a = RegisterAndLogin(alice, 0);
+  a->StartHeartbeat();
+  ASSERT_TRUE(Connect(1)->Register(carol, kPassword).ok());
+  std::string dave_token;
+  {
+    auto d = Connect(1);
+    ASSERT_TRUE(d->Register(dave, kPassword).ok());
+    auto login = d->Login(dave, kPassword, "phone");
+    ASSERT_TRUE(login.ok()) << login.status();
+    dave_token = login->session_token();
+  }
+
+  RedisOutage outage;
+  // MySQL holds all a login needs: a password login and a token login work.
+  auto c = Connect(1);
+  auto by_password = c->Login(carol, kPassword, "laptop");
+  ASSERT_TRUE(by_password.ok()) << by_password.status();
+  auto d = Connect(1);
+  client::ClientFrame resume;
+  resume.mutable_login()->set_protocol_version(1);
+  resume.mutable_login()->set_session_token(dave_token);
+  auto by_token = d->Request(resume);
+  ASSERT_TRUE(by_token.ok()) << by_token.status();
+  EXPECT_EQ(by_token->login().username(), dave);
+  c->StartHeartbeat();
+  d->StartHeartbeat();
+  // A send is stored and acknowledged; its push waits for routes.
+  auto sent = a->SendText(carol, "while Redis was down");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+
+  outage.End();
+  // At its next renewal the node registers the routes those logins lacked.
+  EXPECT_TRUE(PushesReach(*a, carol, *c)) << "no push reached " << carol;
+  EXPECT_TRUE(PushesReach(*a, dave, *d)) << "no push reached " << dave;
+  // And carol, now routed, still has what was sent while Redis was down.
+  client::ClientFrame sync;
+  sync.mutable_sync();
+  auto synced = c->Request(sync);
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  EXPECT_NE(synced->DebugString().find("while Redis was down"), std::string::npos);
 }
 
 TEST(RoutesTest, ADrainTellsClientsToReconnectAndTakesTheirUsersOfflineAtOnce) {

@@ -2,9 +2,12 @@
 
 #include <signal.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "storage/redis_connection.h"
+#include "tests/support/http_request.h"
 #include "tests/support/test_env.h"
 
 namespace im::testing {
@@ -69,6 +72,22 @@ std::vector<std::string> TestCluster::StorageCommand(
 void TestCluster::StartStorage() {
   storage_.Start(StorageCommand(), dir_ + "/storage.log");
   WaitUp(storage_, storage_port_, "im-storage");
+  if (logic_.pid() > 0) WaitUntilAccessServing();
+}
+
+void TestCluster::WaitUntilAccessServing() {
+  for (std::size_t node = 0; node < access_.size(); ++node) {
+    if (access_[node]->pid() <= 0) continue;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (HttpGet(access_metrics_address(static_cast<int>(node)), "/healthz")
+               .rfind("HTTP/1.1 200", 0) != 0) {
+      if (std::chrono::steady_clock::now() > until) {
+        throw std::runtime_error("im-access node " + std::to_string(node + 1) +
+                                 " is not serving after 20 s; see " + access_[node]->log_path());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 void TestCluster::StartLogic(const std::vector<std::string>& extra_flags) {
@@ -81,6 +100,7 @@ void TestCluster::StartLogic(const std::vector<std::string>& extra_flags) {
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   logic_.Start(argv, dir_ + "/logic.log");
   WaitUp(logic_, logic_port_, "im-logic");
+  WaitUntilAccessServing();
 }
 
 void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_flags) {
@@ -99,6 +119,7 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
   access_[node]->Start(argv, dir_ + "/access-" + std::to_string(node + 1) + ".log");
   WaitUp(*access_[node], access_ports_[node], "im-access");
   WaitUp(*access_[node], push_ports_[node], "im-access push service");
+  if (logic_.pid() > 0) WaitUntilAccessServing();
 }
 
 void TestCluster::RestartDaemons() {

@@ -42,6 +42,12 @@ class TestCluster {
   // im-storage's command line as StartStorage runs it, plus `extra_flags`
   // (for starting one by hand, say with a wrong password).
   std::vector<std::string> StorageCommand(const std::vector<std::string>& extra_flags = {}) const;
+  // Waits (up to 20 s, else throws) until every running access node answers
+  // /healthz "serving": logic answers and the node holds its lease again.
+  // StartLogic, StartStorage (with logic running) and StartAccess end with
+  // it, so a test never starts while a restart left nodes without a lease
+  // (their users would get no pushes until the next renewal).
+  void WaitUntilAccessServing();
   void StopStorage() { storage_.Stop(); }
   void StopLogic() { logic_.Stop(); }
   // SIGTERM (a drain); returns the exit status, as from waitpid.
@@ -59,6 +65,10 @@ class TestCluster {
   std::string storage_metrics_address() const;
   std::string logic_metrics_address() const;
   std::string access_metrics_address(int node = 0) const;
+  // Stops Redis, and starts it again on the same port, empty (an outage
+  // that loses every route, lease and cache).
+  void StopRedis() { redis_.Stop(); }
+  void StartRedis() { redis_.Start(); }
   // SIGSTOP / SIGCONT to MariaDB: it keeps its connections but answers
   // nothing, as a hung database server does.
   void PauseMariaDb();

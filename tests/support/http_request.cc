@@ -1,4 +1,4 @@
-#include "tests/integration/http_request.h"
+#include "tests/support/http_request.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
