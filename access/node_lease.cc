@@ -14,6 +14,23 @@ namespace im::access {
 namespace asio = boost::asio;
 namespace {
 
+// Removes a route this node put in Redis for connection `conn_id` that has
+// closed meanwhile: its close may have removed the route before the restore
+// or late registration put it back. The removal is epoch-conditional, so a
+// newer route of the device stays.
+void RemoveClosedRoute(LogicClient* logic, std::uint64_t user_id, const std::string& device_id,
+                       std::uint64_t epoch, std::uint64_t conn_id, const std::string& node,
+                       const std::string& endpoint) {
+  internal::SessionContext gone;
+  gone.set_user_id(user_id);
+  gone.set_device_id(device_id);
+  gone.set_route_epoch(epoch);
+  gone.set_access_node_id(node);
+  gone.set_access_endpoint(endpoint);
+  gone.set_conn_id(conn_id);
+  logic->SessionClosed(std::move(gone));
+}
+
 // A route storage registered late (the login came while Redis was down): its
 // connection takes the epoch, or, gone meanwhile, the route is removed again.
 void AdoptRegistered(const internal::RouteRegistered& registered, ConnectionRegistry* registry,
@@ -21,14 +38,8 @@ void AdoptRegistered(const internal::RouteRegistered& registered, ConnectionRegi
   if (auto conn = registry->Find(registered.conn_id())) {
     return conn->AdoptRouteEpoch(registered.user_id(), registered.device_id(), registered.epoch());
   }
-  internal::SessionContext gone;
-  gone.set_user_id(registered.user_id());
-  gone.set_device_id(registered.device_id());
-  gone.set_route_epoch(registered.epoch());
-  gone.set_access_node_id(node);
-  gone.set_access_endpoint(endpoint);
-  gone.set_conn_id(registered.conn_id());
-  logic->SessionClosed(std::move(gone));
+  RemoveClosedRoute(logic, registered.user_id(), registered.device_id(), registered.epoch(),
+                    registered.conn_id(), node, endpoint);
 }
 
 }  // namespace
@@ -136,13 +147,13 @@ void NodeLease::RestoreAll(const char* why) {
     common::GetLogger("access")->info("event=routes_restore node={} why=\"{}\" routes={}", node,
                                       why, routes.size());
     for (int begin = 0; begin < routes.size(); begin += static_cast<int>(kRestoreBatch)) {
-      internal::RestoreRoutesRequest batch;
+      auto batch = std::make_shared<internal::RestoreRoutesRequest>();
       const int end = std::min(routes.size(), begin + static_cast<int>(kRestoreBatch));
-      for (int i = begin; i < end; ++i) *batch.add_routes() = routes[i];
+      for (int i = begin; i < end; ++i) *batch->add_routes() = routes[i];
       int unregistered = 0;
-      for (const auto& r : batch.routes()) unregistered += r.route().epoch() == 0;
-      logic->RestoreRoutes(std::move(batch), [node, endpoint, failed, counters, registry, logic,
-                                              unregistered](auto result) {
+      for (const auto& r : batch->routes()) unregistered += r.route().epoch() == 0;
+      logic->RestoreRoutes(*batch, [node, endpoint, failed, counters, registry, logic, batch,
+                                    unregistered](auto result) {
         auto log = common::GetLogger("access");
         if (!result.ok()) {
           failed->store(true);
@@ -152,6 +163,12 @@ void NodeLease::RestoreAll(const char* why) {
         if (result->restored() > 0) {
           counters->routes_restored += result->restored();
           log->info("event=routes_restored node={} restored={}", node, result->restored());
+        }
+        for (const auto& r : batch->routes()) {
+          if (r.route().epoch() != 0 && registry->Find(r.route().conn_id()) == nullptr) {
+            RemoveClosedRoute(logic, r.user_id(), r.route().device_id(), r.route().epoch(),
+                              r.route().conn_id(), node, endpoint);
+          }
         }
         if (unregistered == 0) return;
         if (result->registered_size() < unregistered) failed->store(true);  // ask again

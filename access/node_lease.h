@@ -15,6 +15,9 @@
 // that got no route because Redis was down (route epoch 0): storage
 // registers those (kicking a connection of the same device they replace) and
 // each connection takes its route's epoch (Connection::AdoptRouteEpoch).
+// A route put back for a connection that closed while the call was on its
+// way is removed again once the answer comes (its close's removal may have
+// run first).
 //
 // Threading: Start, Stop and Release from one thread (main); the rest runs on the
 // io_context's thread. Call Stop before that io_context stops; a renewal

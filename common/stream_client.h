@@ -208,15 +208,14 @@ class StreamClient {
 
     void OnDone(const grpc::Status& status) override {
       StreamClient* client = client_;
-      {
-        std::lock_guard lock(client->mutex_);
-        if (!status.ok() && !client->stopping_) {
-          client->LogEnded(status);
-        }
-        --client->live_streams_;
-        client->streams_ended_.notify_all();
-      }
+      const grpc::Status ended = status;
+      // The stream (its ClientContext) goes first: once live_streams_ drops,
+      // the client, and the channel its owner holds, may be destroyed at once.
       delete this;
+      std::lock_guard lock(client->mutex_);
+      if (!ended.ok() && !client->stopping_) client->LogEnded(ended);
+      --client->live_streams_;
+      client->streams_ended_.notify_all();
     }
 
     friend class StreamClient;

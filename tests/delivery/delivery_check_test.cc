@@ -1,6 +1,7 @@
 // The delivery checker, bounded: a few dozen devices for a few seconds over two
 // access nodes, with one of them killed (SIGKILL), or drained (SIGTERM), and
-// restarted every second, sending 1:1 and to groups.
+// restarted every second, or with one of two logic or storage replicas
+// killed and restarted, sending 1:1 and to groups.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -67,6 +68,40 @@ TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessDrains) {
   EXPECT_EQ(unclean_exits, 0) << "a drained access node did not exit 0";
   EXPECT_GT(report.acked, 100u) << "too little traffic to mean anything";
   EXPECT_GT(report.reconnects, report.devices) << "no reconnects happened";
+}
+
+// Two replicas of logic and of storage: each fault kills (-9) one replica of
+// one tier, at random, and starts it again. Calls on the dead replica fail
+// "try again" (clients resend with the same client id) or time out; the
+// next calls and the hot streams go to the live replica.
+TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughLogicAndStorageReplicaKills) {
+  ClusterOptions cluster_options;
+  cluster_options.access_nodes = 2;
+  cluster_options.logic_replicas = 2;
+  cluster_options.storage_replicas = 2;
+  TestCluster cluster(cluster_options);
+
+  DeliveryCheckOptions options = TrafficOver(cluster);
+  int logic_kills = 0, storage_kills = 0;
+  options.fault = [&](std::mt19937& rng) {
+    const int replica = static_cast<int>(rng() % 2);
+    if (rng() % 2 == 0) {
+      cluster.KillLogicReplica(replica);
+      cluster.StartLogicReplica(replica);
+      ++logic_kills;
+    } else {
+      cluster.KillStorageReplica(replica);
+      cluster.StartStorageReplica(replica);
+      ++storage_kills;
+    }
+  };
+  const DeliveryCheckReport report = RunDeliveryCheck(options);
+  std::cout << "delivery check (replica kills: " << logic_kills << " logic, " << storage_kills
+            << " storage): " << report.Summary() << std::endl;
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  EXPECT_GT(logic_kills + storage_kills, 2) << "too few faults to mean anything";
+  EXPECT_GT(report.acked, 100u) << "too little traffic to mean anything";
+  EXPECT_GT(report.group_acked, 30u) << "too little group traffic to mean anything";
 }
 
 }  // namespace

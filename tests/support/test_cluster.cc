@@ -15,6 +15,11 @@ namespace {
 
 std::string Loopback(int port) { return "127.0.0.1:" + std::to_string(port); }
 
+// "storage.log" for one replica, "storage-2.log" for the second of several.
+std::string ReplicaLog(const std::string& dir, const std::string& daemon, int replica) {
+  return dir + "/" + daemon + (replica == 0 ? "" : "-" + std::to_string(replica + 1)) + ".log";
+}
+
 void WaitUp(ChildProcess& process, int port, const std::string& name) {
   if (!WaitForPort(port, std::chrono::seconds(30))) {
     throw std::runtime_error(name + " did not start; see " + process.log_path());
@@ -23,13 +28,40 @@ void WaitUp(ChildProcess& process, int port, const std::string& name) {
 
 }  // namespace
 
+TestCluster::Tier::Tier(int replicas) {
+  for (int i = 0; i < replicas; ++i) {
+    ports.push_back(PickFreePort());
+    metrics_ports.push_back(PickFreePort());
+    processes.push_back(std::make_unique<ChildProcess>());
+  }
+}
+
+std::string TestCluster::Tier::Target() const {
+  std::string target;
+  for (int port : ports) target += (target.empty() ? "" : ",") + Loopback(port);
+  return target;
+}
+
+bool TestCluster::Tier::AnyRunning() const {
+  for (const auto& p : processes) {
+    if (p->pid() > 0) return true;
+  }
+  return false;
+}
+
+void TestCluster::Tier::StopAll() {
+  for (auto& p : processes) p->Stop();
+}
+
+void TestCluster::Tier::KillAll() {
+  for (auto& p : processes) p->Kill();
+}
+
 TestCluster::TestCluster(ClusterOptions options)
     : options_(options),
       dir_(MakeTempDir("im-cluster")),
-      storage_port_(PickFreePort()),
-      logic_port_(PickFreePort()),
-      storage_metrics_port_(PickFreePort()),
-      logic_metrics_port_(PickFreePort()) {
+      storage_(options.storage_replicas),
+      logic_(options.logic_replicas) {
   for (int i = 0; i < options_.access_nodes; ++i) {
     access_ports_.push_back(PickFreePort());
     push_ports_.push_back(PickFreePort());
@@ -45,8 +77,8 @@ TestCluster::TestCluster(ClusterOptions options)
 
 TestCluster::~TestCluster() {
   for (auto& a : access_) a->Stop();
-  logic_.Stop();
-  storage_.Stop();
+  logic_.StopAll();
+  storage_.StopAll();
   db_.reset();
   if (std::getenv("IM_KEEP_TEST_LOGS") == nullptr) RemoveTree(dir_);
 }
@@ -57,22 +89,27 @@ std::vector<std::string> TestCluster::CommonFlags(const std::string& daemon) con
           "--log_level=debug"};
 }
 
-std::vector<std::string> TestCluster::StorageCommand(
-    const std::vector<std::string>& extra_flags) const {
+std::vector<std::string> TestCluster::StorageCommand(const std::vector<std::string>& extra_flags,
+                                                     int replica) const {
   auto argv = CommonFlags("storage");
-  argv.insert(
-      argv.end(),
-      {"--listen=" + Loopback(storage_port_), "--mysql.port=" + std::to_string(mariadb_.port()),
-       "--redis.port=" + std::to_string(redis_.port()), "--workers=8", "--mysql.pool_size=8",
-       "--metrics_listen=" + Loopback(storage_metrics_port_)});
+  argv.insert(argv.end(), {"--listen=" + Loopback(storage_.ports[replica]),
+                           "--mysql.port=" + std::to_string(mariadb_.port()),
+                           "--redis.port=" + std::to_string(redis_.port()), "--workers=8",
+                           "--mysql.pool_size=8",
+                           "--metrics_listen=" + Loopback(storage_.metrics_ports[replica])});
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   return argv;
 }
 
+void TestCluster::StartStorageReplica(int replica) {
+  auto& process = *storage_.processes[replica];
+  process.Start(StorageCommand({}, replica), ReplicaLog(dir_, "storage", replica));
+  WaitUp(process, storage_.ports[replica], "im-storage");
+}
+
 void TestCluster::StartStorage() {
-  storage_.Start(StorageCommand(), dir_ + "/storage.log");
-  WaitUp(storage_, storage_port_, "im-storage");
-  if (logic_.pid() > 0) WaitUntilAccessServing();
+  for (int i = 0; i < options_.storage_replicas; ++i) StartStorageReplica(i);
+  if (logic_.AnyRunning()) WaitUntilAccessServing();
 }
 
 void TestCluster::WaitUntilAccessServing() {
@@ -90,16 +127,22 @@ void TestCluster::WaitUntilAccessServing() {
   }
 }
 
-void TestCluster::StartLogic(const std::vector<std::string>& extra_flags) {
+void TestCluster::StartLogicReplica(int replica) {
   auto argv = CommonFlags("logic");
   // Cheaper argon2id parameters keep registration fast in tests.
-  argv.insert(argv.end(),
-              {"--listen=" + Loopback(logic_port_), "--storage_target=" + Loopback(storage_port_),
-               "--password.ops_limit=1", "--password.mem_limit_kib=8192",
-               "--storage_timeout_ms=2000", "--metrics_listen=" + Loopback(logic_metrics_port_)});
-  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  logic_.Start(argv, dir_ + "/logic.log");
-  WaitUp(logic_, logic_port_, "im-logic");
+  argv.insert(argv.end(), {"--listen=" + Loopback(logic_.ports[replica]),
+                           "--storage_target=" + storage_.Target(), "--password.ops_limit=1",
+                           "--password.mem_limit_kib=8192", "--storage_timeout_ms=2000",
+                           "--metrics_listen=" + Loopback(logic_.metrics_ports[replica])});
+  argv.insert(argv.end(), logic_extra_flags_.begin(), logic_extra_flags_.end());
+  auto& process = *logic_.processes[replica];
+  process.Start(argv, ReplicaLog(dir_, "logic", replica));
+  WaitUp(process, logic_.ports[replica], "im-logic");
+}
+
+void TestCluster::StartLogic(const std::vector<std::string>& extra_flags) {
+  logic_extra_flags_ = extra_flags;
+  for (int i = 0; i < options_.logic_replicas; ++i) StartLogicReplica(i);
   WaitUntilAccessServing();
 }
 
@@ -108,7 +151,7 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
   argv.insert(
       argv.end(),
       {"--listen=" + Loopback(access_ports_[node]), "--push_listen=" + Loopback(push_ports_[node]),
-       "--node_id=access-" + std::to_string(node + 1), "--logic_target=" + Loopback(logic_port_),
+       "--node_id=access-" + std::to_string(node + 1), "--logic_target=" + logic_.Target(),
        "--io_threads=2", "--logic_timeout_ms=2000",
        "--node_lease_ms=" + std::to_string(kTestLeaseMs),
        "--metrics_listen=" + Loopback(access_metrics_ports_[node]),
@@ -119,13 +162,13 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
   access_[node]->Start(argv, dir_ + "/access-" + std::to_string(node + 1) + ".log");
   WaitUp(*access_[node], access_ports_[node], "im-access");
   WaitUp(*access_[node], push_ports_[node], "im-access push service");
-  if (logic_.pid() > 0) WaitUntilAccessServing();
+  if (logic_.AnyRunning()) WaitUntilAccessServing();
 }
 
 void TestCluster::RestartDaemons() {
   for (auto& a : access_) a->Stop();
-  logic_.Stop();
-  storage_.Stop();
+  logic_.StopAll();
+  storage_.StopAll();
   StartStorage();
   StartLogic();
   for (int i = 0; i < options_.access_nodes; ++i) StartAccess(i);
@@ -145,8 +188,15 @@ void TestCluster::FlushRedis() {
 std::string TestCluster::ProcessList() const {
   std::string list = "mariadbd=" + std::to_string(mariadb_.pid()) +
                      ",redis-server=" + std::to_string(redis_.pid()) +
-                     ",im-storage=" + std::to_string(storage_.pid()) +
-                     ",im-logic=" + std::to_string(logic_.pid());
+                     ",im-storage=" + std::to_string(storage_.processes[0]->pid()) +
+                     ",im-logic=" + std::to_string(logic_.processes[0]->pid());
+  for (std::size_t i = 1; i < storage_.processes.size(); ++i) {
+    list += ",im-storage#" + std::to_string(i + 1) + "=" +
+            std::to_string(storage_.processes[i]->pid());
+  }
+  for (std::size_t i = 1; i < logic_.processes.size(); ++i) {
+    list += ",im-logic#" + std::to_string(i + 1) + "=" + std::to_string(logic_.processes[i]->pid());
+  }
   for (std::size_t i = 0; i < access_.size(); ++i) {
     list += ",im-access#" + std::to_string(i + 1) + "=" + std::to_string(access_[i]->pid());
   }
@@ -156,11 +206,19 @@ std::string TestCluster::ProcessList() const {
 void TestCluster::PauseMariaDb() { ::kill(mariadb_.pid(), SIGSTOP); }
 void TestCluster::ResumeMariaDb() { ::kill(mariadb_.pid(), SIGCONT); }
 
-std::string TestCluster::storage_address() const { return Loopback(storage_port_); }
-std::string TestCluster::logic_address() const { return Loopback(logic_port_); }
+std::string TestCluster::storage_address(int replica) const {
+  return Loopback(storage_.ports.at(replica));
+}
+std::string TestCluster::logic_address(int replica) const {
+  return Loopback(logic_.ports.at(replica));
+}
 
-std::string TestCluster::storage_metrics_address() const { return Loopback(storage_metrics_port_); }
-std::string TestCluster::logic_metrics_address() const { return Loopback(logic_metrics_port_); }
+std::string TestCluster::storage_metrics_address(int replica) const {
+  return Loopback(storage_.metrics_ports.at(replica));
+}
+std::string TestCluster::logic_metrics_address(int replica) const {
+  return Loopback(logic_.metrics_ports.at(replica));
+}
 std::string TestCluster::access_metrics_address(int node) const {
   return Loopback(access_metrics_ports_.at(node));
 }

@@ -23,6 +23,10 @@ inline constexpr int kTestLeaseMs = 4000;
 
 struct ClusterOptions {
   int access_nodes = 1;
+  // Replicas of the stateless tiers: each tier calls the next one's
+  // replicas round-robin (a comma-separated target).
+  int logic_replicas = 1;
+  int storage_replicas = 1;
   int login_timeout_ms = 2000;
   int idle_timeout_ms = 5000;
   int max_frame_bytes = 64 * 1024;
@@ -33,27 +37,34 @@ class TestCluster {
   explicit TestCluster(ClusterOptions options = {});
   ~TestCluster();
 
+  // Start every replica of the tier.
   void StartStorage();
-  // Starts im-logic; `extra_flags` (e.g. "--default_message_policy=friends")
-  // apply until the next StartLogic.
+  // `extra_flags` (e.g. "--default_message_policy=friends") apply to every
+  // logic replica until the next StartLogic.
   void StartLogic(const std::vector<std::string>& extra_flags = {});
+  // One replica (after KillStorageReplica / KillLogicReplica).
+  void StartStorageReplica(int replica);
+  void StartLogicReplica(int replica);
   // Starts im-access node `node`; `extra_flags` apply to this start only.
   void StartAccess(int node = 0, const std::vector<std::string>& extra_flags = {});
   // im-storage's command line as StartStorage runs it, plus `extra_flags`
   // (for starting one by hand, say with a wrong password).
-  std::vector<std::string> StorageCommand(const std::vector<std::string>& extra_flags = {}) const;
+  std::vector<std::string> StorageCommand(const std::vector<std::string>& extra_flags = {},
+                                          int replica = 0) const;
   // Waits (up to 20 s, else throws) until every running access node answers
   // /healthz "serving": logic answers and the node holds its lease again.
   // StartLogic, StartStorage (with logic running) and StartAccess end with
   // it, so a test never starts while a restart left nodes without a lease
   // (their users would get no pushes until the next renewal).
   void WaitUntilAccessServing();
-  void StopStorage() { storage_.Stop(); }
-  void StopLogic() { logic_.Stop(); }
+  void StopStorage() { storage_.StopAll(); }
+  void StopLogic() { logic_.StopAll(); }
   // SIGTERM (a drain); returns the exit status, as from waitpid.
   int StopAccess(int node = 0) { return access_[node]->Stop(); }
-  void KillStorage() { storage_.Kill(); }
-  void KillLogic() { logic_.Kill(); }
+  void KillStorage() { storage_.KillAll(); }
+  void KillLogic() { logic_.KillAll(); }
+  void KillStorageReplica(int replica) { storage_.processes[replica]->Kill(); }
+  void KillLogicReplica(int replica) { logic_.processes[replica]->Kill(); }
   void KillAccess(int node = 0) { access_[node]->Kill(); }
   // Stops every daemon (SIGTERM), then starts them again; data persists.
   void RestartDaemons();
@@ -62,8 +73,8 @@ class TestCluster {
   // The node's Access gRPC service (Push, Kick, Stats), as logic reaches it.
   std::string push_address(int node = 0) const;
   // Where each daemon serves Prometheus metrics (GET /metrics).
-  std::string storage_metrics_address() const;
-  std::string logic_metrics_address() const;
+  std::string storage_metrics_address(int replica = 0) const;
+  std::string logic_metrics_address(int replica = 0) const;
   std::string access_metrics_address(int node = 0) const;
   // Stops Redis, and starts it again on the same port, empty (an outage
   // that loses every route, lease and cache).
@@ -74,8 +85,8 @@ class TestCluster {
   void PauseMariaDb();
   void ResumeMariaDb();
   // The Storage and Logic gRPC services (they serve grpc.health.v1 too).
-  std::string storage_address() const;
-  std::string logic_address() const;
+  std::string storage_address(int replica = 0) const;
+  std::string logic_address(int replica = 0) const;
   // FLUSHALL on the cluster's Redis (routes and caches are soft state).
   void FlushRedis();
   // Runs a query on the cluster's database (for checks of what is stored).
@@ -92,9 +103,19 @@ class TestCluster {
   std::string dir_;
   MariaDbServer mariadb_;
   RedisServer redis_;
-  int storage_port_, logic_port_, storage_metrics_port_, logic_metrics_port_;
+  // The replicas of a stateless tier.
+  struct Tier {
+    std::vector<int> ports, metrics_ports;
+    std::vector<std::unique_ptr<ChildProcess>> processes;
+    explicit Tier(int replicas);
+    std::string Target() const;  // "127.0.0.1:p1,127.0.0.1:p2"
+    bool AnyRunning() const;
+    void StopAll();
+    void KillAll();
+  };
+  Tier storage_, logic_;
+  std::vector<std::string> logic_extra_flags_;
   std::vector<int> access_ports_, push_ports_, access_metrics_ports_;
-  ChildProcess storage_, logic_;
   std::vector<std::unique_ptr<ChildProcess>> access_;
   std::unique_ptr<storage::MysqlConnection> db_;
 };
