@@ -22,7 +22,7 @@ std::optional<std::string> EnvValue(const char* const* env, std::string_view nam
 }  // namespace
 
 const char* UsageText() {
-  return R"(Usage: im-cli [--server HOST:PORT] [--user NAME] [--password PW] [--device ID] [--json] [COMMAND ...]
+  return R"(Usage: im-cli [--server HOST:PORT[,HOST:PORT...]] [--user NAME] [--password PW] [--device ID] [--json] [COMMAND ...]
 
 Commands (TO is a user, or g:ID for a group):
   register NAME                 create an account (password from --password, $IM_PASSWORD or a prompt)
@@ -52,6 +52,11 @@ Commands (TO is a user, or g:ID for a group):
   group role G USER admin|member | transfer G USER
   group mute G USER [--minutes N] | unmute G USER | mute-all G on|off
   (none)                        interactive mode; type /help there
+
+Devices: a user may be logged in on several devices at once; each gets every
+message. A second login on the same device ends the first. Unless --device is
+given, the chat window is device "cli", `listen` is "cli-listen" and other
+commands are "cli-cmd", so a command run beside a chat window never ends it.
 
 Environment: IM_SERVER, IM_USER, IM_PASSWORD, IM_DEVICE work as the flags do.
 Exit status: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable, unavailable or timed out.
@@ -140,6 +145,9 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
     } else {
       return absl::InvalidArgumentError(common::StrCat("unknown option --", name));
     }
+  }
+  if (o.device.empty()) {
+    o.device = o.command.empty() ? "cli" : o.command == "listen" ? "cli-listen" : "cli-cmd";
   }
   return o;
 }

@@ -17,7 +17,10 @@ struct CliOptions {
   std::string server = kDefaultServer;
   std::string user;
   std::optional<std::string> password;
-  std::string device = "cli";
+  // --device / $IM_DEVICE; by default the chat window is "cli", `listen` is
+  // "cli-listen" and every other command "cli-cmd", so a one-shot command
+  // never takes the device (and ends the session) of a running chat or listen.
+  std::string device;
   bool json = false;
   bool help = false;
   std::string command;              // empty: interactive

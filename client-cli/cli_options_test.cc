@@ -52,5 +52,13 @@ TEST(CliOptionsTest, ListenCountAndTimeoutAreValidated) {
   EXPECT_FALSE(Parse({"send", "--user"}).ok());
 }
 
+TEST(CliOptionsTest, EachKindOfUseHasItsOwnDeviceUnlessOneIsGiven) {
+  EXPECT_EQ(Parse({})->device, "cli");
+  EXPECT_EQ(Parse({"listen"})->device, "cli-listen");
+  EXPECT_EQ(Parse({"history", "bob"})->device, "cli-cmd");
+  EXPECT_EQ(Parse({"send", "bob", "hi", "--device", "phone"})->device, "phone");
+  EXPECT_EQ(Parse({"listen"}, {"IM_DEVICE=tablet"})->device, "tablet");
+}
+
 }  // namespace
 }  // namespace im::cli

@@ -52,16 +52,25 @@ int ConnectTcp(const std::string& host, const std::string& port, milliseconds ti
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ImClient>> ImClient::Connect(const std::string& address,
+absl::StatusOr<std::unique_ptr<ImClient>> ImClient::Connect(const std::string& addresses,
                                                             milliseconds timeout) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    return absl::InvalidArgumentError(
-        common::StrCat("server address \"", address, "\" is not HOST:PORT"));
+  std::vector<std::string> tried;
+  for (std::size_t start = 0; start <= addresses.size();) {
+    const std::size_t comma = std::min(addresses.find(',', start), addresses.size());
+    const std::string address = addresses.substr(start, comma - start);
+    start = comma + 1;
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
+      return absl::InvalidArgumentError(
+          common::StrCat("server address \"", address, "\" is not HOST:PORT"));
+    }
+    const int fd = ConnectTcp(address.substr(0, colon), address.substr(colon + 1), timeout);
+    if (fd >= 0) return std::unique_ptr<ImClient>(new ImClient(fd));
+    tried.push_back(address);
   }
-  int fd = ConnectTcp(address.substr(0, colon), address.substr(colon + 1), timeout);
-  if (fd < 0) return absl::UnavailableError(common::StrCat("server unreachable at ", address));
-  return std::unique_ptr<ImClient>(new ImClient(fd));
+  std::string list;
+  for (const auto& a : tried) list += (list.empty() ? "" : ", ") + a;
+  return absl::UnavailableError(common::StrCat("server unreachable at ", list));
 }
 
 ImClient::ImClient(int fd) : fd_(fd) {

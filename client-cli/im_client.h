@@ -27,9 +27,11 @@ using std::chrono::milliseconds;
 
 class ImClient {
  public:
-  // UNAVAILABLE "server unreachable at ADDRESS" if the TCP connect fails.
+  // Connects to the first of `addresses` (HOST:PORT, or several separated by
+  // commas, tried in turn) that accepts. UNAVAILABLE "server unreachable at
+  // A, B" if none does; INVALID_ARGUMENT for an address that is not HOST:PORT.
   static absl::StatusOr<std::unique_ptr<ImClient>> Connect(
-      const std::string& address, milliseconds timeout = milliseconds(5000));
+      const std::string& addresses, milliseconds timeout = milliseconds(5000));
   ~ImClient();
   ImClient(const ImClient&) = delete;
   ImClient& operator=(const ImClient&) = delete;

@@ -64,6 +64,11 @@ TEST(CliTest, RegisterSendAndListenAsAUserWould) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_NE(ReadFile(listen_log).find("listening as " + bob), std::string::npos);
+  // A one-shot command of the same user beside it has a device of its own:
+  // it does not end the listen.
+  auto beside = RunCli(Args(Server(), {"conv", "list"}),
+                       "IM_USER=" + bob + " IM_PASSWORD=" + kPassword);
+  EXPECT_EQ(beside.exit_code, 0) << beside.err;
 
   auto sent = RunCli(Args(Server(), {"send", bob, "hello", "from", "the", "cli"}),
                      "IM_USER=" + alice + " IM_PASSWORD=" + kPassword);
@@ -76,6 +81,21 @@ TEST(CliTest, RegisterSendAndListenAsAUserWould) {
   EXPECT_NE(got.find("\"from\":\"" + alice + "\""), std::string::npos) << got;
   EXPECT_NE(got.find("\"text\":\"hello from the cli\""), std::string::npos) << got;
   EXPECT_NE(got.find("\"seq\":1"), std::string::npos) << got;
+}
+
+TEST(CliTest, ServerListTriesEachAddressInTurn) {
+  const std::string nobody = "127.0.0.1:" + std::to_string(PickFreePort());
+  const std::string name = UniqueName("dora");
+  auto reg = RunCli({"--server", nobody + "," + SharedCluster().access_address(), "register", name,
+                     "--password", kPassword});
+  EXPECT_EQ(reg.exit_code, 0) << reg.err;
+  const std::string also_nobody = "127.0.0.1:" + std::to_string(PickFreePort());
+  auto none = RunCli({"--server", nobody + "," + also_nobody, "--user", name, "--password",
+                      kPassword, "conv", "list"});
+  EXPECT_EQ(none.exit_code, 3);
+  EXPECT_NE(none.err.find("server unreachable at " + nobody + ", " + also_nobody),
+            std::string::npos)
+      << none.err;
 }
 
 TEST(CliTest, ErrorsAreWordsOnStderrWithDistinctExitCodes) {
