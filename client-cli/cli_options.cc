@@ -36,9 +36,11 @@ Commands (TO is a user, or g:ID for a group):
                                 earlier messages, oldest first
   read TO [--seq N]             mark read (everything, or up to N); a 1:1 peer gets a receipt
   recall MSG_ID                 take back a message you sent (within the server's window)
-  listen [--count N] [--timeout SECONDS]
+  listen [--count N] [--timeout SECONDS] [--include-missed]
                                 print what was missed, then messages, receipts, recalls,
-                                typing and friend events as they arrive, one per line
+                                typing and friend events as they arrive, one per line;
+                                --count N: stop after N messages that arrived after it
+                                started (missed ones count too with --include-missed)
   friend request PEER [--note TEXT] | accept PEER | decline PEER | cancel PEER | remove PEER
   friend list                   friends, with online/offline
   friend pending                incoming and outgoing requests
@@ -83,6 +85,10 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
     }
     if (arg == "--json") {
       o.json = true;
+      continue;
+    }
+    if (arg == "--include-missed") {
+      o.include_missed = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {  // positional: the command, then its arguments

@@ -26,6 +26,7 @@ struct CliOptions {
   std::string command;              // empty: interactive
   std::vector<std::string> args;    // positional arguments after the command
   std::optional<long> count;        // listen --count
+  bool include_missed = false;      // listen --include-missed
   std::optional<double> timeout_s;  // listen --timeout
   std::string client_id;            // send --client-id
   std::string note;                 // friend request --note

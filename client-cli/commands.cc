@@ -162,12 +162,14 @@ int WithLogin(const CliOptions& options,
 
 absl::Status Listen(const CliOptions& options, ImClient& client, const std::string& user) {
   client.StartHeartbeat();
-  long received = 0;
+  long received = 0;  // toward --count
+  bool counting = options.include_missed;
   Inbox inbox(&client, [&](const client::ChatMessage& m) {
     std::cout << FormatMessage(m, options.json) << std::endl;
-    ++received;
+    if (counting) ++received;
   });
   if (absl::Status s = inbox.CatchUp(); !s.ok()) return s;  // what arrived while away
+  counting = true;
   std::cerr << "listening as " << user << " (Ctrl-C to stop)" << std::endl;
 
   const auto deadline = options.timeout_s
@@ -211,7 +213,7 @@ absl::Status Listen(const CliOptions& options, ImClient& client, const std::stri
 
 int RunListen(const CliOptions& options) {
   if (!options.args.empty()) {
-    std::cerr << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS]\n";
+    std::cerr << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS] [--include-missed]\n";
     return kExitUsage;
   }
   return WithLogin(options, [&](ImClient& client, const std::string& user) {

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/cluster_env.h"
 #include "tests/support/test_env.h"
@@ -81,6 +82,37 @@ TEST(CliTest, RegisterSendAndListenAsAUserWould) {
   EXPECT_NE(got.find("\"from\":\"" + alice + "\""), std::string::npos) << got;
   EXPECT_NE(got.find("\"text\":\"hello from the cli\""), std::string::npos) << got;
   EXPECT_NE(got.find("\"seq\":1"), std::string::npos) << got;
+}
+
+TEST(CliTest, ListenCountsWhatArrivesAfterItStartedUnlessToldToIncludeMissed) {
+  const std::string carol = UniqueName("carol"), dan = UniqueName("dan");
+  for (const auto& name : {carol, dan}) {
+    ASSERT_EQ(RunCli(Args(Server(), {"register", name, "--password", kPassword})).exit_code, 0);
+  }
+  const std::string as_carol = "IM_USER=" + carol + " IM_PASSWORD=" + kPassword;
+  for (const char* text : {"missed one", "missed two"}) {
+    ASSERT_EQ(RunCli(Args(Server(), {"send", dan, text}), as_carol).exit_code, 0);
+  }
+  // Missed messages are printed first but do not count toward --count 1.
+  ChildProcess listener;
+  const std::string log = SharedCluster().dir() + "/listen-count.out";
+  listener.Start(Args(Args({CliPath()}, Server()), {"--user", dan, "--password", kPassword,
+                                                    "listen", "--count", "1", "--timeout", "20"}),
+                 log);
+  for (int i = 0; i < 100 && ReadFile(log).find("listening as") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(ReadFile(log).find("missed two"), std::string::npos) << ReadFile(log);
+  EXPECT_EQ(listener.WaitExit(std::chrono::milliseconds(1000)), -1) << "it stopped at the missed";
+  ASSERT_EQ(RunCli(Args(Server(), {"send", dan, "after it started"}), as_carol).exit_code, 0);
+  EXPECT_EQ(listener.WaitExit(std::chrono::seconds(15)), 0);
+  EXPECT_NE(ReadFile(log).find("after it started"), std::string::npos) << ReadFile(log);
+  // With --include-missed (another device, which missed all three) they count.
+  auto missed = RunCli(Args(Server(), {"--user", dan, "--password", kPassword, "--device", "pad",
+                                       "listen", "--count", "3", "--timeout", "5",
+                                       "--include-missed"}));
+  EXPECT_EQ(missed.exit_code, 0) << missed.err;
+  EXPECT_NE(missed.out.find("missed one"), std::string::npos) << missed.out;
 }
 
 TEST(CliTest, ServerListTriesEachAddressInTurn) {
