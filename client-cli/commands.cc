@@ -5,6 +5,8 @@
 
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <random>
 #include <thread>
 #include <variant>
 
@@ -160,27 +162,28 @@ int WithLogin(const CliOptions& options,
   return status.ok() ? kExitOk : ReportError(status);
 }
 
-absl::Status Listen(const CliOptions& options, ImClient& client, const std::string& user) {
-  client.StartHeartbeat();
-  long received = 0;  // toward --count
-  bool counting = options.include_missed;
-  Inbox inbox(&client, [&](const client::ChatMessage& m) {
-    std::cout << FormatMessage(m, options.json) << std::endl;
-    if (counting) ++received;
-  });
-  if (absl::Status s = inbox.CatchUp(); !s.ok()) return s;  // what arrived while away
-  counting = true;
-  std::cerr << "listening as " << user << " (Ctrl-C to stop)" << std::endl;
+// What a listen has done so far, across reconnects.
+struct ListenProgress {
+  long received = 0;      // toward --count
+  bool counting = false;  // missed messages count only with --include-missed
+  std::chrono::steady_clock::time_point deadline;
+};
 
-  const auto deadline = options.timeout_s
-                            ? std::chrono::steady_clock::now() +
-                                  milliseconds(static_cast<long>(*options.timeout_s * 1000))
-                            : std::chrono::steady_clock::time_point::max();
-  while (!options.count || received < *options.count) {
+// One connection's part of a listen: catches up on what the device missed,
+// then prints events until --count is reached or the deadline passes (OK).
+// UNAVAILABLE: the connection ended or the server asked the client to come
+// back (reconnect); FAILED_PRECONDITION: the device was taken over.
+absl::Status ListenOn(const CliOptions& options, ImClient& client, Inbox& inbox,
+                      const std::string& user, ListenProgress& progress, bool first) {
+  client.StartHeartbeat();
+  if (absl::Status s = inbox.CatchUp(); !s.ok()) return s;  // what arrived while away
+  progress.counting = true;
+  if (first) std::cerr << "listening as " << user << " (Ctrl-C to stop)" << std::endl;
+  while (!options.count || progress.received < *options.count) {
     const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) break;
+    if (now >= progress.deadline) break;
     const auto wait = std::min<milliseconds>(
-        milliseconds(1000), std::chrono::duration_cast<milliseconds>(deadline - now));
+        milliseconds(1000), std::chrono::duration_cast<milliseconds>(progress.deadline - now));
     auto event = client.NextEvent(wait);
     if (event.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
     if (!event.ok()) {
@@ -189,7 +192,11 @@ absl::Status Listen(const CliOptions& options, ImClient& client, const std::stri
                                              : "disconnected by the server: " +
                                                    std::string(why.message()));
     }
-    if (event->has_kick()) return absl::UnavailableError("disconnected: " + event->kick().reason());
+    if (event->has_kick()) {
+      const std::string why = "disconnected: " + event->kick().reason();
+      return event->kick().reconnect() ? absl::UnavailableError(why)
+                                       : absl::FailedPreconditionError(why);
+    }
     if (event->has_message() || event->has_notice()) {
       if (absl::Status s = inbox.Handle(*event); !s.ok()) return s;
     } else if (event->has_friend_event()) {
@@ -202,23 +209,72 @@ absl::Status Listen(const CliOptions& options, ImClient& client, const std::stri
       std::cout << FormatTyping(event->typing_event(), options.json) << std::endl;
     }
   }
-  if (options.count && received < *options.count) {
-    return absl::DeadlineExceededError("timed out after " + std::to_string(received) + " of " +
-                                       std::to_string(*options.count) + " messages");
-  }
   return absl::OkStatus();
 }
 
 }  // namespace
 
+// Listens across connections: when one ends (a restarted or draining access
+// node), reconnects with jittered back-off (0.5 s doubling to 8 s), trying
+// the --server addresses in turn, and goes on where it was: the inbox keeps
+// what was printed, so nothing is printed twice and nothing missed is skipped.
 int RunListen(const CliOptions& options) {
   if (!options.args.empty()) {
     std::cerr << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS] [--include-missed]\n";
     return kExitUsage;
   }
-  return WithLogin(options, [&](ImClient& client, const std::string& user) {
-    return Listen(options, client, user);
-  });
+  auto credentials = RequireCredentials(options);
+  if (auto* code = std::get_if<int>(&credentials)) return *code;
+  const auto& [user, password] = std::get<Credentials>(credentials);
+
+  ListenProgress progress;
+  progress.counting = options.include_missed;
+  progress.deadline = options.timeout_s
+                          ? std::chrono::steady_clock::now() +
+                                milliseconds(static_cast<long>(*options.timeout_s * 1000))
+                          : std::chrono::steady_clock::time_point::max();
+  std::unique_ptr<Inbox> inbox;
+  std::mt19937 rng(std::random_device{}());
+  milliseconds pause(500);
+  bool lost = false;
+  for (;;) {
+    auto client = ConnectAndLogin(options, user, password);
+    if (!client.ok() && (!lost || client.status().code() != absl::StatusCode::kUnavailable)) {
+      return ReportError(client.status());
+    }
+    if (client.ok()) {
+      if (inbox == nullptr) {
+        inbox = std::make_unique<Inbox>(client->get(), [&](const client::ChatMessage& m) {
+          std::cout << FormatMessage(m, options.json) << std::endl;
+          if (progress.counting) ++progress.received;
+        });
+      } else {
+        inbox->Rebind(client->get());
+        std::cerr << "reconnected" << std::endl;
+        pause = milliseconds(500);
+      }
+      const absl::Status status = ListenOn(options, **client, *inbox, user, progress, !lost);
+      if (status.code() != absl::StatusCode::kUnavailable) {
+        if (!status.ok()) return ReportError(status);
+        break;
+      }
+      std::cerr << status.message() << "; reconnecting" << std::endl;
+      lost = true;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= progress.deadline) break;
+    const auto jittered = milliseconds(
+        std::uniform_int_distribution<long>(pause.count() / 2, pause.count())(rng));
+    std::this_thread::sleep_for(std::min<milliseconds>(
+        jittered, std::chrono::duration_cast<milliseconds>(progress.deadline - now)));
+    pause = std::min(pause * 2, milliseconds(8000));
+  }
+  if (options.count && progress.received < *options.count) {
+    return ReportError(absl::DeadlineExceededError(
+        "timed out after " + std::to_string(progress.received) + " of " +
+        std::to_string(*options.count) + " messages"));
+  }
+  return kExitOk;
 }
 
 int RunConversations(const CliOptions& options) {

@@ -115,6 +115,39 @@ TEST(CliTest, ListenCountsWhatArrivesAfterItStartedUnlessToldToIncludeMissed) {
   EXPECT_NE(missed.out.find("missed one"), std::string::npos) << missed.out;
 }
 
+TEST(CliTest, ListenReconnectsWhenItsAccessNodeRestartsAndMissesNothing) {
+  const std::string erin = UniqueName("erin"), frank = UniqueName("frank");
+  for (const auto& name : {erin, frank}) {
+    ASSERT_EQ(RunCli(Args(Server(), {"register", name, "--password", kPassword})).exit_code, 0);
+  }
+  ChildProcess listener;
+  const std::string log = SharedCluster().dir() + "/listen-reconnect.out";
+  listener.Start(Args(Args({CliPath()}, Server()), {"--user", frank, "--password", kPassword,
+                                                    "listen", "--count", "2", "--timeout", "40"}),
+                 log);
+  for (int i = 0; i < 100 && ReadFile(log).find("listening as") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string as_erin = "IM_USER=" + erin + " IM_PASSWORD=" + kPassword;
+  ASSERT_EQ(RunCli(Args(Server(), {"send", frank, "before the restart"}), as_erin).exit_code, 0);
+  for (int i = 0; i < 50 && ReadFile(log).find("before the restart") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // The node drains (its clients are told to come back), and is down a while.
+  SharedCluster().StopAccess(0);
+  const std::vector<std::string> other_node = {"--server", SharedCluster().access_address(1)};
+  ASSERT_EQ(RunCli(Args(other_node, {"send", frank, "while it was down"}), as_erin).exit_code, 0);
+  SharedCluster().StartAccess(0);
+  EXPECT_EQ(listener.WaitExit(std::chrono::seconds(30)), 0) << ReadFile(log);
+  const std::string out = ReadFile(log);
+  EXPECT_NE(out.find("reconnecting"), std::string::npos) << out;
+  EXPECT_NE(out.find("reconnected"), std::string::npos) << out;
+  EXPECT_NE(out.find("while it was down"), std::string::npos) << out;
+  const std::size_t first = out.find("before the restart");
+  ASSERT_NE(first, std::string::npos) << out;
+  EXPECT_EQ(out.find("before the restart", first + 1), std::string::npos) << "printed twice";
+}
+
 TEST(CliTest, ServerListTriesEachAddressInTurn) {
   const std::string nobody = "127.0.0.1:" + std::to_string(PickFreePort());
   const std::string name = UniqueName("dora");
