@@ -24,6 +24,14 @@ std::string ReadFile(const std::string& path) {
   return all.str();
 }
 
+// Waits up to 10 s until the file at `path` contains `text`; whether it does.
+bool WaitForText(const std::string& path, const std::string& text) {
+  for (int i = 0; i < 100 && ReadFile(path).find(text) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return ReadFile(path).find(text) != std::string::npos;
+}
+
 std::string CliPath() { return std::string(IM_BINARY_DIR) + "/client-cli/im-cli"; }
 
 // Runs im-cli with `args` (each single-quoted), `env` assignments and `input` on stdin.
@@ -61,10 +69,7 @@ TEST(CliTest, RegisterSendAndListenAsAUserWould) {
                                          "--count", "1", "--timeout", "20"}),
       listen_log);
   // Wait until bob is online: the listener says so on stderr once logged in.
-  for (int i = 0; i < 100 && ReadFile(listen_log).find("listening as") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_NE(ReadFile(listen_log).find("listening as " + bob), std::string::npos);
+  ASSERT_TRUE(WaitForText(listen_log, "listening as " + bob)) << ReadFile(listen_log);
   // A one-shot command of the same user beside it has a device of its own:
   // it does not end the listen.
   auto beside = RunCli(Args(Server(), {"conv", "list"}),
@@ -99,9 +104,7 @@ TEST(CliTest, ListenCountsWhatArrivesAfterItStartedUnlessToldToIncludeMissed) {
   listener.Start(Args(Args({CliPath()}, Server()), {"--user", dan, "--password", kPassword,
                                                     "listen", "--count", "1", "--timeout", "20"}),
                  log);
-  for (int i = 0; i < 100 && ReadFile(log).find("listening as") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  ASSERT_TRUE(WaitForText(log, "listening as")) << ReadFile(log);
   ASSERT_NE(ReadFile(log).find("missed two"), std::string::npos) << ReadFile(log);
   EXPECT_EQ(listener.WaitExit(std::chrono::milliseconds(1000)), -1) << "it stopped at the missed";
   ASSERT_EQ(RunCli(Args(Server(), {"send", dan, "after it started"}), as_carol).exit_code, 0);
@@ -125,14 +128,10 @@ TEST(CliTest, ListenReconnectsWhenItsAccessNodeRestartsAndMissesNothing) {
   listener.Start(Args(Args({CliPath()}, Server()), {"--user", frank, "--password", kPassword,
                                                     "listen", "--count", "2", "--timeout", "40"}),
                  log);
-  for (int i = 0; i < 100 && ReadFile(log).find("listening as") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  ASSERT_TRUE(WaitForText(log, "listening as")) << ReadFile(log);
   const std::string as_erin = "IM_USER=" + erin + " IM_PASSWORD=" + kPassword;
   ASSERT_EQ(RunCli(Args(Server(), {"send", frank, "before the restart"}), as_erin).exit_code, 0);
-  for (int i = 0; i < 50 && ReadFile(log).find("before the restart") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  ASSERT_TRUE(WaitForText(log, "before the restart")) << ReadFile(log);
   // The node drains (its clients are told to come back), and is down a while.
   SharedCluster().StopAccess(0);
   const std::vector<std::string> other_node = {"--server", SharedCluster().access_address(1)};
