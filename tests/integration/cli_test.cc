@@ -53,6 +53,18 @@ std::vector<std::string> Args(std::vector<std::string> head, const std::vector<s
   return head;
 }
 
+// Starts `im-cli [flags] listen [listen_args]` as `user` in the background,
+// output to `log`; whether it said it was listening within 10 s.
+bool StartListen(ChildProcess& listener, const std::string& user,
+                 const std::vector<std::string>& flags,
+                 const std::vector<std::string>& listen_args, const std::string& log) {
+  auto argv = Args(Args(Args({CliPath()}, Server()), {"--user", user, "--password", kPassword}),
+                   flags);
+  argv.push_back("listen");
+  listener.Start(Args(argv, listen_args), log);
+  return WaitForText(log, "listening as " + user);
+}
+
 TEST(CliTest, RegisterSendAndListenAsAUserWould) {
   const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
   auto reg = RunCli(Args(Server(), {"register", alice, "--password", kPassword}));
@@ -64,12 +76,10 @@ TEST(CliTest, RegisterSendAndListenAsAUserWould) {
 
   ChildProcess listener;
   const std::string listen_log = SharedCluster().dir() + "/listen.out";
-  listener.Start(
-      Args(Args({CliPath()}, Server()), {"--user", bob, "--password", kPassword, "--json", "listen",
-                                         "--count", "1", "--timeout", "20"}),
-      listen_log);
   // Wait until bob is online: the listener says so on stderr once logged in.
-  ASSERT_TRUE(WaitForText(listen_log, "listening as " + bob)) << ReadFile(listen_log);
+  ASSERT_TRUE(StartListen(listener, bob, {"--json"}, {"--count", "1", "--timeout", "20"},
+                          listen_log))
+      << ReadFile(listen_log);
   // A one-shot command of the same user beside it has a device of its own:
   // it does not end the listen.
   auto beside = RunCli(Args(Server(), {"conv", "list"}),
@@ -101,10 +111,8 @@ TEST(CliTest, ListenCountsWhatArrivesAfterItStartedUnlessToldToIncludeMissed) {
   // Missed messages are printed first but do not count toward --count 1.
   ChildProcess listener;
   const std::string log = SharedCluster().dir() + "/listen-count.out";
-  listener.Start(Args(Args({CliPath()}, Server()), {"--user", dan, "--password", kPassword,
-                                                    "listen", "--count", "1", "--timeout", "20"}),
-                 log);
-  ASSERT_TRUE(WaitForText(log, "listening as")) << ReadFile(log);
+  ASSERT_TRUE(StartListen(listener, dan, {}, {"--count", "1", "--timeout", "20"}, log))
+      << ReadFile(log);
   ASSERT_NE(ReadFile(log).find("missed two"), std::string::npos) << ReadFile(log);
   EXPECT_EQ(listener.WaitExit(std::chrono::milliseconds(1000)), -1) << "it stopped at the missed";
   ASSERT_EQ(RunCli(Args(Server(), {"send", dan, "after it started"}), as_carol).exit_code, 0);
@@ -125,10 +133,8 @@ TEST(CliTest, ListenReconnectsWhenItsAccessNodeRestartsAndMissesNothing) {
   }
   ChildProcess listener;
   const std::string log = SharedCluster().dir() + "/listen-reconnect.out";
-  listener.Start(Args(Args({CliPath()}, Server()), {"--user", frank, "--password", kPassword,
-                                                    "listen", "--count", "2", "--timeout", "40"}),
-                 log);
-  ASSERT_TRUE(WaitForText(log, "listening as")) << ReadFile(log);
+  ASSERT_TRUE(StartListen(listener, frank, {}, {"--count", "2", "--timeout", "40"}, log))
+      << ReadFile(log);
   const std::string as_erin = "IM_USER=" + erin + " IM_PASSWORD=" + kPassword;
   ASSERT_EQ(RunCli(Args(Server(), {"send", frank, "before the restart"}), as_erin).exit_code, 0);
   ASSERT_TRUE(WaitForText(log, "before the restart")) << ReadFile(log);
