@@ -24,7 +24,8 @@ BUILD=$(realpath "$1")
 WORK=$(mktemp -d /tmp/im-compose.XXXXXX)  # short: dockerd's socket paths must fit
 PROJECT=imcompose$$
 IMAGE=im-cluster:compose-test-$$
-OFFSET=$(( 20000 + RANDOM % 20000 ))
+source "$ROOT/deploy/port_offset.sh"
+OFFSET=$(pick_port_offset)
 ACCESS_1=$((7000 + OFFSET)) ACCESS_2=$((7001 + OFFSET)) PROM=$((9090 + OFFSET))
 dockerd_pid=""
 compose_up=""

@@ -11,7 +11,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(realpath "$1")
 STATE=$(mktemp -d "${TMPDIR:-/tmp}/im-run-local-test.XXXXXX")
-OFFSET=$(( 20000 + RANDOM % 20000 ))
+source "$ROOT/deploy/port_offset.sh"
+OFFSET=$(pick_port_offset)
 CLI=("$BUILD/client-cli/im-cli" --server "127.0.0.1:$((7000 + OFFSET))")
 launcher=""
 
