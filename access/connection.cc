@@ -34,6 +34,16 @@ std::shared_ptr<spdlog::logger> Log() {
 
 }  // namespace
 
+ConnectionCounters::ConnectionCounters(common::Metrics* metrics)
+    : frames_in(metrics->Counter("im_access_frames_total", "Client frames, by direction.",
+                                 {{"direction", "in"}})),
+      frames_out(metrics->Counter("im_access_frames_total", "Client frames, by direction.",
+                                  {{"direction", "out"}})),
+      bytes_in(metrics->Counter("im_access_bytes_total", "Client bytes, by direction.",
+                                {{"direction", "in"}})),
+      bytes_out(metrics->Counter("im_access_bytes_total", "Client bytes, by direction.",
+                                 {{"direction", "out"}})) {}
+
 Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
                        LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission)
     : socket_(std::move(socket)),
@@ -133,6 +143,7 @@ void Connection::OnReadable(const error_code& ec) {
   }
   if (read_ec) return Close(read_ec == asio::error::eof ? "peer closed" : "read error");
   last_read_ms_ = SteadyNowMs();
+  options_.counters->bytes_in.Add(n);
   UpdateDeadline();
   if (!decoder_) {
     decoder_ = std::make_unique<common::FrameDecoder>(
@@ -142,6 +153,7 @@ void Connection::OnReadable(const error_code& ec) {
   while (!closing_ && decoder_->status().ok()) {
     auto body = decoder_->Next();
     if (!body) break;
+    options_.counters->frames_in.Add();
     HandleBody(*body);
   }
   if (!decoder_->status().ok()) return OnBadFrame(decoder_->status());
@@ -383,7 +395,11 @@ void Connection::WriteNext() {
 void Connection::OnWritten(const error_code& ec) {
   if (closed_) return;
   if (ec) return Close("write error");
-  for (const auto& frame : output_->writing) output_->bytes -= frame.size();
+  std::size_t written = 0;
+  for (const auto& frame : output_->writing) written += frame.size();
+  output_->bytes -= written;
+  options_.counters->frames_out.Add(output_->writing.size());
+  options_.counters->bytes_out.Add(written);
   output_->writing.clear();
   WriteNext();
 }

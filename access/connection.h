@@ -43,6 +43,7 @@
 #include "absl/status/statusor.h"
 #include "client.pb.h"
 #include "common/frame_codec.h"
+#include "common/metrics.h"
 #include "logic.pb.h"
 
 namespace im::access {
@@ -50,6 +51,17 @@ namespace im::access {
 class ConnectionRegistry;
 class LogicClient;
 class LoginAdmission;
+
+// Traffic of every connection of the process, in metrics:
+// im_access_frames_total and im_access_bytes_total by direction (in: read
+// from clients; out: written to them).
+struct ConnectionCounters {
+  explicit ConnectionCounters(common::Metrics* metrics);
+  common::MetricCounter& frames_in;
+  common::MetricCounter& frames_out;
+  common::MetricCounter& bytes_in;
+  common::MetricCounter& bytes_out;
+};
 
 struct ConnectionOptions {
   std::string node_id;
@@ -60,6 +72,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds idle_timeout;
   std::size_t max_queued_bytes;
   std::size_t max_pending_requests;
+  ConnectionCounters* counters;  // outlives every connection
 };
 
 // What a login bound the connection to (user_id 0 until then).

@@ -57,6 +57,8 @@ int Run(int argc, char** argv) {
     std::snprintf(suffix, sizeof suffix, "%08x", random());
     return config.node_id + "." + suffix;
   }();
+  common::Metrics metrics;
+  ConnectionCounters counters(&metrics);
   const ConnectionOptions options{instance,
                                   config.PushEndpoint(),
                                   static_cast<std::size_t>(config.max_frame_bytes),
@@ -64,7 +66,8 @@ int Run(int argc, char** argv) {
                                   std::chrono::milliseconds(config.login_timeout_ms),
                                   std::chrono::milliseconds(config.idle_timeout_ms),
                                   static_cast<std::size_t>(config.max_queued_bytes),
-                                  static_cast<std::size_t>(config.max_pending_requests)};
+                                  static_cast<std::size_t>(config.max_pending_requests),
+                                  &counters};
   const std::size_t threads = config.io_threads > 0
                                   ? static_cast<std::size_t>(config.io_threads)
                                   : std::max(1u, std::thread::hardware_concurrency());
@@ -100,7 +103,6 @@ int Run(int argc, char** argv) {
                   {instance, config.PushEndpoint(), std::chrono::milliseconds(config.node_lease_ms),
                    std::chrono::seconds(config.route_refresh_seconds)});
 
-  common::Metrics metrics;
   metrics.Sample("im_access_connections", "Open client connections (logged in or not).", "gauge",
                  [&registry] { return static_cast<double>(registry.size()); });
   metrics.Sample("im_access_push_requests_total", "Push requests from logic.", "counter",

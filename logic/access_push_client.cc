@@ -25,12 +25,16 @@ AccessPushClient::Node& AccessPushClient::NodeFor(const std::string& endpoint) {
   return node;
 }
 
-void AccessPushClient::Push(const std::string& endpoint, internal::PushRequest request) {
+void AccessPushClient::Push(const std::string& endpoint, internal::PushRequest request,
+                            std::function<void()> delivered) {
   NodeFor(endpoint).pushes->Submit(
-      std::move(request), [endpoint](absl::Status status, internal::PushResponse) {
+      std::move(request), [endpoint, delivered = std::move(delivered)](absl::Status status,
+                                                                       internal::PushResponse) {
         if (!status.ok()) {
           common::GetLogger("push")->warn("event=push_failed endpoint={} status=\"{}\"", endpoint,
                                           status);
+        } else if (delivered) {
+          delivered();
         }
       });
 }

@@ -3,9 +3,11 @@
 // endpoint, made on first use and kept, with one coalescing stream
 // (common/stream_client.h) for its pushes. Pushes are fire-and-forget from the
 // caller's view: a failed push is logged, and the recipient gets the message
-// by sync instead. Thread-safe.
+// by sync instead (a caller may ask to hear when a push was delivered, for
+// its metrics). Thread-safe.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,7 +27,10 @@ class AccessPushClient {
   explicit AccessPushClient(std::chrono::milliseconds timeout);
   ~AccessPushClient();
 
-  void Push(const std::string& endpoint, internal::PushRequest request);
+  // `delivered`, if set, runs (on a gRPC thread) once the node has queued the
+  // frame on its connections; not if the push failed.
+  void Push(const std::string& endpoint, internal::PushRequest request,
+            std::function<void()> delivered = {});
   void Kick(const std::string& endpoint, internal::KickRequest request);
 
  private:

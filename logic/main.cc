@@ -37,7 +37,7 @@ int Run(int argc, char** argv) {
                         std::chrono::milliseconds(config.storage_timeout_ms));
   AccessPushClient access(std::chrono::milliseconds(config.push_timeout_ms));
   PushFanout fanout(&storage, &access,
-                    static_cast<std::uint32_t>(config.group_notice_above_members));
+                    static_cast<std::uint32_t>(config.group_notice_above_members), &metrics);
   PasswordHasher hasher(static_cast<std::uint64_t>(config.password_ops_limit),
                         static_cast<std::size_t>(config.password_mem_limit_kib) * 1024);
   common::WorkPool hash_workers(static_cast<std::size_t>(config.password_workers), 1000);

@@ -50,6 +50,7 @@ void MessageHandlers::RegisterWith(RequestDispatcher& dispatcher) {
 }
 
 void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply reply) {
+  const SentAt sent_at = std::chrono::steady_clock::now();
   const auto& req = request.frame().send_message();
   const internal::SessionContext& session = request.session();
   if (absl::Status valid = ValidateContent(req, config_.max_text_bytes); !valid.ok()) {
@@ -62,39 +63,40 @@ void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply 
     if (!req.to_user().empty()) {
       return reply(absl::InvalidArgumentError("a message goes to a user or a group, not both"));
     }
-    return SendToGroup(session, req, std::move(reply));
+    return SendToGroup(session, req, std::move(reply), sent_at);
   }
   Turn turn = order_.Arrive(session.access_node_id(), session.conn_id());
   LookUpPeer(*users_, session, req.to_user(), "cannot send a message to yourself",
-             [this, session, req, reply, turn](absl::StatusOr<internal::User> recipient) {
+             [this, session, req, reply, turn, sent_at](absl::StatusOr<internal::User> recipient) {
                if (!recipient.ok()) return reply(recipient.status());
-               CheckAndAppend(session, req, std::move(*recipient), reply, 1, turn);
+               CheckAndAppend(session, req, std::move(*recipient), reply, 1, turn, sent_at);
              });
 }
 
 void MessageHandlers::CheckAndAppend(internal::SessionContext session,
                                      client::SendMessageRequest req, internal::User recipient,
-                                     Reply reply, int attempt, Turn turn) {
+                                     Reply reply, int attempt, Turn turn, SentAt sent_at) {
   if (auto cached = relations_->Find(session.user_id(), recipient.user_id());
       cached && MaySendDirect(*cached, config_.DefaultMessagePolicy(), recipient.username()).ok()) {
     return DecideAndAppend(std::move(session), std::move(req), std::move(recipient),
-                           std::move(reply), attempt, *cached, std::move(turn));
+                           std::move(reply), attempt, *cached, std::move(turn), sent_at);
   }
   internal::UserPair pair;
   pair.set_user_id(session.user_id());
   pair.set_peer_id(recipient.user_id());
-  storage_->GetRelation(std::move(pair), [this, session, req, recipient, reply, attempt,
-                                          turn](absl::StatusOr<internal::Relation> relation) {
+  storage_->GetRelation(std::move(pair), [this, session, req, recipient, reply, attempt, turn,
+                                          sent_at](absl::StatusOr<internal::Relation> relation) {
     if (!relation.ok()) return reply(relation.status());
     relations_->Put(session.user_id(), recipient.user_id(), *relation);
-    DecideAndAppend(session, req, recipient, reply, attempt, *relation, turn);
+    DecideAndAppend(session, req, recipient, reply, attempt, *relation, turn, sent_at);
   });
 }
 
 void MessageHandlers::DecideAndAppend(internal::SessionContext session,
                                       client::SendMessageRequest req, internal::User recipient,
                                       Reply reply, int attempt,
-                                      const internal::Relation& relation, Turn turn) {
+                                      const internal::Relation& relation, Turn turn,
+                                      SentAt sent_at) {
   if (absl::Status allowed =
           MaySendDirect(relation, config_.DefaultMessagePolicy(), recipient.username());
       !allowed.ok()) {
@@ -110,22 +112,22 @@ void MessageHandlers::DecideAndAppend(internal::SessionContext session,
   append.set_check_relation(true);
   append.set_sender_relation_version(relation.user_version());
   append.set_recipient_relation_version(relation.peer_version());
-  auto submit = [this, session, req, recipient, reply, attempt,
+  auto submit = [this, session, req, recipient, reply, attempt, sent_at,
                  append = std::move(append)]() mutable {
     storage_->AppendMessage(
-        std::move(append), [this, session, req, recipient, reply,
-                            attempt](absl::StatusOr<internal::AppendMessageResponse> stored) {
+        std::move(append), [this, session, req, recipient, reply, attempt,
+                            sent_at](absl::StatusOr<internal::AppendMessageResponse> stored) {
           if (stored.status().code() == absl::StatusCode::kFailedPrecondition) {
             // A block, unfriend or policy change committed after the decision
             // (or the cached relation was stale): decide again on a fresh read.
             relations_->Forget(session.user_id(), recipient.user_id());
             if (attempt < kMaxRelationAttempts) {
-              return CheckAndAppend(session, req, recipient, reply, attempt + 1, nullptr);
+              return CheckAndAppend(session, req, recipient, reply, attempt + 1, nullptr, sent_at);
             }
             return reply(absl::AbortedError("permissions changed while sending; try again"));
           }
           if (!stored.ok()) return reply(stored.status());
-          AnswerAndPush(session, req, recipient, *stored, reply);
+          AnswerAndPush(session, req, recipient, *stored, reply, sent_at);
         });
   };
   if (turn == nullptr) return submit();
@@ -136,7 +138,8 @@ void MessageHandlers::DecideAndAppend(internal::SessionContext session,
 }
 
 void MessageHandlers::SendToGroup(const internal::SessionContext& session,
-                                  const client::SendMessageRequest& req, Reply reply) {
+                                  const client::SendMessageRequest& req, Reply reply,
+                                  SentAt sent_at) {
   // Membership, mute and mute-all are checked by storage under the group's
   // lock, so a kick or mute racing this send is either before or after it.
   internal::AppendMessageRequest append;
@@ -148,14 +151,14 @@ void MessageHandlers::SendToGroup(const internal::SessionContext& session,
   append.set_text(KindOf(req) == "text" ? req.text() : req.payload());
   storage_->AppendMessage(
       std::move(append),
-      [this, session, req, reply](absl::StatusOr<internal::AppendMessageResponse> stored) {
+      [this, session, req, reply, sent_at](absl::StatusOr<internal::AppendMessageResponse> stored) {
         if (!stored.ok()) return reply(stored.status());
         Answer(session, *stored, reply);
         if (stored->duplicate()) return;
         client::ChatMessage message = StoredMessage(session, req, *stored);
         message.set_group_id(req.group_id());
         fanout_->PushGroupMessage(message, stored->member_count(), session.access_node_id(),
-                                  session.conn_id());
+                                  session.conn_id(), sent_at);
       });
 }
 
@@ -196,7 +199,7 @@ void MessageHandlers::AnswerAndPush(const internal::SessionContext& session,
                                     const client::SendMessageRequest& req,
                                     const internal::User& recipient,
                                     const internal::AppendMessageResponse& stored,
-                                    const Reply& reply) {
+                                    const Reply& reply, SentAt sent_at) {
   Answer(session, stored, reply);
   if (stored.duplicate()) return;  // delivered (or synced) the first time
   client::ServerFrame event;
@@ -204,10 +207,10 @@ void MessageHandlers::AnswerAndPush(const internal::SessionContext& session,
   event.mutable_message()->set_recipient(recipient.username());
   if (stored.has_routes()) {  // storage looked them up with the append
     return fanout_->PushToRoutes(stored.routes(), event, session.access_node_id(),
-                                 session.conn_id());
+                                 session.conn_id(), sent_at);
   }
   fanout_->PushToUsers({recipient.user_id(), session.user_id()}, std::move(event),
-                       session.access_node_id(), session.conn_id());
+                       session.access_node_id(), session.conn_id(), sent_at);
 }
 
 }  // namespace im::logic

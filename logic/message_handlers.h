@@ -30,16 +30,18 @@ class MessageHandlers {
  private:
   void SendMessage(const internal::HandleRequest& request, Reply reply);
   using Turn = std::shared_ptr<SendOrder::Turn>;  // null once the send lost its place
+  using SentAt = PushFanout::SentAt;               // when the send reached logic
   // Decides on the relation (cached if it allows the send, else read fresh),
   // appends in its turn; decides again on a fresh read if it changed meanwhile.
   void CheckAndAppend(internal::SessionContext session, client::SendMessageRequest req,
-                      internal::User recipient, Reply reply, int attempt, Turn turn);
+                      internal::User recipient, Reply reply, int attempt, Turn turn,
+                      SentAt sent_at);
   // Decides on `relation` and appends with its versions, in its turn.
   void DecideAndAppend(internal::SessionContext session, client::SendMessageRequest req,
                        internal::User recipient, Reply reply, int attempt,
-                       const internal::Relation& relation, Turn turn);
+                       const internal::Relation& relation, Turn turn, SentAt sent_at);
   void SendToGroup(const internal::SessionContext& session, const client::SendMessageRequest& req,
-                   Reply reply);
+                   Reply reply, SentAt sent_at);
   void Answer(const internal::SessionContext& session,
               const internal::AppendMessageResponse& stored, const Reply& reply);
   // The message as recipients see it (recipient and group left to the caller).
@@ -48,7 +50,7 @@ class MessageHandlers {
                                            const internal::AppendMessageResponse& stored);
   void AnswerAndPush(const internal::SessionContext& session, const client::SendMessageRequest& req,
                      const internal::User& recipient, const internal::AppendMessageResponse& stored,
-                     const Reply& reply);
+                     const Reply& reply, SentAt sent_at);
 
   const LogicConfig& config_;
   StorageClient* storage_;

@@ -99,7 +99,7 @@ int Run(int argc, char** argv) {
       [options = MysqlOptionsFrom(config)] { return MysqlConnection::Connect(options); },
       static_cast<std::size_t>(config.mysql_pool_size));
   RedisOptions redis_options{config.redis_host, static_cast<int>(config.redis_port),
-                             static_cast<int>(config.redis_timeout_ms)};
+                             static_cast<int>(config.redis_timeout_ms), &metrics};
   RedisPool redis([redis_options] { return RedisConnection::Connect(redis_options); },
                   static_cast<std::size_t>(config.redis_pool_size));
   UserStore users(&mysql);
@@ -116,6 +116,9 @@ int Run(int argc, char** argv) {
   MysqlPool writer_mysql(
       [options = MysqlOptionsFrom(config)] { return MysqlConnection::Connect(options); },
       static_cast<std::size_t>(config.append_writers + config.ack_writers));
+  mysql.ExportTo(&metrics, "mysql");
+  writer_mysql.ExportTo(&metrics, "mysql_writers");
+  redis.ExportTo(&metrics, "redis");
   MessageStore written_messages(&writer_mysql);
   ConversationStore written_acks(&writer_mysql);
   AppendWriter appends(&written_messages, &routes, static_cast<std::size_t>(config.append_writers),

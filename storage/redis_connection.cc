@@ -2,9 +2,16 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cerrno>
+
 #include "common/str_cat.h"
 
 namespace im::storage {
+
+namespace {
+constexpr const char* kErrorsHelp =
+    "Redis failures by kind: connect, timeout, closed, protocol, io, or an error reply's code.";
+}  // namespace
 
 void RedisReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(reply); }
 
@@ -17,6 +24,16 @@ absl::Status RedisErrorStatus(const redisReply& reply) {
   return absl::InternalError(message);
 }
 
+std::string RedisErrorCode(const redisReply& reply) {
+  const std::string_view text(reply.str, reply.len);
+  const std::string_view word = text.substr(0, text.find(' '));
+  if (word.empty() || word.size() > 24) return "other";
+  for (char c : word) {
+    if (c < 'A' || c > 'Z') return "other";
+  }
+  return std::string(word);
+}
+
 absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     const RedisOptions& options) {
   const timeval timeout{options.timeout_ms / 1000, (options.timeout_ms % 1000) * 1000};
@@ -26,10 +43,14 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
         common::StrCat("cannot connect to Redis at ", options.host, ":", options.port, ": ",
                        context != nullptr ? context->errstr : "out of memory"));
     if (context != nullptr) redisFree(context);
+    if (options.metrics != nullptr) {
+      options.metrics->Counter("im_storage_redis_errors_total", kErrorsHelp, {{"kind", "connect"}})
+          .Add();
+    }
     return status;
   }
   redisSetTimeout(context, timeout);
-  std::unique_ptr<RedisConnection> conn(new RedisConnection(context));
+  std::unique_ptr<RedisConnection> conn(new RedisConnection(context, options.metrics));
   if (auto info = conn->Command({"INFO", "server"});
       info.ok() && (*info)->type == REDIS_REPLY_STRING) {
     const std::string_view text((*info)->str, (*info)->len);
@@ -46,6 +67,30 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
 
 RedisConnection::~RedisConnection() { redisFree(context_); }
 
+void RedisConnection::CountError(const std::string& kind) const {
+  if (metrics_ != nullptr) {
+    metrics_->Counter("im_storage_redis_errors_total", kErrorsHelp, {{"kind", kind}}).Add();
+  }
+}
+
+absl::Status RedisConnection::Failed(int saved_errno) {
+  broken_ = true;
+  switch (context_->err) {
+    case REDIS_ERR_IO:
+      CountError(saved_errno == EAGAIN || saved_errno == EWOULDBLOCK ? "timeout" : "io");
+      break;
+    case REDIS_ERR_EOF:
+      CountError("closed");
+      break;
+    case REDIS_ERR_PROTOCOL:
+      CountError("protocol");
+      break;
+    default:
+      CountError("io");
+  }
+  return absl::UnavailableError(common::StrCat("Redis: ", context_->errstr));
+}
+
 absl::StatusOr<RedisReplyPtr> RedisConnection::Command(const std::vector<std::string_view>& args) {
   if (broken_) return absl::UnavailableError("Redis connection lost");
   std::vector<const char*> argv;
@@ -58,12 +103,12 @@ absl::StatusOr<RedisReplyPtr> RedisConnection::Command(const std::vector<std::st
   }
   auto* reply = static_cast<redisReply*>(
       redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-  if (reply == nullptr) {
-    broken_ = true;
-    return absl::UnavailableError(common::StrCat("Redis: ", context_->errstr));
-  }
+  if (reply == nullptr) return Failed(errno);
   RedisReplyPtr owned(reply);
-  if (reply->type == REDIS_REPLY_ERROR) return RedisErrorStatus(*reply);
+  if (reply->type == REDIS_REPLY_ERROR) {
+    CountError(RedisErrorCode(*reply));
+    return RedisErrorStatus(*reply);
+  }
   return owned;
 }
 
@@ -79,19 +124,16 @@ absl::StatusOr<std::vector<RedisReplyPtr>> RedisConnection::Pipeline(
     }
     if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(),
                                lengths.data()) != REDIS_OK) {
-      broken_ = true;
-      return absl::UnavailableError(common::StrCat("Redis: ", context_->errstr));
+      return Failed(errno);
     }
   }
   std::vector<RedisReplyPtr> replies;
   replies.reserve(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) {
     void* reply = nullptr;
-    if (redisGetReply(context_, &reply) != REDIS_OK || reply == nullptr) {
-      broken_ = true;
-      return absl::UnavailableError(common::StrCat("Redis: ", context_->errstr));
-    }
+    if (redisGetReply(context_, &reply) != REDIS_OK || reply == nullptr) return Failed(errno);
     replies.emplace_back(static_cast<redisReply*>(reply));
+    if (replies.back()->type == REDIS_REPLY_ERROR) CountError(RedisErrorCode(*replies.back()));
   }
   return replies;
 }

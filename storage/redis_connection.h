@@ -3,6 +3,11 @@
 // as argument vectors, so values are binary-safe and never parsed as syntax.
 // Not thread-safe: one user at a time (ConnectionPool hands it out). An I/O or
 // protocol error makes broken() true and returns UNAVAILABLE.
+// With RedisOptions::metrics, every failure is counted in
+// im_storage_redis_errors_total by kind: connect, timeout, closed (the server
+// hung up), protocol, io (other socket errors), or an error reply's code
+// (ERR, WRONGTYPE, LOADING, READONLY, ...; error replies within a Pipeline
+// included).
 
 #include <memory>
 #include <string>
@@ -10,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/metrics.h"
 
 struct redisContext;
 struct redisReply;
@@ -20,6 +26,7 @@ struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
   int timeout_ms = 2000;
+  common::Metrics* metrics = nullptr;  // counts errors; outlives the connections
 };
 
 struct RedisReplyDeleter {
@@ -32,6 +39,9 @@ using RedisReplyPtr = std::unique_ptr<redisReply, RedisReplyDeleter>;
 // MASTERDOWN, TRYAGAIN, READONLY during a failover), so callers retry or
 // answer "try again"; INTERNAL for the rest (a failing script, a bug).
 absl::Status RedisErrorStatus(const redisReply& reply);
+// An error reply's code, its first word ("LOADING", "ERR", ...); "other" if
+// that is not an upper-case word (a metric label, so its values stay few).
+std::string RedisErrorCode(const redisReply& reply);
 
 class RedisConnection {
  public:
@@ -55,9 +65,14 @@ class RedisConnection {
   const std::string& server_run_id() const { return server_run_id_; }
 
  private:
-  explicit RedisConnection(redisContext* context) : context_(context) {}
+  RedisConnection(redisContext* context, common::Metrics* metrics)
+      : context_(context), metrics_(metrics) {}
+  // Marks the connection broken and counts the failure of the call just made.
+  absl::Status Failed(int saved_errno);
+  void CountError(const std::string& kind) const;
 
   redisContext* context_;
+  common::Metrics* metrics_;
   std::string server_run_id_;
   bool broken_ = false;
 };

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "storage/storage_test_env.h"
+#include "tests/support/test_env.h"
 
 namespace im::storage {
 namespace {
@@ -38,6 +39,55 @@ TEST(RedisErrorStatusTest, OtherErrorsAreInternal) {
   auto reply = (*conn)->Command({"NO-SUCH-COMMAND"});
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kInternal);
   EXPECT_FALSE((*conn)->broken());
+}
+
+std::string CodeOfErrorReply(std::string text) {
+  redisReply reply{};
+  reply.type = REDIS_REPLY_ERROR;
+  reply.str = text.data();
+  reply.len = text.size();
+  return RedisErrorCode(reply);
+}
+
+TEST(RedisErrorCodeTest, IsTheFirstUpperCaseWord) {
+  EXPECT_EQ(CodeOfErrorReply("LOADING Redis is loading the dataset in memory"), "LOADING");
+  EXPECT_EQ(CodeOfErrorReply("WRONGTYPE Operation against a key"), "WRONGTYPE");
+  EXPECT_EQ(CodeOfErrorReply("ERR"), "ERR");
+  EXPECT_EQ(CodeOfErrorReply("unknown error"), "other");
+  EXPECT_EQ(CodeOfErrorReply(""), "other");
+  EXPECT_EQ(CodeOfErrorReply(std::string(40, 'A')), "other");
+}
+
+bool Counted(const common::Metrics& metrics, const std::string& kind, int n) {
+  return metrics.Render().find("im_storage_redis_errors_total{kind=\"" + kind + "\"} " +
+                               std::to_string(n) + "\n") != std::string::npos;
+}
+
+TEST(RedisErrorMetricsTest, CountsEachFailureByKind) {
+  common::Metrics metrics;
+  RedisOptions options = GetStorageTestEnv().redis;
+  options.metrics = &metrics;
+  options.timeout_ms = 200;
+  auto conn = RedisConnection::Connect(options);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+
+  EXPECT_FALSE((*conn)->Command({"NO-SUCH-COMMAND"}).ok());
+  ASSERT_TRUE((*conn)->Command({"SET", "im-test-metrics-string", "x"}).ok());
+  auto replies = (*conn)->Pipeline({{"LPUSH", "im-test-metrics-string", "y"}, {"PING"}});
+  ASSERT_TRUE(replies.ok()) << replies.status();  // the error is the first reply's
+  EXPECT_TRUE(Counted(metrics, "ERR", 1)) << metrics.Render();
+  EXPECT_TRUE(Counted(metrics, "WRONGTYPE", 1)) << metrics.Render();
+
+  // BLPOP blocks for a second, longer than the 200 ms timeout.
+  EXPECT_EQ((*conn)->Command({"BLPOP", "im-test-metrics-empty", "1"}).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_TRUE((*conn)->broken());
+  EXPECT_TRUE(Counted(metrics, "timeout", 1)) << metrics.Render();
+
+  RedisOptions nobody = options;
+  nobody.port = testing::PickFreePort();
+  EXPECT_FALSE(RedisConnection::Connect(nobody).ok());
+  EXPECT_TRUE(Counted(metrics, "connect", 1)) << metrics.Render();
 }
 
 }  // namespace
