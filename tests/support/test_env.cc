@@ -7,25 +7,37 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
 namespace im::testing {
 
 int PickFreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  // The kernel may hand a port it just gave out (and we closed) to the next
+  // bind(0): never give the same one twice, or two servers of one test
+  // cluster race for it (seen: im-access and MariaDB).
+  static std::mutex mutex;
+  static std::set<int> given;
+  std::lock_guard lock(mutex);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(fd);
+      throw std::runtime_error("cannot bind a free port");
+    }
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     close(fd);
-    throw std::runtime_error("cannot bind a free port");
+    const int port = ntohs(addr.sin_port);
+    if (given.insert(port).second) return port;
   }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  throw std::runtime_error("no free port not given out before");
 }
 
 std::string MakeTempDir(const std::string& prefix) {

@@ -7,7 +7,8 @@
 
 namespace im::testing {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound, then released).
+// A TCP port on 127.0.0.1 that was free a moment ago (bound, then released),
+// and never one this process was given before. Thread-safe.
 int PickFreePort();
 
 // A new directory under $TMPDIR (or /tmp), removed by RemoveTree.
