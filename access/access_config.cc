@@ -46,6 +46,14 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
   s.Add("idle_timeout_ms", &idle_timeout_ms, "close connections silent for this long", 100,
         3600000);
   s.Add("logic_timeout_ms", &logic_timeout_ms, "deadline of each request to logic", 50, 60000);
+  s.Add("logic_streams", &logic_streams,
+        "coalescing streams carrying client requests to logic, spread over its replicas (a "
+        "connection's requests keep to one)",
+        1, 64);
+  s.Add("stream_rebalance_ms", &stream_rebalance_ms,
+        "each stream to logic is replaced this often, so a replica that came back gets its share "
+        "(0: never)",
+        0, 86400000);
   s.Add("max_queued_bytes", &max_queued_bytes,
         "unsent bytes a connection may hold before it is dropped as not reading", 4096, 1 << 30);
   s.Add("login_rate", &login_rate,

@@ -3,27 +3,33 @@
 #include "common/async_unary.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
-#include "common/stream_client.h"
+#include "common/sharded_stream_client.h"
 
 namespace im::access {
 
-using HandleStream = common::StreamClient<internal::HandleCalls, internal::HandleResults>;
+using HandleStream =
+    common::ShardedStreamClient<internal::HandleCalls, internal::HandleResults>;
 
-LogicClient::LogicClient(const std::string& target, std::chrono::milliseconds timeout)
+LogicClient::LogicClient(const std::string& target, std::chrono::milliseconds timeout,
+                         common::StreamSpread spread)
     : timeout_(timeout),
       stub_(internal::Logic::NewStub(common::MakeInternalChannel(target))),
       handle_(std::make_unique<HandleStream>(
+          spread.streams,
           [this](grpc::ClientContext* context, HandleStream::Reactor* reactor) {
             stub_->async()->HandleStream(context, reactor);
           },
-          HandleStream::Options{
-              .peer = "logic " + target, .timeout = timeout, .wait_for_ready = true})) {}
+          HandleStream::Shard::Options{.peer = "logic " + target,
+                                       .timeout = timeout,
+                                       .wait_for_ready = true,
+                                       .max_stream_age = spread.rebalance})) {}
 
 LogicClient::~LogicClient() = default;
 
 void LogicClient::Handle(internal::HandleRequest request,
                          std::function<void(absl::StatusOr<internal::HandleResponse>)> done) {
-  handle_->Submit(std::move(request), [done = std::move(done)](absl::Status status,
+  const std::uint64_t conn_id = request.session().conn_id();
+  handle_->Submit(conn_id, std::move(request), [done = std::move(done)](absl::Status status,
                                                                internal::HandleResponse response) {
     if (status.ok()) return done(std::move(response));
     common::GetLogger("access")->warn("event=logic_call_failed status=\"{}\"", status);
@@ -36,7 +42,9 @@ void LogicClient::SessionClosed(internal::SessionContext session) {
   *request.mutable_session() = std::move(session);
   request.set_session_closed(true);
   session_closes_in_flight_.fetch_add(1, std::memory_order_relaxed);
-  handle_->Submit(std::move(request), [this](absl::Status status, internal::HandleResponse) {
+  const std::uint64_t conn_id = request.session().conn_id();
+  handle_->Submit(conn_id, std::move(request), [this](absl::Status status,
+                                                       internal::HandleResponse) {
     if (!status.ok()) {
       common::GetLogger("access")->warn("event=session_closed_failed status=\"{}\"", status);
     }

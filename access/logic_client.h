@@ -1,6 +1,8 @@
 #pragma once
 // Access' client of im-logic. Handle forwards one parsed client request with
-// its session context, on one coalescing stream (common/stream_client.h);
+// its session context on a coalescing stream (common/sharded_stream_client.h:
+// `spread.streams` of them, spread over logic's replicas; a connection's
+// requests always take the same one, so they reach logic in order);
 // `done` runs once on a gRPC thread (post to the connection's thread from
 // there). If logic is down or slow the result is UNAVAILABLE, "service
 // unavailable, try again". Thread-safe.
@@ -12,24 +14,26 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/stream_spread.h"
 #include "logic.grpc.pb.h"
 
 namespace im::common {
 template <typename Calls, typename Results>
-class StreamClient;
+class ShardedStreamClient;
 }
 
 namespace im::access {
 
 class LogicClient {
  public:
-  LogicClient(const std::string& target, std::chrono::milliseconds timeout);
+  LogicClient(const std::string& target, std::chrono::milliseconds timeout,
+              common::StreamSpread spread = {});
   ~LogicClient();
 
   void Handle(internal::HandleRequest request,
               std::function<void(absl::StatusOr<internal::HandleResponse>)> done);
-  // Fire and forget, on the same stream: tells logic a logged-in connection
-  // ended (after every request the connection sent before).
+  // Fire and forget, on the connection's stream: tells logic a logged-in
+  // connection ended (after every request the connection sent before).
   void SessionClosed(internal::SessionContext session);
   // SessionClosed calls not answered yet (a drain waits for them).
   std::size_t session_closes_in_flight() const {
@@ -47,7 +51,8 @@ class LogicClient {
   std::chrono::milliseconds timeout_;
   std::atomic<std::size_t> session_closes_in_flight_{0};
   std::unique_ptr<internal::Logic::Stub> stub_;
-  std::unique_ptr<common::StreamClient<internal::HandleCalls, internal::HandleResults>> handle_;
+  std::unique_ptr<common::ShardedStreamClient<internal::HandleCalls, internal::HandleResults>>
+      handle_;
 };
 
 }  // namespace im::access

@@ -79,7 +79,9 @@ int Run(int argc, char** argv) {
       std::chrono::milliseconds(std::min(config.login_timeout_ms, config.idle_timeout_ms) / 4),
       std::chrono::milliseconds(25), std::chrono::milliseconds(1000));
   DeadlineSweeper sweeper(pool.first(), &registry, sweep_period);
-  LogicClient logic(config.logic_target, std::chrono::milliseconds(config.logic_timeout_ms));
+  LogicClient logic(config.logic_target, std::chrono::milliseconds(config.logic_timeout_ms),
+                    {static_cast<std::size_t>(config.logic_streams),
+                     std::chrono::milliseconds(config.stream_rebalance_ms)});
   LoginAdmission admission(static_cast<double>(config.login_rate),
                            static_cast<double>(config.login_burst),
                            static_cast<std::uint32_t>(config.max_logins_in_flight));

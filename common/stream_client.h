@@ -24,6 +24,13 @@
 //   server (calls wait up to their deadline) instead of failing at once; a
 //   stream that could not write for a whole `timeout` is cancelled and replaced.
 //
+// Rebalancing: a stream is one RPC, so the channel's load balancer places it
+// on one replica for its whole life. With `max_stream_age`, a stream older
+// than that is replaced at the next Submit, so the balancer places it anew
+// (on a replica that came back since, say). Nothing fails and order holds:
+// calls submitted meanwhile are held until the old stream has answered every
+// call it carries and completed those calls, then go out on the new one.
+//
 // Completions run exactly once, without the client's lock held, on a gRPC
 // thread, the sweeper thread (deadlines) or the caller's thread (refusals);
 // they must not block. Thread-safe. The destructor cancels the stream, waits
@@ -69,6 +76,7 @@ class StreamClient {
     std::chrono::milliseconds timeout{5000};
     std::size_t max_in_flight = 20000;
     bool wait_for_ready = false;
+    std::chrono::milliseconds max_stream_age{0};  // 0: a stream lives until it breaks
   };
 
   StreamClient(Open open, Options options)
@@ -78,6 +86,7 @@ class StreamClient {
     std::unique_lock lock(mutex_);
     stopping_ = true;
     if (current_ != nullptr) current_->context.TryCancel();
+    if (draining_ != nullptr) draining_->context.TryCancel();
     stopped_.notify_all();
     streams_ended_.wait(lock, [this] { return live_streams_ == 0; });
     std::vector<Completion<Response>> left;
@@ -102,9 +111,20 @@ class StreamClient {
       return done(absl::ResourceExhaustedError(StrCat("too many calls in flight to ", options_.peer)),
                   Response());
     }
-    if (current_ == nullptr) current_ = OpenStreamLocked();
+    const auto now = Clock::now();
+    if (current_ != nullptr && options_.max_stream_age.count() > 0 &&
+        now - current_->opened_ > options_.max_stream_age) {
+      ReplaceCurrentLocked();
+    }
     const std::uint64_t id = ++next_id_;
-    pending_.emplace(id, Pending{std::move(done), Clock::now() + options_.timeout, current_});
+    if (draining_ != nullptr) {  // goes out once the old stream has answered everything
+      pending_.emplace(id, Pending{std::move(done), now + options_.timeout, nullptr});
+      held_.emplace_back(id, std::move(request));
+      return;
+    }
+    if (current_ == nullptr) current_ = OpenStreamLocked();
+    pending_.emplace(id, Pending{std::move(done), now + options_.timeout, current_});
+    ++current_->carried_;
     current_->Enqueue(id, std::move(request));
   }
 
@@ -115,7 +135,7 @@ class StreamClient {
   struct Pending {
     Completion<Response> done;
     Clock::time_point deadline;
-    Stream* stream;
+    Stream* stream;  // null while held (see held_)
   };
   // A completion to run once the lock is released.
   struct Answer {
@@ -194,6 +214,7 @@ class StreamClient {
             answers.push_back({std::move(it->second.done), std::move(status),
                                std::move(*result.mutable_response())});
             client_->pending_.erase(it);
+            --carried_;
           }
           incoming_.Clear();
         }
@@ -203,6 +224,11 @@ class StreamClient {
       Deliver(answers);
       if (!ok) return;
       std::lock_guard lock(client_->mutex_);
+      if (this == client_->draining_ && carried_ == 0) {
+        // Replaced, and all answered: the held calls go out on a new stream,
+        // only now, so their completions come after these.
+        return client_->ReleaseHeldLocked();
+      }
       if (!retired_) this->StartRead(&incoming_);
     }
 
@@ -211,9 +237,10 @@ class StreamClient {
       const grpc::Status ended = status;
       // The stream (its ClientContext) goes first: once live_streams_ drops,
       // the client, and the channel its owner holds, may be destroyed at once.
+      const bool replaced = replaced_;
       delete this;
       std::lock_guard lock(client->mutex_);
-      if (!ended.ok() && !client->stopping_) client->LogEnded(ended);
+      if (!ended.ok() && !client->stopping_ && !replaced) client->LogEnded(ended);
       --client->live_streams_;
       client->streams_ended_.notify_all();
     }
@@ -225,6 +252,9 @@ class StreamClient {
     Results incoming_;
     bool writing_ = false;
     bool retired_ = false;
+    bool replaced_ = false;   // ended on purpose, by rebalancing
+    std::size_t carried_ = 0;  // calls sent on it and not yet answered
+    const Clock::time_point opened_ = Clock::now();
     Clock::time_point write_started_;
   };
 
@@ -247,8 +277,43 @@ class StreamClient {
       answers->push_back({std::move(it->second.done), Unavailable("connection lost"), Response()});
       it = pending_.erase(it);
     }
+    stream->carried_ = 0;
     stream->context.TryCancel();
     stream->RemoveHold();
+    if (stream == draining_) ReleaseHeldLocked();
+  }
+
+  // Rebalancing: the current stream takes no more calls; it ends once it has
+  // answered those it carries (at once if none), and the held calls then go
+  // out on a new stream.
+  void ReplaceCurrentLocked() {
+    if (draining_ != nullptr) return;  // one replacement at a time
+    draining_ = current_;
+    current_ = nullptr;
+    if (draining_->carried_ == 0) ReleaseHeldLocked();
+  }
+
+  // The draining stream has answered every call it carried (or broke):
+  // end it, and send the held calls (those still awaited) on a new stream.
+  void ReleaseHeldLocked() {
+    Stream* old = draining_;
+    draining_ = nullptr;
+    if (!old->retired_) {
+      old->replaced_ = true;
+      std::vector<Answer> none;  // it carries no calls
+      RetireLocked(old, &none);
+    }
+    if (stopping_) return;  // the destructor completes the held calls
+    std::vector<std::pair<std::uint64_t, Request>> held;
+    held.swap(held_);
+    for (auto& [id, request] : held) {
+      auto it = pending_.find(id);
+      if (it == pending_.end()) continue;  // past its deadline meanwhile
+      if (current_ == nullptr) current_ = OpenStreamLocked();
+      it->second.stream = current_;
+      ++current_->carried_;
+      current_->Enqueue(id, std::move(request));
+    }
   }
 
   static void Deliver(std::vector<Answer>& answers) {
@@ -276,9 +341,14 @@ class StreamClient {
                            absl::DeadlineExceededError(StrCat(options_.peer, " did not answer within ",
                                                               options_.timeout.count(), " ms")),
                            Response()});
+        Stream* stream = pending_.begin()->second.stream;
         pending_.erase(pending_.begin());
+        if (stream != nullptr && --stream->carried_ == 0 && stream == draining_) {
+          ReleaseHeldLocked();
+        }
       }
       if (current_ != nullptr && current_->Stalled(now)) RetireLocked(current_, &answers);
+      if (draining_ != nullptr && draining_->Stalled(now)) RetireLocked(draining_, &answers);
       if (answers.empty()) continue;
       lock.unlock();
       Deliver(answers);
@@ -294,6 +364,8 @@ class StreamClient {
   std::map<std::uint64_t, Pending> pending_;
   std::uint64_t next_id_ = 0;
   Stream* current_ = nullptr;
+  Stream* draining_ = nullptr;  // being replaced: answers what it carries, takes nothing new
+  std::vector<std::pair<std::uint64_t, Request>> held_;  // submitted while one drains
   int live_streams_ = 0;
   bool stopping_ = false;
   std::thread sweeper_;  // last: starts once everything above is built

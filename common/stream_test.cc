@@ -1,7 +1,8 @@
 // The coalescing stream (stream_client.h, stream_server.h) over a real gRPC
 // connection on loopback: answers reach their own callers, errors and
-// deadlines come back per call, in-flight work is bounded, and a client
-// outlives a server restart.
+// deadlines come back per call, in-flight work is bounded, a client
+// outlives a server restart, streams are replaced (rebalanced) without losing
+// or reordering a call, and sharded streams spread over replicas.
 
 #include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
@@ -10,9 +11,11 @@
 #include <chrono>
 #include <future>
 #include <list>
+#include <map>
 #include <thread>
 
 #include "common/grpc_server.h"
+#include "common/sharded_stream_client.h"
 #include "common/stream_client.h"
 #include "common/stream_server.h"
 #include "stream_echo_test.grpc.pb.h"
@@ -31,8 +34,10 @@ class EchoService final : public test::Echo::CallbackService {
   }
   grpc::ServerBidiReactor<test::EchoCalls, test::EchoResults>* EchoStream(
       grpc::CallbackServerContext*) override {
+    ++streams_opened_;
     return stream_.Open();
   }
+  int streams_opened() const { return streams_opened_; }
   void Drain() { stream_.Drain(); }
   int handled() const { return handled_; }
   std::vector<std::string> seen() {
@@ -62,6 +67,7 @@ class EchoService final : public test::Echo::CallbackService {
   }
 
   std::atomic<int> handled_{0};
+  std::atomic<int> streams_opened_{0};
   std::mutex mutex_;
   std::list<std::thread> delayed_;
   std::vector<std::string> seen_;
@@ -100,31 +106,45 @@ class StreamTest : public ::testing::Test {
  protected:
   std::unique_ptr<EchoClient> MakeClient(int port, std::chrono::milliseconds timeout = 5s,
                                          std::size_t max_in_flight = 1000,
-                                         bool wait_for_ready = true) {
-    auto stub = test::Echo::NewStub(MakeInternalChannel("127.0.0.1:" + std::to_string(port)));
-    auto* raw = stub.get();
-    stubs_.push_back(std::move(stub));
+                                         bool wait_for_ready = true,
+                                         std::chrono::milliseconds max_stream_age = 0ms) {
     return std::make_unique<EchoClient>(
-        [raw](grpc::ClientContext* context, EchoClient::Reactor* reactor) {
-          raw->async()->EchoStream(context, reactor);
-        },
+        Opener("127.0.0.1:" + std::to_string(port)),
         EchoClient::Options{.peer = "echo",
                             .timeout = timeout,
                             .max_in_flight = max_in_flight,
-                            .wait_for_ready = wait_for_ready});
+                            .wait_for_ready = wait_for_ready,
+                            .max_stream_age = max_stream_age});
+  }
+
+  // Opens EchoStreams on a channel to `target` (one address or a list).
+  EchoClient::Open Opener(const std::string& target) {
+    auto stub = test::Echo::NewStub(MakeInternalChannel(target));
+    auto* raw = stub.get();
+    stubs_.push_back(std::move(stub));
+    return [raw](grpc::ClientContext* context, EchoClient::Reactor* reactor) {
+      raw->async()->EchoStream(context, reactor);
+    };
   }
 
   static std::future<Outcome> Call(EchoClient& client, std::string text, std::uint32_t delay_ms = 0,
                                    bool fail = false) {
     auto promise = std::make_shared<std::promise<Outcome>>();
+    client.Submit(Request(std::move(text), delay_ms, fail), Fulfil(promise));
+    return promise->get_future();
+  }
+  static test::EchoRequest Request(std::string text, std::uint32_t delay_ms = 0,
+                                   bool fail = false) {
     test::EchoRequest request;
     request.set_text(std::move(text));
     request.set_delay_ms(delay_ms);
     request.set_fail(fail);
-    client.Submit(std::move(request), [promise](absl::Status status, test::EchoResponse response) {
+    return request;
+  }
+  static Completion<test::EchoResponse> Fulfil(std::shared_ptr<std::promise<Outcome>> promise) {
+    return [promise](absl::Status status, test::EchoResponse response) {
       promise->set_value({std::move(status), response.text()});
-    });
-    return promise->get_future();
+    };
   }
 
   std::vector<std::unique_ptr<test::Echo::Stub>> stubs_;
@@ -259,6 +279,85 @@ TEST_F(StreamTest, DestroyingTheClientAnswersWhatIsInFlight) {
   std::this_thread::sleep_for(100ms);
   client.reset();
   EXPECT_EQ(pending.get().status.code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(StreamTest, AnAgedStreamIsReplacedWithoutLosingOrReorderingACall) {
+  Server server;
+  auto client = MakeClient(server.port, 5s, 1000, true, /*max_stream_age=*/50ms);
+  // A slow call keeps the first stream busy past its age: calls submitted
+  // meanwhile wait for it, then go out, in order, on the next stream.
+  auto slow = Call(*client, "slow", 300);
+  std::this_thread::sleep_for(100ms);
+  std::vector<std::future<Outcome>> later;
+  std::vector<std::string> sent = {"slow"};
+  for (int i = 0; i < 20; ++i) {
+    sent.push_back("later " + std::to_string(i));
+    later.push_back(Call(*client, sent.back()));
+  }
+  EXPECT_EQ(later.front().wait_for(150ms), std::future_status::timeout) << "went past the slow call";
+  ASSERT_TRUE(slow.get().status.ok());
+  for (std::size_t i = 0; i < later.size(); ++i) {
+    Outcome got = later[i].get();
+    ASSERT_TRUE(got.status.ok()) << got.status;
+    EXPECT_EQ(got.text, sent[i + 1]);
+  }
+  EXPECT_EQ(server.service.seen(), sent);
+  EXPECT_EQ(server.service.streams_opened(), 2);
+
+  // Under a steady flow, streams come and go and nothing is lost or reordered.
+  sent.clear();
+  std::vector<std::future<Outcome>> flow;
+  const auto until = std::chrono::steady_clock::now() + 400ms;
+  for (int i = 0; std::chrono::steady_clock::now() < until; ++i) {
+    sent.push_back(std::to_string(i));
+    flow.push_back(Call(*client, sent.back(), i % 100 == 0 ? 30 : 0));
+    if (i % 20 == 0) std::this_thread::sleep_for(1ms);
+  }
+  for (std::size_t i = 0; i < flow.size(); ++i) {
+    Outcome got = flow[i].get();
+    ASSERT_TRUE(got.status.ok()) << got.status;
+    EXPECT_EQ(got.text, sent[i]);
+  }
+  auto seen = server.service.seen();
+  seen.erase(seen.begin(), seen.begin() + 21);
+  EXPECT_EQ(seen, sent);
+  EXPECT_GE(server.service.streams_opened(), 5);
+}
+
+TEST_F(StreamTest, ShardedStreamsSpreadOverReplicasAndKeepEachKeysOrder) {
+  Server first, second;
+  using Sharded = ShardedStreamClient<test::EchoCalls, test::EchoResults>;
+  Sharded client(4,
+                 Opener("127.0.0.1:" + std::to_string(first.port) + ",127.0.0.1:" +
+                        std::to_string(second.port)),
+                 Sharded::Shard::Options{.peer = "echo", .max_stream_age = 100ms});
+  constexpr int kKeys = 16;
+  std::mutex mutex;
+  std::map<int, std::vector<int>> completed;  // key -> call numbers, in completion order
+  std::vector<std::future<Outcome>> calls;
+  int submitted = 0;
+  const auto until = std::chrono::steady_clock::now() + 600ms;
+  for (int i = 0; std::chrono::steady_clock::now() < until; ++i, ++submitted) {
+    const int key = i % kKeys;
+    auto promise = std::make_shared<std::promise<Outcome>>();
+    calls.push_back(promise->get_future());
+    client.Submit(key, Request(std::to_string(i)),
+                  [&, key, i, promise](absl::Status status, test::EchoResponse response) {
+                    {
+                      std::lock_guard lock(mutex);
+                      completed[key].push_back(i);
+                    }
+                    promise->set_value({std::move(status), response.text()});
+                  });
+    if (i % 16 == 0) std::this_thread::sleep_for(1ms);
+  }
+  for (auto& call : calls) ASSERT_TRUE(call.get().status.ok());
+  EXPECT_EQ(first.service.handled() + second.service.handled(), submitted);
+  EXPECT_GT(first.service.handled(), 0);
+  EXPECT_GT(second.service.handled(), 0);
+  for (const auto& [key, order] : completed) {
+    EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << "key " << key;
+  }
 }
 
 }  // namespace

@@ -13,6 +13,14 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("metrics_listen", &metrics_listen,
         "IPv4 host:port serving Prometheus metrics on GET /metrics (empty: off)");
   s.Add("storage_timeout_ms", &storage_timeout_ms, "deadline of each call to storage", 50, 60000);
+  s.Add("storage_streams", &storage_streams,
+        "coalescing streams for each kind of hot call to storage (appends, acks, logins), spread "
+        "over its replicas (a sender's appends keep to one)",
+        1, 64);
+  s.Add("stream_rebalance_ms", &stream_rebalance_ms,
+        "each stream to storage is replaced this often, so a replica that came back gets its "
+        "share (0: never)",
+        0, 86400000);
   s.Add("push_timeout_ms", &push_timeout_ms, "deadline of each push to an access node", 50, 60000);
   s.Add("session_ttl_seconds", &session_ttl_seconds, "lifetime of a login's session token", 60,
         365 * 86400);

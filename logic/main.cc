@@ -33,8 +33,9 @@ int Run(int argc, char** argv) {
 
   common::Metrics metrics;
   common::MetricsServer metrics_server(&metrics);
-  StorageClient storage(config.storage_target,
-                        std::chrono::milliseconds(config.storage_timeout_ms));
+  StorageClient storage(config.storage_target, std::chrono::milliseconds(config.storage_timeout_ms),
+                        {static_cast<std::size_t>(config.storage_streams),
+                         std::chrono::milliseconds(config.stream_rebalance_ms)});
   AccessPushClient access(std::chrono::milliseconds(config.push_timeout_ms));
   PushFanout fanout(&storage, &access,
                     static_cast<std::uint32_t>(config.group_notice_above_members), &metrics);

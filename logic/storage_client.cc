@@ -2,7 +2,7 @@
 
 #include "common/async_unary.h"
 #include "common/grpc_server.h"
-#include "common/stream_client.h"
+#include "common/sharded_stream_client.h"
 
 namespace im::logic {
 namespace {
@@ -44,49 +44,69 @@ common::Completion<internal::SessionOpResult> AdaptSessionOp(
         std::move(request), timeout_, Adapt<Response>(std::move(done)), /*wait_for_ready=*/true); \
   }
 
-using AppendStream = common::StreamClient<internal::AppendCalls, internal::AppendResults>;
-using AckStream = common::StreamClient<internal::AckCalls, internal::AckResults>;
-using SessionStream = common::StreamClient<internal::SessionCalls, internal::SessionResults>;
+using AppendStream = common::ShardedStreamClient<internal::AppendCalls, internal::AppendResults>;
+using AckStream = common::ShardedStreamClient<internal::AckCalls, internal::AckResults>;
+using SessionStream = common::ShardedStreamClient<internal::SessionCalls, internal::SessionResults>;
 
-StorageClient::StorageClient(const std::string& target, std::chrono::milliseconds timeout)
+namespace {
+
+// Options of every stream to storage at `target`.
+template <typename Streams>
+typename Streams::Shard::Options StreamOptions(const std::string& target,
+                                               std::chrono::milliseconds timeout,
+                                               const common::StreamSpread& spread) {
+  return {.peer = "storage " + target,
+          .timeout = timeout,
+          .wait_for_ready = true,
+          .max_stream_age = spread.rebalance};
+}
+
+}  // namespace
+
+StorageClient::StorageClient(const std::string& target, std::chrono::milliseconds timeout,
+                             common::StreamSpread spread)
     : stub_(internal::Storage::NewStub(common::MakeInternalChannel(target))),
       timeout_(timeout),
       appends_(std::make_unique<AppendStream>(
+          spread.streams,
           [this](grpc::ClientContext* context, AppendStream::Reactor* reactor) {
             stub_->async()->AppendStream(context, reactor);
           },
-          AppendStream::Options{
-              .peer = "storage " + target, .timeout = timeout, .wait_for_ready = true})),
+          StreamOptions<AppendStream>(target, timeout, spread))),
       acks_(std::make_unique<AckStream>(
+          spread.streams,
           [this](grpc::ClientContext* context, AckStream::Reactor* reactor) {
             stub_->async()->AckStream(context, reactor);
           },
-          AckStream::Options{
-              .peer = "storage " + target, .timeout = timeout, .wait_for_ready = true})),
+          StreamOptions<AckStream>(target, timeout, spread))),
       sessions_(std::make_unique<SessionStream>(
+          spread.streams,
           [this](grpc::ClientContext* context, SessionStream::Reactor* reactor) {
             stub_->async()->SessionStream(context, reactor);
           },
-          SessionStream::Options{
-              .peer = "storage " + target, .timeout = timeout, .wait_for_ready = true})) {}
+          StreamOptions<SessionStream>(target, timeout, spread))) {}
 
 StorageClient::~StorageClient() = default;
 
 void StorageClient::AppendMessage(internal::AppendMessageRequest request,
                                   Done<internal::AppendMessageResponse> done) {
-  appends_->Submit(std::move(request), Adapt<internal::AppendMessageResponse>(std::move(done)));
+  const std::uint64_t sender = request.sender_id();  // a sender's appends keep their order
+  appends_->Submit(sender, std::move(request),
+                   Adapt<internal::AppendMessageResponse>(std::move(done)));
 }
 
 void StorageClient::AckMessages(internal::AckMessagesRequest request,
                                 Done<internal::AckMessagesResponse> done) {
-  acks_->Submit(std::move(request), Adapt<internal::AckMessagesResponse>(std::move(done)));
+  const std::uint64_t user = request.user_id();
+  acks_->Submit(user, std::move(request), Adapt<internal::AckMessagesResponse>(std::move(done)));
 }
 
 void StorageClient::ResumeSession(internal::ResumeSessionRequest request,
                                   Done<internal::ResumeSessionResponse> done) {
   internal::SessionOp op;
+  const std::uint64_t conn = request.route().conn_id();  // no user yet: the token names one
   *op.mutable_resume() = std::move(request);
-  sessions_->Submit(std::move(op),
+  sessions_->Submit(conn, std::move(op),
                     AdaptSessionOp<internal::ResumeSessionResponse>(
                         std::move(done), &internal::SessionOpResult::mutable_resume));
 }
@@ -94,8 +114,9 @@ void StorageClient::ResumeSession(internal::ResumeSessionRequest request,
 void StorageClient::RegisterRoute(internal::RegisterRouteRequest request,
                                   Done<internal::RegisterRouteResponse> done) {
   internal::SessionOp op;
+  const std::uint64_t user = request.user_id();
   *op.mutable_register_route() = std::move(request);
-  sessions_->Submit(std::move(op),
+  sessions_->Submit(user, std::move(op),
                     AdaptSessionOp<internal::RegisterRouteResponse>(
                         std::move(done), &internal::SessionOpResult::mutable_register_route));
 }
@@ -103,8 +124,9 @@ void StorageClient::RegisterRoute(internal::RegisterRouteRequest request,
 void StorageClient::RemoveRoute(internal::RemoveRouteRequest request,
                                 Done<internal::RemoveRouteResponse> done) {
   internal::SessionOp op;
+  const std::uint64_t user = request.user_id();
   *op.mutable_remove_route() = std::move(request);
-  sessions_->Submit(std::move(op),
+  sessions_->Submit(user, std::move(op),
                     AdaptSessionOp<internal::RemoveRouteResponse>(
                         std::move(done), &internal::SessionOpResult::mutable_remove_route));
 }

@@ -5,8 +5,10 @@
 // as UNAVAILABLE ("storage unavailable"), so callers need no gRPC knowledge.
 // Message appends, acks and the login calls (ResumeSession, RegisterRoute,
 // RemoveRoute), the hot calls, travel on coalescing streams
-// (common/stream_client.h); the rest are unary calls. Thread-safe; the
-// channel is made once.
+// (common/sharded_stream_client.h: `spread.streams` per kind of call, spread
+// over storage's replicas; a sender's appends always take the same stream,
+// so they commit in the order submitted); the rest are unary calls.
+// Thread-safe; the channel is made once.
 
 #include <chrono>
 #include <cstdint>
@@ -16,11 +18,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/stream_spread.h"
 #include "storage.grpc.pb.h"
 
 namespace im::common {
 template <typename Calls, typename Results>
-class StreamClient;
+class ShardedStreamClient;
 }
 
 namespace im::logic {
@@ -30,7 +33,8 @@ using Done = std::function<void(absl::StatusOr<T>)>;
 
 class StorageClient {
  public:
-  StorageClient(const std::string& target, std::chrono::milliseconds timeout);
+  StorageClient(const std::string& target, std::chrono::milliseconds timeout,
+                common::StreamSpread spread = {});
   ~StorageClient();
 
   void CreateUser(internal::CreateUserRequest request, Done<internal::CreateUserResponse> done);
@@ -84,9 +88,11 @@ class StorageClient {
  private:
   std::unique_ptr<internal::Storage::Stub> stub_;
   std::chrono::milliseconds timeout_;
-  std::unique_ptr<common::StreamClient<internal::AppendCalls, internal::AppendResults>> appends_;
-  std::unique_ptr<common::StreamClient<internal::AckCalls, internal::AckResults>> acks_;
-  std::unique_ptr<common::StreamClient<internal::SessionCalls, internal::SessionResults>> sessions_;
+  template <typename Calls, typename Results>
+  using Streams = std::unique_ptr<common::ShardedStreamClient<Calls, Results>>;
+  Streams<internal::AppendCalls, internal::AppendResults> appends_;
+  Streams<internal::AckCalls, internal::AckResults> acks_;
+  Streams<internal::SessionCalls, internal::SessionResults> sessions_;
 };
 
 }  // namespace im::logic
