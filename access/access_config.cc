@@ -48,7 +48,8 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
   s.Add("logic_timeout_ms", &logic_timeout_ms, "deadline of each request to logic", 50, 60000);
   s.Add("logic_streams", &logic_streams,
         "coalescing streams carrying client requests to logic, spread over its replicas (a "
-        "connection's requests keep to one)",
+        "connection's requests keep to one): set it to the number of logic replicas (more "
+        "streams than replicas only make smaller batches)",
         1, 64);
   s.Add("stream_rebalance_ms", &stream_rebalance_ms,
         "each stream to logic is replaced this often, so a replica that came back gets its share "

@@ -25,7 +25,7 @@ struct AccessConfig {
   std::int64_t login_timeout_ms = 10000;
   std::int64_t idle_timeout_ms = 90000;
   std::int64_t logic_timeout_ms = 5000;
-  std::int64_t logic_streams = 4;            // coalescing streams to logic, spread over replicas
+  std::int64_t logic_streams = 1;            // coalescing streams to logic: one per replica
   std::int64_t stream_rebalance_ms = 60000;  // each placed on a replica anew this often (0: never)
   std::int64_t max_queued_bytes = 4 << 20;     // per connection, unsent server frames
   std::int64_t max_pending_requests = 64;      // per connection, awaiting logic

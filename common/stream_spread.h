@@ -10,7 +10,7 @@
 namespace im::common {
 
 struct StreamSpread {
-  std::size_t streams = 4;
+  std::size_t streams = 1;  // one per replica: more only make smaller batches
   std::chrono::milliseconds rebalance{60000};  // 0: a stream stays until it breaks
 };
 

@@ -158,14 +158,16 @@ for ((k=1; k<=LOGIC_REPLICAS; k++)); do
   name=$(name_of im-logic "$k")
   start "$name" "$LOGS/$name.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml" \
     --listen="127.0.0.1:$((LOGIC_PORT+k-1))" --metrics_listen="127.0.0.1:$((METRICS_PORT+100+k-1))" \
-    --storage_target="$(replicas "$STORAGE_PORT" "$STORAGE_REPLICAS")" ${IM_LOGIC_FLAGS:-}
+    --storage_target="$(replicas "$STORAGE_PORT" "$STORAGE_REPLICAS")" \
+    --storage_streams="$STORAGE_REPLICAS" ${IM_LOGIC_FLAGS:-}
   wait_port "$name" "$((LOGIC_PORT+k-1))" "$LOGS/$name.log"
 done
 for ((k=1; k<=ACCESS_NODES; k++)); do
   name=$(name_of im-access "$k")
   start "$name" "$LOGS/$name.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
     --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((PUSH_PORT+k-1))" \
-    --logic_target="$(replicas "$LOGIC_PORT" "$LOGIC_REPLICAS")" --node_id="access-$k" \
+    --logic_target="$(replicas "$LOGIC_PORT" "$LOGIC_REPLICAS")" --logic_streams="$LOGIC_REPLICAS" \
+    --node_id="access-$k" \
     --metrics_listen="127.0.0.1:$((METRICS_PORT+k-1))" \
     ${IM_ACCESS_FLAGS:-}
   wait_port "$name" "$((CLIENT_PORT+k-1))" "$LOGS/$name.log"

@@ -15,7 +15,8 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("storage_timeout_ms", &storage_timeout_ms, "deadline of each call to storage", 50, 60000);
   s.Add("storage_streams", &storage_streams,
         "coalescing streams for each kind of hot call to storage (appends, acks, logins), spread "
-        "over its replicas (a sender's appends keep to one)",
+        "over its replicas (a sender's appends keep to one): set it to the number of storage "
+        "replicas (more streams than replicas only make smaller batches)",
         1, 64);
   s.Add("stream_rebalance_ms", &stream_rebalance_ms,
         "each stream to storage is replaced this often, so a replica that came back gets its "

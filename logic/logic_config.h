@@ -16,7 +16,7 @@ struct LogicConfig {
   std::string log_level = "info";
   std::string metrics_listen;  // host:port of GET /metrics (Prometheus); empty: off
   std::int64_t storage_timeout_ms = 3000;
-  std::int64_t storage_streams = 4;          // per kind of hot call, spread over replicas
+  std::int64_t storage_streams = 1;          // per kind of hot call: one per storage replica
   std::int64_t stream_rebalance_ms = 60000;  // each placed on a replica anew this often (0: never)
   std::int64_t push_timeout_ms = 2000;
   std::int64_t session_ttl_seconds = 30 * 86400;

@@ -133,6 +133,8 @@ void TestCluster::StartLogicReplica(int replica) {
   argv.insert(argv.end(), {"--listen=" + Loopback(logic_.ports[replica]),
                            "--storage_target=" + storage_.Target(), "--password.ops_limit=1",
                            "--password.mem_limit_kib=8192", "--storage_timeout_ms=2000",
+                           "--storage_streams=" + std::to_string(storage_.ports.size()),
+                           "--stream_rebalance_ms=" + std::to_string(kTestStreamRebalanceMs),
                            "--metrics_listen=" + Loopback(logic_.metrics_ports[replica])});
   argv.insert(argv.end(), logic_extra_flags_.begin(), logic_extra_flags_.end());
   auto& process = *logic_.processes[replica];
@@ -153,6 +155,8 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
       {"--listen=" + Loopback(access_ports_[node]), "--push_listen=" + Loopback(push_ports_[node]),
        "--node_id=access-" + std::to_string(node + 1), "--logic_target=" + logic_.Target(),
        "--io_threads=2", "--logic_timeout_ms=2000",
+       "--logic_streams=" + std::to_string(logic_.ports.size()),
+       "--stream_rebalance_ms=" + std::to_string(kTestStreamRebalanceMs),
        "--node_lease_ms=" + std::to_string(kTestLeaseMs),
        "--metrics_listen=" + Loopback(access_metrics_ports_[node]),
        "--login_timeout_ms=" + std::to_string(options_.login_timeout_ms),

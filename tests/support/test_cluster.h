@@ -21,6 +21,11 @@ namespace im::testing {
 // a live node's routes until its next renewal (pushes are lost, Sync is not).
 inline constexpr int kTestLeaseMs = 4000;
 
+// The test cluster's hot streams (access -> logic, logic -> storage) are
+// replaced this often, so every test (the delivery checker's included) runs
+// through stream rebalancing many times (the shipped default is a minute).
+inline constexpr int kTestStreamRebalanceMs = 1000;
+
 struct ClusterOptions {
   int access_nodes = 1;
   // Replicas of the stateless tiers: each tier calls the next one's
