@@ -114,6 +114,12 @@ std::string FormatSent(const std::string& peer, const client::SendMessageRespons
   return common::StrCat("sent to ", peer, ": msg_id=", sent.msg_id(), " seq=", sent.seq());
 }
 
+std::string FormatOwnSend(const std::string& peer, const std::string& text,
+                          const client::SendMessageResponse& sent) {
+  return common::StrCat("[", FormatTime(sent.sent_at_ms()), "] you -> ", peer, ": ", text, "  #",
+                        sent.seq());
+}
+
 int ExitCodeFor(const absl::Status& status) {
   if (status.ok()) return kExitOk;
   if (status.code() == absl::StatusCode::kUnavailable ||

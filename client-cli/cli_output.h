@@ -22,6 +22,10 @@ std::string FormatRecall(const client::MessageRecalled& recall, bool json);
 std::string FormatTyping(const client::TypingEvent& typing, bool json);
 std::string FormatConversation(const client::ConversationSummary& conversation, bool json);
 std::string FormatSent(const std::string& peer, const client::SendMessageResponse& sent, bool json);
+// The REPL's line for a message this device sent, once the server has it:
+// "[YYYY-MM-DD HH:MM:SS] you -> bob: TEXT  #SEQ".
+std::string FormatOwnSend(const std::string& peer, const std::string& text,
+                          const client::SendMessageResponse& sent);
 // UNAVAILABLE / DEADLINE_EXCEEDED -> 3, everything else -> 1.
 int ExitCodeFor(const absl::Status& status);
 

@@ -30,6 +30,15 @@ TEST(CliOutputTest, MessageAsTextAndJson) {
   EXPECT_NE(FormatMessage(m, false).find("alice recalled a message (msg 5)"), std::string::npos);
 }
 
+TEST(CliOutputTest, OwnSendShowsThePeerTextAndSeq) {
+  client::SendMessageResponse sent;
+  sent.set_seq(7);
+  sent.set_sent_at_ms(1700000000000);
+  const std::string line = FormatOwnSend("bob", "see you", sent);
+  EXPECT_EQ(line.rfind("[", 0), 0u) << line;
+  EXPECT_NE(line.find("] you -> bob: see you  #7"), std::string::npos) << line;
+}
+
 TEST(CliOutputTest, GroupAndSystemMessagesNameTheirGroup) {
   client::ChatMessage m;
   m.set_group_id(12);

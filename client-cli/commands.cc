@@ -6,13 +6,13 @@
 #include <functional>
 #include <iostream>
 #include <memory>
-#include <random>
 #include <thread>
 #include <variant>
 
 #include "client-cli/cli_output.h"
 #include "client-cli/group_commands.h"
 #include "client-cli/inbox.h"
+#include "client-cli/reconnect_backoff.h"
 #include "client-cli/relation_commands.h"
 #include "client-cli/target.h"
 
@@ -234,8 +234,7 @@ int RunListen(const CliOptions& options) {
                                 milliseconds(static_cast<long>(*options.timeout_s * 1000))
                           : std::chrono::steady_clock::time_point::max();
   std::unique_ptr<Inbox> inbox;
-  std::mt19937 rng(std::random_device{}());
-  milliseconds pause(500);
+  ReconnectBackoff backoff;
   bool lost = false;
   for (;;) {
     auto client = ConnectAndLogin(options, user, password);
@@ -251,7 +250,7 @@ int RunListen(const CliOptions& options) {
       } else {
         inbox->Rebind(client->get());
         std::cerr << "reconnected" << std::endl;
-        pause = milliseconds(500);
+        backoff.Reset();
       }
       const absl::Status status = ListenOn(options, **client, *inbox, user, progress, !lost);
       if (status.code() != absl::StatusCode::kUnavailable) {
@@ -263,11 +262,8 @@ int RunListen(const CliOptions& options) {
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= progress.deadline) break;
-    const auto jittered = milliseconds(
-        std::uniform_int_distribution<long>(pause.count() / 2, pause.count())(rng));
     std::this_thread::sleep_for(std::min<milliseconds>(
-        jittered, std::chrono::duration_cast<milliseconds>(progress.deadline - now)));
-    pause = std::min(pause * 2, milliseconds(8000));
+        backoff.Next(), std::chrono::duration_cast<milliseconds>(progress.deadline - now)));
   }
   if (options.count && progress.received < *options.count) {
     return ReportError(absl::DeadlineExceededError(

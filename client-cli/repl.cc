@@ -2,169 +2,36 @@
 
 #include <editline/readline.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
-#include <sstream>
+#include <thread>
 
 #include "client-cli/cli_output.h"
 #include "client-cli/commands.h"
-#include "client-cli/group_commands.h"
-#include "client-cli/inbox.h"
+#include "client-cli/reconnect_backoff.h"
 #include "client-cli/relation_commands.h"
-#include "client-cli/target.h"
+#include "client-cli/repl_session.h"
 
 namespace im::cli {
 namespace {
 
 using std::chrono::milliseconds;
 
-constexpr char kHelp[] =
-    "Commands:\n"
-    "  /to TO            talk to TO (a user, or g:ID for a group): plain lines go there\n"
-    "  /msg TO TEXT      send one message to TO\n"
-    "  /friend ...       request PEER [note] | accept PEER | decline PEER | cancel PEER |\n"
-    "                    remove PEER | list | pending\n"
-    "  /block ...        add PEER | remove PEER | list\n"
-    "  /privacy set messages everyone|friends\n"
-    "  /group ...        create NAME [MEMBER...] | list | invite G USER... | kick G USER |\n"
-    "                    leave G | dissolve G | info G | members G | rename G NAME |\n"
-    "                    announce G TEXT | role G USER admin|member | transfer G USER |\n"
-    "                    mute G USER [--minutes N] | unmute G USER | mute-all G on|off\n"
-    "  /conv             conversations with unread counts\n"
-    "  /read [TO]        mark the conversation read (default: the current one)\n"
-    "  /help             this list\n"
-    "  /quit             leave (Ctrl-D works too)\n";
+ReplSession* g_session = nullptr;  // for libedit's line callback (a C function pointer)
 
-// State shared with libedit's line callback (a C function pointer).
-struct Session {
-  CliOptions options;
-  std::string user;
-  std::unique_ptr<ImClient> client;
-  std::unique_ptr<Inbox> inbox;  // messages in order, once, acked
-  std::string peer;
-  bool quit = false;
-  bool line_done = false;  // a line was handled: reinstall the handler (new prompt)
-  std::string prompt;
-};
-Session* g_session = nullptr;
-
-void UpdatePrompt(Session& s) {
-  s.prompt = s.peer.empty() ? s.user + "> " : s.user + " -> " + s.peer + "> ";
-}
-
-void Send(Session& s, const std::string& peer, const std::string& text) {
-  auto target = ParseTarget(peer);
-  if (!target.ok()) {
-    std::cout << "! " << target.status().message() << "\n";
-    return;
-  }
-  auto sent = target->group_id != 0 ? s.client->SendGroupText(target->group_id, text)
-                                    : s.client->SendText(peer, text);
-  if (!sent.ok()) {
-    std::cout << "! not sent: " << sent.status().message() << "\n";
-    return;
-  }
-  s.inbox->NoteOwnSend(*sent);
-  if (s.options.json) std::cout << FormatSent(peer, *sent, true) << "\n";
-}
-
-// "/group VERB ARGS... [--minutes N] [--after ID] [--limit N]".
-void RunGroupLine(Session& s, std::istringstream& in) {
-  std::vector<std::string> args;
-  GroupCommandOptions options;
-  for (std::string word; in >> word;) {
-    std::uint64_t value = 0;
-    if ((word == "--minutes" || word == "--after" || word == "--limit") && in >> value) {
-      if (word == "--minutes") options.minutes = static_cast<std::uint32_t>(value);
-      if (word == "--after") options.after = value;
-      if (word == "--limit") options.limit = static_cast<std::uint32_t>(value);
-      continue;
-    }
-    args.push_back(word);
-  }
-  auto parsed = ParseGroupCommand(args, options);
-  absl::Status status = parsed.ok() ? RunGroupCommand(*s.client, *parsed, s.options.json, std::cout)
-                                    : parsed.status();
-  if (!status.ok()) std::cout << "! " << status.message() << "\n";
-}
-
-void HandleLine(Session& s, const std::string& line) {
-  if (line.empty()) return;
-  if (line[0] != '/') {
-    if (s.peer.empty()) {
-      std::cout << "! who to? use /to PEER first, or /msg PEER TEXT (/help lists commands)\n";
-      return;
-    }
-    return Send(s, s.peer, line);
-  }
-  std::istringstream in(line);
-  std::string command, peer;
-  in >> command;
-  if (command == "/quit" || command == "/exit") {
-    s.quit = true;
-  } else if (command == "/help") {
-    std::cout << kHelp;
-  } else if (command == "/conv") {
-    client::ClientFrame request;
-    request.mutable_conv_list();
-    auto list = s.client->Request(std::move(request));
-    if (!list.ok()) {
-      std::cout << "! " << list.status().message() << "\n";
-      return;
-    }
-    for (const auto& c : list->conv_list().conversations()) {
-      std::cout << FormatConversation(c, s.options.json) << "\n";
-    }
-  } else if (command == "/read") {
-    in >> peer;
-    if (peer.empty()) peer = s.peer;
-    auto target = ParseTarget(peer);
-    if (!target.ok()) {
-      std::cout << "! " << target.status().message() << "\n";
-      return;
-    }
-    client::ClientFrame request;
-    SetTarget(*target, request.mutable_mark_read());
-    auto read = s.client->Request(std::move(request));
-    if (!read.ok()) std::cout << "! " << read.status().message() << "\n";
-  } else if (command == "/to") {
-    in >> s.peer;
-    UpdatePrompt(s);
-  } else if (command == "/msg") {
-    in >> peer;
-    std::string text;
-    std::getline(in >> std::ws, text);
-    if (peer.empty() || text.empty()) {
-      std::cout << "! usage: /msg PEER TEXT\n";
-    } else {
-      Send(s, peer, text);
-    }
-  } else if (command == "/group") {
-    RunGroupLine(s, in);
-  } else if (IsRelationGroup(command.substr(1))) {
-    std::vector<std::string> args;
-    for (std::string word; in >> word;) args.push_back(word);
-    std::string note;
-    // "/friend request PEER some words": the words are the note.
-    if (args.size() > 2 && args[0] == "request") {
-      const std::size_t first = args[2] == "--note" ? 3 : 2;
-      for (std::size_t i = first; i < args.size(); ++i) note += (i > first ? " " : "") + args[i];
-      args.resize(2);
-    }
-    auto parsed = ParseRelationCommand(command.substr(1), args, note);
-    absl::Status status = parsed.ok()
-                              ? RunRelationCommand(*s.client, *parsed, s.options.json, std::cout)
-                              : parsed.status();
-    if (!status.ok()) std::cout << "! " << status.message() << "\n";
-  } else {
-    std::cout << "! unknown command " << command << " (/help lists commands)\n";
-  }
+// Terminal rows the prompt and `line` took as typed (at least one).
+int RowsShown(const ReplSession& s, const std::string& line) {
+  winsize size{};
+  if (!s.terminal || ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0 || size.ws_col == 0) return 1;
+  return static_cast<int>((s.prompt.size() + line.size()) / size.ws_col) + 1;
 }
 
 void OnLine(char* raw) {
-  Session& s = *g_session;
+  ReplSession& s = *g_session;
   s.line_done = true;
   if (raw == nullptr) {  // Ctrl-D
     s.quit = true;
@@ -174,18 +41,26 @@ void OnLine(char* raw) {
   std::string line(raw);
   std::free(raw);
   if (!line.empty()) add_history(line.c_str());
-  HandleLine(s, line);
+  HandleReplLine(s, line, RowsShown(s, line));
 }
 
-// Prints the frames that arrived; returns false when the connection is gone.
-bool PrintEvents(Session& s) {
+// What became of the connection while events were printed.
+enum class Link {
+  kUp,
+  kLost,   // it ended, or the server asked the client to come back: reconnect
+  kEnded,  // the device was taken over elsewhere: stop
+};
+
+// Prints the frames that arrived.
+Link PrintEvents(ReplSession& s) {
   for (;;) {
     auto event = s.client->NextEvent(milliseconds(0));
-    if (event.status().code() == absl::StatusCode::kDeadlineExceeded) return true;
+    if (event.status().code() == absl::StatusCode::kDeadlineExceeded) return Link::kUp;
     if (!event.ok()) {
       absl::Status why = s.client->close_status();
-      std::cout << "\r! disconnected" << (why.ok() ? "" : ": ") << why.message() << "\n";
-      return false;
+      std::cout << "\r\033[K! connection lost" << (why.ok() ? "" : ": ") << why.message()
+                << "; reconnecting\n";
+      return Link::kLost;
     }
     std::cout << "\r\033[K";  // clear the prompt line, print, redraw below
     if (event->has_message() || event->has_notice()) {
@@ -201,7 +76,9 @@ bool PrintEvents(Session& s) {
     } else if (event->has_friend_event()) {
       std::cout << FormatFriendEvent(event->friend_event(), s.user, s.options.json) << "\n";
     } else if (event->has_kick()) {
-      std::cout << "! disconnected: " << event->kick().reason() << "\n";
+      std::cout << "! disconnected: " << event->kick().reason()
+                << (event->kick().reconnect() ? "; reconnecting" : "") << "\n";
+      return event->kick().reconnect() ? Link::kLost : Link::kEnded;
     }
     std::cout.flush();
     rl_forced_update_display();
@@ -209,7 +86,7 @@ bool PrintEvents(Session& s) {
 }
 
 // One line per conversation with unread messages.
-void PrintUnread(Session& s) {
+void PrintUnread(ReplSession& s) {
   client::ClientFrame request;
   request.mutable_conv_list();
   auto list = s.client->Request(std::move(request));
@@ -223,26 +100,41 @@ void PrintUnread(Session& s) {
   }
 }
 
+// Registers s.user after asking; a typed password is asked for twice.
+absl::Status OfferToRegister(ReplSession& s, ImClient& client) {
+  std::cout << "user " << s.user << " does not exist. Register it now? [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
+    return absl::NotFoundError("user " + s.user + " does not exist; not registered");
+  }
+  if (!s.options.password) {  // typed, not from --password or IM_PASSWORD
+    auto again = ResolvePassword(s.options, "the same password again: ");
+    if (!again.ok()) return again.status();
+    if (*again != s.password) {
+      return absl::InvalidArgumentError("the passwords differ; nothing was registered");
+    }
+  }
+  auto registered = client.Register(s.user, s.password);
+  return registered.status();
+}
+
 // Logs in, offering to register an unknown name. Returns an exit code on failure.
-int LogIn(Session& s) {
+int LogIn(ReplSession& s) {
   if (s.user.empty()) {
     std::cout << "user name: " << std::flush;
     if (!std::getline(std::cin, s.user) || s.user.empty()) return kExitUsage;
   }
   auto password = ResolvePassword(s.options, "password for " + s.user + ": ");
   if (!password.ok()) return ReportError(password.status());
+  s.password = *password;
   auto client = ImClient::Connect(s.options.server);
   if (!client.ok()) return ReportError(client.status());
-  auto login = (*client)->Login(s.user, *password, s.options.device);
+  auto login = (*client)->Login(s.user, s.password, s.options.device);
   if (login.status().code() == absl::StatusCode::kNotFound) {
-    std::cout << "user " << s.user << " does not exist. Register it now? [y/N] " << std::flush;
-    std::string answer;
-    if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
-      return kExitRefused;
+    if (absl::Status registered = OfferToRegister(s, **client); !registered.ok()) {
+      return ReportError(registered);
     }
-    auto registered = (*client)->Register(s.user, *password);
-    if (!registered.ok()) return ReportError(registered.status());
-    login = (*client)->Login(s.user, *password, s.options.device);
+    login = (*client)->Login(s.user, s.password, s.options.device);
   }
   if (!login.ok()) return ReportError(login.status());
   s.client = std::move(*client);
@@ -250,47 +142,99 @@ int LogIn(Session& s) {
             << ". /to PEER to start a chat, /help for commands.\n";
   PrintPendingRequests(*s.client, s.options.json, std::cout);
   PrintUnread(s);
-  s.inbox = std::make_unique<Inbox>(s.client.get(), [&s](const client::ChatMessage& m) {
-    std::cout << FormatMessage(m, s.options.json) << "\n";
-  });
+  s.inbox = std::make_unique<Inbox>(s.client.get(),
+                                    [&s](const client::ChatMessage& m) { ShowMessage(s, m); });
   if (absl::Status st = s.inbox->CatchUp(); !st.ok()) {
     std::cout << "! could not sync: " << st.message() << "\n";
   }
   return kExitOk;
 }
 
+// Heartbeats, and a byte on `wake_fd` whenever a frame arrives.
+void Watch(ImClient& client, int wake_fd) {
+  client.StartHeartbeat();
+  client.SetEventNotifier([wake_fd] {
+    const char byte = 1;
+    [[maybe_unused]] auto n = write(wake_fd, &byte, 1);
+  });
+}
+
+// After the connection was lost: logs in again with jittered back-off (the
+// --server addresses in turn) and catches up on what arrived meanwhile.
+// False if the server refused the login (the password changed, say).
+bool Reconnect(ReplSession& s, int wake_fd) {
+  s.client->SetEventNotifier(nullptr);
+  ReconnectBackoff backoff;
+  for (;;) {
+    std::this_thread::sleep_for(backoff.Next());
+    auto client = ConnectAndLogin(s.options, s.user, s.password);
+    if (!client.ok()) {
+      if (ExitCodeFor(client.status()) == kExitUnavailable) continue;
+      std::cout << "! could not log in again: " << client.status().message() << "\n";
+      return false;
+    }
+    s.client = std::move(*client);
+    s.inbox->Rebind(s.client.get());
+    Watch(*s.client, wake_fd);
+    std::cout << "! reconnected\n";
+    if (absl::Status st = s.inbox->CatchUp(); !st.ok()) {
+      std::cout << "! could not sync: " << st.message() << "\n";
+    }
+    return true;
+  }
+}
+
+// Line history per user: $XDG_STATE_HOME/im-cli/history-USER (default
+// ~/.local/state); empty if there is no home.
+std::string HistoryFile(const std::string& user) {
+  std::filesystem::path dir;
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) {
+    dir = state;
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    dir = std::filesystem::path(home) / ".local" / "state";
+  } else {
+    return "";
+  }
+  dir /= "im-cli";
+  std::error_code ignored;
+  std::filesystem::create_directories(dir, ignored);
+  return (dir / ("history-" + user)).string();
+}
+
 }  // namespace
 
 int RunRepl(const CliOptions& options) {
-  Session s;
+  ReplSession s;
   s.options = options;
   s.user = options.user;
+  s.terminal = isatty(STDOUT_FILENO) != 0;
   if (int code = LogIn(s); code != kExitOk) return code;
-  s.client->StartHeartbeat();
 
   int wake[2];
   if (pipe(wake) != 0) return ReportError(absl::InternalError("pipe failed"));
-  s.client->SetEventNotifier([fd = wake[1]] {
-    const char byte = 1;
-    [[maybe_unused]] auto n = write(fd, &byte, 1);
-  });
+  Watch(*s.client, wake[1]);
 
-  const char* home = std::getenv("HOME");
-  const std::string history = home ? std::string(home) + "/.im_cli_history" : "";
+  const std::string history = HistoryFile(s.user);
   if (!history.empty()) read_history(history.c_str());
   g_session = &s;
   UpdatePrompt(s);
   rl_callback_handler_install(s.prompt.c_str(), OnLine);
-  bool connected = PrintEvents(s);
-  while (!s.quit && connected) {
+  Link link = PrintEvents(s);
+  while (!s.quit && link != Link::kEnded) {
+    if (link == Link::kLost) {
+      if (!Reconnect(s, wake[1])) break;
+      link = PrintEvents(s);
+      rl_forced_update_display();
+      continue;
+    }
     pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {wake[0], POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) continue;
     if (fds[1].revents & POLLIN) {
       char drain[64];
       [[maybe_unused]] auto n = read(wake[0], drain, sizeof drain);
-      connected = PrintEvents(s);
+      link = PrintEvents(s);
     }
-    if (fds[0].revents & (POLLIN | POLLHUP)) {
+    if (link == Link::kUp && (fds[0].revents & (POLLIN | POLLHUP))) {
       rl_callback_read_char();
       if (s.line_done && !s.quit) {
         s.line_done = false;
@@ -304,7 +248,7 @@ int RunRepl(const CliOptions& options) {
   s.client->SetEventNotifier(nullptr);
   close(wake[0]);
   close(wake[1]);
-  return connected ? kExitOk : kExitUnavailable;
+  return s.quit ? kExitOk : kExitUnavailable;
 }
 
 }  // namespace im::cli

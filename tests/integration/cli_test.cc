@@ -5,53 +5,12 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/integration/cli_runner.h"
 #include "tests/integration/cluster_env.h"
 #include "tests/support/test_env.h"
 
 namespace im::testing {
 namespace {
-
-struct CliResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream all;
-  all << in.rdbuf();
-  return all.str();
-}
-
-// Waits up to 10 s until the file at `path` contains `text`; whether it does.
-bool WaitForText(const std::string& path, const std::string& text) {
-  for (int i = 0; i < 100 && ReadFile(path).find(text) == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return ReadFile(path).find(text) != std::string::npos;
-}
-
-std::string CliPath() { return std::string(IM_BINARY_DIR) + "/client-cli/im-cli"; }
-
-// Runs im-cli with `args` (each single-quoted), `env` assignments and `input` on stdin.
-CliResult RunCli(const std::vector<std::string>& args, const std::string& env = "",
-                 const std::string& input = "") {
-  const std::string dir = SharedCluster().dir();
-  std::ofstream(dir + "/cli.in") << input;
-  std::string command = env + " " + CliPath();
-  for (const auto& a : args) command += " '" + a + "'";
-  command += " < " + dir + "/cli.in > " + dir + "/cli.out 2> " + dir + "/cli.err";
-  const int status = std::system(command.c_str());
-  return {WEXITSTATUS(status), ReadFile(dir + "/cli.out"), ReadFile(dir + "/cli.err")};
-}
-
-std::vector<std::string> Server() { return {"--server", SharedCluster().access_address()}; }
-
-std::vector<std::string> Args(std::vector<std::string> head, const std::vector<std::string>& tail) {
-  head.insert(head.end(), tail.begin(), tail.end());
-  return head;
-}
 
 // Starts `im-cli [flags] listen [listen_args]` as `user` in the background,
 // output to `log`; whether it said it was listening within 10 s.

@@ -1,7 +1,9 @@
 #include "tests/support/child_process.h"
 
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +19,10 @@
 
 namespace im::testing {
 
-ChildProcess::~ChildProcess() { Stop(std::chrono::seconds(5)); }
+ChildProcess::~ChildProcess() {
+  Stop(std::chrono::seconds(5));
+  CloseTerminal();
+}
 
 namespace {
 
@@ -101,6 +106,69 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
     std::perror("fork");
     std::abort();
   }
+}
+
+void ChildProcess::StartOnTerminal(const std::vector<std::string>& argv,
+                                   const std::string& log_path,
+                                   const std::vector<std::string>& env) {
+  log_path_ = log_path;
+  int controller = -1, terminal = -1;
+  winsize size{};
+  size.ws_row = 40;
+  size.ws_col = 160;
+  if (openpty(&controller, &terminal, nullptr, nullptr, &size) != 0) {
+    std::perror("openpty");
+    std::abort();
+  }
+  const pid_t parent = getpid();
+  pid_ = Spawner::Get().Run([&]() -> pid_t {
+    const pid_t pid = fork();
+    if (pid != 0) return pid;
+    setsid();  // a session of its own, with the terminal as its controlling one
+    ioctl(terminal, TIOCSCTTY, 0);
+    dup2(terminal, 0);
+    dup2(terminal, 1);
+    dup2(terminal, 2);
+    close(terminal);
+    close(controller);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    std::perror("execv");
+    _exit(127);
+  });
+  close(terminal);
+  if (pid_ < 0) {
+    std::perror("fork");
+    std::abort();
+  }
+  terminal_ = controller;
+  copier_ = std::thread([controller, log_path] {
+    const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = read(controller, buffer, sizeof buffer);
+      if (n <= 0) break;  // EIO once the program and its children are gone
+      [[maybe_unused]] auto written = write(log, buffer, static_cast<std::size_t>(n));
+    }
+    close(log);
+  });
+}
+
+void ChildProcess::Type(const std::string& keys) {
+  if (terminal_ < 0) return;
+  [[maybe_unused]] auto written = write(terminal_, keys.data(), keys.size());
+}
+
+void ChildProcess::CloseTerminal() {
+  if (terminal_ < 0) return;
+  if (copier_.joinable()) copier_.join();  // ends when the program is gone (EIO)
+  close(terminal_);
+  terminal_ = -1;
 }
 
 bool ChildProcess::running() {
