@@ -21,11 +21,18 @@ std::optional<std::string> EnvValue(const char* const* env, std::string_view nam
 
 }  // namespace
 
+std::string DefaultDevice(const std::string& command) {
+  return command.empty() ? "cli" : command == "listen" ? "cli-listen" : "cli-cmd";
+}
+
 const char* UsageText() {
   return R"(Usage: im-cli [--server HOST:PORT[,HOST:PORT...]] [--user NAME] [--password PW] [--device ID] [--json] [COMMAND ...]
 
 Commands (TO is a user, or g:ID for a group):
   register NAME                 create an account (password from --password, $IM_PASSWORD or a prompt)
+  login                         keep sessions (chat window, listen, commands; or --device ID)
+                                in ~/.config/im-cli/sessions: later commands need no password
+  logout                        end those sessions on the server and forget them
   send TO TEXT...               send a message; prints its msg_id and seq once it is stored
                                 (put -- before text that starts with --)
         [--client-id ID]        resend with the same id returns the original message
@@ -152,9 +159,8 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
       return absl::InvalidArgumentError(common::StrCat("unknown option --", name));
     }
   }
-  if (o.device.empty()) {
-    o.device = o.command.empty() ? "cli" : o.command == "listen" ? "cli-listen" : "cli-cmd";
-  }
+  o.device_given = !o.device.empty();
+  if (o.device.empty()) o.device = DefaultDevice(o.command);
   return o;
 }
 

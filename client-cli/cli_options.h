@@ -21,6 +21,7 @@ struct CliOptions {
   // "cli-listen" and every other command "cli-cmd", so a one-shot command
   // never takes the device (and ends the session) of a running chat or listen.
   std::string device;
+  bool device_given = false;  // by --device or $IM_DEVICE
   bool json = false;
   bool help = false;
   std::string command;              // empty: interactive
@@ -44,5 +45,8 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
                                            const char* const* env);
 
 const char* UsageText();
+
+// The device `command` uses unless --device says otherwise (empty command: the chat window).
+std::string DefaultDevice(const std::string& command);
 
 }  // namespace im::cli

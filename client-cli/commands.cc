@@ -7,11 +7,11 @@
 #include <iostream>
 #include <memory>
 #include <thread>
-#include <variant>
 
 #include "client-cli/cli_output.h"
 #include "client-cli/group_commands.h"
 #include "client-cli/inbox.h"
+#include "client-cli/login.h"
 #include "client-cli/reconnect_backoff.h"
 #include "client-cli/relation_commands.h"
 #include "client-cli/target.h"
@@ -23,20 +23,11 @@ using std::chrono::milliseconds;
 
 constexpr int kSendAttempts = 3;
 
-struct Credentials {
-  std::string user;
-  std::string password;
-};
-
-// The user from --user/$IM_USER and their password; on failure the exit code.
-std::variant<Credentials, int> RequireCredentials(const CliOptions& options) {
-  if (options.user.empty()) {
-    std::cerr << "im-cli: no user given: use --user NAME or set IM_USER\n";
-    return kExitUsage;
-  }
-  auto password = ResolvePassword(options, "Password for " + options.user + ": ");
-  if (!password.ok()) return ReportError(password.status());
-  return Credentials{options.user, *password};
+// False (and says so) if no user was given with --user or $IM_USER.
+bool HasUser(const CliOptions& options) {
+  if (!options.user.empty()) return true;
+  std::cerr << "im-cli: no user given: use --user NAME or set IM_USER\n";
+  return false;
 }
 
 }  // namespace
@@ -71,15 +62,6 @@ absl::StatusOr<std::string> ResolvePassword(const CliOptions& options, const std
   return password;
 }
 
-absl::StatusOr<std::unique_ptr<ImClient>> ConnectAndLogin(const CliOptions& options,
-                                                          const std::string& user,
-                                                          const std::string& password) {
-  auto client = ImClient::Connect(options.server);
-  if (!client.ok()) return client.status();
-  auto login = (*client)->Login(user, password, options.device);
-  if (!login.ok()) return login.status();
-  return client;
-}
 
 int RunRegister(const CliOptions& options) {
   if (options.args.size() != 1) {
@@ -111,9 +93,8 @@ int RunSend(const CliOptions& options) {
   }
   auto target = ParseTarget(options.args[0]);
   if (!target.ok()) return ReportUsage(target.status());
-  auto credentials = RequireCredentials(options);
-  if (auto* code = std::get_if<int>(&credentials)) return *code;
-  const auto& [user, password] = std::get<Credentials>(credentials);
+  if (!HasUser(options)) return kExitUsage;
+  Login login(options);
   const std::string peer = TargetName(*target);
   std::string text;
   for (std::size_t i = 1; i < options.args.size(); ++i)
@@ -130,13 +111,14 @@ int RunSend(const CliOptions& options) {
 
   absl::Status last;
   for (int attempt = 1; attempt <= kSendAttempts; ++attempt) {
-    auto client = ConnectAndLogin(options, user, password);
+    auto client = login.Connect();
     if (!client.ok()) {
       last = client.status();
     } else {
       auto sent = (*client)->Request(request);
       if (sent.ok()) {
         std::cout << FormatSent(peer, sent->send_message(), options.json) << "\n";
+        login.Finish(**client);
         return kExitOk;
       }
       last = sent.status();
@@ -149,16 +131,16 @@ int RunSend(const CliOptions& options) {
 
 namespace {
 
-// Logs in with the options' credentials and runs `body`; its status becomes
-// the exit code (errors printed).
+// Logs in (login.h) and runs `body`; its status becomes the exit code
+// (errors printed).
 int WithLogin(const CliOptions& options,
               const std::function<absl::Status(ImClient&, const std::string& user)>& body) {
-  auto credentials = RequireCredentials(options);
-  if (auto* code = std::get_if<int>(&credentials)) return *code;
-  const auto& [user, password] = std::get<Credentials>(credentials);
-  auto client = ConnectAndLogin(options, user, password);
+  if (!HasUser(options)) return kExitUsage;
+  Login login(options);
+  auto client = login.Connect();
   if (!client.ok()) return ReportError(client.status());
-  absl::Status status = body(**client, user);
+  absl::Status status = body(**client, options.user);
+  login.Finish(**client);
   return status.ok() ? kExitOk : ReportError(status);
 }
 
@@ -223,9 +205,8 @@ int RunListen(const CliOptions& options) {
     std::cerr << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS] [--include-missed]\n";
     return kExitUsage;
   }
-  auto credentials = RequireCredentials(options);
-  if (auto* code = std::get_if<int>(&credentials)) return *code;
-  const auto& [user, password] = std::get<Credentials>(credentials);
+  if (!HasUser(options)) return kExitUsage;
+  Login login(options);
 
   ListenProgress progress;
   progress.counting = options.include_missed;
@@ -234,27 +215,31 @@ int RunListen(const CliOptions& options) {
                                 milliseconds(static_cast<long>(*options.timeout_s * 1000))
                           : std::chrono::steady_clock::time_point::max();
   std::unique_ptr<Inbox> inbox;
+  std::unique_ptr<ImClient> current;
   ReconnectBackoff backoff;
   bool lost = false;
   for (;;) {
-    auto client = ConnectAndLogin(options, user, password);
+    auto client = login.Connect();
     if (!client.ok() && (!lost || client.status().code() != absl::StatusCode::kUnavailable)) {
       return ReportError(client.status());
     }
     if (client.ok()) {
+      current = std::move(*client);
       if (inbox == nullptr) {
-        inbox = std::make_unique<Inbox>(client->get(), [&](const client::ChatMessage& m) {
+        inbox = std::make_unique<Inbox>(current.get(), [&](const client::ChatMessage& m) {
           std::cout << FormatMessage(m, options.json) << std::endl;
           if (progress.counting) ++progress.received;
         });
       } else {
-        inbox->Rebind(client->get());
+        inbox->Rebind(current.get());
         std::cerr << "reconnected" << std::endl;
         backoff.Reset();
       }
-      const absl::Status status = ListenOn(options, **client, *inbox, user, progress, !lost);
+      const absl::Status status =
+          ListenOn(options, *current, *inbox, options.user, progress, !lost);
       if (status.code() != absl::StatusCode::kUnavailable) {
         if (!status.ok()) return ReportError(status);
+        login.Finish(*current);
         break;
       }
       std::cerr << status.message() << "; reconnecting" << std::endl;

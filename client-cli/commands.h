@@ -12,6 +12,10 @@
 namespace im::cli {
 
 int RunRegister(const CliOptions& options);
+// login: keeps sessions for the default devices (or --device) so later
+// commands need no password; logout: revokes and forgets them.
+int RunLogin(const CliOptions& options);
+int RunLogout(const CliOptions& options);
 int RunSend(const CliOptions& options);
 int RunListen(const CliOptions& options);
 int RunConversations(const CliOptions& options);  // conv list
@@ -27,10 +31,6 @@ int RunGroup(const CliOptions& options);
 // from a piped stdin.
 absl::StatusOr<std::string> ResolvePassword(const CliOptions& options, const std::string& prompt);
 
-// Connects to options.server and logs in as `user`.
-absl::StatusOr<std::unique_ptr<ImClient>> ConnectAndLogin(const CliOptions& options,
-                                                          const std::string& user,
-                                                          const std::string& password);
 
 // Prints "im-cli: <message>" to stderr and returns the exit code for it.
 int ReportError(const absl::Status& status);

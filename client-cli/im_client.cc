@@ -266,10 +266,32 @@ absl::StatusOr<client::LoginResponse> ImClient::Login(const std::string& usernam
   login->set_username(username);
   login->set_password(password);
   login->set_device_id(device_id);
+  return LogIn(std::move(frame));
+}
+
+absl::StatusOr<client::LoginResponse> ImClient::LoginWithToken(const std::string& username,
+                                                               const std::string& token,
+                                                               const std::string& device_id) {
+  client::ClientFrame frame;
+  auto* login = frame.mutable_login();
+  login->set_protocol_version(1);
+  login->set_username(username);
+  login->set_session_token(token);
+  login->set_device_id(device_id);
+  return LogIn(std::move(frame));
+}
+
+absl::StatusOr<client::LoginResponse> ImClient::LogIn(client::ClientFrame frame) {
   auto response = Request(std::move(frame));
   if (!response.ok()) return response.status();
   server_idle_timeout_ = milliseconds(response->login().idle_timeout_ms());
   return response->login();
+}
+
+absl::Status ImClient::Logout(const std::string& token) {
+  client::ClientFrame frame;
+  frame.mutable_logout()->set_session_token(token);
+  return Request(std::move(frame)).status();
 }
 
 absl::StatusOr<client::SendMessageResponse> ImClient::SendText(const std::string& to_user,

@@ -75,6 +75,14 @@ class ImClient {
   absl::StatusOr<client::LoginResponse> Login(const std::string& username,
                                               const std::string& password,
                                               const std::string& device_id = "");
+  // With the token of an earlier login (bound to that login's device);
+  // UNAUTHENTICATED once it expired or was revoked.
+  absl::StatusOr<client::LoginResponse> LoginWithToken(const std::string& username,
+                                                       const std::string& token,
+                                                       const std::string& device_id);
+  // Revokes a session of the logged-in user (`token`: its own, or another of
+  // this user's); NOT_FOUND if there is no such session.
+  absl::Status Logout(const std::string& token);
   absl::StatusOr<client::SendMessageResponse> SendText(const std::string& to_user,
                                                        const std::string& text,
                                                        const std::string& client_msg_id = "");
@@ -85,6 +93,7 @@ class ImClient {
 
  private:
   explicit ImClient(int fd);
+  absl::StatusOr<client::LoginResponse> LogIn(client::ClientFrame frame);  // either kind
   // Sends `frame`'s send_message with `text` and a client id.
   absl::StatusOr<client::SendMessageResponse> SendMessage(client::ClientFrame frame,
                                                           const std::string& text,

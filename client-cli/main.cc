@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   }
   if (options->command.empty()) return RunRepl(*options);
   if (options->command == "register") return RunRegister(*options);
+  if (options->command == "login") return RunLogin(*options);
+  if (options->command == "logout") return RunLogout(*options);
   if (options->command == "send") return RunSend(*options);
   if (options->command == "listen") return RunListen(*options);
   if (options->command == "conv") return RunConversations(*options);

@@ -101,21 +101,24 @@ void PrintUnread(ReplSession& s) {
 }
 
 // Registers s.user after asking; a typed password is asked for twice.
-absl::Status OfferToRegister(ReplSession& s, ImClient& client) {
+absl::Status OfferToRegister(ReplSession& s) {
   std::cout << "user " << s.user << " does not exist. Register it now? [y/N] " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
     return absl::NotFoundError("user " + s.user + " does not exist; not registered");
   }
+  auto password = s.login->Password();
+  if (!password.ok()) return password.status();
   if (!s.options.password) {  // typed, not from --password or IM_PASSWORD
     auto again = ResolvePassword(s.options, "the same password again: ");
     if (!again.ok()) return again.status();
-    if (*again != s.password) {
+    if (*again != *password) {
       return absl::InvalidArgumentError("the passwords differ; nothing was registered");
     }
   }
-  auto registered = client.Register(s.user, s.password);
-  return registered.status();
+  auto client = ImClient::Connect(s.options.server);
+  if (!client.ok()) return client.status();
+  return (*client)->Register(s.user, *password).status();
 }
 
 // Logs in, offering to register an unknown name. Returns an exit code on failure.
@@ -124,19 +127,16 @@ int LogIn(ReplSession& s) {
     std::cout << "user name: " << std::flush;
     if (!std::getline(std::cin, s.user) || s.user.empty()) return kExitUsage;
   }
-  auto password = ResolvePassword(s.options, "password for " + s.user + ": ");
-  if (!password.ok()) return ReportError(password.status());
-  s.password = *password;
-  auto client = ImClient::Connect(s.options.server);
-  if (!client.ok()) return ReportError(client.status());
-  auto login = (*client)->Login(s.user, s.password, s.options.device);
-  if (login.status().code() == absl::StatusCode::kNotFound) {
-    if (absl::Status registered = OfferToRegister(s, **client); !registered.ok()) {
+  s.options.user = s.user;
+  s.login = std::make_unique<Login>(s.options);
+  auto client = s.login->Connect();
+  if (client.status().code() == absl::StatusCode::kNotFound) {  // no such user
+    if (absl::Status registered = OfferToRegister(s); !registered.ok()) {
       return ReportError(registered);
     }
-    login = (*client)->Login(s.user, s.password, s.options.device);
+    client = s.login->Connect();
   }
-  if (!login.ok()) return ReportError(login.status());
+  if (!client.ok()) return ReportError(client.status());
   s.client = std::move(*client);
   std::cout << "logged in as " << s.user << " on " << s.options.server
             << ". /to PEER to start a chat, /help for commands.\n";
@@ -167,7 +167,7 @@ bool Reconnect(ReplSession& s, int wake_fd) {
   ReconnectBackoff backoff;
   for (;;) {
     std::this_thread::sleep_for(backoff.Next());
-    auto client = ConnectAndLogin(s.options, s.user, s.password);
+    auto client = s.login->Connect();
     if (!client.ok()) {
       if (ExitCodeFor(client.status()) == kExitUnavailable) continue;
       std::cout << "! could not log in again: " << client.status().message() << "\n";
@@ -246,6 +246,7 @@ int RunRepl(const CliOptions& options) {
   if (!history.empty()) write_history(history.c_str());
   g_session = nullptr;
   s.client->SetEventNotifier(nullptr);
+  if (s.client->connected()) s.login->Finish(*s.client);
   close(wake[0]);
   close(wake[1]);
   return s.quit ? kExitOk : kExitUnavailable;

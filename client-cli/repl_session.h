@@ -9,13 +9,14 @@
 #include "client-cli/cli_options.h"
 #include "client-cli/im_client.h"
 #include "client-cli/inbox.h"
+#include "client-cli/login.h"
 
 namespace im::cli {
 
 struct ReplSession {
   CliOptions options;
   std::string user;
-  std::string password;  // in memory only, to log in again after a reconnect
+  std::unique_ptr<Login> login;  // the saved session or the password, for reconnects too
   std::unique_ptr<ImClient> client;
   std::unique_ptr<Inbox> inbox;  // messages in order, once, acked
   std::string peer;              // the open conversation ("bob" or "g:12"); empty: none

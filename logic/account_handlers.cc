@@ -24,6 +24,26 @@ void AccountHandlers::RegisterWith(RequestDispatcher& dispatcher) {
                       BindHandler(this, &AccountHandlers::Register));
   dispatcher.Register(client::ClientFrame::kLogin, Access::kPublic,
                       BindHandler(this, &AccountHandlers::Login));
+  dispatcher.Register(client::ClientFrame::kLogout, Access::kLoggedIn,
+                      BindHandler(this, &AccountHandlers::Logout));
+}
+
+void AccountHandlers::Logout(const internal::HandleRequest& request, Reply reply) {
+  const std::string& token = request.frame().logout().session_token();
+  if (token.empty()) return reply(absl::InvalidArgumentError("session_token is required"));
+  internal::RevokeSessionRequest revoke;
+  revoke.set_token_hash(HashSessionToken(token));
+  revoke.set_user_id(request.session().user_id());
+  storage_->RevokeSession(
+      std::move(revoke), [reply, user_id = request.session().user_id()](
+                             absl::StatusOr<internal::RevokeSessionResponse> revoked) {
+        if (!revoked.ok()) return reply(revoked.status());
+        if (!revoked->revoked()) return reply(absl::NotFoundError("no such session"));
+        common::GetLogger("account")->info("event=logout uid={}", user_id);
+        internal::HandleResponse response;
+        response.mutable_frame()->mutable_logout();
+        reply(std::move(response));
+      });
 }
 
 void AccountHandlers::Register(const internal::HandleRequest& request, Reply reply) {

@@ -1,7 +1,8 @@
 #pragma once
-// Register and Login. Login with a password (or a session token from an
-// earlier login) binds the connection: it stores the device's route and, if
-// another connection held the same device, kicks that one.
+// Register, Login and Logout. Login with a password (or a session token from
+// an earlier login) binds the connection: it stores the device's route and,
+// if another connection held the same device, kicks that one. Logout revokes
+// one of the logged-in user's session tokens.
 // Thread-safe; all work is asynchronous (hashing runs on `hash_workers`).
 
 #include "common/work_pool.h"
@@ -30,6 +31,7 @@ class AccountHandlers {
  private:
   void Register(const internal::HandleRequest& request, Reply reply);
   void Login(const internal::HandleRequest& request, Reply reply);
+  void Logout(const internal::HandleRequest& request, Reply reply);
   // A token login: one storage call finds the session and registers the route.
   void ResumeSession(const internal::SessionContext& session, const std::string& token,
                      Reply reply);

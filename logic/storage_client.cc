@@ -134,6 +134,7 @@ void StorageClient::RemoveRoute(internal::RemoveRouteRequest request,
 IM_STORAGE_CALL(CreateUser, internal::CreateUserRequest, internal::CreateUserResponse)
 IM_STORAGE_CALL(GetUser, internal::GetUserRequest, internal::User)
 IM_STORAGE_CALL(CreateSession, internal::CreateSessionRequest, internal::CreateSessionResponse)
+IM_STORAGE_CALL(RevokeSession, internal::RevokeSessionRequest, internal::RevokeSessionResponse)
 IM_STORAGE_CALL(GetRoutes, internal::GetRoutesRequest, internal::GetRoutesResponse)
 IM_STORAGE_CALL(RenewNodeLease, internal::NodeLeaseRequest, internal::NodeLeaseResponse)
 IM_STORAGE_CALL(RestoreRoutes, internal::RestoreRoutesRequest, internal::RestoreRoutesResponse)

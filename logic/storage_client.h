@@ -41,6 +41,8 @@ class StorageClient {
   void GetUser(internal::GetUserRequest request, Done<internal::User> done);
   void CreateSession(internal::CreateSessionRequest request,
                      Done<internal::CreateSessionResponse> done);
+  void RevokeSession(internal::RevokeSessionRequest request,
+                     Done<internal::RevokeSessionResponse> done);
   // A token login: the session, its user and the route, in one call.
   void ResumeSession(internal::ResumeSessionRequest request,
                      Done<internal::ResumeSessionResponse> done);

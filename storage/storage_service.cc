@@ -61,6 +61,20 @@ grpc::ServerUnaryReactor* StorageService::CreateSession(
   });
 }
 
+grpc::ServerUnaryReactor* StorageService::RevokeSession(
+    grpc::CallbackServerContext* ctx, const internal::RevokeSessionRequest* request,
+    internal::RevokeSessionResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (request->token_hash().empty() || request->token_hash().size() > 64) {
+      return absl::InvalidArgumentError("bad session");
+    }
+    auto revoked = users_->RevokeSession(request->token_hash(), request->user_id());
+    if (!revoked.ok()) return revoked.status();
+    response->set_revoked(*revoked);
+    return absl::OkStatus();
+  });
+}
+
 void StorageService::StartAppend(const internal::AppendMessageRequest& request,
                                  internal::AppendMessageResponse* response, Done done) {
   if (request.client_msg_id().size() > kMaxClientMsgIdBytes) {

@@ -67,6 +67,9 @@ class StorageService final : public internal::Storage::CallbackService {
   grpc::ServerUnaryReactor* CreateSession(grpc::CallbackServerContext* ctx,
                                           const internal::CreateSessionRequest* request,
                                           internal::CreateSessionResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeSession(grpc::CallbackServerContext* ctx,
+                                          const internal::RevokeSessionRequest* request,
+                                          internal::RevokeSessionResponse* response) override;
   grpc::ServerUnaryReactor* GetRoutes(grpc::CallbackServerContext* ctx,
                                       const internal::GetRoutesRequest* request,
                                       internal::GetRoutesResponse* response) override;

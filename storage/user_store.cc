@@ -59,6 +59,16 @@ absl::Status UserStore::CreateSession(std::string_view token_hash, std::uint64_t
       .status();
 }
 
+absl::StatusOr<bool> UserStore::RevokeSession(std::string_view token_hash,
+                                              std::uint64_t user_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto deleted = (*conn)->Execute("DELETE FROM sessions WHERE token_hash = ? AND user_id = ?",
+                                  {token_hash, user_id});
+  if (!deleted.ok()) return deleted.status();
+  return deleted->affected_rows > 0;
+}
+
 absl::StatusOr<internal::ResumeSessionResponse> UserStore::FindSession(
     std::string_view token_hash) {
   auto found = FindSessions({std::string(token_hash)});

@@ -30,6 +30,8 @@ class UserStore {
 
   absl::Status CreateSession(std::string_view token_hash, std::uint64_t user_id,
                              std::string_view device_id, std::int64_t ttl_seconds);
+  // Deletes the session `token_hash` names if it is `user_id`'s; whether it did.
+  absl::StatusOr<bool> RevokeSession(std::string_view token_hash, std::uint64_t user_id);
   // The user (id and name) and device of the session `token_hash` names, in
   // one query. NOT_FOUND if the token is unknown or expired.
   absl::StatusOr<internal::ResumeSessionResponse> FindSession(std::string_view token_hash);

@@ -112,6 +112,73 @@ TEST(CliTest, ListenReconnectsWhenItsAccessNodeRestartsAndMissesNothing) {
   EXPECT_EQ(out.find("before the restart", first + 1), std::string::npos) << "printed twice";
 }
 
+// Sessions of `user_id` the server holds.
+std::uint64_t SessionsOf(std::uint64_t user_id) {
+  return SharedCluster()
+      .Query("SELECT COUNT(*) FROM sessions WHERE user_id = ?", {user_id})
+      .at(0)
+      .U64(0);
+}
+
+std::uint64_t UserId(const std::string& name) {
+  return SharedCluster().Query("SELECT user_id FROM users WHERE username = ?", {name}).at(0).U64(0);
+}
+
+TEST(CliTest, LoginOnceThenCommandsNeedNoPasswordAndLogoutEndsTheSessions) {
+  const std::string ivy = UniqueName("ivy"), jon = UniqueName("jon");
+  for (const auto& name : {ivy, jon}) {
+    ASSERT_EQ(RunCli(Args(Server(), {"register", name, "--password", kPassword})).exit_code, 0);
+  }
+  const std::uint64_t ivy_id = UserId(ivy);
+  // Without a saved login, a command with a password leaves no session behind.
+  ASSERT_EQ(RunCli(Args(Server(), {"conv", "list"}), "IM_USER=" + ivy + " IM_PASSWORD=" + kPassword)
+                .exit_code,
+            0);
+  EXPECT_EQ(SessionsOf(ivy_id), 0u);
+
+  const std::string config = "XDG_CONFIG_HOME=" + SharedCluster().dir() + "/config-" + ivy;
+  const std::string as_ivy = config + " IM_USER=" + ivy;  // no password from here on
+  auto login = RunCli(Args(Server(), {"login"}), as_ivy, std::string(kPassword) + "\n");
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  EXPECT_NE(login.out.find("logged in as " + ivy), std::string::npos) << login.out;
+  EXPECT_EQ(SessionsOf(ivy_id), 3u) << "one each for the chat window, listen and commands";
+
+  // Ten commands, stdin empty: none may need the password.
+  for (int i = 0; i < 9; ++i) {
+    auto sent = RunCli(Args(Server(), {"send", jon, "note " + std::to_string(i)}), as_ivy);
+    ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  }
+  auto listed = RunCli(Args(Server(), {"conv", "list"}), as_ivy);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(jon), std::string::npos) << listed.out;
+  EXPECT_EQ(SessionsOf(ivy_id), 3u) << "the commands used the saved session";
+
+  auto logout = RunCli(Args(Server(), {"logout"}), as_ivy);
+  ASSERT_EQ(logout.exit_code, 0) << logout.err;
+  EXPECT_NE(logout.out.find("3 sessions ended"), std::string::npos) << logout.out;
+  EXPECT_EQ(SessionsOf(ivy_id), 0u);
+  // Now a password is needed again (and none is given).
+  auto after = RunCli(Args(Server(), {"conv", "list"}), as_ivy);
+  EXPECT_EQ(after.exit_code, 1) << after.err;
+  EXPECT_NE(after.err.find("no password given"), std::string::npos) << after.err;
+  auto again = RunCli(Args(Server(), {"logout"}), as_ivy);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.out.find("no saved session"), std::string::npos) << again.out;
+}
+
+TEST(CliTest, ASavedSessionEndedOnTheServerFallsBackToThePassword) {
+  const std::string kim = UniqueName("kim");
+  ASSERT_EQ(RunCli(Args(Server(), {"register", kim, "--password", kPassword})).exit_code, 0);
+  const std::string as_kim =
+      "XDG_CONFIG_HOME=" + SharedCluster().dir() + "/config-" + kim + " IM_USER=" + kim;
+  ASSERT_EQ(RunCli(Args(Server(), {"login", "--password", kPassword}), as_kim).exit_code, 0);
+  SharedCluster().Query("DELETE FROM sessions WHERE user_id = ?", {UserId(kim)});
+  auto listed = RunCli(Args(Server(), {"conv", "list"}), as_kim, std::string(kPassword) + "\n");
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  auto without = RunCli(Args(Server(), {"conv", "list"}), as_kim);
+  EXPECT_EQ(without.exit_code, 1) << "the ended session was forgotten: " << without.err;
+}
+
 TEST(CliTest, ServerListTriesEachAddressInTurn) {
   const std::string nobody = "127.0.0.1:" + std::to_string(PickFreePort());
   const std::string name = UniqueName("dora");

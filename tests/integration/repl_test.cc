@@ -17,11 +17,13 @@ struct Repl {
   ChildProcess process;
   std::string log;
 
-  Repl(const std::string& name, const std::vector<std::string>& flags) {
+  Repl(const std::string& name, const std::vector<std::string>& flags,
+       const std::string& config_home = "") {
     log = SharedCluster().dir() + "/repl-" + name + ".screen";
     // XDG_STATE_HOME: the line history goes under the test's directory.
-    process.StartOnTerminal(Args(Args({CliPath()}, Server()), flags), log,
-                            {"XDG_STATE_HOME=" + SharedCluster().dir() + "/state"});
+    std::vector<std::string> env = {"XDG_STATE_HOME=" + SharedCluster().dir() + "/state"};
+    if (!config_home.empty()) env.push_back("XDG_CONFIG_HOME=" + config_home);
+    process.StartOnTerminal(Args(Args({CliPath()}, Server()), flags), log, env);
   }
   std::string screen() const { return ReadFile(log); }
   bool Shows(const std::string& text, int seconds = 10) const {
@@ -34,7 +36,7 @@ TEST(ReplTest, RegistersWithThePasswordTypedTwiceAndRefusesAMismatch) {
   const std::string name = UniqueName("rita");
   {
     Repl repl(name + "-mismatch", {"--user", name});
-    ASSERT_TRUE(repl.Shows("password for " + name)) << repl.screen();
+    ASSERT_TRUE(repl.Shows("Password for " + name)) << repl.screen();
     repl.Type(std::string(kPassword) + "\n");
     ASSERT_TRUE(repl.Shows("Register it now?")) << repl.screen();
     repl.Type("y\n");
@@ -44,7 +46,7 @@ TEST(ReplTest, RegistersWithThePasswordTypedTwiceAndRefusesAMismatch) {
     EXPECT_NE(repl.process.WaitExit(std::chrono::seconds(10)), 0);
   }
   Repl repl(name, {"--user", name});
-  ASSERT_TRUE(repl.Shows("password for " + name)) << repl.screen();
+  ASSERT_TRUE(repl.Shows("Password for " + name)) << repl.screen();
   repl.Type(std::string(kPassword) + "\n");
   ASSERT_TRUE(repl.Shows("Register it now?")) << repl.screen();
   repl.Type("y\n");
@@ -53,6 +55,21 @@ TEST(ReplTest, RegistersWithThePasswordTypedTwiceAndRefusesAMismatch) {
   ASSERT_TRUE(repl.Shows("logged in as " + name)) << repl.screen();
   // The typed passwords never appear on the screen.
   EXPECT_EQ(repl.screen().find(kPassword), std::string::npos) << repl.screen();
+  repl.Type("/quit\n");
+  EXPECT_EQ(repl.process.WaitExit(std::chrono::seconds(10)), 0) << repl.screen();
+}
+
+TEST(ReplTest, AfterImCliLoginItAsksForNoPassword) {
+  const std::string lea = UniqueName("lea");
+  ASSERT_EQ(RunCli(Args(Server(), {"register", lea, "--password", kPassword})).exit_code, 0);
+  const std::string config = SharedCluster().dir() + "/config-" + lea;
+  ASSERT_EQ(RunCli(Args(Server(), {"login", "--password", kPassword}),
+                   "XDG_CONFIG_HOME=" + config + " IM_USER=" + lea)
+                .exit_code,
+            0);
+  Repl repl(lea, {"--user", lea}, config);
+  ASSERT_TRUE(repl.Shows("logged in as " + lea)) << repl.screen();
+  EXPECT_EQ(repl.screen().find("Password"), std::string::npos) << repl.screen();
   repl.Type("/quit\n");
   EXPECT_EQ(repl.process.WaitExit(std::chrono::seconds(10)), 0) << repl.screen();
 }
