@@ -58,14 +58,15 @@ Link PrintEvents(ReplSession& s) {
     if (event.status().code() == absl::StatusCode::kDeadlineExceeded) return Link::kUp;
     if (!event.ok()) {
       absl::Status why = s.client->close_status();
-      std::cout << "\r\033[K! connection lost" << (why.ok() ? "" : ": ") << why.message()
-                << "; reconnecting\n";
+      std::cout << "\r\033[K";
+      Notice(s, "connection lost" + std::string(why.ok() ? "" : ": ") + std::string(why.message()) +
+                    "; reconnecting");
       return Link::kLost;
     }
     std::cout << "\r\033[K";  // clear the prompt line, print, redraw below
     if (event->has_message() || event->has_notice()) {
       if (absl::Status st = s.inbox->Handle(*event); !st.ok()) {
-        std::cout << "! could not sync: " << st.message() << "\n";
+        Notice(s, "could not sync: " + std::string(st.message()));
       }
     } else if (event->has_read_receipt()) {
       std::cout << FormatReadReceipt(event->read_receipt(), s.options.json) << "\n";
@@ -76,8 +77,8 @@ Link PrintEvents(ReplSession& s) {
     } else if (event->has_friend_event()) {
       std::cout << FormatFriendEvent(event->friend_event(), s.user, s.options.json) << "\n";
     } else if (event->has_kick()) {
-      std::cout << "! disconnected: " << event->kick().reason()
-                << (event->kick().reconnect() ? "; reconnecting" : "") << "\n";
+      Notice(s, "disconnected: " + event->kick().reason() +
+                    (event->kick().reconnect() ? "; reconnecting" : ""));
       return event->kick().reconnect() ? Link::kLost : Link::kEnded;
     }
     std::cout.flush();
@@ -145,7 +146,7 @@ int LogIn(ReplSession& s) {
   s.inbox = std::make_unique<Inbox>(s.client.get(),
                                     [&s](const client::ChatMessage& m) { ShowMessage(s, m); });
   if (absl::Status st = s.inbox->CatchUp(); !st.ok()) {
-    std::cout << "! could not sync: " << st.message() << "\n";
+    Notice(s, "could not sync: " + std::string(st.message()));
   }
   return kExitOk;
 }
@@ -170,15 +171,15 @@ bool Reconnect(ReplSession& s, int wake_fd) {
     auto client = s.login->Connect();
     if (!client.ok()) {
       if (ExitCodeFor(client.status()) == kExitUnavailable) continue;
-      std::cout << "! could not log in again: " << client.status().message() << "\n";
+      Notice(s, "could not log in again: " + std::string(client.status().message()));
       return false;
     }
     s.client = std::move(*client);
     s.inbox->Rebind(s.client.get());
     Watch(*s.client, wake_fd);
-    std::cout << "! reconnected\n";
+    Notice(s, "reconnected");
     if (absl::Status st = s.inbox->CatchUp(); !st.ok()) {
-      std::cout << "! could not sync: " << st.message() << "\n";
+      Notice(s, "could not sync: " + std::string(st.message()));
     }
     return true;
   }
@@ -208,6 +209,8 @@ int RunRepl(const CliOptions& options) {
   s.options = options;
   s.user = options.user;
   s.terminal = isatty(STDOUT_FILENO) != 0;
+  const char* no_colour = std::getenv("NO_COLOR");  // https://no-color.org
+  s.colour = s.terminal && (no_colour == nullptr || *no_colour == '\0');
   if (int code = LogIn(s); code != kExitOk) return code;
 
   int wake[2];

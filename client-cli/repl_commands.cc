@@ -32,7 +32,15 @@ constexpr char kHelp[] =
     "  /help                this list\n"
     "  /quit                leave (Ctrl-D works too)\n";
 
-void Fail(const absl::Status& status) { std::cout << "! " << status.message() << "\n"; }
+constexpr char kRed[] = "31", kGreen[] = "32";
+
+std::string Paint(const ReplSession& s, const std::string& text, const char* colour) {
+  return s.colour ? "\033[" + std::string(colour) + "m" + text + "\033[0m" : text;
+}
+
+void Fail(const ReplSession& s, const absl::Status& status) {
+  Notice(s, std::string(status.message()));
+}
 
 // The last `limit` messages of `target`'s conversation (NOT_FOUND: no such
 // user or group).
@@ -47,7 +55,7 @@ absl::StatusOr<client::ServerFrame> FetchHistory(ReplSession& s, const Target& t
 void MarkRead(ReplSession& s, const Target& target) {
   client::ClientFrame request;
   SetTarget(target, request.mutable_mark_read());
-  if (auto read = s.client->Request(std::move(request)); !read.ok()) Fail(read.status());
+  if (auto read = s.client->Request(std::move(request)); !read.ok()) Fail(s, read.status());
 }
 
 // Whether `message` belongs to the conversation named `open` ("bob", "g:12").
@@ -65,12 +73,11 @@ bool InConversation(const client::ChatMessage& message, const std::string& open,
 // is replaced by the message as the server acknowledged it, so it shows once.
 void Send(ReplSession& s, const std::string& peer, const std::string& text, int shown_rows) {
   auto target = ParseTarget(peer);
-  if (!target.ok()) return Fail(target.status());
+  if (!target.ok()) return Fail(s, target.status());
   auto sent = target->group_id != 0 ? s.client->SendGroupText(target->group_id, text)
                                     : s.client->SendText(peer, text);
   if (!sent.ok()) {
-    std::cout << "! not sent: " << sent.status().message() << "\n";
-    return;
+    return Notice(s, "not sent: " + std::string(sent.status().message()));
   }
   s.inbox->NoteOwnSend(*sent);
   if (s.options.json) {
@@ -80,20 +87,20 @@ void Send(ReplSession& s, const std::string& peer, const std::string& text, int 
   if (s.terminal) {
     for (int i = 0; i < shown_rows; ++i) std::cout << "\033[A\r\033[K";
   }
-  std::cout << FormatOwnSend(peer, text, *sent) << "\n";
+  std::cout << Paint(s, FormatOwnSend(peer, text, *sent), kGreen) << "\n";
 }
 
 // "/to PEER": opens the conversation if PEER exists, showing its last messages.
 void OpenConversation(ReplSession& s, const std::string& name) {
   if (name.empty()) {
-    std::cout << (s.peer.empty() ? "! usage: /to PEER (a user, or g:ID for a group)\n"
-                                 : "talking to " + s.peer + "\n");
+    if (s.peer.empty()) return Notice(s, "usage: /to PEER (a user, or g:ID for a group)");
+    std::cout << "talking to " << s.peer << "\n";
     return;
   }
   auto target = ParseTarget(name);
-  if (!target.ok()) return Fail(target.status());
+  if (!target.ok()) return Fail(s, target.status());
   auto history = FetchHistory(s, *target, kShownOnOpen);
-  if (!history.ok()) return Fail(history.status());  // no such user or group: stay where we are
+  if (!history.ok()) return Fail(s, history.status());  // no such user or group: stay where we are
   s.peer = name;
   UpdatePrompt(s);
   for (const auto& m : history->history().messages()) {
@@ -104,8 +111,7 @@ void OpenConversation(ReplSession& s, const std::string& name) {
 
 void ShowHistory(ReplSession& s, std::istringstream& in) {
   if (s.peer.empty()) {
-    std::cout << "! no open conversation: /to PEER first\n";
-    return;
+    return Notice(s, "no open conversation: /to PEER first");
   }
   std::uint32_t limit = kShownOnOpen;
   if (std::string word; in >> word) {
@@ -115,14 +121,13 @@ void ShowHistory(ReplSession& s, std::istringstream& in) {
       limit = 0;
     }
     if (limit == 0 || limit > 1000) {
-      std::cout << "! usage: /history [N] (N from 1 to 1000)\n";
-      return;
+      return Notice(s, "usage: /history [N] (N from 1 to 1000)");
     }
   }
   auto target = ParseTarget(s.peer);
-  if (!target.ok()) return Fail(target.status());
+  if (!target.ok()) return Fail(s, target.status());
   auto history = FetchHistory(s, *target, limit);
-  if (!history.ok()) return Fail(history.status());
+  if (!history.ok()) return Fail(s, history.status());
   if (history->history().messages().empty()) std::cout << "(no messages yet)\n";
   for (const auto& m : history->history().messages()) {
     std::cout << FormatMessage(m, s.options.json) << "\n";
@@ -133,7 +138,7 @@ void ListConversations(ReplSession& s) {
   client::ClientFrame request;
   request.mutable_conv_list();
   auto list = s.client->Request(std::move(request));
-  if (!list.ok()) return Fail(list.status());
+  if (!list.ok()) return Fail(s, list.status());
   for (const auto& c : list->conv_list().conversations()) {
     std::cout << FormatConversation(c, s.options.json) << "\n";
   }
@@ -156,7 +161,7 @@ void RunGroupLine(ReplSession& s, std::istringstream& in) {
   auto parsed = ParseGroupCommand(args, options);
   absl::Status status = parsed.ok() ? RunGroupCommand(*s.client, *parsed, s.options.json, std::cout)
                                     : parsed.status();
-  if (!status.ok()) Fail(status);
+  if (!status.ok()) Fail(s, status);
 }
 
 void RunRelationLine(ReplSession& s, const std::string& group, std::istringstream& in) {
@@ -173,10 +178,14 @@ void RunRelationLine(ReplSession& s, const std::string& group, std::istringstrea
   absl::Status status = parsed.ok()
                             ? RunRelationCommand(*s.client, *parsed, s.options.json, std::cout)
                             : parsed.status();
-  if (!status.ok()) Fail(status);
+  if (!status.ok()) Fail(s, status);
 }
 
 }  // namespace
+
+void Notice(const ReplSession& s, const std::string& text) {
+  std::cout << Paint(s, "! " + text, kRed) << "\n";
+}
 
 void UpdatePrompt(ReplSession& s) {
   s.prompt = s.peer.empty() ? s.user + "> " : s.user + " -> " + s.peer + "> ";
@@ -193,8 +202,7 @@ void HandleReplLine(ReplSession& s, const std::string& line, int shown_rows) {
   if (line.empty()) return;
   if (line[0] != '/') {
     if (s.peer.empty()) {
-      std::cout << "! who to? use /to PEER first, or /msg PEER TEXT (/help lists commands)\n";
-      return;
+      return Notice(s, "who to? use /to PEER first, or /msg PEER TEXT (/help lists commands)");
     }
     return Send(s, s.peer, line, shown_rows);
   }
@@ -214,15 +222,14 @@ void HandleReplLine(ReplSession& s, const std::string& line, int shown_rows) {
     if (word.empty()) word = s.peer;
     auto target = ParseTarget(word);
     if (word.empty() || !target.ok()) {
-      std::cout << "! usage: /read [TO] (default: the open conversation)\n";
-      return;
+      return Notice(s, "usage: /read [TO] (default: the open conversation)");
     }
     MarkRead(s, *target);
   } else if (command == "/autoread") {
     in >> word;
     if (word != "on" && word != "off") {
-      std::cout << "! usage: /autoread on|off (now " << (s.auto_read ? "on" : "off") << ")\n";
-      return;
+      return Notice(s, std::string("usage: /autoread on|off (now ") + (s.auto_read ? "on" : "off") +
+                           ")");
     }
     s.auto_read = word == "on";
   } else if (command == "/to") {
@@ -233,7 +240,7 @@ void HandleReplLine(ReplSession& s, const std::string& line, int shown_rows) {
     std::string text;
     std::getline(in >> std::ws, text);
     if (word.empty() || text.empty()) {
-      std::cout << "! usage: /msg PEER TEXT\n";
+      Notice(s, "usage: /msg PEER TEXT");
     } else {
       Send(s, word, text, shown_rows);
     }
@@ -242,7 +249,7 @@ void HandleReplLine(ReplSession& s, const std::string& line, int shown_rows) {
   } else if (IsRelationGroup(command.substr(1))) {
     RunRelationLine(s, command.substr(1), in);
   } else {
-    std::cout << "! unknown command " << command << " (/help lists commands)\n";
+    Notice(s, "unknown command " + command + " (/help lists commands)");
   }
 }
 

@@ -22,10 +22,14 @@ struct ReplSession {
   std::string peer;              // the open conversation ("bob" or "g:12"); empty: none
   bool auto_read = true;         // mark the open conversation read as its messages show
   bool terminal = false;         // stdout is a terminal (lines may be redrawn)
+  bool colour = false;           // on a terminal, unless $NO_COLOR is set
   bool quit = false;
   bool line_done = false;  // a line was handled: reinstall the handler (new prompt)
   std::string prompt;
 };
+
+// Prints "! TEXT": a problem or a change of state (red, with colour).
+void Notice(const ReplSession& s, const std::string& text);
 
 // "alice> " or "alice -> bob> ".
 void UpdatePrompt(ReplSession& s);

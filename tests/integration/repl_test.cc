@@ -18,12 +18,11 @@ struct Repl {
   std::string log;
 
   Repl(const std::string& name, const std::vector<std::string>& flags,
-       const std::string& config_home = "") {
+       const std::vector<std::string>& env = {}) {
     log = SharedCluster().dir() + "/repl-" + name + ".screen";
     // XDG_STATE_HOME: the line history goes under the test's directory.
-    std::vector<std::string> env = {"XDG_STATE_HOME=" + SharedCluster().dir() + "/state"};
-    if (!config_home.empty()) env.push_back("XDG_CONFIG_HOME=" + config_home);
-    process.StartOnTerminal(Args(Args({CliPath()}, Server()), flags), log, env);
+    process.StartOnTerminal(Args(Args({CliPath()}, Server()), flags), log,
+                            Args({"XDG_STATE_HOME=" + SharedCluster().dir() + "/state"}, env));
   }
   std::string screen() const { return ReadFile(log); }
   bool Shows(const std::string& text, int seconds = 10) const {
@@ -67,7 +66,7 @@ TEST(ReplTest, AfterImCliLoginItAsksForNoPassword) {
                    "XDG_CONFIG_HOME=" + config + " IM_USER=" + lea)
                 .exit_code,
             0);
-  Repl repl(lea, {"--user", lea}, config);
+  Repl repl(lea, {"--user", lea}, {"XDG_CONFIG_HOME=" + config});
   ASSERT_TRUE(repl.Shows("logged in as " + lea)) << repl.screen();
   EXPECT_EQ(repl.screen().find("Password"), std::string::npos) << repl.screen();
   repl.Type("/quit\n");
@@ -90,6 +89,7 @@ TEST(ReplTest, ASentLineShowsOnceAndAOneShotCommandBesideItKeepsItConnected) {
 
   repl.Type("first words\n");
   ASSERT_TRUE(repl.Shows("you -> " + bob + ": first words  #1")) << repl.screen();
+  EXPECT_NE(repl.screen().find("\033[32m["), std::string::npos) << "green on a terminal";
 
   // bob answers; a one-shot command of alice runs beside the REPL.
   const std::string as_bob = "IM_USER=" + bob + " IM_PASSWORD=" + kPassword;
@@ -116,6 +116,23 @@ TEST(ReplTest, ASentLineShowsOnceAndAOneShotCommandBesideItKeepsItConnected) {
   repl.Type("/quit\n");
   EXPECT_EQ(repl.process.WaitExit(std::chrono::seconds(10)), 0) << repl.screen();
   EXPECT_EQ(repl.screen().find("disconnected"), std::string::npos) << repl.screen();
+}
+
+TEST(ReplTest, NoColourWhenNoColorIsSet) {
+  const std::string max = UniqueName("max"), ned = UniqueName("ned");
+  for (const auto& name : {max, ned}) {
+    ASSERT_EQ(RunCli(Args(Server(), {"register", name, "--password", kPassword})).exit_code, 0);
+  }
+  Repl repl(max, {"--user", max, "--password", kPassword}, {"NO_COLOR=1"});
+  ASSERT_TRUE(repl.Shows("logged in as " + max)) << repl.screen();
+  repl.Type("/to " + ned + "\n");
+  repl.Type("plain\n");
+  repl.Type("/nonsense\n");
+  ASSERT_TRUE(repl.Shows("unknown command /nonsense")) << repl.screen();
+  EXPECT_TRUE(repl.Shows("you -> " + ned + ": plain  #1")) << repl.screen();
+  EXPECT_EQ(repl.screen().find("\033[3"), std::string::npos) << repl.screen();
+  repl.Type("/quit\n");
+  EXPECT_EQ(repl.process.WaitExit(std::chrono::seconds(10)), 0) << repl.screen();
 }
 
 TEST(ReplTest, RidesOutARestartOfItsAccessNodeAndMissesNothing) {
