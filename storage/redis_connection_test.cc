@@ -11,13 +11,16 @@
 namespace im::storage {
 namespace {
 
-absl::Status StatusOfErrorReply(std::string text) {
+// An error reply with `text` (which must outlive it).
+redisReply ErrorReply(std::string& text) {
   redisReply reply{};
   reply.type = REDIS_REPLY_ERROR;
   reply.str = text.data();
   reply.len = text.size();
-  return RedisErrorStatus(reply);
+  return reply;
 }
+
+absl::Status StatusOfErrorReply(std::string text) { return RedisErrorStatus(ErrorReply(text)); }
 
 TEST(RedisErrorStatusTest, ErrorsThatPassByThemselvesAreUnavailable) {
   for (const char* text : {"LOADING Redis is loading the dataset in memory",
@@ -41,13 +44,7 @@ TEST(RedisErrorStatusTest, OtherErrorsAreInternal) {
   EXPECT_FALSE((*conn)->broken());
 }
 
-std::string CodeOfErrorReply(std::string text) {
-  redisReply reply{};
-  reply.type = REDIS_REPLY_ERROR;
-  reply.str = text.data();
-  reply.len = text.size();
-  return RedisErrorCode(reply);
-}
+std::string CodeOfErrorReply(std::string text) { return RedisErrorCode(ErrorReply(text)); }
 
 TEST(RedisErrorCodeTest, IsTheFirstUpperCaseWord) {
   EXPECT_EQ(CodeOfErrorReply("LOADING Redis is loading the dataset in memory"), "LOADING");

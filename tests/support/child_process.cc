@@ -69,6 +69,21 @@ class Spawner {
   std::deque<std::packaged_task<pid_t()>> tasks_;
 };
 
+// In the forked child: dies with the test binary (PR_SET_PDEATHSIG; at once
+// if `parent` is already gone), adds `env`, and becomes `argv`.
+[[noreturn]] void ExecChild(const std::vector<std::string>& argv,
+                            const std::vector<std::string>& env, pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);
+  for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  std::perror("execv");
+  _exit(127);
+}
+
 }  // namespace
 
 void ChildProcess::Start(const std::vector<std::string>& argv, const std::string& log_path,
@@ -92,15 +107,7 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
     // the spawner thread ends, which is when the test binary does. If the
     // binary died before this line, go now.
     setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    std::perror("execv");
-    _exit(127);
+    ExecChild(argv, env, parent);
   });
   if (pid_ < 0) {
     std::perror("fork");
@@ -131,15 +138,7 @@ void ChildProcess::StartOnTerminal(const std::vector<std::string>& argv,
     dup2(terminal, 2);
     close(terminal);
     close(controller);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    std::perror("execv");
-    _exit(127);
+    ExecChild(argv, env, parent);
   });
   close(terminal);
   if (pid_ < 0) {
