@@ -1,8 +1,9 @@
 // im-cli's interactive mode driven through a pseudo-terminal, as a person
 // types into it, against the real cluster: registering with the password
-// typed twice, a sent line shown once (as acknowledged), /to refusing a user
-// who does not exist, /history, a one-shot command of the same user beside
-// it, and a restart of its access node that it rides out.
+// typed twice, a saved login, a sent line shown once (as acknowledged), /to
+// refusing a user who does not exist, /history, a `listen` and a one-shot
+// command of the same user beside it, colour, and a restart of its access
+// node that it rides out.
 
 #include <thread>
 
@@ -80,6 +81,13 @@ TEST(ReplTest, ASentLineShowsOnceAndAOneShotCommandBesideItKeepsItConnected) {
   }
   Repl repl(alice, {"--user", alice, "--password", kPassword});
   ASSERT_TRUE(repl.Shows("logged in as " + alice)) << repl.screen();
+  // And a `listen` of alice's beside it, on a device of its own.
+  ChildProcess listener;
+  const std::string listen_log = SharedCluster().dir() + "/repl-listen-" + alice + ".out";
+  listener.Start(Args(Args({CliPath()}, Server()),
+                      {"--user", alice, "--password", kPassword, "listen", "--timeout", "60"}),
+                 listen_log);
+  ASSERT_TRUE(WaitForText(listen_log, "listening as " + alice)) << ReadFile(listen_log);
 
   const std::string nobody = UniqueName("nobody");
   repl.Type("/to " + nobody + "\n");
@@ -107,6 +115,11 @@ TEST(ReplTest, ASentLineShowsOnceAndAOneShotCommandBesideItKeepsItConnected) {
   EXPECT_NE(beside.out.find("(0 unread)"), std::string::npos) << beside.out;
   ASSERT_EQ(RunCli(Args(Server(), {"send", alice, "still there?"}), as_bob).exit_code, 0);
   ASSERT_TRUE(repl.Shows(bob + ": still there?")) << repl.screen();
+  // The listen got both, and the one-shot command ended neither it nor the REPL.
+  EXPECT_TRUE(WaitForText(listen_log, bob + ": still there?")) << ReadFile(listen_log);
+  EXPECT_NE(ReadFile(listen_log).find(bob + ": an answer"), std::string::npos);
+  EXPECT_EQ(ReadFile(listen_log).find("disconnected"), std::string::npos) << ReadFile(listen_log);
+  EXPECT_EQ(listener.WaitExit(std::chrono::milliseconds(10)), -1) << "the listen ended";
 
   // The acknowledged line once, and never again after later messages.
   EXPECT_EQ(Occurrences(repl.screen(), ": first words"), 1) << repl.screen();
