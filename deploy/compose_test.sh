@@ -5,10 +5,10 @@
 # answers; otherwise starts a private dockerd under a temporary directory and
 # stops it at the end. Makes the debian:12 base image locally with debootstrap
 # when the engine lacks it (no registry is needed), builds the runtime image
-# from this build's binaries (deploy/docker/im-prebuilt.Dockerfile, the same
-# runtime stage as im.Dockerfile without compiling again; with
-# IM_COMPOSE_FROM_SOURCE=1 it compiles in the image as `up --build` does for
-# an operator, ~15 minutes more), and then:
+# compiled from source inside it with IM_COMPOSE_FROM_SOURCE=1, as `up --build`
+# does for an operator (ctest sets it: about 6 minutes more on 2 cores), or
+# else from this build's binaries (deploy/docker/im-prebuilt.Dockerfile, the
+# same runtime stage as im.Dockerfile without compiling again), and then:
 #   1. `docker-compose up`: every service reports healthy;
 #   2. im-cli chats over both published access ports (a push crosses nodes);
 #   3. kill -9 of im-access-1 while alice listens on it: her listen reconnects
@@ -101,8 +101,8 @@ if ! docker image inspect debian:12 >/dev/null 2>&1; then
 fi
 
 # The runtime image: from this build's binaries, or (IM_COMPOSE_FROM_SOURCE=1,
-# what `up --build` does for an operator) compiled inside the image by
-# deploy/docker/im.Dockerfile, about 15 more minutes: not in the test command.
+# what `up --build` does for an operator, and what ctest runs) compiled inside
+# the image by deploy/docker/im.Dockerfile, about 6 minutes more.
 if [ "${IM_COMPOSE_FROM_SOURCE:-0}" != 1 ]; then
   log "building $IMAGE from $BUILD"
   mkdir -p "$WORK/im-image/bin"
