@@ -87,7 +87,7 @@ void AccountHandlers::Login(const internal::HandleRequest& request, Reply reply)
     return reply(absl::InvalidArgumentError("device_id longer than 64 bytes"));
   }
   if (!req.session_token().empty()) {
-    return ResumeSession(request.session(), req.session_token(), std::move(reply));
+    return ResumeSession(request.session(), req, std::move(reply));
   }
   std::string device_id = req.device_id().empty() ? std::string(kDefaultDevice) : req.device_id();
   internal::SessionContext session = request.session();
@@ -126,15 +126,23 @@ internal::Route RouteOf(const internal::SessionContext& session, const std::stri
 }  // namespace
 
 void AccountHandlers::ResumeSession(const internal::SessionContext& session,
-                                    const std::string& token, Reply reply) {
+                                    const client::LoginRequest& login, Reply reply) {
+  const std::string& token = login.session_token();
   internal::ResumeSessionRequest resume;
   resume.set_token_hash(HashSessionToken(token));
   *resume.mutable_route() = RouteOf(session, "");
+  // A token is bound to its user and device: naming others is refused.
+  resume.set_username(login.username());
+  resume.set_device_id(login.device_id());
   storage_->ResumeSession(
       std::move(resume), [this, session, token, reply = std::move(reply)](
                              absl::StatusOr<internal::ResumeSessionResponse> resumed) {
         if (resumed.status().code() == absl::StatusCode::kNotFound) {
           return reply(absl::UnauthenticatedError("session expired, log in with your password"));
+        }
+        if (resumed.status().code() == absl::StatusCode::kPermissionDenied) {
+          return reply(absl::UnauthenticatedError(
+              "this session is for another user or device: log in with your password"));
         }
         if (!resumed.ok()) return reply(resumed.status());
         FinishLogin(session, resumed->user_id(), resumed->username(), resumed->device_id(), token,

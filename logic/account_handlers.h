@@ -33,7 +33,9 @@ class AccountHandlers {
   void Login(const internal::HandleRequest& request, Reply reply);
   void Logout(const internal::HandleRequest& request, Reply reply);
   // A token login: one storage call finds the session and registers the route.
-  void ResumeSession(const internal::SessionContext& session, const std::string& token,
+  // A token login; the token must be for the user and device the request
+  // names (where it names them).
+  void ResumeSession(const internal::SessionContext& session, const client::LoginRequest& login,
                      Reply reply);
   // A password login once the password is checked: creates a session, then
   // registers the route.

@@ -39,6 +39,12 @@ void SessionResumer::Resume(std::vector<Item>& batch) {
       batch[i].done(absl::NotFoundError("session expired or unknown"));
       continue;
     }
+    const auto& asked = batch[i].request;
+    if ((!asked.username().empty() && asked.username() != it->second.username()) ||
+        (!asked.device_id().empty() && asked.device_id() != it->second.device_id())) {
+      batch[i].done(absl::PermissionDeniedError("the session is for another user or device"));
+      continue;
+    }
     internal::Route route = batch[i].request.route();
     route.set_device_id(it->second.device_id());
     found.push_back(i);

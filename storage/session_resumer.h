@@ -7,7 +7,9 @@
 // load a login is resolved alone, at once.
 //
 // Answers: the session's user, device and new route; NOT_FOUND for an unknown
-// or expired token; the store's error for everyone in a batch whose query
+// or expired token; PERMISSION_DENIED (nothing registered) when the request
+// names a user or device the session is not for; the store's error for
+// everyone in a batch whose query
 // failed. While Redis is unavailable the session is answered with route
 // epoch 0 (no route yet): MySQL holds all a login needs, and the access node
 // registers the route once Redis answers again (RestoreRoutes, epoch 0). Thread-safe; `done` runs once, on a committer thread (or at once,

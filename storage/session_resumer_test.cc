@@ -76,6 +76,30 @@ TEST_F(SessionResumerTest, ResolvesManyTokensAtOnceAndRegistersEachRouteOnItsDev
   }
 }
 
+TEST_F(SessionResumerTest, ASessionNamedWithAnotherUserOrDeviceIsRefusedAndRegistersNothing) {
+  auto id = users_.CreateUser("resumer_bound", "h");
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(users_.CreateSession("resumer-bound-token", *id, "phone", 3600).ok());
+  SessionResumer resumer(&users_, &routes_, 1, 10);
+  auto resume = [&](const std::string& username, const std::string& device) {
+    auto request = Resume("resumer-bound-token", 7);
+    request.set_username(username);
+    request.set_device_id(device);
+    std::promise<absl::StatusOr<internal::ResumeSessionResponse>> p;
+    auto f = p.get_future();
+    resumer.Submit(std::move(request), [&p](auto result) { p.set_value(std::move(result)); });
+    return f.get();
+  };
+  EXPECT_EQ(resume("someone_else", "phone").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(resume("resumer_bound", "laptop").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  auto none = routes_.Lookup({*id});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->users(0).routes_size(), 0) << "a refused resume registered a route";
+  EXPECT_TRUE(resume("resumer_bound", "phone").ok());
+  EXPECT_TRUE(resume("", "").ok()) << "a request that names neither is not checked";
+}
+
 TEST_F(SessionResumerTest, ASecondResumeOfTheSameDeviceReplacesTheFirstRoute) {
   auto id = users_.CreateUser("resumer_again", "h");
   ASSERT_TRUE(id.ok());

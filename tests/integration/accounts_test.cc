@@ -102,6 +102,42 @@ TEST(AccountsTest, SessionTokenLogsInOnANewConnection) {
   EXPECT_EQ(forged->Request(bad).status().code(), StatusCode::kUnauthenticated);
 }
 
+TEST(AccountsTest, ATokenWorksOnlyForItsUserAndDeviceAndLogoutEndsIt) {
+  const std::string name = UniqueName("hana"), other = UniqueName("ian");
+  auto holder = RegisterAndLogin(name, 0, "phone");  // holds the "phone" route
+  auto someone = RegisterAndLogin(other);
+  auto second = Connect();
+  auto login = second->Login(name, kPassword, "laptop");
+  ASSERT_TRUE(login.ok()) << login.status();
+  const std::string token = login->session_token();
+
+  // Named with another user, or another device: refused, and nobody kicked.
+  auto as_other = Connect();
+  auto refused = as_other->LoginWithToken(other, token, "laptop");
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(std::string(refused.status().message()).find("another user or device"),
+            std::string::npos)
+      << refused.status();
+  auto as_phone = Connect();
+  EXPECT_EQ(as_phone->LoginWithToken(name, token, "phone").status().code(),
+            StatusCode::kUnauthenticated);
+  auto quiet = holder->NextEvent(std::chrono::milliseconds(500));
+  EXPECT_EQ(quiet.status().code(), StatusCode::kDeadlineExceeded) << "the phone was disturbed";
+
+  // Its own user and device: accepted (it takes the laptop route over).
+  auto third = Connect();
+  ASSERT_TRUE(third->LoginWithToken(name, token, "laptop").ok());
+
+  // Logout: another user cannot end it; its user can, and then it is dead.
+  EXPECT_EQ(someone->Logout(token).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(holder->Logout(token).ok());
+  EXPECT_EQ(holder->Logout(token).code(), StatusCode::kNotFound);
+  auto after = Connect();
+  EXPECT_EQ(after->LoginWithToken(name, token, "laptop").status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(Connect()->Logout(token).code(), StatusCode::kUnauthenticated) << "needs a login";
+}
+
 TEST(AccountsTest, SecondLoginOnTheSameDeviceKicksTheFirst) {
   const std::string name = UniqueName("gina");
   auto first = RegisterAndLogin(name, 0, "phone");
