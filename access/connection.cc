@@ -54,6 +54,9 @@ Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOpt
       admission_(admission) {
   started_ms_ = last_read_ms_ = SteadyNowMs();
   UpdateDeadline();
+  boost::system::error_code ec;
+  const auto peer = socket_.remote_endpoint(ec);
+  if (!ec) peer_address_ = peer.address().to_string();
 }
 
 std::int64_t Connection::SteadyNowMs() {
@@ -466,6 +469,7 @@ internal::SessionContext Connection::Session() const {
   s.set_access_node_id(options_.node_id);
   s.set_access_endpoint(options_.push_endpoint);
   s.set_conn_id(conn_id_);
+  if (session_.user_id == 0) s.set_peer_address(peer_address_);
   return s;
 }
 

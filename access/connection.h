@@ -152,6 +152,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Socket socket_;
   const std::uint64_t conn_id_;
+  std::string peer_address_;  // the client's IP, sent with requests before login
   const ConnectionOptions& options_;
   LogicClient* logic_;
   ConnectionRegistry* registry_;

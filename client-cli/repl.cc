@@ -103,10 +103,11 @@ void PrintUnread(ReplSession& s) {
 
 // Registers s.user after asking; a typed password is asked for twice.
 absl::Status OfferToRegister(ReplSession& s) {
-  std::cout << "user " << s.user << " does not exist. Register it now? [y/N] " << std::flush;
+  std::cout << "wrong username or password. If " << s.user
+            << " is a new account, register it now? [y/N] " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
-    return absl::NotFoundError("user " + s.user + " does not exist; not registered");
+    return absl::UnauthenticatedError("wrong username or password; nothing was registered");
   }
   auto password = s.login->Password();
   if (!password.ok()) return password.status();
@@ -122,7 +123,8 @@ absl::Status OfferToRegister(ReplSession& s) {
   return (*client)->Register(s.user, *password).status();
 }
 
-// Logs in, offering to register an unknown name. Returns an exit code on failure.
+// Logs in, offering to register the name if the login is refused (the server
+// does not say whether a name exists). Returns an exit code on failure.
 int LogIn(ReplSession& s) {
   if (s.user.empty()) {
     std::cout << "user name: " << std::flush;
@@ -131,7 +133,7 @@ int LogIn(ReplSession& s) {
   s.options.user = s.user;
   s.login = std::make_unique<Login>(s.options);
   auto client = s.login->Connect();
-  if (client.status().code() == absl::StatusCode::kNotFound) {  // no such user
+  if (client.status().code() == absl::StatusCode::kUnauthenticated) {
     if (absl::Status registered = OfferToRegister(s); !registered.ok()) {
       return ReportError(registered);
     }

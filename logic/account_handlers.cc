@@ -1,5 +1,8 @@
 #include "logic/account_handlers.h"
 
+#include <chrono>
+
+#include "common/client_status.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/str_cat.h"
@@ -8,16 +11,35 @@ namespace im::logic {
 namespace {
 
 constexpr std::size_t kMaxDeviceIdBytes = 64;
+constexpr std::size_t kMaxUsernameBytes = 32;
 constexpr std::string_view kDefaultDevice = "default";
 
-// Runs `work` on the worker pool; answers "overloaded" if the pool is full.
-void OnWorkers(common::WorkPool* pool, const Reply& reply, std::function<void()> work) {
-  if (!pool->Submit(std::move(work))) {
-    reply(absl::ResourceExhaustedError("server busy, try again"));
-  }
-}
-
 }  // namespace
+
+AccountHandlers::AccountHandlers(const LogicConfig& config, StorageClient* storage,
+                                 AccessPushClient* access, const PasswordHasher* hasher,
+                                 common::WorkPool* hash_workers, LoginThrottle* throttle)
+    : config_(config),
+      storage_(storage),
+      access_(access),
+      hasher_(hasher),
+      hash_workers_(hash_workers),
+      throttle_(throttle),
+      unknown_user_hash_(hasher->Hash(NewSessionToken()).value_or("")) {}
+
+void AccountHandlers::OnHashWorkers(const Reply& reply, std::function<void()> work) {
+  const auto queued = std::chrono::steady_clock::now();
+  const auto max_wait = std::chrono::milliseconds(config_.password_queue_max_wait_ms);
+  const bool submitted = hash_workers_->Submit([queued, max_wait, reply, work = std::move(work)] {
+    if (std::chrono::steady_clock::now() - queued > max_wait) {
+      // Its caller is about to give up: do nothing it would not hear of.
+      return reply(common::WithRetryAfter(absl::UnavailableError("server busy, try again"),
+                                          std::chrono::seconds(1)));
+    }
+    work();
+  });
+  if (!submitted) reply(absl::ResourceExhaustedError("server busy, try again"));
+}
 
 void AccountHandlers::RegisterWith(RequestDispatcher& dispatcher) {
   dispatcher.Register(client::ClientFrame::kRegisterUser, Access::kPublic,
@@ -34,43 +56,42 @@ void AccountHandlers::Logout(const internal::HandleRequest& request, Reply reply
   internal::RevokeSessionRequest revoke;
   revoke.set_token_hash(HashSessionToken(token));
   revoke.set_user_id(request.session().user_id());
-  storage_->RevokeSession(
-      std::move(revoke), [reply, user_id = request.session().user_id()](
-                             absl::StatusOr<internal::RevokeSessionResponse> revoked) {
-        if (!revoked.ok()) return reply(revoked.status());
-        if (!revoked->revoked()) return reply(absl::NotFoundError("no such session"));
-        common::GetLogger("account")->info("event=logout uid={}", user_id);
-        internal::HandleResponse response;
-        response.mutable_frame()->mutable_logout();
-        reply(std::move(response));
-      });
+  storage_->RevokeSession(std::move(revoke),
+                          [reply, user_id = request.session().user_id()](
+                              absl::StatusOr<internal::RevokeSessionResponse> revoked) {
+                            if (!revoked.ok()) return reply(revoked.status());
+                            if (!revoked->revoked())
+                              return reply(absl::NotFoundError("no such session"));
+                            common::GetLogger("account")->info("event=logout uid={}", user_id);
+                            internal::HandleResponse response;
+                            response.mutable_frame()->mutable_logout();
+                            reply(std::move(response));
+                          });
 }
 
 void AccountHandlers::Register(const internal::HandleRequest& request, Reply reply) {
   const auto& req = request.frame().register_user();
   if (auto s = ValidateUsername(req.username()); !s.ok()) return reply(s);
   if (auto s = ValidatePassword(req.password()); !s.ok()) return reply(s);
-  OnWorkers(
-      hash_workers_, reply, [this, username = req.username(), password = req.password(), reply]() {
-        auto hash = hasher_->Hash(password);
-        if (!hash.ok()) return reply(hash.status());
-        internal::CreateUserRequest create;
-        create.set_username(username);
-        create.set_password_hash(*hash);
-        storage_->CreateUser(
-            std::move(create),
-            [username, reply](absl::StatusOr<internal::CreateUserResponse> created) {
-              if (created.status().code() == absl::StatusCode::kAlreadyExists) {
-                return reply(absl::AlreadyExistsError(
-                    common::StrCat("username '", username, "' is already taken")));
-              }
-              if (!created.ok()) return reply(created.status());
-              common::GetLogger("account")->info("event=registered uid={}", created->user_id());
-              internal::HandleResponse response;
-              response.mutable_frame()->mutable_register_user()->set_user_id(created->user_id());
-              reply(std::move(response));
-            });
-      });
+  OnHashWorkers(reply, [this, username = req.username(), password = req.password(), reply]() {
+    auto hash = hasher_->Hash(password);
+    if (!hash.ok()) return reply(hash.status());
+    internal::CreateUserRequest create;
+    create.set_username(username);
+    create.set_password_hash(*hash);
+    storage_->CreateUser(
+        std::move(create), [username, reply](absl::StatusOr<internal::CreateUserResponse> created) {
+          if (created.status().code() == absl::StatusCode::kAlreadyExists) {
+            return reply(absl::AlreadyExistsError(
+                common::StrCat("username '", username, "' is already taken")));
+          }
+          if (!created.ok()) return reply(created.status());
+          common::GetLogger("account")->info("event=registered uid={}", created->user_id());
+          internal::HandleResponse response;
+          response.mutable_frame()->mutable_register_user()->set_user_id(created->user_id());
+          reply(std::move(response));
+        });
+  });
 }
 
 void AccountHandlers::Login(const internal::HandleRequest& request, Reply reply) {
@@ -89,26 +110,45 @@ void AccountHandlers::Login(const internal::HandleRequest& request, Reply reply)
   if (!req.session_token().empty()) {
     return ResumeSession(request.session(), req, std::move(reply));
   }
-  std::string device_id = req.device_id().empty() ? std::string(kDefaultDevice) : req.device_id();
-  internal::SessionContext session = request.session();
-
   if (req.username().empty()) return reply(absl::InvalidArgumentError("username is required"));
+  if (req.username().size() > kMaxUsernameBytes) {
+    return reply(absl::InvalidArgumentError("username longer than 32 bytes"));
+  }
+  PasswordLogin login{request.session(),
+                      req.device_id().empty() ? std::string(kDefaultDevice) : req.device_id(),
+                      req.username(), req.password()};
+  const std::string username = login.username;
+  const std::string address = login.session.peer_address();
+  throttle_->Admit(username, address,
+                   [this, login = std::move(login), reply](absl::Status admitted) {
+                     if (!admitted.ok()) return reply(admitted);
+                     CheckPassword(login, reply);
+                   });
+}
+
+void AccountHandlers::CheckPassword(const PasswordLogin& login, Reply reply) {
   internal::GetUserRequest get;
-  get.set_username(req.username());
-  storage_->GetUser(std::move(get), [this, session, device_id, password = req.password(),
-                                     reply](absl::StatusOr<internal::User> user) {
-    if (user.status().code() == absl::StatusCode::kNotFound) {
-      return reply(absl::NotFoundError("no such user"));
+  get.set_username(login.username);
+  storage_->GetUser(std::move(get), [this, login, reply](absl::StatusOr<internal::User> user) {
+    const bool known = user.ok();
+    if (!known && user.status().code() != absl::StatusCode::kNotFound) {
+      return reply(user.status());
     }
-    if (!user.ok()) return reply(user.status());
-    OnWorkers(hash_workers_, reply,
-              [this, session, device_id, password, user = std::move(*user), reply]() {
-                if (!hasher_->Verify(password, user.password_hash())) {
-                  common::GetLogger("account")->warn("event=login_refused uid={}", user.user_id());
-                  return reply(absl::UnauthenticatedError("wrong password"));
-                }
-                StartSession(session, user, device_id, reply);
-              });
+    // An unknown name costs the same hash as a wrong password, and gets the
+    // same answer: neither tells whether the name exists.
+    OnHashWorkers(
+        reply, [this, login, reply, known, user = known ? std::move(*user) : internal::User()]() {
+          const bool right =
+              hasher_->Verify(login.password, known ? user.password_hash() : unknown_user_hash_) &&
+              known;
+          if (!right) {
+            common::GetLogger("account")->warn("event=login_refused uid={} address={}",
+                                               user.user_id(), login.session.peer_address());
+            return throttle_->Failed(login.username, login.session.peer_address(), reply);
+          }
+          throttle_->Succeeded(login.username);
+          StartSession(login.session, user, login.device_id, reply);
+        });
   });
 }
 

@@ -1,6 +1,8 @@
 #pragma once
-// Register, Login and Logout. Login with a password (or a session token from
-// an earlier login) binds the connection: it stores the device's route and,
+// Register, Login and Logout. Password logins pass the LoginThrottle (an
+// unknown name and a wrong password cost the same and get the same answer).
+// Login with a password (or a session token from an earlier login) binds the
+// connection: it stores the device's route and,
 // if another connection held the same device, kicks that one. Logout revokes
 // one of the logged-in user's session tokens.
 // Thread-safe; all work is asynchronous (hashing runs on `hash_workers`).
@@ -8,6 +10,7 @@
 #include "common/work_pool.h"
 #include "logic/access_push_client.h"
 #include "logic/logic_config.h"
+#include "logic/login_throttle.h"
 #include "logic/password_hasher.h"
 #include "logic/request_dispatcher.h"
 #include "logic/storage_client.h"
@@ -18,13 +21,10 @@ inline constexpr std::uint32_t kProtocolVersion = 1;
 
 class AccountHandlers {
  public:
+  // Hashes one throwaway password (the stand-in checked for unknown names).
   AccountHandlers(const LogicConfig& config, StorageClient* storage, AccessPushClient* access,
-                  const PasswordHasher* hasher, common::WorkPool* hash_workers)
-      : config_(config),
-        storage_(storage),
-        access_(access),
-        hasher_(hasher),
-        hash_workers_(hash_workers) {}
+                  const PasswordHasher* hasher, common::WorkPool* hash_workers,
+                  LoginThrottle* throttle);
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
@@ -32,6 +32,19 @@ class AccountHandlers {
   void Register(const internal::HandleRequest& request, Reply reply);
   void Login(const internal::HandleRequest& request, Reply reply);
   void Logout(const internal::HandleRequest& request, Reply reply);
+
+  struct PasswordLogin {
+    internal::SessionContext session;
+    std::string device_id;
+    std::string username;
+    std::string password;
+  };
+  // Once the throttle let it through: finds the user and checks the password
+  // (on the hash workers); a failure is counted and answered by the throttle.
+  void CheckPassword(const PasswordLogin& login, Reply reply);
+  // Runs `work` on the hash workers; answers "busy" instead if the pool is
+  // full or the work waited there past password_queue_max_wait_ms.
+  void OnHashWorkers(const Reply& reply, std::function<void()> work);
   // A token login: one storage call finds the session and registers the route.
   // A token login; the token must be for the user and device the request
   // names (where it names them).
@@ -52,6 +65,8 @@ class AccountHandlers {
   AccessPushClient* access_;
   const PasswordHasher* hasher_;
   common::WorkPool* hash_workers_;
+  LoginThrottle* throttle_;
+  const std::string unknown_user_hash_;
 };
 
 // Tells the access node holding `old` (a route of `user_id`'s device that a

@@ -26,6 +26,22 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("session_ttl_seconds", &session_ttl_seconds, "lifetime of a login's session token", 60,
         365 * 86400);
   s.Add("password_workers", &password_workers, "threads hashing passwords", 1, 64);
+  s.Add("password_queue_max_wait_ms", &password_queue_max_wait_ms,
+        "a register or login whose hash waited longer than this for a worker is answered "
+        "\"busy\" instead (keep it well below im-access's logic_timeout_ms)",
+        10, 60000);
+  s.Add("login.free_failures_per_account", &login_free_failures_per_account,
+        "wrong passwords for one account name that cost no wait (per failure window)", 0, 1000);
+  s.Add("login.free_failures_per_address", &login_free_failures_per_address,
+        "failed password logins from one client address that cost no wait (per failure window)", 0,
+        1000000);
+  s.Add("login.backoff_base_ms", &login_backoff_base_ms,
+        "the wait after the first failure beyond the free ones; it doubles with each further one",
+        0, 3600000);
+  s.Add("login.backoff_max_ms", &login_backoff_max_ms, "the longest wait between attempts", 0,
+        86400000);
+  s.Add("login.failure_window_seconds", &login_failure_window_seconds,
+        "failures are forgotten this long after the last one", 1, 86400);
   s.Add("password.ops_limit", &password_ops_limit, "argon2id passes", 1, 10);
   s.Add("password.mem_limit_kib", &password_mem_limit_kib, "argon2id memory in KiB", 8,
         1024 * 1024);

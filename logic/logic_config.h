@@ -21,6 +21,18 @@ struct LogicConfig {
   std::int64_t push_timeout_ms = 2000;
   std::int64_t session_ttl_seconds = 30 * 86400;
   std::int64_t password_workers = 2;  // threads hashing passwords (argon2id)
+  // A hash that waited longer than this for a worker is not started: its
+  // caller has (nearly) given up, and a register must not create an account
+  // after its client was told "unavailable".
+  std::int64_t password_queue_max_wait_ms = 1500;
+  // Password guessing (see logic/login_throttle.h): failures per account name
+  // and per client address that cost no wait, then waits doubling from
+  // backoff_base_ms up to backoff_max_ms; forgotten after the window.
+  std::int64_t login_free_failures_per_account = 5;
+  std::int64_t login_free_failures_per_address = 50;
+  std::int64_t login_backoff_base_ms = 1000;
+  std::int64_t login_backoff_max_ms = 300000;
+  std::int64_t login_failure_window_seconds = 900;
   // argon2id cost. The defaults are libsodium's "interactive" limits.
   std::int64_t password_ops_limit = 2;
   std::int64_t password_mem_limit_kib = 64 * 1024;

@@ -47,7 +47,8 @@ int Run(int argc, char** argv) {
   RelationCache relation_cache(static_cast<std::size_t>(config.relation_cache_entries));
 
   RequestDispatcher dispatcher(&metrics);
-  AccountHandlers accounts(config, &storage, &access, &hasher, &hash_workers);
+  LoginThrottle login_throttle(config, &storage, &metrics);
+  AccountHandlers accounts(config, &storage, &access, &hasher, &hash_workers, &login_throttle);
   accounts.RegisterWith(dispatcher);
   MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout);
   messages.RegisterWith(dispatcher);

@@ -135,6 +135,7 @@ IM_STORAGE_CALL(CreateUser, internal::CreateUserRequest, internal::CreateUserRes
 IM_STORAGE_CALL(GetUser, internal::GetUserRequest, internal::User)
 IM_STORAGE_CALL(CreateSession, internal::CreateSessionRequest, internal::CreateSessionResponse)
 IM_STORAGE_CALL(RevokeSession, internal::RevokeSessionRequest, internal::RevokeSessionResponse)
+IM_STORAGE_CALL(GuardLogin, internal::GuardLoginRequest, internal::GuardLoginResponse)
 IM_STORAGE_CALL(GetRoutes, internal::GetRoutesRequest, internal::GetRoutesResponse)
 IM_STORAGE_CALL(RenewNodeLease, internal::NodeLeaseRequest, internal::NodeLeaseResponse)
 IM_STORAGE_CALL(RestoreRoutes, internal::RestoreRoutesRequest, internal::RestoreRoutesResponse)

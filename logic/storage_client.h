@@ -43,6 +43,7 @@ class StorageClient {
                      Done<internal::CreateSessionResponse> done);
   void RevokeSession(internal::RevokeSessionRequest request,
                      Done<internal::RevokeSessionResponse> done);
+  void GuardLogin(internal::GuardLoginRequest request, Done<internal::GuardLoginResponse> done);
   // A token login: the session, its user and the route, in one call.
   void ResumeSession(internal::ResumeSessionRequest request,
                      Done<internal::ResumeSessionResponse> done);

@@ -126,8 +126,9 @@ int Run(int argc, char** argv) {
   AckWriter acks(&written_acks, static_cast<std::size_t>(config.ack_writers),
                  std::chrono::milliseconds(config.ack_gather_ms));
   SessionResumer resumer(&users, &routes, /*threads=*/2, /*max_queued=*/20000);
+  LoginGuard logins(&redis);
   StorageService service(&users, &messages, &conversations, &recent, &relations, &groups, &routes,
-                         &appends, &acks, &resumer, &workers);
+                         &appends, &acks, &resumer, &logins, &workers);
 
   auto server = common::StartGrpcServer(config.listen, {&service});
   if (!server.ok()) {

@@ -7,6 +7,7 @@ namespace {
 
 constexpr std::size_t kMaxUsernameBytes = 32;
 constexpr std::size_t kMaxDeviceIdBytes = 64;
+constexpr std::size_t kMaxAddressBytes = 64;
 constexpr std::size_t kMaxClientMsgIdBytes = 64;
 constexpr std::size_t kMaxRoutesLookup = 10000;
 
@@ -71,6 +72,35 @@ grpc::ServerUnaryReactor* StorageService::RevokeSession(
     auto revoked = users_->RevokeSession(request->token_hash(), request->user_id());
     if (!revoked.ok()) return revoked.status();
     response->set_revoked(*revoked);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::GuardLogin(grpc::CallbackServerContext* ctx,
+                                                     const internal::GuardLoginRequest* request,
+                                                     internal::GuardLoginResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (request->username().empty() || request->username().size() > kMaxUsernameBytes ||
+        request->address().size() > kMaxAddressBytes) {
+      return absl::InvalidArgumentError("bad username or address");
+    }
+    absl::StatusOr<LoginGuard::Wait> wait;
+    switch (request->event()) {
+      case internal::GuardLoginRequest::CHECK:
+        wait = logins_->Check(request->username(), request->address());
+        break;
+      case internal::GuardLoginRequest::FAILED:
+        wait = logins_->Failed(request->username(), request->address(), request->per_account(),
+                               request->per_address());
+        break;
+      case internal::GuardLoginRequest::SUCCEEDED:
+        return logins_->Succeeded(request->username());
+      default:
+        return absl::InvalidArgumentError("unknown login event");
+    }
+    if (!wait.ok()) return wait.status();
+    response->set_retry_after_ms(wait->retry_after_ms);
+    response->set_scope(wait->scope);
     return absl::OkStatus();
   });
 }

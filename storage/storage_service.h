@@ -14,6 +14,7 @@
 #include "storage/append_writer.h"
 #include "storage/conversation_store.h"
 #include "storage/group_store.h"
+#include "storage/login_guard.h"
 #include "storage/message_store.h"
 #include "storage/relation_store.h"
 #include "storage/route_store.h"
@@ -27,7 +28,7 @@ class StorageService final : public internal::Storage::CallbackService {
   StorageService(UserStore* users, MessageStore* messages, ConversationStore* conversations,
                  RecentMessages* recent, RelationStore* relations, GroupStore* groups,
                  RouteStore* routes, AppendWriter* appends, AckWriter* acks,
-                 SessionResumer* resumer, common::WorkPool* workers)
+                 SessionResumer* resumer, LoginGuard* logins, common::WorkPool* workers)
       : users_(users),
         messages_(messages),
         conversations_(conversations),
@@ -38,6 +39,7 @@ class StorageService final : public internal::Storage::CallbackService {
         appends_(appends),
         acks_(acks),
         resumer_(resumer),
+        logins_(logins),
         workers_(workers) {}
 
   grpc::ServerBidiReactor<internal::AppendCalls, internal::AppendResults>* AppendStream(
@@ -70,6 +72,9 @@ class StorageService final : public internal::Storage::CallbackService {
   grpc::ServerUnaryReactor* RevokeSession(grpc::CallbackServerContext* ctx,
                                           const internal::RevokeSessionRequest* request,
                                           internal::RevokeSessionResponse* response) override;
+  grpc::ServerUnaryReactor* GuardLogin(grpc::CallbackServerContext* ctx,
+                                       const internal::GuardLoginRequest* request,
+                                       internal::GuardLoginResponse* response) override;
   grpc::ServerUnaryReactor* GetRoutes(grpc::CallbackServerContext* ctx,
                                       const internal::GetRoutesRequest* request,
                                       internal::GetRoutesResponse* response) override;
@@ -177,6 +182,7 @@ class StorageService final : public internal::Storage::CallbackService {
   AppendWriter* appends_;
   AckWriter* acks_;
   SessionResumer* resumer_;
+  LoginGuard* logins_;
   common::WorkPool* workers_;
   common::StreamServer<internal::AppendCalls, internal::AppendResults> append_stream_{
       [this](const auto& request, auto* response, Done done) {

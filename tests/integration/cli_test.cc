@@ -205,7 +205,7 @@ TEST(CliTest, ErrorsAreWordsOnStderrWithDistinctExitCodes) {
   auto wrong =
       RunCli(Args(Server(), {"--user", carol, "--password", "nope-nope", "send", "x", "y"}));
   EXPECT_EQ(wrong.exit_code, 1);
-  EXPECT_EQ(wrong.err, "im-cli: wrong password\n");
+  EXPECT_EQ(wrong.err, "im-cli: wrong username or password\n");
 
   auto nobody = RunCli(
       Args(Server(), {"--user", carol, "--password", kPassword, "send", "ghost_user", "hi"}));

@@ -38,7 +38,7 @@ TEST(ReplTest, RegistersWithThePasswordTypedTwiceAndRefusesAMismatch) {
     Repl repl(name + "-mismatch", {"--user", name});
     ASSERT_TRUE(repl.Shows("Password for " + name)) << repl.screen();
     repl.Type(std::string(kPassword) + "\n");
-    ASSERT_TRUE(repl.Shows("Register it now?")) << repl.screen();
+    ASSERT_TRUE(repl.Shows("register it now?")) << repl.screen();
     repl.Type("y\n");
     ASSERT_TRUE(repl.Shows("the same password again")) << repl.screen();
     repl.Type("something-else\n");
@@ -48,7 +48,7 @@ TEST(ReplTest, RegistersWithThePasswordTypedTwiceAndRefusesAMismatch) {
   Repl repl(name, {"--user", name});
   ASSERT_TRUE(repl.Shows("Password for " + name)) << repl.screen();
   repl.Type(std::string(kPassword) + "\n");
-  ASSERT_TRUE(repl.Shows("Register it now?")) << repl.screen();
+  ASSERT_TRUE(repl.Shows("register it now?")) << repl.screen();
   repl.Type("y\n");
   ASSERT_TRUE(repl.Shows("the same password again")) << repl.screen();
   repl.Type(std::string(kPassword) + "\n");

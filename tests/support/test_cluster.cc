@@ -133,6 +133,11 @@ void TestCluster::StartLogicReplica(int replica) {
   argv.insert(argv.end(), {"--listen=" + Loopback(logic_.ports[replica]),
                            "--storage_target=" + storage_.Target(), "--password.ops_limit=1",
                            "--password.mem_limit_kib=8192", "--storage_timeout_ms=2000",
+                           // Below access's 2 s logic timeout, with room for the hash and storage.
+                           "--password_queue_max_wait_ms=800",
+                           // Every test logs in from 127.0.0.1: the address scope would
+                           // throttle tests by each other (LoginGuardTest covers it).
+                           "--login.free_failures_per_address=100000",
                            "--storage_streams=" + std::to_string(storage_.ports.size()),
                            "--stream_rebalance_ms=" + std::to_string(kTestStreamRebalanceMs),
                            "--metrics_listen=" + Loopback(logic_.metrics_ports[replica])});
@@ -195,8 +200,8 @@ std::string TestCluster::ProcessList() const {
                      ",im-storage=" + std::to_string(storage_.processes[0]->pid()) +
                      ",im-logic=" + std::to_string(logic_.processes[0]->pid());
   for (std::size_t i = 1; i < storage_.processes.size(); ++i) {
-    list += ",im-storage#" + std::to_string(i + 1) + "=" +
-            std::to_string(storage_.processes[i]->pid());
+    list +=
+        ",im-storage#" + std::to_string(i + 1) + "=" + std::to_string(storage_.processes[i]->pid());
   }
   for (std::size_t i = 1; i < logic_.processes.size(); ++i) {
     list += ",im-logic#" + std::to_string(i + 1) + "=" + std::to_string(logic_.processes[i]->pid());
