@@ -30,6 +30,14 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
         0, 10000000);
   s.Add("max_connections_per_address", &max_connections_per_address,
         "client connections held at most from one source address (0: no cap)", 0, 10000000);
+  s.Add("tls.cert_file", &tls_cert_file,
+        "certificate chain (PEM) of the client port: with tls.key_file, clients must speak TLS");
+  s.Add("tls.key_file", &tls_key_file, "private key (PEM) of tls.cert_file");
+  s.Add("tls.handshake_timeout_ms", &tls_handshake_timeout_ms,
+        "close TLS connections whose handshake has not finished by then", 100, 600000);
+  s.Add("allow_plaintext", &allow_plaintext,
+        "without TLS files, serve clients over plain TCP (local development only: passwords and "
+        "session tokens travel in clear)");
   s.Add("login_timeout_ms", &login_timeout_ms, "close connections not logged in by then", 100,
         600000);
   s.Add("drain_timeout_ms", &drain_timeout_ms,
@@ -103,6 +111,14 @@ absl::Status AccessConfig::Validate() const {
   std::uint16_t port;
   if (auto s = SplitHostPort(listen, &host, &port); !s.ok()) return s;
   if (auto s = SplitHostPort(PushEndpoint(), &host, &port); !s.ok()) return s;
+  if (tls_cert_file.empty() != tls_key_file.empty()) {
+    return absl::InvalidArgumentError("tls.cert_file and tls.key_file go together");
+  }
+  if (!tls() && !allow_plaintext) {
+    return absl::InvalidArgumentError(
+        "the client port needs tls.cert_file and tls.key_file (deploy/make-dev-certs.sh makes a "
+        "development pair), or allow_plaintext = true for local development");
+  }
   if (max_login_frame_bytes > max_frame_bytes) {
     return absl::InvalidArgumentError("max_login_frame_bytes must not exceed max_frame_bytes");
   }

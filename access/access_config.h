@@ -10,7 +10,13 @@
 namespace im::access {
 
 struct AccessConfig {
-  std::string listen = "127.0.0.1:7000";       // clients connect here
+  std::string listen = "127.0.0.1:7000";  // clients connect here
+  // TLS on the client port (PEM files). Without them the port is plain TCP,
+  // which only allow_plaintext permits (local development).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool allow_plaintext = false;
+  std::int64_t tls_handshake_timeout_ms = 5000;
   std::string push_listen = "127.0.0.1:7100";  // Access gRPC service (logic pushes here)
   std::string push_advertise;                  // how logic reaches push_listen; default: same
   std::string node_id = "access-1";
@@ -27,17 +33,18 @@ struct AccessConfig {
   std::int64_t logic_timeout_ms = 5000;
   std::int64_t logic_streams = 1;            // coalescing streams to logic: one per replica
   std::int64_t stream_rebalance_ms = 60000;  // each placed on a replica anew this often (0: never)
-  std::int64_t max_queued_bytes = 4 << 20;     // per connection, unsent server frames
-  std::int64_t max_pending_requests = 64;      // per connection, awaiting logic
-  std::int64_t login_rate = 3000;              // logins admitted per second (0: no cap)
-  std::int64_t login_burst = 3000;             // ...of which this many at once
-  std::int64_t max_logins_in_flight = 512;     // awaiting logic at once (0: no cap)
-  std::int64_t drain_timeout_ms = 5000;        // SIGTERM: how long clients get to leave
-  std::int64_t node_lease_ms = 6000;           // routes count only while it is renewed
+  std::int64_t max_queued_bytes = 4 << 20;   // per connection, unsent server frames
+  std::int64_t max_pending_requests = 64;    // per connection, awaiting logic
+  std::int64_t login_rate = 3000;            // logins admitted per second (0: no cap)
+  std::int64_t login_burst = 3000;           // ...of which this many at once
+  std::int64_t max_logins_in_flight = 512;   // awaiting logic at once (0: no cap)
+  std::int64_t drain_timeout_ms = 5000;      // SIGTERM: how long clients get to leave
+  std::int64_t node_lease_ms = 6000;         // routes count only while it is renewed
   std::int64_t route_refresh_seconds = 21600;  // connections' routes are renewed this often
 
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;
+  bool tls() const { return !tls_cert_file.empty(); }
   // max_connections, or what the process's descriptor limit allows.
   std::size_t ConnectionCap() const;
   const std::string& PushEndpoint() const {

@@ -17,7 +17,6 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::size_t kReadChunkBytes = 64 * 1024;
 constexpr std::int64_t kFlushGraceMs = 2000;
 
 // Acks merged into one request cover at most this many conversations (what
@@ -46,7 +45,7 @@ ConnectionCounters::ConnectionCounters(common::Metrics* metrics)
 
 Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
                        LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission)
-    : socket_(std::move(socket)),
+    : stream_(std::move(socket), options.tls),
       conn_id_(conn_id),
       options_(options),
       logic_(logic),
@@ -55,7 +54,7 @@ Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOpt
   started_ms_ = last_read_ms_ = SteadyNowMs();
   UpdateDeadline();
   boost::system::error_code ec;
-  const auto peer = socket_.remote_endpoint(ec);
+  const auto peer = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_address_ = peer.address().to_string();
 }
 
@@ -66,27 +65,37 @@ std::int64_t Connection::SteadyNowMs() {
 }
 
 void Connection::Start() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    error_code ec;
-    self->socket_.non_blocking(true, ec);
-    self->socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-    self->WaitReadable();
-  });
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this()] { self->Begin([self] { self->WaitReadable(); }); });
 }
 
 void Connection::Refuse(absl::Status status) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), status = std::move(status)] {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), status = std::move(status)] {
     Log()->warn("event=refused conn={} error=\"{}\"", self->conn_id_, status.message());
-    self->FailAndClose(status);
+    self->Begin([self, status] { self->FailAndClose(status); });
+  });
+}
+
+void Connection::Begin(std::function<void()> then) {
+  stream_.Prepare();
+  stream_.Handshake([self = shared_from_this(), then = std::move(then)](const error_code& ec) {
+    if (self->closed_) return;
+    if (ec) {
+      Log()->info("event=tls_handshake_failed conn={} error=\"{}\"", self->conn_id_, ec.message());
+      return self->Close("tls handshake failed");
+    }
+    self->handshake_done_ = true;
+    self->UpdateDeadline();
+    then();
   });
 }
 
 void Connection::CheckDeadline() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->OnDeadline(); });
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->OnDeadline(); });
 }
 
 void Connection::Deliver(std::uint64_t user_id, std::string encoded_frame) {
-  asio::post(socket_.get_executor(),
+  asio::post(stream_.get_executor(),
              [self = shared_from_this(), user_id, frame = std::move(encoded_frame)]() mutable {
                if (self->closing_ || self->closed_ || self->session_.user_id != user_id) return;
                self->QueueEncoded(std::move(frame));
@@ -94,14 +103,14 @@ void Connection::Deliver(std::uint64_t user_id, std::string encoded_frame) {
 }
 
 void Connection::ReadSession(std::function<void(std::uint64_t conn_id, const BoundSession&)> fn) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), fn = std::move(fn)] {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), fn = std::move(fn)] {
     fn(self->conn_id_, self->closing_ || self->closed_ ? BoundSession{} : self->session_);
   });
 }
 
 void Connection::AdoptRouteEpoch(std::uint64_t user_id, const std::string& device_id,
                                  std::uint64_t epoch) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), user_id, device_id, epoch] {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), user_id, device_id, epoch] {
     if (!self->closing_ && !self->closed_ && self->session_.user_id == user_id &&
         self->session_.device_id == device_id && self->session_.route_epoch == 0) {
       self->session_.route_epoch = epoch;
@@ -116,7 +125,7 @@ void Connection::AdoptRouteEpoch(std::uint64_t user_id, const std::string& devic
 }
 
 void Connection::Kick(std::uint64_t user_id, std::string reason, bool reconnect) {
-  asio::post(socket_.get_executor(),
+  asio::post(stream_.get_executor(),
              [self = shared_from_this(), user_id, reason = std::move(reason), reconnect] {
                if (self->closing_ || self->closed_) return;
                if (user_id != 0 && self->session_.user_id != user_id) return;
@@ -131,20 +140,19 @@ void Connection::Kick(std::uint64_t user_id, std::string reason, bool reconnect)
 }
 
 void Connection::WaitReadable() {
-  socket_.async_wait(Socket::wait_read,
-                     [self = shared_from_this()](const error_code& ec) { self->OnReadable(ec); });
+  stream_.Read([self = shared_from_this()](const error_code& ec, std::string_view bytes) {
+    self->OnReadable(ec, bytes);
+  });
 }
 
-void Connection::OnReadable(const error_code& ec) {
+void Connection::OnReadable(const error_code& read_ec, std::string_view bytes) {
   if (closed_ || closing_) return;
-  if (ec) return Close("read error");
-  thread_local std::array<char, kReadChunkBytes> buffer;
-  error_code read_ec;
-  const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
-  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
-    return WaitReadable();
+  if (read_ec) {
+    return Close(read_ec == asio::error::eof || read_ec == asio::ssl::error::stream_truncated
+                     ? "peer closed"
+                     : "read error");
   }
-  if (read_ec) return Close(read_ec == asio::error::eof ? "peer closed" : "read error");
+  const std::size_t n = bytes.size();
   last_read_ms_ = SteadyNowMs();
   options_.counters->bytes_in.Add(n);
   UpdateDeadline();
@@ -152,7 +160,7 @@ void Connection::OnReadable(const error_code& ec) {
     decoder_ = std::make_unique<common::FrameDecoder>(
         session_.user_id != 0 ? options_.max_frame_bytes : options_.max_login_frame_bytes);
   }
-  decoder_->Append(std::string_view(buffer.data(), n)).IgnoreError();  // checked below
+  decoder_->Append(bytes).IgnoreError();  // checked below
   while (!closing_ && decoder_->status().ok()) {
     auto body = decoder_->Next();
     if (!body) break;
@@ -305,7 +313,7 @@ void Connection::ToLogic(client::ClientFrame frame, OnReply on_reply) {
   *request.mutable_frame() = std::move(frame);
   logic_->Handle(std::move(request), [self = shared_from_this(), on_reply = std::move(on_reply)](
                                          absl::StatusOr<internal::HandleResponse> reply) mutable {
-    asio::post(self->socket_.get_executor(),
+    asio::post(self->stream_.get_executor(),
                [on_reply = std::move(on_reply), reply = std::move(reply)]() mutable {
                  on_reply(std::move(reply));
                });
@@ -390,9 +398,9 @@ void Connection::WriteNext() {
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(output_->writing.size());
   for (const auto& frame : output_->writing) buffers.push_back(asio::buffer(frame));
-  asio::async_write(
-      socket_, buffers,
-      [self = shared_from_this()](const error_code& ec, std::size_t) { self->OnWritten(ec); });
+  stream_.Write(buffers, [self = shared_from_this()](const error_code& ec, std::size_t) {
+    self->OnWritten(ec);
+  });
 }
 
 void Connection::OnWritten(const error_code& ec) {
@@ -413,12 +421,20 @@ void Connection::UpdateDeadline() {
     deadline = std::min(deadline, started_ms_ + options_.login_timeout.count());
   }
   if (closing_) deadline = flush_deadline_ms_;
+  if (!handshake_done_) deadline = started_ms_ + options_.handshake_timeout.count();
   deadline_ms_.store(deadline, std::memory_order_relaxed);
 }
 
 void Connection::OnDeadline() {
   if (closed_) return;
   const std::int64_t now = SteadyNowMs();
+  if (!handshake_done_) {
+    if (now >= started_ms_ + options_.handshake_timeout.count()) {
+      Log()->info("event=tls_handshake_timeout conn={}", conn_id_);
+      Close("tls handshake timeout");
+    }
+    return;
+  }
   if (closing_) {
     if (now >= flush_deadline_ms_) Close("flush timed out");
     return;
@@ -452,9 +468,7 @@ void Connection::CloseAfterFlush() {
 void Connection::Close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.Close();
   registry_->Remove(conn_id_, this);
   if (session_.user_id != 0) logic_->SessionClosed(Session());
   Log()->info("event=closed conn={} uid={} reason=\"{}\"", conn_id_, session_.user_id, reason);

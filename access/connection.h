@@ -1,6 +1,6 @@
 #pragma once
-// One client TCP connection: reads frames, answers Ping, forwards every other
-// request to logic with this connection's session context, binds the session
+// One client connection (TCP, or TLS over TCP: access/client_stream.h): reads frames, answers Ping,
+// forwards every other request to logic with this connection's session context, binds the session
 // when logic answers a login, and writes responses and pushed frames.
 //
 // Threading: every member function except the public ones runs on the
@@ -23,9 +23,11 @@
 // that arrive while one is with logic are merged (the highest seq per
 // conversation) and sent as one when it returns; each is answered with the
 // merged one's result, so an ack is still answered only once it is durable.
-// An idle connection owns no read buffer (it waits for readability, then
-// reads into a per-thread buffer), no write buffer and no timer: about what
-// the socket, one pending wait and this object cost.
+// A TLS connection must finish its handshake within handshake_timeout, or is
+// closed without a word.
+// An idle plain-TCP connection owns no read buffer (it waits for readability,
+// then reads into a per-thread buffer), no write buffer and no timer: about
+// what the socket, one pending wait and this object cost.
 
 // clang-format off
 #include <utility>  // Boost 1.74's Asio uses std::exchange without including it (C++20)
@@ -41,6 +43,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "access/client_stream.h"
 #include "client.pb.h"
 #include "common/frame_codec.h"
 #include "common/metrics.h"
@@ -73,6 +76,9 @@ struct ConnectionOptions {
   std::size_t max_queued_bytes;
   std::size_t max_pending_requests;
   ConnectionCounters* counters;  // outlives every connection
+  // Null: plain TCP. Otherwise every connection is TLS; outlives them all.
+  boost::asio::ssl::context* tls = nullptr;
+  std::chrono::milliseconds handshake_timeout{5000};
 };
 
 // What a login bound the connection to (user_id 0 until then).
@@ -85,8 +91,7 @@ struct BoundSession {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
-                                                  boost::asio::io_context::executor_type>;
+  using Socket = ClientStream::Socket;
 
   Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
              LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission);
@@ -117,8 +122,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void AdoptRouteEpoch(std::uint64_t user_id, const std::string& device_id, std::uint64_t epoch);
 
  private:
+  // Runs `then` once the stream may carry frames (TLS: after the handshake).
+  void Begin(std::function<void()> then);
   void WaitReadable();
-  void OnReadable(const boost::system::error_code& ec);
+  void OnReadable(const boost::system::error_code& ec, std::string_view bytes);
   void HandleBody(std::string_view body);
   void OnBadFrame(const absl::Status& status);  // error frame, close
   void Forward(client::ClientFrame frame);
@@ -150,7 +157,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close(std::string_view reason);
   internal::SessionContext Session() const;
 
-  Socket socket_;
+  ClientStream stream_;
   const std::uint64_t conn_id_;
   std::string peer_address_;  // the client's IP, sent with requests before login
   const ConnectionOptions& options_;
@@ -169,6 +176,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<Output> output_;
   bool closing_ = false;  // no more reads; close once the queue is flushed
   bool closed_ = false;
+  bool handshake_done_ = false;  // plain TCP: once Begin ran
   bool login_in_flight_ = false;
   bool warned_in_flight_ = false;  // the first refusal is logged
   bool ack_in_flight_ = false;

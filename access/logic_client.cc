@@ -7,8 +7,7 @@
 
 namespace im::access {
 
-using HandleStream =
-    common::ShardedStreamClient<internal::HandleCalls, internal::HandleResults>;
+using HandleStream = common::ShardedStreamClient<internal::HandleCalls, internal::HandleResults>;
 
 LogicClient::LogicClient(const std::string& target, std::chrono::milliseconds timeout,
                          common::StreamSpread spread)
@@ -29,12 +28,13 @@ LogicClient::~LogicClient() = default;
 void LogicClient::Handle(internal::HandleRequest request,
                          std::function<void(absl::StatusOr<internal::HandleResponse>)> done) {
   const std::uint64_t conn_id = request.session().conn_id();
-  handle_->Submit(conn_id, std::move(request), [done = std::move(done)](absl::Status status,
-                                                               internal::HandleResponse response) {
-    if (status.ok()) return done(std::move(response));
-    common::GetLogger("access")->warn("event=logic_call_failed status=\"{}\"", status);
-    done(absl::UnavailableError("service unavailable, try again"));
-  });
+  handle_->Submit(conn_id, std::move(request),
+                  [done = std::move(done)](absl::Status status, internal::HandleResponse response) {
+                    if (status.ok()) return done(std::move(response));
+                    common::GetLogger("access")->warn("event=logic_call_failed status=\"{}\"",
+                                                      status);
+                    done(absl::UnavailableError("service unavailable, try again"));
+                  });
 }
 
 void LogicClient::SessionClosed(internal::SessionContext session) {
@@ -43,13 +43,13 @@ void LogicClient::SessionClosed(internal::SessionContext session) {
   request.set_session_closed(true);
   session_closes_in_flight_.fetch_add(1, std::memory_order_relaxed);
   const std::uint64_t conn_id = request.session().conn_id();
-  handle_->Submit(conn_id, std::move(request), [this](absl::Status status,
-                                                       internal::HandleResponse) {
-    if (!status.ok()) {
-      common::GetLogger("access")->warn("event=session_closed_failed status=\"{}\"", status);
-    }
-    session_closes_in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  });
+  handle_->Submit(
+      conn_id, std::move(request), [this](absl::Status status, internal::HandleResponse) {
+        if (!status.ok()) {
+          common::GetLogger("access")->warn("event=session_closed_failed status=\"{}\"", status);
+        }
+        session_closes_in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      });
 }
 
 namespace {

@@ -22,6 +22,7 @@
 #include "access/login_admission.h"
 #include "access/node_lease.h"
 #include "access/push_service.h"
+#include "access/tls_context.h"
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
 #include "common/health.h"
@@ -57,6 +58,20 @@ int Run(int argc, char** argv) {
     std::snprintf(suffix, sizeof suffix, "%08x", random());
     return config.node_id + "." + suffix;
   }();
+  std::unique_ptr<asio::ssl::context> tls;
+  if (config.tls()) {
+    auto made = MakeServerTlsContext(config.tls_cert_file, config.tls_key_file);
+    if (!made.ok()) {
+      log->error("event=startup_failed error=\"{}\"", made.status().message());
+      return 2;
+    }
+    tls = std::move(*made);
+  } else {
+    log->warn(
+        "event=plaintext_client_port listen={} note=\"passwords and tokens travel in clear: "
+        "for local development only\"",
+        config.listen);
+  }
   common::Metrics metrics;
   ConnectionCounters counters(&metrics);
   const ConnectionOptions options{instance,
@@ -67,7 +82,9 @@ int Run(int argc, char** argv) {
                                   std::chrono::milliseconds(config.idle_timeout_ms),
                                   static_cast<std::size_t>(config.max_queued_bytes),
                                   static_cast<std::size_t>(config.max_pending_requests),
-                                  &counters};
+                                  &counters,
+                                  tls.get(),
+                                  std::chrono::milliseconds(config.tls_handshake_timeout_ms)};
   const std::size_t threads = config.io_threads > 0
                                   ? static_cast<std::size_t>(config.io_threads)
                                   : std::max(1u, std::thread::hardware_concurrency());

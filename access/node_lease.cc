@@ -172,7 +172,8 @@ void NodeLease::RestoreAll(const char* why) {
         }
         if (unregistered == 0) return;
         if (result->registered_size() < unregistered) failed->store(true);  // ask again
-        for (const auto& r : result->registered()) AdoptRegistered(r, registry, logic, node, endpoint);
+        for (const auto& r : result->registered())
+          AdoptRegistered(r, registry, logic, node, endpoint);
         log->info("event=routes_registered node={} registered={} of={}", node,
                   result->registered_size(), unregistered);
       });

@@ -26,7 +26,7 @@ std::string DefaultDevice(const std::string& command) {
 }
 
 const char* UsageText() {
-  return R"(Usage: im-cli [--server HOST:PORT[,HOST:PORT...]] [--user NAME] [--password PW] [--device ID] [--json] [COMMAND ...]
+  return R"(Usage: im-cli [--server HOST:PORT[,HOST:PORT...]] [--tls | --ca FILE] [--user NAME] [--password PW] [--device ID] [--json] [COMMAND ...]
 
 Commands (TO is a user, or g:ID for a group):
   register NAME                 create an account (password from --password, $IM_PASSWORD or a prompt)
@@ -67,7 +67,9 @@ message. A second login on the same device ends the first. Unless --device is
 given, the chat window is device "cli", `listen` is "cli-listen" and other
 commands are "cli-cmd", so a command run beside a chat window never ends it.
 
-Environment: IM_SERVER, IM_USER, IM_PASSWORD, IM_DEVICE work as the flags do.
+--tls speaks TLS to the server and checks its certificate against the system's CAs;
+--ca FILE (PEM) checks it against FILE instead (a development CA, say).
+Environment: IM_SERVER, IM_USER, IM_PASSWORD, IM_DEVICE, IM_CA work as the flags do; IM_TLS=1 as --tls.
 Exit status: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable, unavailable or timed out.
 )";
 }
@@ -79,6 +81,11 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
   if (auto v = EnvValue(env, "IM_USER")) o.user = *v;
   if (auto v = EnvValue(env, "IM_PASSWORD")) o.password = *v;
   if (auto v = EnvValue(env, "IM_DEVICE")) o.device = *v;
+  if (auto v = EnvValue(env, "IM_TLS")) o.tls.enabled = *v == "1" || *v == "yes" || *v == "true";
+  if (auto v = EnvValue(env, "IM_CA"); v && !v->empty()) {
+    o.tls.enabled = true;
+    o.tls.ca_file = *v;
+  }
 
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -92,6 +99,10 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
     }
     if (arg == "--json") {
       o.json = true;
+      continue;
+    }
+    if (arg == "--tls") {
+      o.tls.enabled = true;
       continue;
     }
     if (arg == "--include-missed") {
@@ -118,6 +129,9 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
     char* end = nullptr;
     if (name == "server") {
       o.server = value;
+    } else if (name == "ca") {
+      o.tls.enabled = true;
+      o.tls.ca_file = value;
     } else if (name == "user") {
       o.user = value;
     } else if (name == "password") {

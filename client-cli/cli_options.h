@@ -1,6 +1,7 @@
 #pragma once
 // Command-line parsing for im-cli. Global flags (before or after the command)
-// fall back to $IM_SERVER, $IM_USER, $IM_PASSWORD, $IM_DEVICE, then defaults.
+// fall back to $IM_SERVER, $IM_USER, $IM_PASSWORD, $IM_DEVICE, $IM_TLS, $IM_CA,
+// then defaults.
 
 #include <cstdint>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "client-cli/client_transport.h"
 
 namespace im::cli {
 
@@ -15,6 +17,7 @@ inline constexpr char kDefaultServer[] = "127.0.0.1:7000";
 
 struct CliOptions {
   std::string server = kDefaultServer;
+  TlsOptions tls;  // --tls (the system's CAs) or --ca FILE; $IM_TLS=1, $IM_CA
   std::string user;
   std::optional<std::string> password;
   // --device / $IM_DEVICE; by default the chat window is "cli", `listen` is

@@ -62,7 +62,6 @@ absl::StatusOr<std::string> ResolvePassword(const CliOptions& options, const std
   return password;
 }
 
-
 int RunRegister(const CliOptions& options) {
   if (options.args.size() != 1) {
     std::cerr << "im-cli: usage: im-cli register NAME\n";
@@ -71,7 +70,7 @@ int RunRegister(const CliOptions& options) {
   const std::string& name = options.args[0];
   auto password = ResolvePassword(options, "Password for new user " + name + ": ");
   if (!password.ok()) return ReportError(password.status());
-  auto client = ImClient::Connect(options.server);
+  auto client = ImClient::Connect(options.server, options.tls);
   if (!client.ok()) return ReportError(client.status());
   auto registered = (*client)->Register(name, *password);
   if (!registered.ok()) return ReportError(registered.status());
@@ -202,7 +201,8 @@ absl::Status ListenOn(const CliOptions& options, ImClient& client, Inbox& inbox,
 // what was printed, so nothing is printed twice and nothing missed is skipped.
 int RunListen(const CliOptions& options) {
   if (!options.args.empty()) {
-    std::cerr << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS] [--include-missed]\n";
+    std::cerr
+        << "im-cli: usage: im-cli listen [--count N] [--timeout SECONDS] [--include-missed]\n";
     return kExitUsage;
   }
   if (!HasUser(options)) return kExitUsage;
@@ -251,9 +251,9 @@ int RunListen(const CliOptions& options) {
         backoff.Next(), std::chrono::duration_cast<milliseconds>(progress.deadline - now)));
   }
   if (options.count && progress.received < *options.count) {
-    return ReportError(absl::DeadlineExceededError(
-        "timed out after " + std::to_string(progress.received) + " of " +
-        std::to_string(*options.count) + " messages"));
+    return ReportError(absl::DeadlineExceededError("timed out after " +
+                                                   std::to_string(progress.received) + " of " +
+                                                   std::to_string(*options.count) + " messages"));
   }
   return kExitOk;
 }

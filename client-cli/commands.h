@@ -31,7 +31,6 @@ int RunGroup(const CliOptions& options);
 // from a piped stdin.
 absl::StatusOr<std::string> ResolvePassword(const CliOptions& options, const std::string& prompt);
 
-
 // Prints "im-cli: <message>" to stderr and returns the exit code for it.
 int ReportError(const absl::Status& status);
 // Prints "im-cli: <message>" to stderr and returns the bad-command-line code.

@@ -53,7 +53,8 @@ int ConnectTcp(const std::string& host, const std::string& port, milliseconds ti
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ImClient>> ImClient::Connect(const std::string& addresses,
-                                                            milliseconds timeout) {
+                                                            milliseconds timeout,
+                                                            const TlsOptions& tls) {
   std::vector<std::string> tried;
   for (std::size_t start = 0; start <= addresses.size();) {
     const std::size_t comma = std::min(addresses.find(',', start), addresses.size());
@@ -64,16 +65,28 @@ absl::StatusOr<std::unique_ptr<ImClient>> ImClient::Connect(const std::string& a
       return absl::InvalidArgumentError(
           common::StrCat("server address \"", address, "\" is not HOST:PORT"));
     }
-    const int fd = ConnectTcp(address.substr(0, colon), address.substr(colon + 1), timeout);
-    if (fd >= 0) return std::unique_ptr<ImClient>(new ImClient(fd));
-    tried.push_back(address);
+    std::string host = address.substr(0, colon);
+    const int fd = ConnectTcp(host, address.substr(colon + 1), timeout);
+    if (fd < 0) {
+      tried.push_back(address);
+      continue;
+    }
+    if (!tls.enabled) return std::unique_ptr<ImClient>(new ImClient(PlainTransport(fd)));
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);  // [::1]
+    }
+    // A server that fails the handshake is not tried past: its certificate
+    // is wrong, and the user must hear of it.
+    auto secured = TlsTransport(fd, host, tls, static_cast<int>(timeout.count()));
+    if (!secured.ok()) return secured.status();
+    return std::unique_ptr<ImClient>(new ImClient(std::move(*secured)));
   }
   std::string list;
   for (const auto& a : tried) list += (list.empty() ? "" : ", ") + a;
   return absl::UnavailableError(common::StrCat("server unreachable at ", list));
 }
 
-ImClient::ImClient(int fd) : fd_(fd) {
+ImClient::ImClient(std::unique_ptr<ClientTransport> transport) : transport_(std::move(transport)) {
   reader_ = std::thread([this] { ReadLoop(); });
 }
 
@@ -83,19 +96,18 @@ ImClient::~ImClient() {
     stopping_ = true;
   }
   changed_.notify_all();
-  shutdown(fd_, SHUT_RDWR);
+  transport_->Shutdown();
   if (heartbeat_.joinable()) heartbeat_.join();
   reader_.join();
-  close(fd_);
 }
 
 void ImClient::ReadLoop() {
   common::FrameDecoder decoder(64 << 20);
   char buffer[64 * 1024];
   for (;;) {
-    const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    if (!decoder.Append(std::string_view(buffer, static_cast<std::size_t>(n))).ok()) break;
+    const std::size_t n = transport_->Receive(buffer, sizeof buffer);
+    if (n == 0) break;
+    if (!decoder.Append(std::string_view(buffer, n)).ok()) break;
     while (auto body = decoder.Next()) {
       client::ServerFrame frame;
       if (!frame.ParseFromArray(body->data(), static_cast<int>(body->size()))) continue;
@@ -127,15 +139,7 @@ void ImClient::ReadLoop() {
 
 absl::Status ImClient::SendRaw(std::string_view bytes) {
   std::lock_guard lock(write_mutex_);
-  while (!bytes.empty()) {
-    const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::UnavailableError(common::StrCat("connection lost: ", std::strerror(errno)));
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return absl::OkStatus();
+  return transport_->Send(bytes);
 }
 
 absl::StatusOr<client::ServerFrame> ImClient::Call(client::ClientFrame frame,

@@ -1,5 +1,5 @@
 #pragma once
-// A blocking client of the IM protocol over one TCP connection, used by
+// A blocking client of the IM protocol over one TCP (or TLS) connection, used by
 // im-cli and by the integration tests. A reader thread decodes server frames:
 // responses are matched to Call() by req_id; frames the server sends on its
 // own (req_id 0: messages, kicks, the error before a close) become events.
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "client-cli/client_transport.h"
 #include "client.pb.h"
 
 namespace im::cli {
@@ -30,8 +31,15 @@ class ImClient {
   // Connects to the first of `addresses` (HOST:PORT, or several separated by
   // commas, tried in turn) that accepts. UNAVAILABLE "server unreachable at
   // A, B" if none does; INVALID_ARGUMENT for an address that is not HOST:PORT.
+  // With `tls.enabled`, each connection must complete a TLS handshake
+  // (certificate verified, see client_transport.h) within `timeout` too.
   static absl::StatusOr<std::unique_ptr<ImClient>> Connect(
-      const std::string& addresses, milliseconds timeout = milliseconds(5000));
+      const std::string& addresses, milliseconds timeout = milliseconds(5000),
+      const TlsOptions& tls = {});
+  static absl::StatusOr<std::unique_ptr<ImClient>> Connect(const std::string& addresses,
+                                                           const TlsOptions& tls) {
+    return Connect(addresses, milliseconds(5000), tls);
+  }
   ~ImClient();
   ImClient(const ImClient&) = delete;
   ImClient& operator=(const ImClient&) = delete;
@@ -92,7 +100,7 @@ class ImClient {
                                                             const std::string& client_msg_id = "");
 
  private:
-  explicit ImClient(int fd);
+  explicit ImClient(std::unique_ptr<ClientTransport> transport);
   absl::StatusOr<client::LoginResponse> LogIn(client::ClientFrame frame);  // either kind
   // Sends `frame`'s send_message with `text` and a client id.
   absl::StatusOr<client::SendMessageResponse> SendMessage(client::ClientFrame frame,
@@ -101,7 +109,7 @@ class ImClient {
   void ReadLoop();
   void HeartbeatLoop(milliseconds interval);
 
-  const int fd_;
+  const std::unique_ptr<ClientTransport> transport_;
   std::mutex write_mutex_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;

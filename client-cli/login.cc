@@ -20,7 +20,7 @@ absl::StatusOr<std::string> Login::Password() {
 
 absl::StatusOr<std::unique_ptr<ImClient>> Login::Connect() {
   if (token_) {
-    auto client = ImClient::Connect(options_.server);
+    auto client = ImClient::Connect(options_.server, options_.tls);
     if (!client.ok()) return client.status();
     auto login = (*client)->LoginWithToken(options_.user, *token_, options_.device);
     if (login.ok()) return client;
@@ -31,7 +31,7 @@ absl::StatusOr<std::unique_ptr<ImClient>> Login::Connect() {
   }
   auto password = Password();
   if (!password.ok()) return password.status();
-  auto client = ImClient::Connect(options_.server);
+  auto client = ImClient::Connect(options_.server, options_.tls);
   if (!client.ok()) return client.status();
   auto login = (*client)->Login(options_.user, *password, options_.device);
   if (!login.ok()) return login.status();

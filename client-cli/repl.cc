@@ -118,7 +118,7 @@ absl::Status OfferToRegister(ReplSession& s) {
       return absl::InvalidArgumentError("the passwords differ; nothing was registered");
     }
   }
-  auto client = ImClient::Connect(s.options.server);
+  auto client = ImClient::Connect(s.options.server, s.options.tls);
   if (!client.ok()) return client.status();
   return (*client)->Register(s.user, *password).status();
 }

@@ -16,7 +16,8 @@ constexpr std::uint32_t kShownOnOpen = 10;
 
 constexpr char kHelp[] =
     "Commands (a line without / goes to the open conversation):\n"
-    "  /to TO               open a conversation with TO (a user, or g:ID): shows its last messages\n"
+    "  /to TO               open a conversation with TO (a user, or g:ID): shows its last "
+    "messages\n"
     "  /msg TO TEXT         send one message to TO without opening it\n"
     "  /history [N]         the open conversation's last N messages (default 10)\n"
     "  /read [TO]           mark a conversation read (default: the open one)\n"
@@ -228,8 +229,8 @@ void HandleReplLine(ReplSession& s, const std::string& line, int shown_rows) {
   } else if (command == "/autoread") {
     in >> word;
     if (word != "on" && word != "off") {
-      return Notice(s, std::string("usage: /autoread on|off (now ") + (s.auto_read ? "on" : "off") +
-                           ")");
+      return Notice(
+          s, std::string("usage: /autoread on|off (now ") + (s.auto_read ? "on" : "off") + ")");
     }
     s.auto_read = word == "on";
   } else if (command == "/to") {

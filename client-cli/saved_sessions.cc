@@ -49,7 +49,8 @@ std::vector<SavedSession> SavedSessions::Load() const {
 }
 
 absl::Status SavedSessions::Store(const std::vector<SavedSession>& sessions) const {
-  if (path_.empty()) return absl::FailedPreconditionError("no HOME or XDG_CONFIG_HOME to keep it in");
+  if (path_.empty())
+    return absl::FailedPreconditionError("no HOME or XDG_CONFIG_HOME to keep it in");
   const std::filesystem::path file(path_);
   std::error_code error;
   std::filesystem::create_directories(file.parent_path(), error);

@@ -49,7 +49,8 @@ TEST_F(SavedSessionsTest, SavesFindsReplacesAndRemovesPerServerUserAndDevice) {
 TEST_F(SavedSessionsTest, OnlyItsOwnerMayReadTheFile) {
   SavedSessions saved(path_);
   ASSERT_TRUE(saved.Save({"s:1", "alice", "cli", "secret"}).ok());
-  struct stat file {}, dir {};
+  struct stat file {
+  }, dir{};
   ASSERT_EQ(stat(path_.c_str(), &file), 0);
   ASSERT_EQ(stat((dir_ + "/im-cli").c_str(), &dir), 0);
   EXPECT_EQ(file.st_mode & 0777, 0600u);

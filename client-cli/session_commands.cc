@@ -20,20 +20,19 @@ int RunLogin(const CliOptions& options) {
   }
   SavedSessions saved;
   if (saved.path().empty()) {
-    return ReportError(absl::FailedPreconditionError(
-        "nowhere to keep the session: set HOME or XDG_CONFIG_HOME"));
+    return ReportError(
+        absl::FailedPreconditionError("nowhere to keep the session: set HOME or XDG_CONFIG_HOME"));
   }
   // Every device a later command may use: one session each (a token is bound
   // to its device), so the chat window, listen and commands never end each other.
   const std::vector<std::string> devices =
-      options.device_given
-          ? std::vector<std::string>{options.device}
-          : std::vector<std::string>{DefaultDevice(""), DefaultDevice("listen"),
-                                     DefaultDevice("login")};
+      options.device_given ? std::vector<std::string>{options.device}
+                           : std::vector<std::string>{DefaultDevice(""), DefaultDevice("listen"),
+                                                      DefaultDevice("login")};
   auto password = ResolvePassword(options, "Password for " + options.user + ": ");
   if (!password.ok()) return ReportError(password.status());
   for (const auto& device : devices) {
-    auto client = ImClient::Connect(options.server);
+    auto client = ImClient::Connect(options.server, options.tls);
     if (!client.ok()) return ReportError(client.status());
     auto login = (*client)->Login(options.user, *password, device);
     if (!login.ok()) return ReportError(login.status());
@@ -41,8 +40,8 @@ int RunLogin(const CliOptions& options) {
     if (auto old = saved.Find(options.server, options.user, device)) {
       (*client)->Logout(*old).IgnoreError();
     }
-    if (absl::Status kept = saved.Save({options.server, options.user, device,
-                                        login->session_token()});
+    if (absl::Status kept =
+            saved.Save({options.server, options.user, device, login->session_token()});
         !kept.ok()) {
       (*client)->Logout(login->session_token()).IgnoreError();
       return ReportError(kept);
@@ -67,12 +66,11 @@ int RunLogout(const CliOptions& options) {
   }
   // One connection, logged in with a saved session (the commands' first: it
   // ends no chat window), revokes them all.
-  std::stable_partition(sessions.begin(), sessions.end(), [](const SavedSession& s) {
-    return s.device == DefaultDevice("logout");
-  });
+  std::stable_partition(sessions.begin(), sessions.end(),
+                        [](const SavedSession& s) { return s.device == DefaultDevice("logout"); });
   std::unique_ptr<ImClient> client;
   for (const auto& session : sessions) {
-    auto connected = ImClient::Connect(options.server);
+    auto connected = ImClient::Connect(options.server, options.tls);
     if (!connected.ok()) return ReportError(connected.status());  // kept: try again later
     auto login = (*connected)->LoginWithToken(options.user, session.token, session.device);
     if (login.ok()) {

@@ -8,12 +8,12 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libboost-dev libhiredis-dev libmariadb-dev libspdlog-dev libsodium-dev
-  libtomlplusplus-dev libedit-dev libgtest-dev
+  libtomlplusplus-dev libedit-dev libgtest-dev libssl-dev
 )
 if [ "${1:-}" != "--build-only" ]; then
   # run and test: private MariaDB and Redis; the deploy tests: docker-compose
   # with its own engine and a locally made debian:12 image, promtool
-  PACKAGES+=(mariadb-server redis-server docker.io docker-compose debootstrap prometheus)
+  PACKAGES+=(openssl mariadb-server redis-server docker.io docker-compose debootstrap prometheus)
 fi
 
 missing=()

@@ -6,5 +6,5 @@ set -eu
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
   libgrpc++1.51 libprotobuf32 libhiredis0.14 libmariadb3 libspdlog1.10 libsodium23 \
-  libedit2 libtomlplusplus3 ca-certificates
+  libedit2 libtomlplusplus3 libssl3 openssl ca-certificates
 rm -rf /var/lib/apt/lists/*

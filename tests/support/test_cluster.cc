@@ -160,6 +160,8 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
       {"--listen=" + Loopback(access_ports_[node]), "--push_listen=" + Loopback(push_ports_[node]),
        "--node_id=access-" + std::to_string(node + 1), "--logic_target=" + logic_.Target(),
        "--io_threads=2", "--logic_timeout_ms=2000",
+       // Plain TCP unless a test gives TLS files (tls_test.cc).
+       "--allow_plaintext=true",
        "--logic_streams=" + std::to_string(logic_.ports.size()),
        "--stream_rebalance_ms=" + std::to_string(kTestStreamRebalanceMs),
        "--node_lease_ms=" + std::to_string(kTestLeaseMs),

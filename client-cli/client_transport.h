@@ -1,0 +1,40 @@
+#pragma once
+// The byte stream under ImClient: plain TCP, or TLS (OpenSSL) that verifies
+// the server's certificate against a CA file or the system's CAs and checks
+// that it names the host (or IP address) connected to. One thread may block
+// in Receive while others Send; Shutdown (from any thread) ends both.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace im::cli {
+
+struct TlsOptions {
+  bool enabled = false;
+  std::string ca_file;  // PEM; empty: the system's CAs
+};
+
+class ClientTransport {
+ public:
+  virtual ~ClientTransport() = default;
+  // Blocks until bytes arrive; returns how many (0: the stream ended or failed).
+  virtual std::size_t Receive(char* buffer, std::size_t size) = 0;
+  // Writes all of `bytes`; UNAVAILABLE "connection lost: ..." if it cannot.
+  virtual absl::Status Send(std::string_view bytes) = 0;
+  // Ends the stream: a blocked Receive returns 0, later Sends fail.
+  virtual void Shutdown() = 0;
+};
+
+// Takes `fd`, a connected blocking TCP socket.
+std::unique_ptr<ClientTransport> PlainTransport(int fd);
+// Takes `fd` and completes a TLS handshake with `host` within `timeout_ms`.
+// UNAVAILABLE "TLS handshake with HOST failed: REASON" (an untrusted or
+// mismatched certificate says so); the fd is closed on failure.
+absl::StatusOr<std::unique_ptr<ClientTransport>> TlsTransport(int fd, const std::string& host,
+                                                              const TlsOptions& tls,
+                                                              int timeout_ms);
+
+}  // namespace im::cli
