@@ -10,7 +10,8 @@
 # else from this build's binaries (deploy/docker/im-prebuilt.Dockerfile, the
 # same runtime stage as im.Dockerfile without compiling again), and then:
 #   1. `docker-compose up`: every service reports healthy;
-#   2. im-cli chats over both published access ports (a push crosses nodes);
+#   2. im-cli chats over TLS (trusting the development CA the im-certs service
+#      made) through both published access ports (a push crosses nodes);
 #   3. kill -9 of im-access-1 while alice listens on it: her listen reconnects
 #      by itself through im-access-2 and prints what was sent meanwhile, each
 #      message once; every acknowledged message is in the history once, and
@@ -110,6 +111,7 @@ if [ "${IM_COMPOSE_FROM_SOURCE:-0}" != 1 ]; then
                 deploy/im-health; do
     strip -o "$WORK/im-image/bin/$(basename "$binary")" "$BUILD/$binary"
   done
+  cp "$ROOT/deploy/make-dev-certs.sh" "$WORK/im-image/bin/"
   cp -r "$ROOT/deploy/config" "$WORK/im-image/config"
   cp "$ROOT/deploy/docker/install-runtime.sh" "$WORK/im-image/"
   docker build -q -t "$IMAGE" -f "$ROOT/deploy/docker/im-prebuilt.Dockerfile" "$WORK/im-image" \
@@ -147,7 +149,11 @@ all_healthy() {
 wait_for all_healthy 240 || fail "not every service became healthy"
 log "ok: ${SERVICES[*]} healthy"
 
-# --- 2. chat over both published ports -----------------------------------------
+# --- 2. chat over both published ports, over TLS ------------------------------------
+# The clients trust the development CA that im-certs made in the im-tls volume.
+compose run --rm -T im-certs cat /tls/ca.pem >"$WORK/ca.pem" 2>/dev/null && [ -s "$WORK/ca.pem" ] ||
+  fail "could not read the development CA from the im-tls volume"
+export IM_CA=$WORK/ca.pem
 cli() {  # cli PORT ARGS...: im-cli against one access node, retried while it is coming up
   local port=$1 i
   shift

@@ -15,6 +15,9 @@
 # logic's 7200 and storage's 7300, to run a second cluster beside the first),
 # Prometheus metrics (GET /metrics): access node k on 9100+k-1, logic replica
 # k on 9200+k-1, storage replica k on 9300+k-1 (plus the offset).
+# The client port speaks TLS with a development certificate made on first
+# start (deploy/make-dev-certs.sh, in $IM_STATE_DIR/tls: give clients its
+# ca.pem, as the banner shows); IM_PLAINTEXT=1 serves plain TCP instead.
 # IM_RESTART_PAUSE (1: seconds before the first restart of a dead process),
 # IM_STATE_DIR, IM_BUILD_DIR. Extra daemon flags: IM_STORAGE_FLAGS,
 # IM_LOGIC_FLAGS, IM_ACCESS_FLAGS (word-split).
@@ -45,6 +48,14 @@ for bin in storage/im-storage logic/im-logic access/im-access client-cli/im-cli;
   [ -x "$BUILD/$bin" ] || { echo "run-local: $BUILD/$bin is missing; run scripts/run.sh" >&2; exit 1; }
 done
 mkdir -p "$STATE/mariadb" "$STATE/redis" "$LOGS"
+if [ "${IM_PLAINTEXT:-0}" = 1 ]; then
+  CLIENT_TLS=(--allow_plaintext=true)
+  CA_FLAG=""
+else
+  "$ROOT/deploy/make-dev-certs.sh" "$STATE/tls" 2>/dev/null
+  CLIENT_TLS=(--tls.cert_file="$STATE/tls/server.pem" --tls.key_file="$STATE/tls/server-key.pem")
+  CA_FLAG=" --ca $STATE/tls/ca.pem"
+fi
 
 pids=()   # supervisors, in start order
 names=()
@@ -167,18 +178,18 @@ for ((k=1; k<=ACCESS_NODES; k++)); do
   start "$name" "$LOGS/$name.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
     --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((PUSH_PORT+k-1))" \
     --logic_target="$(replicas "$LOGIC_PORT" "$LOGIC_REPLICAS")" --logic_streams="$LOGIC_REPLICAS" \
-    --node_id="access-$k" \
+    --node_id="access-$k" "${CLIENT_TLS[@]}" \
     --metrics_listen="127.0.0.1:$((METRICS_PORT+k-1))" \
     ${IM_ACCESS_FLAGS:-}
   wait_port "$name" "$((CLIENT_PORT+k-1))" "$LOGS/$name.log"
 done
 
 CLI=$BUILD/client-cli/im-cli
-SERVER_FLAG=""
-[ "$CLIENT_PORT" = 7000 ] || SERVER_FLAG=" --server 127.0.0.1:$CLIENT_PORT"
+SERVER_FLAG=$CA_FLAG
+[ "$CLIENT_PORT" = 7000 ] || SERVER_FLAG=" --server 127.0.0.1:$CLIENT_PORT$CA_FLAG"
 cat <<BANNER
 
-  IM cluster is up: clients connect to 127.0.0.1:$CLIENT_PORT$([ "$ACCESS_NODES" = 1 ] || echo " (and the next $((ACCESS_NODES-1)) ports)")
+  IM cluster is up: clients connect to 127.0.0.1:$CLIENT_PORT$([ "$ACCESS_NODES" = 1 ] || echo " (and the next $((ACCESS_NODES-1)) ports)"), $([ -n "$CA_FLAG" ] && echo "over TLS (development CA: $STATE/tls/ca.pem)" || echo "over plain TCP")
   (MariaDB :$MYSQL_PORT, Redis :$REDIS_PORT, data in $STATE, logs in $LOGS)
 
   Chat in two other terminals:

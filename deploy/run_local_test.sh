@@ -4,7 +4,8 @@
 # IM_PORT_OFFSET (so it runs beside a cluster on the default ports) and its
 # state in a temporary directory. Checks: it comes up; with one logic and one
 # storage replica killed (-9) the others serve im-cli's register and send;
-# each killed process is started again while the rest keep running; SIGTERM
+# each killed process is started again while the rest keep running; im-cli
+# speaks TLS to it, trusting the development CA it made; SIGTERM
 # to the launcher stops every process it started. Bounded: about a minute.
 # Usage: run_local_test.sh BUILD_DIR
 set -euo pipefail
@@ -13,7 +14,8 @@ BUILD=$(realpath "$1")
 STATE=$(mktemp -d "${TMPDIR:-/tmp}/im-run-local-test.XXXXXX")
 source "$ROOT/deploy/port_offset.sh"
 OFFSET=$(pick_port_offset)
-CLI=("$BUILD/client-cli/im-cli" --server "127.0.0.1:$((7000 + OFFSET))")
+# The launcher serves TLS with a development CA it makes in $STATE/tls.
+CLI=("$BUILD/client-cli/im-cli" --server "127.0.0.1:$((7000 + OFFSET))" --ca "$STATE/tls/ca.pem")
 launcher=""
 
 cleanup() {

@@ -9,6 +9,7 @@
 #   STORM_CLIENTS (10000), BIG_GROUP (10000), FANOUT_MEMBERS (500),
 #   PAIRS (16), IN_FLIGHT (8), LATENCY_RATE (1000), BENCH_SECONDS (10),
 #   HOT_IN_FLIGHT (32: sends in flight in the one hot conversation).
+# The stack serves plain TCP (IM_PLAINTEXT=1): im-bench does not speak TLS.
 # IM_ACCESS_FLAGS, IM_LOGIC_FLAGS, IM_STORAGE_FLAGS, IM_LOGIC_REPLICAS and
 # IM_STORAGE_REPLICAS reach deploy/run-local.sh (for A/B runs of a setting).
 # BENCH_SCENARIOS="throughput latency hot" runs only the scenarios named
@@ -53,7 +54,7 @@ trap stop_stack EXIT
 trap 'stop_stack; exit 130' INT TERM
 
 start_stack() {  # start_stack [extra logic flags]
-  IM_STATE_DIR=$STATE IM_ACCESS_NODES=$NODES IM_LOGIC_FLAGS="${IM_LOGIC_FLAGS:-} ${1:-}" \
+  IM_PLAINTEXT=1 IM_STATE_DIR=$STATE IM_ACCESS_NODES=$NODES IM_LOGIC_FLAGS="${IM_LOGIC_FLAGS:-} ${1:-}" \
     deploy/run-local.sh >"$STATE/run-local.log" 2>&1 &
   stack_pid=$!
   for _ in $(seq 1 600); do

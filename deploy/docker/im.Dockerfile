@@ -14,5 +14,6 @@ FROM debian:12
 COPY deploy/docker/install-runtime.sh /tmp/install-runtime.sh
 RUN /tmp/install-runtime.sh && rm /tmp/install-runtime.sh
 COPY --from=build /out/ /usr/local/bin/
+COPY deploy/make-dev-certs.sh /usr/local/bin/
 COPY deploy/config /etc/im
 USER nobody
