@@ -33,6 +33,10 @@ Commands (TO is a user, or g:ID for a group):
   login                         keep sessions (chat window, listen, commands; or --device ID)
                                 in ~/.config/im-cli/sessions: later commands need no password
   logout                        end those sessions on the server and forget them
+  devices                       your logged-in devices (sessions), this one marked
+  devices revoke DEVICE         end that device's sessions and close its connection
+  passwd [--new-password PW]    change your password (asks for the old one and the new one
+                                twice); every other device is logged out
   send TO TEXT...               send a message; prints its msg_id and seq once it is stored
                                 (put -- before text that starts with --)
         [--client-id ID]        resend with the same id returns the original message
@@ -136,6 +140,8 @@ absl::StatusOr<CliOptions> ParseCliOptions(int argc, const char* const* argv,
       o.user = value;
     } else if (name == "password") {
       o.password = value;
+    } else if (name == "new-password") {
+      o.new_password = value;
     } else if (name == "device") {
       o.device = value;
     } else if (name == "client-id") {

@@ -20,6 +20,7 @@ struct CliOptions {
   TlsOptions tls;  // --tls (the system's CAs) or --ca FILE; $IM_TLS=1, $IM_CA
   std::string user;
   std::optional<std::string> password;
+  std::optional<std::string> new_password;  // passwd --new-password
   // --device / $IM_DEVICE; by default the chat window is "cli", `listen` is
   // "cli-listen" and every other command "cli-cmd", so a one-shot command
   // never takes the device (and ends the session) of a running chat or listen.

@@ -128,10 +128,6 @@ int RunSend(const CliOptions& options) {
   return ReportError(last);
 }
 
-namespace {
-
-// Logs in (login.h) and runs `body`; its status becomes the exit code
-// (errors printed).
 int WithLogin(const CliOptions& options,
               const std::function<absl::Status(ImClient&, const std::string& user)>& body) {
   if (!HasUser(options)) return kExitUsage;
@@ -142,6 +138,8 @@ int WithLogin(const CliOptions& options,
   login.Finish(**client);
   return status.ok() ? kExitOk : ReportError(status);
 }
+
+namespace {
 
 // What a listen has done so far, across reconnects.
 struct ListenProgress {

@@ -2,6 +2,7 @@
 // The one-shot im-cli commands. Each returns the process exit code and prints
 // errors to stderr in words a person understands.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,14 @@ int RunRecall(const CliOptions& options);
 int RunRelation(const CliOptions& options);
 // group ...: options.args is what follows "group".
 int RunGroup(const CliOptions& options);
+
+int RunDevices(const CliOptions& options);  // devices [revoke DEVICE]
+int RunPasswd(const CliOptions& options);   // passwd
+
+// Logs in (a saved session, or the password), runs `body`, ends the sessions
+// the password login made; the exit code for body's status.
+int WithLogin(const CliOptions& options,
+              const std::function<absl::Status(ImClient&, const std::string& user)>& body);
 
 // The password from the options, or asked on the terminal (no echo), or read
 // from a piped stdin.

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   if (options->command == "register") return RunRegister(*options);
   if (options->command == "login") return RunLogin(*options);
   if (options->command == "logout") return RunLogout(*options);
+  if (options->command == "devices") return RunDevices(*options);
+  if (options->command == "passwd") return RunPasswd(*options);
   if (options->command == "send") return RunSend(*options);
   if (options->command == "listen") return RunListen(*options);
   if (options->command == "conv") return RunConversations(*options);

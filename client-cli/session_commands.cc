@@ -1,4 +1,5 @@
-// im-cli login and logout: sessions kept for later commands (saved_sessions.h).
+// im-cli login and logout (sessions kept for later commands, saved_sessions.h),
+// devices (the user's sessions on the server) and passwd.
 
 #include <algorithm>
 #include <iostream>
@@ -94,6 +95,84 @@ int RunLogout(const CliOptions& options) {
             << " session" << (revoked == 1 ? "" : "s") << " ended, "
             << sessions.size() - static_cast<std::size_t>(revoked) << " had already ended\n";
   return kExitOk;
+}
+
+int RunDevices(const CliOptions& options) {
+  const bool revoke = !options.args.empty() && options.args[0] == "revoke";
+  if (revoke ? options.args.size() != 2 : !options.args.empty()) {
+    std::cerr << "im-cli: usage: im-cli devices  or  im-cli devices revoke DEVICE\n";
+    return kExitUsage;
+  }
+  return WithLogin(options, [&](ImClient& client, const std::string&) -> absl::Status {
+    client::ClientFrame request;
+    if (revoke) {
+      request.mutable_revoke_device()->set_device_id(options.args[1]);
+      auto revoked = client.Request(std::move(request));
+      if (!revoked.ok()) return revoked.status();
+      const auto n = revoked->revoke_device().sessions_revoked();
+      std::cout << (options.json
+                        ? "{\"type\":\"device_revoked\",\"device\":" + JsonString(options.args[1]) +
+                              ",\"sessions\":" + std::to_string(n) + "}"
+                        : "signed out device " + options.args[1] + " (" + std::to_string(n) +
+                              (n == 1 ? " session)" : " sessions)"))
+                << "\n";
+      return absl::OkStatus();
+    }
+    request.mutable_devices();
+    auto devices = client.Request(std::move(request));
+    if (!devices.ok()) return devices.status();
+    for (const auto& s : devices->devices().sessions()) {
+      if (options.json) {
+        std::cout << "{\"type\":\"session\",\"device\":" << JsonString(s.device_id())
+                  << ",\"created_at_ms\":" << s.created_at_ms()
+                  << ",\"expires_at_ms\":" << s.expires_at_ms()
+                  << ",\"current\":" << (s.current() ? "true" : "false") << "}\n";
+      } else {
+        std::cout << s.device_id() << (s.current() ? " (this command)" : "") << "  logged in "
+                  << FormatTime(s.created_at_ms()) << ", expires " << FormatTime(s.expires_at_ms())
+                  << "\n";
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+int RunPasswd(const CliOptions& options) {
+  if (!options.args.empty()) {
+    std::cerr << "im-cli: usage: im-cli --user NAME passwd [--new-password PW]\n";
+    return kExitUsage;
+  }
+  return WithLogin(options, [&](ImClient& client, const std::string& user) -> absl::Status {
+    auto old_password = ResolvePassword(options, "Current password for " + user + ": ");
+    if (!old_password.ok()) return old_password.status();
+    std::string new_password;
+    if (options.new_password) {
+      new_password = *options.new_password;
+    } else {
+      CliOptions ask = options;
+      ask.password.reset();
+      auto typed = ResolvePassword(ask, "New password: ");
+      if (!typed.ok()) return typed.status();
+      auto again = ResolvePassword(ask, "The new password again: ");
+      if (!again.ok()) return again.status();
+      if (*typed != *again) {
+        return absl::InvalidArgumentError("the new passwords differ; nothing was changed");
+      }
+      new_password = *typed;
+    }
+    client::ClientFrame request;
+    request.mutable_change_password()->set_old_password(*old_password);
+    request.mutable_change_password()->set_new_password(new_password);
+    auto changed = client.Request(std::move(request));
+    if (!changed.ok()) return changed.status();
+    const auto n = changed->change_password().sessions_revoked();
+    std::cout << (options.json ? "{\"type\":\"password_changed\",\"sessions_revoked\":" +
+                                     std::to_string(n) + "}"
+                               : "password changed; " + std::to_string(n) +
+                                     " session(s) of other devices ended")
+              << "\n";
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace im::cli

@@ -2,8 +2,8 @@
 
 #include "common/async_unary.h"
 #include "common/grpc_server.h"
-#include "common/stream_client.h"
 #include "common/logging.h"
+#include "common/stream_client.h"
 
 namespace im::logic {
 
@@ -28,8 +28,8 @@ AccessPushClient::Node& AccessPushClient::NodeFor(const std::string& endpoint) {
 void AccessPushClient::Push(const std::string& endpoint, internal::PushRequest request,
                             std::function<void()> delivered) {
   NodeFor(endpoint).pushes->Submit(
-      std::move(request), [endpoint, delivered = std::move(delivered)](absl::Status status,
-                                                                       internal::PushResponse) {
+      std::move(request),
+      [endpoint, delivered = std::move(delivered)](absl::Status status, internal::PushResponse) {
         if (!status.ok()) {
           common::GetLogger("push")->warn("event=push_failed endpoint={} status=\"{}\"", endpoint,
                                           status);

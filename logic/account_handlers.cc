@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/str_cat.h"
+#include "logic/hash_work.h"
 
 namespace im::logic {
 namespace {
@@ -28,17 +29,8 @@ AccountHandlers::AccountHandlers(const LogicConfig& config, StorageClient* stora
       unknown_user_hash_(hasher->Hash(NewSessionToken()).value_or("")) {}
 
 void AccountHandlers::OnHashWorkers(const Reply& reply, std::function<void()> work) {
-  const auto queued = std::chrono::steady_clock::now();
-  const auto max_wait = std::chrono::milliseconds(config_.password_queue_max_wait_ms);
-  const bool submitted = hash_workers_->Submit([queued, max_wait, reply, work = std::move(work)] {
-    if (std::chrono::steady_clock::now() - queued > max_wait) {
-      // Its caller is about to give up: do nothing it would not hear of.
-      return reply(common::WithRetryAfter(absl::UnavailableError("server busy, try again"),
-                                          std::chrono::seconds(1)));
-    }
-    work();
-  });
-  if (!submitted) reply(absl::ResourceExhaustedError("server busy, try again"));
+  SubmitHashWork(hash_workers_, std::chrono::milliseconds(config_.password_queue_max_wait_ms),
+                 reply, std::move(work));
 }
 
 void AccountHandlers::RegisterWith(RequestDispatcher& dispatcher) {
@@ -252,11 +244,16 @@ void AccountHandlers::FinishLogin(const internal::SessionContext& session, std::
 }
 
 void KickReplaced(AccessPushClient* access, std::uint64_t user_id, const internal::Route& old) {
+  KickRoute(access, user_id, old, "logged in on the same device elsewhere");
+}
+
+void KickRoute(AccessPushClient* access, std::uint64_t user_id, const internal::Route& route,
+               const std::string& reason) {
   internal::KickRequest kick;
-  kick.mutable_target()->set_conn_id(old.conn_id());
+  kick.mutable_target()->set_conn_id(route.conn_id());
   kick.mutable_target()->set_user_id(user_id);
-  kick.set_reason("logged in on the same device elsewhere");
-  access->Kick(old.access_endpoint(), std::move(kick));
+  kick.set_reason(reason);
+  access->Kick(route.access_endpoint(), std::move(kick));
 }
 
 }  // namespace im::logic

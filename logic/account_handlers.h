@@ -42,8 +42,7 @@ class AccountHandlers {
   // Once the throttle let it through: finds the user and checks the password
   // (on the hash workers); a failure is counted and answered by the throttle.
   void CheckPassword(const PasswordLogin& login, Reply reply);
-  // Runs `work` on the hash workers; answers "busy" instead if the pool is
-  // full or the work waited there past password_queue_max_wait_ms.
+  // SubmitHashWork (logic/hash_work.h) with password_queue_max_wait_ms.
   void OnHashWorkers(const Reply& reply, std::function<void()> work);
   // A token login: one storage call finds the session and registers the route.
   // A token login; the token must be for the user and device the request
@@ -72,5 +71,8 @@ class AccountHandlers {
 // Tells the access node holding `old` (a route of `user_id`'s device that a
 // newer login replaced) to close that connection.
 void KickReplaced(AccessPushClient* access, std::uint64_t user_id, const internal::Route& old);
+// Tells the access node holding `route` to close that connection, saying why.
+void KickRoute(AccessPushClient* access, std::uint64_t user_id, const internal::Route& route,
+               const std::string& reason);
 
 }  // namespace im::logic

@@ -19,9 +19,9 @@ void LogicService::SessionClosed(const internal::SessionContext& session, Done d
       });
 }
 
-grpc::ServerUnaryReactor* LogicService::RestoreRoutes(
-    grpc::CallbackServerContext* ctx, const internal::RestoreRoutesRequest* request,
-    internal::RestoreRoutesResponse* response) {
+grpc::ServerUnaryReactor* LogicService::RestoreRoutes(grpc::CallbackServerContext* ctx,
+                                                      const internal::RestoreRoutesRequest* request,
+                                                      internal::RestoreRoutesResponse* response) {
   auto* reactor = ctx->DefaultReactor();
   storage_->RestoreRoutes(
       *request, [this, reactor, response](absl::StatusOr<internal::RestoreRoutesResponse> result) {

@@ -4,9 +4,9 @@
 // dispatcher and answers it when the handler replies; a call that says a
 // session closed forgets the connection's route if it is still the current
 // one; an access node's lease renewals and route restores are passed to
-// storage (and connections a restore's new registrations replaced, kicked). Stateless: any replica can serve any request. Never blocks a reactor.
-// DrainStreams() (at shutdown, before the server's Shutdown) answers what the
-// streams carried and ends them.
+// storage (and connections a restore's new registrations replaced, kicked). Stateless: any replica
+// can serve any request. Never blocks a reactor. DrainStreams() (at shutdown, before the server's
+// Shutdown) answers what the streams carried and ends them.
 
 #include "common/grpc_status.h"
 #include "common/stream_server.h"

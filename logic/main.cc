@@ -22,6 +22,7 @@
 #include "logic/push_fanout.h"
 #include "logic/relation_cache.h"
 #include "logic/relation_handlers.h"
+#include "logic/session_handlers.h"
 #include "logic/user_directory.h"
 
 namespace im::logic {
@@ -50,6 +51,8 @@ int Run(int argc, char** argv) {
   LoginThrottle login_throttle(config, &storage, &metrics);
   AccountHandlers accounts(config, &storage, &access, &hasher, &hash_workers, &login_throttle);
   accounts.RegisterWith(dispatcher);
+  SessionHandlers sessions(config, &storage, &access, &hasher, &hash_workers, &login_throttle);
+  sessions.RegisterWith(dispatcher);
   MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout);
   messages.RegisterWith(dispatcher);
   RelationHandlers relations(config, &storage, &users, &fanout);

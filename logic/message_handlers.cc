@@ -94,9 +94,8 @@ void MessageHandlers::CheckAndAppend(internal::SessionContext session,
 
 void MessageHandlers::DecideAndAppend(internal::SessionContext session,
                                       client::SendMessageRequest req, internal::User recipient,
-                                      Reply reply, int attempt,
-                                      const internal::Relation& relation, Turn turn,
-                                      SentAt sent_at) {
+                                      Reply reply, int attempt, const internal::Relation& relation,
+                                      Turn turn, SentAt sent_at) {
   if (absl::Status allowed =
           MaySendDirect(relation, config_.DefaultMessagePolicy(), recipient.username());
       !allowed.ok()) {
@@ -172,8 +171,8 @@ void MessageHandlers::Answer(const internal::SessionContext& session,
   sent->set_sent_at_ms(stored.sent_at_ms());
   reply(std::move(response));
   static const auto log = common::GetLogger("message");  // looked up once: the lookup locks
-  log->debug("event=stored uid={} msg={} conv={} seq={} dup={}", session.user_id(),
-             stored.msg_id(), stored.conv_id(), stored.seq(), stored.duplicate());
+  log->debug("event=stored uid={} msg={} conv={} seq={} dup={}", session.user_id(), stored.msg_id(),
+             stored.conv_id(), stored.seq(), stored.duplicate());
 }
 
 client::ChatMessage MessageHandlers::StoredMessage(const internal::SessionContext& session,

@@ -12,8 +12,8 @@
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/relation_cache.h"
-#include "logic/send_order.h"
 #include "logic/request_dispatcher.h"
+#include "logic/send_order.h"
 #include "logic/storage_client.h"
 #include "logic/user_directory.h"
 
@@ -30,7 +30,7 @@ class MessageHandlers {
  private:
   void SendMessage(const internal::HandleRequest& request, Reply reply);
   using Turn = std::shared_ptr<SendOrder::Turn>;  // null once the send lost its place
-  using SentAt = PushFanout::SentAt;               // when the send reached logic
+  using SentAt = PushFanout::SentAt;              // when the send reached logic
   // Decides on the relation (cached if it allows the send, else read fresh),
   // appends in its turn; decides again on a fresh read if it changed meanwhile.
   void CheckAndAppend(internal::SessionContext session, client::SendMessageRequest req,

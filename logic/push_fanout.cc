@@ -29,16 +29,14 @@ std::function<void()> PushFanout::TimerFor(const client::ServerFrame& frame, Sen
 }
 
 void PushFanout::PushToUsers(std::vector<std::uint64_t> user_ids, client::ServerFrame frame,
-                             std::string skip_node_id, std::uint64_t skip_conn_id,
-                             SentAt sent_at) {
+                             std::string skip_node_id, std::uint64_t skip_conn_id, SentAt sent_at) {
   internal::GetRoutesRequest lookup;
   for (auto id : user_ids) lookup.add_user_ids(id);
-  storage_->GetRoutes(
-      std::move(lookup),
-      [this, frame = std::move(frame), skip_node_id = std::move(skip_node_id), skip_conn_id,
-       sent_at](auto routes) {
-        PushToFound(std::move(routes), frame, skip_node_id, skip_conn_id, sent_at);
-      });
+  storage_->GetRoutes(std::move(lookup),
+                      [this, frame = std::move(frame), skip_node_id = std::move(skip_node_id),
+                       skip_conn_id, sent_at](auto routes) {
+                        PushToFound(std::move(routes), frame, skip_node_id, skip_conn_id, sent_at);
+                      });
 }
 
 void PushFanout::PushToGroup(std::uint64_t group_id, std::uint64_t seq, client::ServerFrame frame,
@@ -68,16 +66,18 @@ void PushFanout::PushGroupMessage(const client::ChatMessage& message, std::uint3
   lookup.set_group_id(message.group_id());
   lookup.set_seq(message.seq());
   storage_->GetGroupRoutes(std::move(lookup), [this, conv_id, ticket, frame = std::move(frame),
-                                               skip_node_id = std::move(skip_node_id),
-                                               skip_conn_id, sent_at](auto routes) {
+                                               skip_node_id = std::move(skip_node_id), skip_conn_id,
+                                               sent_at](auto routes) {
     if (!routes.ok()) {
       common::GetLogger("push")->warn("event=route_lookup_failed status=\"{}\"", routes.status());
       return group_order_.Release(conv_id, ticket, nullptr);
     }
     // May run later, on the thread that releases an earlier place: owns its data.
-    group_order_.Release(conv_id, ticket,
-                         [this, found = std::move(*routes), frame, skip_node_id, skip_conn_id,
-                          sent_at] { PushToRoutes(found, frame, skip_node_id, skip_conn_id, sent_at); });
+    group_order_.Release(
+        conv_id, ticket,
+        [this, found = std::move(*routes), frame, skip_node_id, skip_conn_id, sent_at] {
+          PushToRoutes(found, frame, skip_node_id, skip_conn_id, sent_at);
+        });
   });
 }
 

@@ -16,12 +16,24 @@ TEST(SendOrderTest, LaterSendsWaitForEarlierOnesOfTheSameConnection) {
   auto third = order.Arrive("access-0", 7);
   auto elsewhere = order.Arrive("access-0", 8);  // another connection: its own line
 
-  third->WhenFirst([&] { ran.push_back("third"); third->Done(); });
-  second->WhenFirst([&] { ran.push_back("second"); second->Done(); });
-  elsewhere->WhenFirst([&] { ran.push_back("elsewhere"); elsewhere->Done(); });
+  third->WhenFirst([&] {
+    ran.push_back("third");
+    third->Done();
+  });
+  second->WhenFirst([&] {
+    ran.push_back("second");
+    second->Done();
+  });
+  elsewhere->WhenFirst([&] {
+    ran.push_back("elsewhere");
+    elsewhere->Done();
+  });
   EXPECT_EQ(ran, std::vector<std::string>{"elsewhere"});
 
-  first->WhenFirst([&] { ran.push_back("first"); first->Done(); });
+  first->WhenFirst([&] {
+    ran.push_back("first");
+    first->Done();
+  });
   EXPECT_EQ(ran, (std::vector<std::string>{"elsewhere", "first", "second", "third"}));
 }
 

@@ -44,6 +44,9 @@ class StorageClient {
   void RevokeSession(internal::RevokeSessionRequest request,
                      Done<internal::RevokeSessionResponse> done);
   void GuardLogin(internal::GuardLoginRequest request, Done<internal::GuardLoginResponse> done);
+  void ListSessions(internal::UserRef request, Done<internal::ListSessionsResponse> done);
+  void RevokeSessions(internal::RevokeSessionsRequest request,
+                      Done<internal::RevokeSessionsResponse> done);
   // A token login: the session, its user and the route, in one call.
   void ResumeSession(internal::ResumeSessionRequest request,
                      Done<internal::ResumeSessionResponse> done);

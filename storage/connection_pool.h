@@ -84,21 +84,22 @@ class ConnectionPool {
 
   void ExportTo(common::Metrics* metrics, const std::string& name) {
     const common::MetricLabels pool{{"pool", name}};
-    metrics->Sample("im_storage_pool_size", "Connections a pool may hold.", "gauge",
-                    [this] { return static_cast<double>(size_); }, pool);
     metrics->Sample(
-        "im_storage_pool_connections", "A pool's open connections, leased or idle.", "gauge",
-        [this] { return static_cast<double>(Counts().first); }, {{"pool", name}, {"state", "leased"}});
+        "im_storage_pool_size", "Connections a pool may hold.", "gauge",
+        [this] { return static_cast<double>(size_); }, pool);
+    metrics->Sample("im_storage_pool_connections", "A pool's open connections, leased or idle.",
+                    "gauge", [this] { return static_cast<double>(Counts().first); },
+                    {{"pool", name}, {"state", "leased"}});
+    metrics->Sample("im_storage_pool_connections", "A pool's open connections, leased or idle.",
+                    "gauge", [this] { return static_cast<double>(Counts().second); },
+                    {{"pool", name}, {"state", "idle"}});
     metrics->Sample(
-        "im_storage_pool_connections", "A pool's open connections, leased or idle.", "gauge",
-        [this] { return static_cast<double>(Counts().second); }, {{"pool", name}, {"state", "idle"}});
-    metrics->Sample("im_storage_pool_waits_total",
-                    "Acquires that found every connection of the pool leased and waited.",
-                    "counter",
-                    [this] { return static_cast<double>(waits_.load(std::memory_order_relaxed)); },
-                    pool);
-    metrics->Sample("im_storage_pool_wait_seconds_total", "Time those acquires waited.", "counter",
-                    [this] { return wait_ns_.load(std::memory_order_relaxed) / 1e9; }, pool);
+        "im_storage_pool_waits_total",
+        "Acquires that found every connection of the pool leased and waited.", "counter",
+        [this] { return static_cast<double>(waits_.load(std::memory_order_relaxed)); }, pool);
+    metrics->Sample(
+        "im_storage_pool_wait_seconds_total", "Time those acquires waited.", "counter",
+        [this] { return wait_ns_.load(std::memory_order_relaxed) / 1e9; }, pool);
   }
 
  private:

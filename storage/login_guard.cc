@@ -3,7 +3,6 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
 #include "common/str_cat.h"
@@ -25,21 +24,14 @@ redis.call('SET', KEYS[2], '1', 'PX', delay)
 return delay
 )lua";
 
-std::string AccountName(std::string_view username) {
-  std::string lower(username);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
-
 struct Keys {
   std::string failures;
   std::string wait;
 };
 
 Keys AccountKeys(std::string_view username) {
-  const std::string name = AccountName(username);
-  return {common::StrCat("login:fail:acct:", name), common::StrCat("login:wait:acct:", name)};
+  return {common::StrCat("login:fail:acct:", username),
+          common::StrCat("login:wait:acct:", username)};
 }
 
 Keys AddressKeys(std::string_view address) {

@@ -16,6 +16,7 @@
 #include "common/shutdown_signal.h"
 #include "common/str_cat.h"
 #include "storage/migrations.h"
+#include "storage/session_sweeper.h"
 #include "storage/storage_config.h"
 #include "storage/storage_service.h"
 
@@ -127,6 +128,8 @@ int Run(int argc, char** argv) {
                  std::chrono::milliseconds(config.ack_gather_ms));
   SessionResumer resumer(&users, &routes, /*threads=*/2, /*max_queued=*/20000);
   LoginGuard logins(&redis);
+  SessionSweeper session_sweeper(&users, std::chrono::seconds(config.session_sweep_seconds),
+                                 &metrics);
   StorageService service(&users, &messages, &conversations, &recent, &relations, &groups, &routes,
                          &appends, &acks, &resumer, &logins, &workers);
 

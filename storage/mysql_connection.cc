@@ -47,7 +47,7 @@ absl::StatusOr<std::unique_ptr<MysqlConnection>> MysqlConnection::Connect(
           static_cast<unsigned>(options.port), nullptr, CLIENT_MULTI_STATEMENTS) == nullptr) {
     const unsigned code = mysql_errno(mysql);
     const std::string message = common::StrCat("cannot connect to MySQL at ", options.host, ":",
-                                                options.port, ": ", mysql_error(mysql));
+                                               options.port, ": ", mysql_error(mysql));
     // A refused account will not be accepted by retrying: say so at once.
     absl::Status status = code == ER_ACCESS_DENIED_ERROR || code == ER_DBACCESS_DENIED_ERROR ||
                                   code == ER_ACCESS_DENIED_NO_PASSWORD_ERROR

@@ -18,7 +18,8 @@ void RedisReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(re
 absl::Status RedisErrorStatus(const redisReply& reply) {
   const std::string_view text(reply.str, reply.len);
   const std::string message = common::StrCat("Redis: ", text);
-  for (std::string_view transient : {"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN ", "READONLY "}) {
+  for (std::string_view transient :
+       {"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN ", "READONLY "}) {
     if (text.substr(0, transient.size()) == transient) return absl::UnavailableError(message);
   }
   return absl::InternalError(message);

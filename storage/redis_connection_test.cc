@@ -23,10 +23,10 @@ redisReply ErrorReply(std::string& text) {
 absl::Status StatusOfErrorReply(std::string text) { return RedisErrorStatus(ErrorReply(text)); }
 
 TEST(RedisErrorStatusTest, ErrorsThatPassByThemselvesAreUnavailable) {
-  for (const char* text : {"LOADING Redis is loading the dataset in memory",
-                           "BUSY Redis is busy running a script.",
-                           "MASTERDOWN Link with MASTER is down", "TRYAGAIN Multiple keys request",
-                           "READONLY You can't write against a read only replica."}) {
+  for (const char* text :
+       {"LOADING Redis is loading the dataset in memory", "BUSY Redis is busy running a script.",
+        "MASTERDOWN Link with MASTER is down", "TRYAGAIN Multiple keys request",
+        "READONLY You can't write against a read only replica."}) {
     const absl::Status status = StatusOfErrorReply(text);
     EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << text;
     EXPECT_EQ(status.message(), std::string("Redis: ") + text);

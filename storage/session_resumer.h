@@ -12,9 +12,9 @@
 // everyone in a batch whose query
 // failed. While Redis is unavailable the session is answered with route
 // epoch 0 (no route yet): MySQL holds all a login needs, and the access node
-// registers the route once Redis answers again (RestoreRoutes, epoch 0). Thread-safe; `done` runs once, on a committer thread (or at once,
-// RESOURCE_EXHAUSTED, when the queue is full). The destructor answers what is
-// queued, then joins; the stores outlive the resumer.
+// registers the route once Redis answers again (RestoreRoutes, epoch 0). Thread-safe; `done` runs
+// once, on a committer thread (or at once, RESOURCE_EXHAUSTED, when the queue is full). The
+// destructor answers what is queued, then joins; the stores outlive the resumer.
 
 #include <functional>
 

@@ -91,8 +91,7 @@ TEST_F(SessionResumerTest, ASessionNamedWithAnotherUserOrDeviceIsRefusedAndRegis
     return f.get();
   };
   EXPECT_EQ(resume("someone_else", "phone").status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(resume("resumer_bound", "laptop").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(resume("resumer_bound", "laptop").status().code(), absl::StatusCode::kPermissionDenied);
   auto none = routes_.Lookup({*id});
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->users(0).routes_size(), 0) << "a refused resume registered a route";

@@ -27,6 +27,8 @@ void StorageConfig::Describe(common::ConfigSchema& s) {
   s.Add("redis.port", &redis_port, "Redis port", 1, 65535);
   s.Add("redis.pool_size", &redis_pool_size, "maximum Redis connections", 1, 256);
   s.Add("redis.timeout_ms", &redis_timeout_ms, "Redis connect/command timeout", 10, 60000);
+  s.Add("session_sweep_seconds", &session_sweep_seconds,
+        "expired login sessions are deleted this often (0: never)", 0, 86400);
   s.Add("route_ttl_seconds", &route_ttl_seconds, "lifetime of a user's routes without renewal", 60,
         30 * 86400);
   s.Add("sync_cache.ttl_seconds", &sync_cache_ttl_seconds,

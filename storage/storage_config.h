@@ -31,6 +31,7 @@ struct StorageConfig {
   std::int64_t redis_pool_size = 8;
   std::int64_t redis_timeout_ms = 2000;
   std::int64_t route_ttl_seconds = 86400;
+  std::int64_t session_sweep_seconds = 600;    // expired sessions deleted this often (0: never)
   std::int64_t sync_cache_ttl_seconds = 600;   // RecentMessages in Redis
   std::int64_t sync_cache_max_messages = 256;  // per conversation
 

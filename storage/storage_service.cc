@@ -76,6 +76,32 @@ grpc::ServerUnaryReactor* StorageService::RevokeSession(
   });
 }
 
+grpc::ServerUnaryReactor* StorageService::ListSessions(grpc::CallbackServerContext* ctx,
+                                                       const internal::UserRef* request,
+                                                       internal::ListSessionsResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    auto list = users_->ListSessions(request->user_id());
+    if (!list.ok()) return list.status();
+    *response = std::move(*list);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::RevokeSessions(
+    grpc::CallbackServerContext* ctx, const internal::RevokeSessionsRequest* request,
+    internal::RevokeSessionsResponse* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    if (request->user_id() == 0 || request->device_id().size() > kMaxDeviceIdBytes ||
+        request->password_hash().size() > 255) {
+      return absl::InvalidArgumentError("bad user, device or password hash");
+    }
+    auto revoked = users_->RevokeSessions(*request);
+    if (!revoked.ok()) return revoked.status();
+    *response = std::move(*revoked);
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* StorageService::GuardLogin(grpc::CallbackServerContext* ctx,
                                                      const internal::GuardLoginRequest* request,
                                                      internal::GuardLoginResponse* response) {

@@ -72,6 +72,12 @@ class StorageService final : public internal::Storage::CallbackService {
   grpc::ServerUnaryReactor* RevokeSession(grpc::CallbackServerContext* ctx,
                                           const internal::RevokeSessionRequest* request,
                                           internal::RevokeSessionResponse* response) override;
+  grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* ctx,
+                                         const internal::UserRef* request,
+                                         internal::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeSessions(grpc::CallbackServerContext* ctx,
+                                           const internal::RevokeSessionsRequest* request,
+                                           internal::RevokeSessionsResponse* response) override;
   grpc::ServerUnaryReactor* GuardLogin(grpc::CallbackServerContext* ctx,
                                        const internal::GuardLoginRequest* request,
                                        internal::GuardLoginResponse* response) override;

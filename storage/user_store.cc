@@ -59,14 +59,71 @@ absl::Status UserStore::CreateSession(std::string_view token_hash, std::uint64_t
       .status();
 }
 
-absl::StatusOr<bool> UserStore::RevokeSession(std::string_view token_hash,
-                                              std::uint64_t user_id) {
+absl::StatusOr<bool> UserStore::RevokeSession(std::string_view token_hash, std::uint64_t user_id) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   auto deleted = (*conn)->Execute("DELETE FROM sessions WHERE token_hash = ? AND user_id = ?",
                                   {token_hash, user_id});
   if (!deleted.ok()) return deleted.status();
   return deleted->affected_rows > 0;
+}
+
+absl::StatusOr<internal::ListSessionsResponse> UserStore::ListSessions(std::uint64_t user_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto result = (*conn)->Execute(
+      "SELECT device_id, created_at_ms, expires_at_ms FROM sessions"
+      " WHERE user_id = ? AND expires_at_ms > ? ORDER BY created_at_ms, device_id",
+      {user_id, common::NowMs()});
+  if (!result.ok()) return result.status();
+  internal::ListSessionsResponse list;
+  for (const SqlRow& row : result->rows) {
+    auto* session = list.add_sessions();
+    session->set_device_id(row.Str(0));
+    session->set_created_at_ms(row.I64(1));
+    session->set_expires_at_ms(row.I64(2));
+  }
+  return list;
+}
+
+absl::StatusOr<internal::RevokeSessionsResponse> UserStore::RevokeSessions(
+    const internal::RevokeSessionsRequest& request) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  const std::string_view which = request.all_but_device() ? "device_id <> ?" : "device_id = ?";
+  internal::RevokeSessionsResponse response;
+  absl::Status status = RunTransaction(**conn, [&]() -> absl::Status {
+    response.Clear();
+    if (!request.password_hash().empty()) {
+      auto set = (*conn)->Execute("UPDATE users SET password_hash = ? WHERE user_id = ?",
+                                  {request.password_hash(), request.user_id()});
+      if (!set.ok()) return set.status();
+      if (set->affected_rows == 0) return absl::NotFoundError("no such user");
+    }
+    auto devices = (*conn)->Execute(
+        common::StrCat("SELECT DISTINCT device_id FROM sessions WHERE user_id = ? AND ", which,
+                       " FOR UPDATE"),
+        {request.user_id(), request.device_id()});
+    if (!devices.ok()) return devices.status();
+    for (const SqlRow& row : devices->rows) response.add_devices(row.Str(0));
+    auto deleted =
+        (*conn)->Execute(common::StrCat("DELETE FROM sessions WHERE user_id = ? AND ", which),
+                         {request.user_id(), request.device_id()});
+    if (!deleted.ok()) return deleted.status();
+    response.set_revoked(static_cast<std::uint32_t>(deleted->affected_rows));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<std::uint64_t> UserStore::DeleteExpiredSessions(std::uint32_t limit) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto deleted = (*conn)->Execute("DELETE FROM sessions WHERE expires_at_ms <= ? LIMIT ?",
+                                  {common::NowMs(), static_cast<std::uint64_t>(limit)});
+  if (!deleted.ok()) return deleted.status();
+  return deleted->affected_rows;
 }
 
 absl::StatusOr<internal::ResumeSessionResponse> UserStore::FindSession(

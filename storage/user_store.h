@@ -32,6 +32,14 @@ class UserStore {
                              std::string_view device_id, std::int64_t ttl_seconds);
   // Deletes the session `token_hash` names if it is `user_id`'s; whether it did.
   absl::StatusOr<bool> RevokeSession(std::string_view token_hash, std::uint64_t user_id);
+  // The user's unexpired sessions, oldest first.
+  absl::StatusOr<internal::ListSessionsResponse> ListSessions(std::uint64_t user_id);
+  // See RevokeSessionsRequest: deletes the sessions of one device (or of all
+  // but one), and sets the password if one is given, in one transaction.
+  absl::StatusOr<internal::RevokeSessionsResponse> RevokeSessions(
+      const internal::RevokeSessionsRequest& request);
+  // Deletes up to `limit` sessions that expired; how many it deleted.
+  absl::StatusOr<std::uint64_t> DeleteExpiredSessions(std::uint32_t limit);
   // The user (id and name) and device of the session `token_hash` names, in
   // one query. NOT_FOUND if the token is unknown or expired.
   absl::StatusOr<internal::ResumeSessionResponse> FindSession(std::string_view token_hash);

@@ -57,5 +57,47 @@ TEST_F(UserStoreTest, SessionsResolveUntilTheyExpire) {
   EXPECT_EQ(store_.FindSession("unknown").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(UserStoreTest, SessionsAreListedRevokedByDeviceAndSweptOnceExpired) {
+  auto id = store_.CreateUser("ustore_devs", "old-hash");
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(store_.CreateSession("devs-phone-1", *id, "phone", 3600).ok());
+  ASSERT_TRUE(store_.CreateSession("devs-phone-2", *id, "phone", 3600).ok());
+  ASSERT_TRUE(store_.CreateSession("devs-laptop", *id, "laptop", 3600).ok());
+  ASSERT_TRUE(store_.CreateSession("devs-tablet", *id, "tablet", 3600).ok());
+  ASSERT_TRUE(store_.CreateSession("devs-expired", *id, "old", -1).ok());
+  auto listed = store_.ListSessions(*id);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->sessions_size(), 4) << "the expired one is not listed";
+
+  internal::RevokeSessionsRequest phone;
+  phone.set_user_id(*id);
+  phone.set_device_id("phone");
+  auto revoked = store_.RevokeSessions(phone);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_EQ(revoked->revoked(), 2u);
+  ASSERT_EQ(revoked->devices_size(), 1);
+  EXPECT_EQ(revoked->devices(0), "phone");
+
+  // A password change keeps the current device's sessions only.
+  internal::RevokeSessionsRequest others;
+  others.set_user_id(*id);
+  others.set_device_id("laptop");
+  others.set_all_but_device(true);
+  others.set_password_hash("new-hash");
+  auto changed = store_.RevokeSessions(others);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(changed->revoked(), 2u) << "tablet and the expired one";
+  EXPECT_EQ(store_.FindByName("ustore_devs")->password_hash(), "new-hash");
+  EXPECT_TRUE(store_.FindSession("devs-laptop").ok());
+  EXPECT_FALSE(store_.FindSession("devs-tablet").ok());
+
+  ASSERT_TRUE(store_.CreateSession("devs-expired-2", *id, "old", -1).ok());
+  auto swept = store_.DeleteExpiredSessions(1000);
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_GE(*swept, 1u);
+  EXPECT_EQ(*store_.DeleteExpiredSessions(1000), 0u) << "nothing expired is left";
+  EXPECT_EQ(store_.ListSessions(*id)->sessions_size(), 1);
+}
+
 }  // namespace
 }  // namespace im::storage

@@ -1,0 +1,54 @@
+#pragma once
+// A logged-in user's sessions: list them by device, revoke one device's, and
+// change the password (which ends every other device's sessions). A revoked
+// device's connection is closed with a Kick that says why. Changing the
+// password checks the old one on the hash workers; a wrong old password
+// counts as a failed login for the account (LoginThrottle).
+// Thread-safe; all work is asynchronous.
+
+#include "common/work_pool.h"
+#include "logic/access_push_client.h"
+#include "logic/logic_config.h"
+#include "logic/login_throttle.h"
+#include "logic/password_hasher.h"
+#include "logic/request_dispatcher.h"
+#include "logic/storage_client.h"
+
+namespace im::logic {
+
+class SessionHandlers {
+ public:
+  SessionHandlers(const LogicConfig& config, StorageClient* storage, AccessPushClient* access,
+                  const PasswordHasher* hasher, common::WorkPool* hash_workers,
+                  LoginThrottle* throttle)
+      : config_(config),
+        storage_(storage),
+        access_(access),
+        hasher_(hasher),
+        hash_workers_(hash_workers),
+        throttle_(throttle) {}
+
+  void RegisterWith(RequestDispatcher& dispatcher);
+
+ private:
+  void Devices(const internal::HandleRequest& request, Reply reply);
+  void RevokeDevice(const internal::HandleRequest& request, Reply reply);
+  void ChangePassword(const internal::HandleRequest& request, Reply reply);
+  // Once the old password is checked: stores the new hash, ends the other
+  // devices' sessions, closes their connections, answers.
+  void StorePassword(const internal::SessionContext& session, std::string new_hash,
+                     const Reply& reply);
+  // Closes the user's connections on `devices` (best effort: a connection
+  // whose route is unknown can no longer resume its session anyway).
+  void KickDevices(std::uint64_t user_id, std::vector<std::string> devices,
+                   const std::string& reason);
+
+  const LogicConfig& config_;
+  StorageClient* storage_;
+  AccessPushClient* access_;
+  const PasswordHasher* hasher_;
+  common::WorkPool* hash_workers_;
+  LoginThrottle* throttle_;
+};
+
+}  // namespace im::logic
