@@ -45,6 +45,21 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("password.ops_limit", &password_ops_limit, "argon2id passes", 1, 10);
   s.Add("password.mem_limit_kib", &password_mem_limit_kib, "argon2id memory in KiB", 8,
         1024 * 1024);
+  s.Add("limits.messages_per_minute", &messages_per_minute,
+        "messages (1:1 and group) one user may send per minute, per logic replica (0: no limit)", 0,
+        100000000);
+  s.Add("limits.messages_burst", &messages_burst, "...of which this many at once", 1, 100000000);
+  s.Add("limits.friend_requests_per_minute", &friend_requests_per_minute,
+        "friend requests one user may send per minute, per logic replica (0: no limit)", 0,
+        100000000);
+  s.Add("limits.friend_requests_burst", &friend_requests_burst, "...of which this many at once", 1,
+        100000000);
+  s.Add("limits.group_changes_per_minute", &group_changes_per_minute,
+        "group changes (invites, kicks, renames...) one user may make per minute, per logic "
+        "replica (0: no limit)",
+        0, 100000000);
+  s.Add("limits.group_changes_burst", &group_changes_burst, "...of which this many at once", 1,
+        100000000);
   s.Add("max_text_bytes", &max_text_bytes, "largest message text accepted", 1, 1 << 20);
   s.Add("recall_window_seconds", &recall_window_seconds,
         "how long after sending a message its sender may recall it", 0, 30 * 86400);

@@ -33,6 +33,14 @@ struct LogicConfig {
   std::int64_t login_backoff_base_ms = 1000;
   std::int64_t login_backoff_max_ms = 300000;
   std::int64_t login_failure_window_seconds = 900;
+  // Per-user rate limits (logic/user_rate_limiter.h), per logic replica;
+  // per_minute 0: no limit.
+  std::int64_t messages_per_minute = 1200;
+  std::int64_t messages_burst = 200;
+  std::int64_t friend_requests_per_minute = 10;
+  std::int64_t friend_requests_burst = 20;
+  std::int64_t group_changes_per_minute = 120;
+  std::int64_t group_changes_burst = 60;
   // argon2id cost. The defaults are libsodium's "interactive" limits.
   std::int64_t password_ops_limit = 2;
   std::int64_t password_mem_limit_kib = 64 * 1024;

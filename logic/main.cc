@@ -61,6 +61,15 @@ int Run(int argc, char** argv) {
   conversations.RegisterWith(dispatcher);
   GroupHandlers groups(config, &storage, &fanout);
   groups.RegisterWith(dispatcher);
+  UserRateLimiter message_limit("messages", config.messages_per_minute, config.messages_burst,
+                                &metrics);
+  UserRateLimiter friend_request_limit("friend requests", config.friend_requests_per_minute,
+                                       config.friend_requests_burst, &metrics);
+  UserRateLimiter group_change_limit("group changes", config.group_changes_per_minute,
+                                     config.group_changes_burst, &metrics);
+  dispatcher.Limit(client::ClientFrame::kSendMessage, &message_limit);
+  dispatcher.Limit(client::ClientFrame::kFriendRequest, &friend_request_limit);
+  dispatcher.Limit(client::ClientFrame::kGroupChange, &group_change_limit);
   LogicService service(&dispatcher, &storage, &access);
 
   auto server = common::StartGrpcServer(config.listen, {&service});

@@ -12,6 +12,10 @@ void RequestDispatcher::Register(client::ClientFrame::BodyCase body, Access acce
   handlers_[static_cast<int>(body)] = Entry{access, std::move(handler)};
 }
 
+void RequestDispatcher::Limit(client::ClientFrame::BodyCase body, UserRateLimiter* limiter) {
+  handlers_.at(static_cast<int>(body)).limiter = limiter;
+}
+
 namespace {
 
 // im_logic_requests_total{type, code} and im_logic_request_seconds{type}.
@@ -63,6 +67,12 @@ void RequestDispatcher::Dispatch(const internal::HandleRequest& request,
   if (it->second.access == Access::kLoggedIn && user_id == 0) {
     finish(absl::UnauthenticatedError("log in first"));
     return;
+  }
+  if (it->second.limiter != nullptr && user_id != 0) {
+    if (absl::Status allowed = it->second.limiter->Take(user_id); !allowed.ok()) {
+      finish(std::move(allowed));
+      return;
+    }
   }
   it->second.handler(request, std::move(finish));
 }

@@ -3,7 +3,9 @@
 // table, not a switch. The dispatcher owns the rules every request shares:
 // unknown or empty requests get UNIMPLEMENTED, requests that need a login get
 // UNAUTHENTICATED before one, every reply carries the request's req_id, and an
-// INTERNAL error reaches the client as "internal error" (details are logged).
+// INTERNAL error reaches the client as "internal error" (details are logged),
+// and a type with a per-user rate limit is refused past it before its handler
+// runs.
 // Register handlers at start-up; Dispatch is thread-safe afterwards.
 
 #include <functional>
@@ -12,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "common/metrics.h"
 #include "logic.pb.h"
+#include "logic/user_rate_limiter.h"
 
 namespace im::logic {
 
@@ -37,6 +40,9 @@ class RequestDispatcher {
   explicit RequestDispatcher(common::Metrics* metrics = nullptr) : metrics_(metrics) {}
 
   void Register(client::ClientFrame::BodyCase body, Access access, Handler handler);
+  // Requests of type `body` (registered before) from a logged-in user pass
+  // `limiter` first. `limiter` outlives the dispatcher.
+  void Limit(client::ClientFrame::BodyCase body, UserRateLimiter* limiter);
 
   // Calls `done` exactly once with the complete response.
   void Dispatch(const internal::HandleRequest& request,
@@ -46,6 +52,7 @@ class RequestDispatcher {
   struct Entry {
     Access access;
     Handler handler;
+    UserRateLimiter* limiter = nullptr;
   };
   std::unordered_map<int, Entry> handlers_;
   common::Metrics* metrics_;

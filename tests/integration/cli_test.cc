@@ -15,10 +15,10 @@ namespace {
 // Starts `im-cli [flags] listen [listen_args]` as `user` in the background,
 // output to `log`; whether it said it was listening within 10 s.
 bool StartListen(ChildProcess& listener, const std::string& user,
-                 const std::vector<std::string>& flags,
-                 const std::vector<std::string>& listen_args, const std::string& log) {
-  auto argv = Args(Args(Args({CliPath()}, Server()), {"--user", user, "--password", kPassword}),
-                   flags);
+                 const std::vector<std::string>& flags, const std::vector<std::string>& listen_args,
+                 const std::string& log) {
+  auto argv =
+      Args(Args(Args({CliPath()}, Server()), {"--user", user, "--password", kPassword}), flags);
   argv.push_back("listen");
   listener.Start(Args(argv, listen_args), log);
   return WaitForText(log, "listening as " + user);
@@ -36,13 +36,13 @@ TEST(CliTest, RegisterSendAndListenAsAUserWould) {
   ChildProcess listener;
   const std::string listen_log = SharedCluster().dir() + "/listen.out";
   // Wait until bob is online: the listener says so on stderr once logged in.
-  ASSERT_TRUE(StartListen(listener, bob, {"--json"}, {"--count", "1", "--timeout", "20"},
-                          listen_log))
+  ASSERT_TRUE(
+      StartListen(listener, bob, {"--json"}, {"--count", "1", "--timeout", "20"}, listen_log))
       << ReadFile(listen_log);
   // A one-shot command of the same user beside it has a device of its own:
   // it does not end the listen.
-  auto beside = RunCli(Args(Server(), {"conv", "list"}),
-                       "IM_USER=" + bob + " IM_PASSWORD=" + kPassword);
+  auto beside =
+      RunCli(Args(Server(), {"conv", "list"}), "IM_USER=" + bob + " IM_PASSWORD=" + kPassword);
   EXPECT_EQ(beside.exit_code, 0) << beside.err;
 
   auto sent = RunCli(Args(Server(), {"send", bob, "hello", "from", "the", "cli"}),
@@ -78,9 +78,9 @@ TEST(CliTest, ListenCountsWhatArrivesAfterItStartedUnlessToldToIncludeMissed) {
   EXPECT_EQ(listener.WaitExit(std::chrono::seconds(15)), 0);
   EXPECT_NE(ReadFile(log).find("after it started"), std::string::npos) << ReadFile(log);
   // With --include-missed (another device, which missed all three) they count.
-  auto missed = RunCli(Args(Server(), {"--user", dan, "--password", kPassword, "--device", "pad",
-                                       "listen", "--count", "3", "--timeout", "5",
-                                       "--include-missed"}));
+  auto missed =
+      RunCli(Args(Server(), {"--user", dan, "--password", kPassword, "--device", "pad", "listen",
+                             "--count", "3", "--timeout", "5", "--include-missed"}));
   EXPECT_EQ(missed.exit_code, 0) << missed.err;
   EXPECT_NE(missed.out.find("missed one"), std::string::npos) << missed.out;
 }

@@ -4,13 +4,14 @@
 // again once it does. A wrong database password stops im-storage at start-up
 // with an error that says so, instead of retrying.
 
+#include "common/health.h"
+
 #include <chrono>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
 #include "common/grpc_server.h"
-#include "common/health.h"
 #include "tests/integration/cluster_env.h"
 #include "tests/support/http_request.h"
 
@@ -50,7 +51,8 @@ TEST(HealthTest, EveryDaemonServesAndSaysSoOverHttpAndGrpc) {
     EXPECT_NE(HttpGet(address, "/metrics").find("\nim_serving 1\n"), std::string::npos);
   }
   for (const auto& address : {cluster.storage_address(), cluster.logic_address()}) {
-    EXPECT_TRUE(common::CheckGrpcHealth(address, common::MakeInternalChannel(address), seconds(2)).ok())
+    EXPECT_TRUE(
+        common::CheckGrpcHealth(address, common::MakeInternalChannel(address), seconds(2)).ok())
         << address;
   }
 }
@@ -70,10 +72,10 @@ TEST(HealthTest, NotServingWhileMariaDbDoesNotAnswerAndServingOnceItDoes) {
     const std::string answer = HttpGet(storage, "/healthz");
     EXPECT_EQ(answer.rfind("HTTP/1.1 503", 0), 0u) << answer;
     EXPECT_NE(answer.find("not serving: MySQL: "), std::string::npos) << answer;
-    EXPECT_FALSE(
-        common::CheckGrpcHealth("im-storage", common::MakeInternalChannel(cluster.storage_address()),
-                                seconds(2))
-            .ok());
+    EXPECT_FALSE(common::CheckGrpcHealth("im-storage",
+                                         common::MakeInternalChannel(cluster.storage_address()),
+                                         seconds(2))
+                     .ok());
     EXPECT_TRUE(Eventually([&] { return !Serving(logic); }, seconds(10)));
     EXPECT_TRUE(Eventually([&] { return !Serving(access); }, seconds(10)));
     EXPECT_NE(HttpGet(access, "/metrics").find("\nim_serving 0\n"), std::string::npos);
@@ -98,7 +100,8 @@ TEST(HealthTest, AWrongDatabasePasswordStopsStorageAtStartupSayingSo) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(10)) << "it retried";
   EXPECT_EQ(exit_code, 1);
   std::ifstream file(log);
-  const std::string output((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string output((std::istreambuf_iterator<char>(file)),
+                           std::istreambuf_iterator<char>());
   EXPECT_NE(output.find("Access denied"), std::string::npos) << output;
   EXPECT_NE(output.find("MySQL refused user 'root'"), std::string::npos) << output;
 }

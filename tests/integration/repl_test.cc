@@ -106,8 +106,8 @@ TEST(ReplTest, ASentLineShowsOnceAndAOneShotCommandBesideItKeepsItConnected) {
   // Marked read as shown (the conversation is open), just after it shows.
   CliResult beside;
   for (int i = 0; i < 50; ++i) {
-    beside = RunCli(Args(Server(), {"conv", "list"}),
-                    "IM_USER=" + alice + " IM_PASSWORD=" + kPassword);
+    beside =
+        RunCli(Args(Server(), {"conv", "list"}), "IM_USER=" + alice + " IM_PASSWORD=" + kPassword);
     if (beside.exit_code != 0 || beside.out.find("(0 unread)") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -170,8 +170,8 @@ TEST(ReplTest, RidesOutARestartOfItsAccessNodeAndMissesNothing) {
   repl.Type("/to " + gina + "\n");
   repl.Type("after the restart\n");
   EXPECT_TRUE(repl.Shows("you -> " + gina + ": after the restart  #2")) << repl.screen();
-  EXPECT_EQ(Occurrences(repl.screen(), ": while it was down"), 2) << "missed, then in /to's history: "
-                                                                  << repl.screen();
+  EXPECT_EQ(Occurrences(repl.screen(), ": while it was down"), 2)
+      << "missed, then in /to's history: " << repl.screen();
   repl.Type("/quit\n");
   EXPECT_EQ(repl.process.WaitExit(std::chrono::seconds(10)), 0) << repl.screen();
 }

@@ -15,7 +15,8 @@ using std::chrono::seconds;
 
 // Waits for the Kick on `client` and returns its reason ("" if none came).
 std::string KickReason(cli::ImClient& client) {
-  auto kick = NextEventMatching(client, [](const auto& f) { return f.has_kick(); }, seconds(5));
+  auto kick = NextEventMatching(
+      client, [](const auto& f) { return f.has_kick(); }, seconds(5));
   return kick.ok() ? kick->kick().reason() : "";
 }
 
@@ -34,19 +35,19 @@ TEST(SessionsTest, DevicesAreListedAndOneCanBeSignedOut) {
   for (const auto& s : devices->devices().sessions()) listed[s.device_id()] = s.current();
   EXPECT_EQ(listed, (std::map<std::string, bool>{{"laptop", true}, {"phone", false}}));
 
-  auto revoked = laptop->Request(
-      Frame([](auto& f) { f.mutable_revoke_device()->set_device_id("phone"); }));
+  auto revoked =
+      laptop->Request(Frame([](auto& f) { f.mutable_revoke_device()->set_device_id("phone"); }));
   ASSERT_TRUE(revoked.ok()) << revoked.status();
   EXPECT_EQ(revoked->revoke_device().sessions_revoked(), 1u);
   EXPECT_EQ(KickReason(*phone), "signed out from another device");
   EXPECT_EQ(Connect()->LoginWithToken(name, phone_login->session_token(), "phone").status().code(),
             StatusCode::kUnauthenticated);
 
-  auto own = laptop->Request(
-      Frame([](auto& f) { f.mutable_revoke_device()->set_device_id("laptop"); }));
+  auto own =
+      laptop->Request(Frame([](auto& f) { f.mutable_revoke_device()->set_device_id("laptop"); }));
   EXPECT_EQ(own.status().code(), StatusCode::kFailedPrecondition);
-  auto none = laptop->Request(
-      Frame([](auto& f) { f.mutable_revoke_device()->set_device_id("toaster"); }));
+  auto none =
+      laptop->Request(Frame([](auto& f) { f.mutable_revoke_device()->set_device_id("toaster"); }));
   EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(none.status().message(), "no session on device 'toaster'");
 }
@@ -82,8 +83,7 @@ TEST(SessionsTest, AChangedPasswordSignsOutEveryOtherDevice) {
   EXPECT_TRUE(Connect()->Login(name, "brand-new-password", "tablet").ok());
   // This device stays logged in, on this connection and with its token.
   EXPECT_TRUE(laptop->Request(Frame([](auto& f) { f.mutable_conv_list(); })).ok());
-  EXPECT_TRUE(
-      Connect()->LoginWithToken(name, laptop_login->session_token(), "laptop").ok());
+  EXPECT_TRUE(Connect()->LoginWithToken(name, laptop_login->session_token(), "laptop").ok());
 }
 
 TEST(SessionsTest, ImCliListsDevicesAndChangesThePassword) {
@@ -93,18 +93,17 @@ TEST(SessionsTest, ImCliListsDevicesAndChangesThePassword) {
       RunCli(Args(Server(), {"--user", name, "--password", kPassword, "--device", "desk", "login"}))
           .exit_code,
       0);
-  auto devices = RunCli(Args(Server(), {"--user", name, "--password", kPassword, "--device",
-                                        "desk", "devices"}));
+  auto devices = RunCli(
+      Args(Server(), {"--user", name, "--password", kPassword, "--device", "desk", "devices"}));
   EXPECT_EQ(devices.exit_code, 0) << devices.err;
-  EXPECT_NE(devices.out.find("desk (this command)  logged in "), std::string::npos)
-      << devices.out;
+  EXPECT_NE(devices.out.find("desk (this command)  logged in "), std::string::npos) << devices.out;
 
   auto changed = RunCli(Args(Server(), {"--user", name, "--password", kPassword, "--device",
                                         "other", "passwd", "--new-password", "fresh-password-1"}));
   EXPECT_EQ(changed.exit_code, 0) << changed.err;
   EXPECT_EQ(changed.out, "password changed; 1 session(s) of other devices ended\n");
-  auto with_old = RunCli(
-      Args(Server(), {"--user", name, "--password", kPassword, "--device", "x", "devices"}));
+  auto with_old =
+      RunCli(Args(Server(), {"--user", name, "--password", kPassword, "--device", "x", "devices"}));
   EXPECT_EQ(with_old.exit_code, 1);
   auto with_new = RunCli(Args(
       Server(), {"--user", name, "--password", "fresh-password-1", "--device", "x", "devices"}));

@@ -130,17 +130,22 @@ void TestCluster::WaitUntilAccessServing() {
 void TestCluster::StartLogicReplica(int replica) {
   auto argv = CommonFlags("logic");
   // Cheaper argon2id parameters keep registration fast in tests.
-  argv.insert(argv.end(), {"--listen=" + Loopback(logic_.ports[replica]),
-                           "--storage_target=" + storage_.Target(), "--password.ops_limit=1",
-                           "--password.mem_limit_kib=8192", "--storage_timeout_ms=2000",
-                           // Below access's 2 s logic timeout, with room for the hash and storage.
-                           "--password_queue_max_wait_ms=800",
-                           // Every test logs in from 127.0.0.1: the address scope would
-                           // throttle tests by each other (LoginGuardTest covers it).
-                           "--login.free_failures_per_address=100000",
-                           "--storage_streams=" + std::to_string(storage_.ports.size()),
-                           "--stream_rebalance_ms=" + std::to_string(kTestStreamRebalanceMs),
-                           "--metrics_listen=" + Loopback(logic_.metrics_ports[replica])});
+  argv.insert(
+      argv.end(),
+      {"--listen=" + Loopback(logic_.ports[replica]), "--storage_target=" + storage_.Target(),
+       "--password.ops_limit=1", "--password.mem_limit_kib=8192", "--storage_timeout_ms=2000",
+       // Below access's 2 s logic timeout, with room for the hash and storage.
+       "--password_queue_max_wait_ms=800",
+       // Every test logs in from 127.0.0.1: the address scope would
+       // throttle tests by each other (LoginGuardTest covers it).
+       "--login.free_failures_per_address=100000",
+       // Tests send as fast as they can; rate_limits_test.cc restarts
+       // logic with small limits.
+       "--limits.messages_per_minute=0", "--limits.friend_requests_per_minute=0",
+       "--limits.group_changes_per_minute=0",
+       "--storage_streams=" + std::to_string(storage_.ports.size()),
+       "--stream_rebalance_ms=" + std::to_string(kTestStreamRebalanceMs),
+       "--metrics_listen=" + Loopback(logic_.metrics_ports[replica])});
   argv.insert(argv.end(), logic_extra_flags_.begin(), logic_extra_flags_.end());
   auto& process = *logic_.processes[replica];
   process.Start(argv, ReplicaLog(dir_, "logic", replica));
@@ -161,8 +166,7 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
        "--node_id=access-" + std::to_string(node + 1), "--logic_target=" + logic_.Target(),
        "--io_threads=2", "--logic_timeout_ms=2000",
        // Plain TCP unless a test gives TLS files (tls_test.cc).
-       "--allow_plaintext=true",
-       "--logic_streams=" + std::to_string(logic_.ports.size()),
+       "--allow_plaintext=true", "--logic_streams=" + std::to_string(logic_.ports.size()),
        "--stream_rebalance_ms=" + std::to_string(kTestStreamRebalanceMs),
        "--node_lease_ms=" + std::to_string(kTestLeaseMs),
        "--metrics_listen=" + Loopback(access_metrics_ports_[node]),
