@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local launcher: the same topology and config files as docker-compose, as
 # plain processes. Starts a private MariaDB and Redis (loopback only, data kept
-# under $IM_STATE_DIR, default .run/ in the checkout), then im-storage, im-logic
+# under $IM_STATE_DIR, default .run/ in the checkout, each with a password made
+# on first start and kept in $IM_STATE_DIR/secrets), then im-storage, im-logic
 # and im-access. Runs in the foreground; Ctrl-C or SIGTERM stops everything it
 # started. A process that dies (a crash, kill -9) is started again after a
 # pause that doubles up to 30 s while it keeps dying; the others keep running.
@@ -140,23 +141,45 @@ if [ ! -d "$STATE/mariadb/data/mysql" ]; then
   mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$STATE/mariadb/data" \
     --auth-root-authentication-method=normal --skip-test-db >"$LOGS/mariadb-install.log" 2>&1
 fi
+# Passwords for MariaDB's root and for Redis, made on first start and kept in
+# $STATE/secrets (mode 0600); MariaDB's root gets its password below.
+if [ ! -s "$STATE/secrets" ]; then
+  (umask 077; printf 'DB_PASSWORD=%s\nREDIS_PASSWORD=%s\n' "$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')" \
+    "$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')" >"$STATE/secrets")
+fi
+DB_PASSWORD=$(sed -n 's/^DB_PASSWORD=//p' "$STATE/secrets")
+REDIS_PASSWORD=$(sed -n 's/^REDIS_PASSWORD=//p' "$STATE/secrets")
 rm -rf "$STATE/pids" "$STATE/pids.d"
 mkdir -p "$STATE/pids.d"
 start mariadb "$LOGS/mariadb.log" mariadbd --defaults-file="$ROOT/deploy/mariadb/im.cnf" \
   --user="$(id -un)" --datadir="$STATE/mariadb/data" --socket="$STATE/mariadb/sock" \
   --pid-file="$STATE/mariadb/pid" --port="$MYSQL_PORT" --bind-address=127.0.0.1
 wait_port MariaDB "$MYSQL_PORT" "$LOGS/mariadb.log"
+# A database made before the launcher kept passwords has a root without one:
+# give every root account the password (a no-op once they have it).
+if mariadb --no-defaults --socket="$STATE/mariadb/sock" -uroot -e 'SELECT 1' >/dev/null 2>&1; then
+  accounts=$(mariadb --no-defaults --socket="$STATE/mariadb/sock" -uroot -N \
+    -e "SELECT CONCAT('\`', User, '\`@\`', Host, '\`') FROM mysql.user WHERE User = 'root'")
+  for account in $accounts; do
+    mariadb --no-defaults --socket="$STATE/mariadb/sock" -uroot \
+      -e "ALTER USER $account IDENTIFIED BY '$DB_PASSWORD'" 2>>"$LOGS/mariadb-install.log" || true
+  done
+fi
 
-start redis "$LOGS/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
-  --dir "$STATE/redis" --appendonly yes --save ''
+# The password goes in a config file, not on the command line (ps shows that).
+(umask 077; printf 'requirepass %s\n' "$REDIS_PASSWORD" >"$STATE/redis/auth.conf")
+start redis "$LOGS/redis.log" redis-server "$STATE/redis/auth.conf" --port "$REDIS_PORT" \
+  --bind 127.0.0.1 --dir "$STATE/redis" --appendonly yes --save ''
 wait_port Redis "$REDIS_PORT" "$LOGS/redis.log"
 # Redis answers LOADING while it replays its append-only file: wait for PONG,
 # or logins right after "up" fail.
 for _ in $(seq 1 600); do
-  [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
+  [ "$(REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
   sleep 0.1
 done
 
+# The passwords reach im-storage in its environment, never on a command line.
+export IM_STORAGE_MYSQL_PASSWORD=$DB_PASSWORD IM_STORAGE_REDIS_PASSWORD=$REDIS_PASSWORD
 for ((k=1; k<=STORAGE_REPLICAS; k++)); do
   name=$(name_of im-storage "$k")
   start "$name" "$LOGS/$name.log" "$BUILD/storage/im-storage" --config "$CONFIG/im-storage.toml" \
@@ -165,6 +188,7 @@ for ((k=1; k<=STORAGE_REPLICAS; k++)); do
     --redis.port="$REDIS_PORT" ${IM_STORAGE_FLAGS:-}
   wait_port "$name" "$((STORAGE_PORT+k-1))" "$LOGS/$name.log"
 done
+unset IM_STORAGE_MYSQL_PASSWORD IM_STORAGE_REDIS_PASSWORD
 for ((k=1; k<=LOGIC_REPLICAS; k++)); do
   name=$(name_of im-logic "$k")
   start "$name" "$LOGS/$name.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml" \

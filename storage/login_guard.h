@@ -9,7 +9,8 @@
 // forgets its account's failures (never its address's: one account the
 // guesser owns must not reset their address).
 //
-// Account names are compared exactly, as the users table does. Thread-safe; blocking (one Redis round trip per call).
+// Account names are compared exactly, as the users table does. Thread-safe; blocking (one Redis
+// round trip per call).
 
 #include <cstdint>
 #include <string>

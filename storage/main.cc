@@ -100,7 +100,8 @@ int Run(int argc, char** argv) {
       [options = MysqlOptionsFrom(config)] { return MysqlConnection::Connect(options); },
       static_cast<std::size_t>(config.mysql_pool_size));
   RedisOptions redis_options{config.redis_host, static_cast<int>(config.redis_port),
-                             static_cast<int>(config.redis_timeout_ms), &metrics};
+                             static_cast<int>(config.redis_timeout_ms), config.redis_password,
+                             &metrics};
   RedisPool redis([redis_options] { return RedisConnection::Connect(redis_options); },
                   static_cast<std::size_t>(config.redis_pool_size));
   UserStore users(&mysql);

@@ -52,6 +52,14 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
   }
   redisSetTimeout(context, timeout);
   std::unique_ptr<RedisConnection> conn(new RedisConnection(context, options.metrics));
+  if (!options.password.empty()) {
+    auto auth = conn->Command({"AUTH", options.password});
+    if (!auth.ok()) {
+      return absl::UnavailableError(
+          common::StrCat("Redis at ", options.host, ":", options.port,
+                         " refused the password: ", auth.status().message()));
+    }
+  }
   if (auto info = conn->Command({"INFO", "server"});
       info.ok() && (*info)->type == REDIS_REPLY_STRING) {
     const std::string_view text((*info)->str, (*info)->len);

@@ -26,6 +26,7 @@ struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
   int timeout_ms = 2000;
+  std::string password;                // sent with AUTH on connect when not empty
   common::Metrics* metrics = nullptr;  // counts errors; outlives the connections
 };
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "storage/storage_test_env.h"
+#include "tests/support/database_servers.h"
 #include "tests/support/test_env.h"
 
 namespace im::storage {
@@ -45,6 +46,33 @@ TEST(RedisErrorStatusTest, OtherErrorsAreInternal) {
 }
 
 std::string CodeOfErrorReply(std::string text) { return RedisErrorCode(ErrorReply(text)); }
+
+TEST(RedisConnectionTest, APasswordIsSentWithAuthAndAWrongOneRefused) {
+  testing::RedisServer redis("s3cret-pw");
+  redis.Start();
+  RedisOptions options;
+  options.port = redis.port();
+
+  auto anonymous = RedisConnection::Connect(options);
+  ASSERT_TRUE(anonymous.ok()) << "connecting needs no password, commands do";
+  auto refused = (*anonymous)->Command({"PING"});
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(std::string(refused.status().message()).find("NOAUTH"), std::string::npos)
+      << refused.status();
+
+  options.password = "wrong";
+  auto wrong = RedisConnection::Connect(options);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(std::string(wrong.status().message()).find("refused the password"), std::string::npos)
+      << wrong.status();
+
+  options.password = "s3cret-pw";
+  auto right = RedisConnection::Connect(options);
+  ASSERT_TRUE(right.ok()) << right.status();
+  auto pong = (*right)->Command({"PING"});
+  ASSERT_TRUE(pong.ok()) << pong.status();
+}
 
 TEST(RedisErrorCodeTest, IsTheFirstUpperCaseWord) {
   EXPECT_EQ(CodeOfErrorReply("LOADING Redis is loading the dataset in memory"), "LOADING");

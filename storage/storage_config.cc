@@ -26,6 +26,8 @@ void StorageConfig::Describe(common::ConfigSchema& s) {
   s.Add("redis.host", &redis_host, "Redis host");
   s.Add("redis.port", &redis_port, "Redis port", 1, 65535);
   s.Add("redis.pool_size", &redis_pool_size, "maximum Redis connections", 1, 256);
+  s.Add("redis.password", &redis_password,
+        "Redis password (requirepass), sent with AUTH on connect; empty: none");
   s.Add("redis.timeout_ms", &redis_timeout_ms, "Redis connect/command timeout", 10, 60000);
   s.Add("session_sweep_seconds", &session_sweep_seconds,
         "expired login sessions are deleted this often (0: never)", 0, 86400);

@@ -28,6 +28,7 @@ struct StorageConfig {
 
   std::string redis_host = "127.0.0.1";
   std::int64_t redis_port = 6379;
+  std::string redis_password;  // AUTH on connect; empty: none
   std::int64_t redis_pool_size = 8;
   std::int64_t redis_timeout_ms = 2000;
   std::int64_t route_ttl_seconds = 86400;

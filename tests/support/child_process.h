@@ -53,7 +53,7 @@ class ChildProcess {
 
   pid_t pid_ = -1;
   std::string log_path_;
-  int terminal_ = -1;    // the pseudo-terminal's master end (StartOnTerminal)
+  int terminal_ = -1;   // the pseudo-terminal's master end (StartOnTerminal)
   std::thread copier_;  // terminal output -> log
 };
 

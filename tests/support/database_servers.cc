@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "tests/support/test_env.h"
 
@@ -54,7 +55,8 @@ void MariaDbServer::Start() {
 
 void MariaDbServer::Stop() { process_.Stop(std::chrono::seconds(30)); }
 
-RedisServer::RedisServer() : dir_(MakeTempDir("im-redis")), port_(PickFreePort()) {}
+RedisServer::RedisServer(std::string password)
+    : dir_(MakeTempDir("im-redis")), port_(PickFreePort()), password_(std::move(password)) {}
 
 RedisServer::~RedisServer() {
   Stop();
@@ -62,9 +64,19 @@ RedisServer::~RedisServer() {
 }
 
 void RedisServer::Start() {
-  process_.Start({"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                  "--dir", dir_, "--save", "", "--appendonly", "no"},
-                 dir_ + "/redis.log");
+  std::vector<std::string> argv = {"/usr/bin/redis-server",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_,
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   "no"};
+  if (!password_.empty()) argv.insert(argv.end(), {"--requirepass", password_});
+  process_.Start(argv, dir_ + "/redis.log");
   if (!WaitForPort(port_, std::chrono::seconds(20))) {
     throw std::runtime_error("Redis did not start:\n" + Tail(dir_ + "/redis.log"));
   }

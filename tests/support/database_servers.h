@@ -28,7 +28,8 @@ class MariaDbServer {
 
 class RedisServer {
  public:
-  RedisServer();
+  // With `password`, clients must AUTH with it (requirepass).
+  explicit RedisServer(std::string password = "");
   ~RedisServer();
   void Start();
   void Stop();
@@ -38,6 +39,7 @@ class RedisServer {
  private:
   std::string dir_;
   int port_;
+  std::string password_;
   ChildProcess process_;
 };
 
