@@ -72,6 +72,9 @@ void Connection::Start() {
 void Connection::Refuse(absl::Status status) {
   asio::post(stream_.get_executor(), [self = shared_from_this(), status = std::move(status)] {
     Log()->warn("event=refused conn={} error=\"{}\"", self->conn_id_, status.message());
+    // A refused connection is in no registry, so no deadline would end a TLS
+    // handshake that never finishes: close it at once, without a word.
+    if (self->stream_.is_tls()) return self->Close("refused");
     self->Begin([self, status] { self->FailAndClose(status); });
   });
 }

@@ -99,7 +99,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t id() const { return conn_id_; }
 
   void Start();
-  // Instead of Start: sends one error frame with `status`, then closes.
+  // Instead of Start: sends one error frame with `status`, then closes (TLS:
+  // closes at once, before any handshake).
   void Refuse(absl::Status status);
   // When the connection next needs attention (steady clock, ms since its
   // epoch): its login, idle or flush deadline. Read from any thread.

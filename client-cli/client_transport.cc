@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -158,6 +159,10 @@ absl::StatusOr<std::unique_ptr<ClientTransport>> TlsTransport(int fd, const std:
   const auto failed = [&](const std::string& reason) {
     return absl::UnavailableError(common::StrCat("TLS handshake with ", host, " failed: ", reason));
   };
+  // OpenSSL writes with write(2): a peer that hung up would kill the process
+  // with SIGPIPE instead of failing the write.
+  static const bool sigpipe_ignored = [] { return signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+  (void)sigpipe_ignored;
   SSL_CTX* context = SSL_CTX_new(TLS_client_method());
   if (context == nullptr) {
     close(fd);

@@ -31,6 +31,8 @@ class ClientTransport {
 // Takes `fd`, a connected blocking TCP socket.
 std::unique_ptr<ClientTransport> PlainTransport(int fd);
 // Takes `fd` and completes a TLS handshake with `host` within `timeout_ms`.
+// The first call makes the process ignore SIGPIPE (OpenSSL writes with
+// write(2), so a server that hung up would otherwise kill the client).
 // UNAVAILABLE "TLS handshake with HOST failed: REASON" (an untrusted or
 // mismatched certificate says so); the fd is closed on failure.
 absl::StatusOr<std::unique_ptr<ClientTransport>> TlsTransport(int fd, const std::string& host,

@@ -32,10 +32,19 @@ class TlsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     certs_ = new std::string(SharedCluster().dir() + "/tls");
     MakeCerts(*certs_, "localhost 127.0.0.1");
+    StartTlsNode();
+  }
+  // Restarts access node 1 with the certificate in `certs` (default: the
+  // suite's) and `flags`.
+  static void StartTlsNode(const std::string& certs = "",
+                           const std::vector<std::string>& flags = {}) {
+    const std::string dir = certs.empty() ? *certs_ : certs;
+    std::vector<std::string> argv = {"--tls.cert_file=" + dir + "/server.pem",
+                                     "--tls.key_file=" + dir + "/server-key.pem",
+                                     "--tls.handshake_timeout_ms=500"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
     SharedCluster().StopAccess(1);
-    SharedCluster().StartAccess(
-        1, {"--tls.cert_file=" + *certs_ + "/server.pem",
-            "--tls.key_file=" + *certs_ + "/server-key.pem", "--tls.handshake_timeout_ms=500"});
+    SharedCluster().StartAccess(1, argv);
   }
   static void TearDownTestSuite() {  // back to plain TCP for the other tests
     SharedCluster().StopAccess(1);
@@ -86,14 +95,12 @@ TEST_F(TlsTest, AnUntrustedOrMisnamedCertificateIsRefusedByTheClient) {
   const std::string other = SharedCluster().dir() + "/tls-other";
   MakeCerts(other, "chat.example.org");
   auto misnamed_ca = cli::TlsOptions{true, other + "/ca.pem"};
-  SharedCluster().StopAccess(1);
-  SharedCluster().StartAccess(1, {"--tls.cert_file=" + other + "/server.pem",
-                                  "--tls.key_file=" + other + "/server-key.pem"});
+  StartTlsNode(other);
   auto misnamed = cli::ImClient::Connect(TlsAddress(), misnamed_ca);
   ASSERT_FALSE(misnamed.ok());
   EXPECT_NE(std::string(misnamed.status().message()).find("mismatch"), std::string::npos)
       << misnamed.status();
-  SetUpTestSuite();  // the suite's own certificate again
+  StartTlsNode();  // the suite's own certificate again
 }
 
 TEST_F(TlsTest, PlainTcpAndSilentClientsAreClosedAndTheNodeCarriesOn) {
@@ -124,6 +131,19 @@ TEST_F(TlsTest, PlainTcpAndSilentClientsAreClosedAndTheNodeCarriesOn) {
   auto fine = cli::ImClient::Connect(TlsAddress(), Trusting());
   ASSERT_TRUE(fine.ok()) << fine.status();
   EXPECT_TRUE((*fine)->Register(UniqueName("after"), kPassword).ok());
+}
+
+TEST_F(TlsTest, AConnectionOverTheCapIsClosedBeforeItsHandshake) {
+  StartTlsNode("", {"--max_connections=1"});
+  auto first = cli::ImClient::Connect(TlsAddress(), Trusting());
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = cli::ImClient::Connect(TlsAddress(), Trusting());
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(std::string(second.status().message()).find("TLS handshake"), std::string::npos)
+      << second.status();
+  EXPECT_TRUE((*first)->Register(UniqueName("first"), kPassword).ok()) << "the first is served";
+  first->reset();
+  StartTlsNode();
 }
 
 TEST_F(TlsTest, ImCliTalksTlsWithCa) {
