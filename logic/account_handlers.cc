@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "common/client_status.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/str_cat.h"
