@@ -77,6 +77,7 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
         0, 1000000);
   s.Add("max_pending_requests", &max_pending_requests,
         "requests a connection may have awaiting logic", 1, 100000);
+  internal_tls.Describe(s);
 }
 
 absl::Status SplitHostPort(const std::string& address, std::string* host, std::uint16_t* port) {
@@ -107,6 +108,7 @@ std::size_t AccessConfig::ConnectionCap() const {
 
 absl::Status AccessConfig::Validate() const {
   if (auto s = common::ValidateTarget(logic_target); !s.ok()) return s;
+  if (auto s = internal_tls.Validate(); !s.ok()) return s;
   std::string host;
   std::uint16_t port;
   if (auto s = SplitHostPort(listen, &host, &port); !s.ok()) return s;

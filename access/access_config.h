@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "common/config_schema.h"
+#include "common/internal_tls.h"
 
 namespace im::access {
 
@@ -41,6 +42,8 @@ struct AccessConfig {
   std::int64_t drain_timeout_ms = 5000;      // SIGTERM: how long clients get to leave
   std::int64_t node_lease_ms = 6000;         // routes count only while it is renewed
   std::int64_t route_refresh_seconds = 21600;  // connections' routes are renewed this often
+
+  common::InternalTlsSettings internal_tls;  // gRPC between tiers (internal_tls.*)
 
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;

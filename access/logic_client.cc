@@ -9,10 +9,10 @@ namespace im::access {
 
 using HandleStream = common::ShardedStreamClient<internal::HandleCalls, internal::HandleResults>;
 
-LogicClient::LogicClient(const std::string& target, std::chrono::milliseconds timeout,
-                         common::StreamSpread spread)
+LogicClient::LogicClient(const std::string& target, const common::InternalCredentials& credentials,
+                         std::chrono::milliseconds timeout, common::StreamSpread spread)
     : timeout_(timeout),
-      stub_(internal::Logic::NewStub(common::MakeInternalChannel(target))),
+      stub_(internal::Logic::NewStub(common::MakeInternalChannel(target, credentials))),
       handle_(std::make_unique<HandleStream>(
           spread.streams,
           [this](grpc::ClientContext* context, HandleStream::Reactor* reactor) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/internal_tls.h"
 #include "common/stream_spread.h"
 #include "logic.grpc.pb.h"
 
@@ -26,8 +27,8 @@ namespace im::access {
 
 class LogicClient {
  public:
-  LogicClient(const std::string& target, std::chrono::milliseconds timeout,
-              common::StreamSpread spread = {});
+  LogicClient(const std::string& target, const common::InternalCredentials& credentials,
+              std::chrono::milliseconds timeout, common::StreamSpread spread = {});
   ~LogicClient();
 
   void Handle(internal::HandleRequest request,

@@ -39,6 +39,8 @@ int Run(int argc, char** argv) {
   const AccessConfig config =
       common::StartDaemon<AccessConfig>("im-access", "IM_ACCESS", argc, argv);
   auto log = common::GetLogger("access");
+  const common::InternalCredentials internal_plane =
+      common::LoadInternalCredentialsOrExit("im-access", config.internal_tls);
 
   std::string host;
   std::uint16_t port = 0;
@@ -96,7 +98,8 @@ int Run(int argc, char** argv) {
       std::chrono::milliseconds(std::min(config.login_timeout_ms, config.idle_timeout_ms) / 4),
       std::chrono::milliseconds(25), std::chrono::milliseconds(1000));
   DeadlineSweeper sweeper(pool.first(), &registry, sweep_period);
-  LogicClient logic(config.logic_target, std::chrono::milliseconds(config.logic_timeout_ms),
+  LogicClient logic(config.logic_target, internal_plane,
+                    std::chrono::milliseconds(config.logic_timeout_ms),
                     {static_cast<std::size_t>(config.logic_streams),
                      std::chrono::milliseconds(config.stream_rebalance_ms)});
   LoginAdmission admission(static_cast<double>(config.login_rate),
@@ -112,7 +115,7 @@ int Run(int argc, char** argv) {
     return 1;
   }
   PushService push_service(&registry);
-  auto server = common::StartGrpcServer(config.push_listen, {&push_service});
+  auto server = common::StartGrpcServer(config.push_listen, {&push_service}, internal_plane);
   if (!server.ok()) {
     log->error("event=startup_failed error=\"{}\"", server.status().message());
     return 1;
@@ -144,7 +147,7 @@ int Run(int argc, char** argv) {
   // and this node holds its lease (so its users get pushes).
   common::HealthMonitor health(
       "access",
-      [channel = common::MakeInternalChannel(config.logic_target), &lease] {
+      [channel = common::MakeInternalChannel(config.logic_target, internal_plane), &lease] {
         if (!lease.held()) {
           return absl::UnavailableError("node lease not held (its renewals fail)");
         }

@@ -12,11 +12,12 @@
 namespace im::common {
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
-    const std::string& address, const std::vector<grpc::Service*>& services) {
+    const std::string& address, const std::vector<grpc::Service*>& services,
+    const InternalCredentials& credentials) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(address, credentials.server(), &bound_port);
   for (auto* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
@@ -26,7 +27,8 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
   return server;
 }
 
-std::shared_ptr<grpc::Channel> MakeInternalChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> MakeInternalChannel(const std::string& target,
+                                                   const InternalCredentials& credentials) {
   grpc::ChannelArguments args;
   // Reconnect quickly after a peer restarts instead of backing off for minutes.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
@@ -35,8 +37,9 @@ std::shared_ptr<grpc::Channel> MakeInternalChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetLoadBalancingPolicyName("round_robin");
+  if (credentials.secure()) args.SetSslTargetNameOverride(credentials.server_name());
   const std::string uri = target.find(',') == std::string::npos ? target : "ipv4:" + target;
-  return grpc::CreateCustomChannel(uri, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(uri, credentials.channel(), args);
 }
 
 absl::Status ValidateTarget(const std::string& target) {

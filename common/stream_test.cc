@@ -119,7 +119,7 @@ class StreamTest : public ::testing::Test {
 
   // Opens EchoStreams on a channel to `target` (one address or a list).
   EchoClient::Open Opener(const std::string& target) {
-    auto stub = test::Echo::NewStub(MakeInternalChannel(target));
+    auto stub = test::Echo::NewStub(MakeInternalChannel(target, InternalCredentials::Insecure()));
     auto* raw = stub.get();
     stubs_.push_back(std::move(stub));
     return [raw](grpc::ClientContext* context, EchoClient::Reactor* reactor) {

@@ -149,6 +149,12 @@ all_healthy() {
 }
 wait_for all_healthy 240 || fail "not every service became healthy"
 log "ok: ${SERVICES[*]} healthy"
+# Healthy means each tier reached the next: over mutual TLS, each daemon says.
+for s in im-storage im-logic-1 im-logic-2 im-access-1 im-access-2; do
+  compose logs "$s" 2>/dev/null | grep "event=internal_plane mode=mtls" >/dev/null ||
+    fail "$s does not say its internal plane is mutual TLS"
+done
+log "ok: the internal plane is mutual TLS in every daemon"
 
 # --- 2. chat over both published ports, over TLS ------------------------------------
 # The clients trust the development CA that im-certs made in the im-tls volume.

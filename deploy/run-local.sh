@@ -19,6 +19,9 @@
 # The client port speaks TLS with a development certificate made on first
 # start (deploy/make-dev-certs.sh, in $IM_STATE_DIR/tls: give clients its
 # ca.pem, as the banner shows); IM_PLAINTEXT=1 serves plain TCP instead.
+# The daemons' gRPC between each other is mutual TLS, with an internal CA and
+# certificate made on first start too ($IM_STATE_DIR/internal-tls);
+# IM_INTERNAL_PLAINTEXT=1 leaves it plaintext.
 # IM_RESTART_PAUSE (1: seconds before the first restart of a dead process),
 # IM_STATE_DIR, IM_BUILD_DIR. Extra daemon flags: IM_STORAGE_FLAGS,
 # IM_LOGIC_FLAGS, IM_ACCESS_FLAGS (word-split).
@@ -56,6 +59,13 @@ else
   "$ROOT/deploy/make-dev-certs.sh" "$STATE/tls" 2>/dev/null
   CLIENT_TLS=(--tls.cert_file="$STATE/tls/server.pem" --tls.key_file="$STATE/tls/server-key.pem")
   CA_FLAG=" --ca $STATE/tls/ca.pem"
+fi
+INTERNAL_TLS=()
+if [ "${IM_INTERNAL_PLAINTEXT:-0}" != 1 ]; then
+  "$ROOT/deploy/make-dev-certs.sh" --internal "$STATE/internal-tls" 2>/dev/null
+  INTERNAL_TLS=(--internal_tls.ca_file="$STATE/internal-tls/ca.pem"
+                --internal_tls.cert_file="$STATE/internal-tls/internal.pem"
+                --internal_tls.key_file="$STATE/internal-tls/internal-key.pem")
 fi
 
 pids=()   # supervisors, in start order
@@ -185,7 +195,7 @@ for ((k=1; k<=STORAGE_REPLICAS; k++)); do
   start "$name" "$LOGS/$name.log" "$BUILD/storage/im-storage" --config "$CONFIG/im-storage.toml" \
     --listen="127.0.0.1:$((STORAGE_PORT+k-1))" --mysql.port="$MYSQL_PORT" \
     --metrics_listen="127.0.0.1:$((METRICS_PORT+200+k-1))" \
-    --redis.port="$REDIS_PORT" ${IM_STORAGE_FLAGS:-}
+    --redis.port="$REDIS_PORT" "${INTERNAL_TLS[@]}" ${IM_STORAGE_FLAGS:-}
   wait_port "$name" "$((STORAGE_PORT+k-1))" "$LOGS/$name.log"
 done
 unset IM_STORAGE_MYSQL_PASSWORD IM_STORAGE_REDIS_PASSWORD
@@ -194,7 +204,7 @@ for ((k=1; k<=LOGIC_REPLICAS; k++)); do
   start "$name" "$LOGS/$name.log" "$BUILD/logic/im-logic" --config "$CONFIG/im-logic.toml" \
     --listen="127.0.0.1:$((LOGIC_PORT+k-1))" --metrics_listen="127.0.0.1:$((METRICS_PORT+100+k-1))" \
     --storage_target="$(replicas "$STORAGE_PORT" "$STORAGE_REPLICAS")" \
-    --storage_streams="$STORAGE_REPLICAS" ${IM_LOGIC_FLAGS:-}
+    --storage_streams="$STORAGE_REPLICAS" "${INTERNAL_TLS[@]}" ${IM_LOGIC_FLAGS:-}
   wait_port "$name" "$((LOGIC_PORT+k-1))" "$LOGS/$name.log"
 done
 for ((k=1; k<=ACCESS_NODES; k++)); do
@@ -202,7 +212,7 @@ for ((k=1; k<=ACCESS_NODES; k++)); do
   start "$name" "$LOGS/$name.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
     --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((PUSH_PORT+k-1))" \
     --logic_target="$(replicas "$LOGIC_PORT" "$LOGIC_REPLICAS")" --logic_streams="$LOGIC_REPLICAS" \
-    --node_id="access-$k" "${CLIENT_TLS[@]}" \
+    --node_id="access-$k" "${CLIENT_TLS[@]}" "${INTERNAL_TLS[@]}" \
     --metrics_listen="127.0.0.1:$((METRICS_PORT+k-1))" \
     ${IM_ACCESS_FLAGS:-}
   wait_port "$name" "$((CLIENT_PORT+k-1))" "$LOGS/$name.log"
@@ -214,7 +224,8 @@ SERVER_FLAG=$CA_FLAG
 cat <<BANNER
 
   IM cluster is up: clients connect to 127.0.0.1:$CLIENT_PORT$([ "$ACCESS_NODES" = 1 ] || echo " (and the next $((ACCESS_NODES-1)) ports)"), $([ -n "$CA_FLAG" ] && echo "over TLS (development CA: $STATE/tls/ca.pem)" || echo "over plain TCP")
-  (MariaDB :$MYSQL_PORT, Redis :$REDIS_PORT, data in $STATE, logs in $LOGS)
+  (MariaDB :$MYSQL_PORT, Redis :$REDIS_PORT, data in $STATE, logs in $LOGS;
+  between the daemons: $([ ${#INTERNAL_TLS[@]} -gt 0 ] && echo "mutual TLS, internal CA $STATE/internal-tls/ca.pem" || echo "plaintext gRPC"))
 
   Chat in two other terminals:
     $CLI$SERVER_FLAG --user alice      # asks for a password, offers to register

@@ -7,7 +7,9 @@
 
 namespace im::logic {
 
-AccessPushClient::AccessPushClient(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+AccessPushClient::AccessPushClient(const common::InternalCredentials& credentials,
+                                   std::chrono::milliseconds timeout)
+    : credentials_(credentials), timeout_(timeout) {}
 
 AccessPushClient::~AccessPushClient() = default;
 
@@ -15,7 +17,7 @@ AccessPushClient::Node& AccessPushClient::NodeFor(const std::string& endpoint) {
   std::lock_guard lock(mutex_);
   Node& node = nodes_[endpoint];
   if (!node.stub) {
-    node.stub = internal::Access::NewStub(common::MakeInternalChannel(endpoint));
+    node.stub = internal::Access::NewStub(common::MakeInternalChannel(endpoint, credentials_));
     node.pushes = std::make_unique<PushStream>(
         [stub = node.stub.get()](grpc::ClientContext* context, PushStream::Reactor* reactor) {
           stub->async()->PushStream(context, reactor);

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "access.grpc.pb.h"
+#include "common/internal_tls.h"
 
 namespace im::common {
 template <typename Calls, typename Results>
@@ -24,7 +25,8 @@ namespace im::logic {
 
 class AccessPushClient {
  public:
-  explicit AccessPushClient(std::chrono::milliseconds timeout);
+  AccessPushClient(const common::InternalCredentials& credentials,
+                   std::chrono::milliseconds timeout);
   ~AccessPushClient();
 
   // `delivered`, if set, runs (on a gRPC thread) once the node has queued the
@@ -41,6 +43,7 @@ class AccessPushClient {
   };
   Node& NodeFor(const std::string& endpoint);
 
+  const common::InternalCredentials credentials_;
   std::chrono::milliseconds timeout_;
   std::mutex mutex_;
   std::map<std::string, Node> nodes_;

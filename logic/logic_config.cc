@@ -73,6 +73,7 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
         100000000);
   s.Add("relation_cache_entries", &relation_cache_entries,
         "relations (with versions) kept in memory for sends", 16, 100000000);
+  internal_tls.Describe(s);
 }
 
 absl::Status LogicConfig::Validate() const {
@@ -81,6 +82,7 @@ absl::Status LogicConfig::Validate() const {
   }
   if (storage_target.empty()) return absl::InvalidArgumentError("storage_target is empty");
   if (auto s = common::ValidateTarget(storage_target); !s.ok()) return s;
+  if (auto s = internal_tls.Validate(); !s.ok()) return s;
   client::MessagePolicy policy;
   if (!ParseMessagePolicy(default_message_policy, &policy)) {
     return absl::InvalidArgumentError("default_message_policy must be everyone or friends");

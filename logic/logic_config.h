@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "client.pb.h"
 #include "common/config_schema.h"
+#include "common/internal_tls.h"
 
 namespace im::logic {
 
@@ -55,6 +56,8 @@ struct LogicConfig {
   // Caches of facts a send needs (see user_directory.h, relation_cache.h).
   std::int64_t user_cache_entries = 1000000;
   std::int64_t relation_cache_entries = 1000000;
+
+  common::InternalTlsSettings internal_tls;  // gRPC between tiers (internal_tls.*)
 
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;

@@ -31,13 +31,16 @@ namespace {
 int Run(int argc, char** argv) {
   const LogicConfig config = common::StartDaemon<LogicConfig>("im-logic", "IM_LOGIC", argc, argv);
   auto log = common::GetLogger("logic");
+  const common::InternalCredentials internal_plane =
+      common::LoadInternalCredentialsOrExit("im-logic", config.internal_tls);
 
   common::Metrics metrics;
   common::MetricsServer metrics_server(&metrics);
-  StorageClient storage(config.storage_target, std::chrono::milliseconds(config.storage_timeout_ms),
+  StorageClient storage(config.storage_target, internal_plane,
+                        std::chrono::milliseconds(config.storage_timeout_ms),
                         {static_cast<std::size_t>(config.storage_streams),
                          std::chrono::milliseconds(config.stream_rebalance_ms)});
-  AccessPushClient access(std::chrono::milliseconds(config.push_timeout_ms));
+  AccessPushClient access(internal_plane, std::chrono::milliseconds(config.push_timeout_ms));
   PushFanout fanout(&storage, &access,
                     static_cast<std::uint32_t>(config.group_notice_above_members), &metrics);
   PasswordHasher hasher(static_cast<std::uint64_t>(config.password_ops_limit),
@@ -72,7 +75,7 @@ int Run(int argc, char** argv) {
   dispatcher.Limit(client::ClientFrame::kGroupChange, &group_change_limit);
   LogicService service(&dispatcher, &storage, &access);
 
-  auto server = common::StartGrpcServer(config.listen, {&service});
+  auto server = common::StartGrpcServer(config.listen, {&service}, internal_plane);
   if (!server.ok()) {
     log->error("event=startup_failed error=\"{}\"", server.status().message());
     return 1;
@@ -80,7 +83,7 @@ int Run(int argc, char** argv) {
   // Serving means a storage replica says it is serving.
   common::HealthMonitor health(
       "logic",
-      [channel = common::MakeInternalChannel(config.storage_target)] {
+      [channel = common::MakeInternalChannel(config.storage_target, internal_plane)] {
         return common::CheckGrpcHealth("im-storage", channel, std::chrono::seconds(2));
       },
       std::chrono::seconds(1));

@@ -63,9 +63,10 @@ typename Streams::Shard::Options StreamOptions(const std::string& target,
 
 }  // namespace
 
-StorageClient::StorageClient(const std::string& target, std::chrono::milliseconds timeout,
-                             common::StreamSpread spread)
-    : stub_(internal::Storage::NewStub(common::MakeInternalChannel(target))),
+StorageClient::StorageClient(const std::string& target,
+                             const common::InternalCredentials& credentials,
+                             std::chrono::milliseconds timeout, common::StreamSpread spread)
+    : stub_(internal::Storage::NewStub(common::MakeInternalChannel(target, credentials))),
       timeout_(timeout),
       appends_(std::make_unique<AppendStream>(
           spread.streams,

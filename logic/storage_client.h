@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/internal_tls.h"
 #include "common/stream_spread.h"
 #include "storage.grpc.pb.h"
 
@@ -33,8 +34,8 @@ using Done = std::function<void(absl::StatusOr<T>)>;
 
 class StorageClient {
  public:
-  StorageClient(const std::string& target, std::chrono::milliseconds timeout,
-                common::StreamSpread spread = {});
+  StorageClient(const std::string& target, const common::InternalCredentials& credentials,
+                std::chrono::milliseconds timeout, common::StreamSpread spread = {});
   ~StorageClient();
 
   void CreateUser(internal::CreateUserRequest request, Done<internal::CreateUserResponse> done);

@@ -81,6 +81,8 @@ int Run(int argc, char** argv) {
   const StorageConfig config =
       common::StartDaemon<StorageConfig>("im-storage", "IM_STORAGE", argc, argv);
   auto log = common::GetLogger("storage");
+  const common::InternalCredentials internal_plane =
+      common::LoadInternalCredentialsOrExit("im-storage", config.internal_tls);
 
   if (auto s = PrepareDatabase(config); !s.ok()) {
     log->error("event=startup_failed error=\"{}\"", s.ToString());
@@ -134,7 +136,7 @@ int Run(int argc, char** argv) {
   StorageService service(&users, &messages, &conversations, &recent, &relations, &groups, &routes,
                          &appends, &acks, &resumer, &logins, &workers);
 
-  auto server = common::StartGrpcServer(config.listen, {&service});
+  auto server = common::StartGrpcServer(config.listen, {&service}, internal_plane);
   if (!server.ok()) {
     log->error("event=startup_failed error=\"{}\"", server.status().message());
     return 1;

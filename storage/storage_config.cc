@@ -39,6 +39,7 @@ void StorageConfig::Describe(common::ConfigSchema& s) {
   s.Add("sync_cache.max_messages", &sync_cache_max_messages,
         "recent messages cached per conversation (serve the Syncs that follow a notice)", 1,
         100000);
+  internal_tls.Describe(s);
 }
 
 absl::Status StorageConfig::Validate() const {
@@ -52,7 +53,7 @@ absl::Status StorageConfig::Validate() const {
   if (listen.find(':') == std::string::npos) {
     return absl::InvalidArgumentError("listen must be host:port");
   }
-  return absl::OkStatus();
+  return internal_tls.Validate();
 }
 
 }  // namespace im::storage

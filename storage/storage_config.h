@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "common/config_schema.h"
+#include "common/internal_tls.h"
 
 namespace im::storage {
 
@@ -35,6 +36,8 @@ struct StorageConfig {
   std::int64_t session_sweep_seconds = 600;    // expired sessions deleted this often (0: never)
   std::int64_t sync_cache_ttl_seconds = 600;   // RecentMessages in Redis
   std::int64_t sync_cache_max_messages = 256;  // per conversation
+
+  common::InternalTlsSettings internal_tls;  // gRPC between tiers (internal_tls.*)
 
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;

@@ -51,8 +51,11 @@ TEST(HealthTest, EveryDaemonServesAndSaysSoOverHttpAndGrpc) {
     EXPECT_NE(HttpGet(address, "/metrics").find("\nim_serving 1\n"), std::string::npos);
   }
   for (const auto& address : {cluster.storage_address(), cluster.logic_address()}) {
-    EXPECT_TRUE(
-        common::CheckGrpcHealth(address, common::MakeInternalChannel(address), seconds(2)).ok())
+    EXPECT_TRUE(common::CheckGrpcHealth(
+                    address,
+                    common::MakeInternalChannel(address, common::InternalCredentials::Insecure()),
+                    seconds(2))
+                    .ok())
         << address;
   }
 }
@@ -72,9 +75,11 @@ TEST(HealthTest, NotServingWhileMariaDbDoesNotAnswerAndServingOnceItDoes) {
     const std::string answer = HttpGet(storage, "/healthz");
     EXPECT_EQ(answer.rfind("HTTP/1.1 503", 0), 0u) << answer;
     EXPECT_NE(answer.find("not serving: MySQL: "), std::string::npos) << answer;
-    EXPECT_FALSE(common::CheckGrpcHealth("im-storage",
-                                         common::MakeInternalChannel(cluster.storage_address()),
-                                         seconds(2))
+    EXPECT_FALSE(common::CheckGrpcHealth(
+                     "im-storage",
+                     common::MakeInternalChannel(cluster.storage_address(),
+                                                 common::InternalCredentials::Insecure()),
+                     seconds(2))
                      .ok());
     EXPECT_TRUE(Eventually([&] { return !Serving(logic); }, seconds(10)));
     EXPECT_TRUE(Eventually([&] { return !Serving(access); }, seconds(10)));

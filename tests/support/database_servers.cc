@@ -39,7 +39,7 @@ void MariaDbServer::Start() {
   const std::string install =
       "mariadb-install-db --no-defaults --user=root --datadir=" + data + " --tmpdir=" + tmp +
       " --auth-root-authentication-method=normal --skip-test-db > " + dir_ + "/install.log 2>&1";
-  if (std::system(install.c_str()) != 0) {
+  if (!std::filesystem::exists(data + "/mysql") && std::system(install.c_str()) != 0) {
     throw std::runtime_error("mariadb-install-db failed:\n" + Tail(dir_ + "/install.log"));
   }
   process_.Start({"/usr/sbin/mariadbd", "--no-defaults", "--user=root", "--datadir=" + data,

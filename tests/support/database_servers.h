@@ -14,8 +14,11 @@ class MariaDbServer {
  public:
   MariaDbServer();
   ~MariaDbServer();
+  // Makes the data directory on first start; later starts reuse it (after
+  // Stop or Kill, as a restarted server would, with crash recovery).
   void Start();
   void Stop();
+  void Kill() { process_.Kill(); }  // SIGKILL: no clean shutdown
   int port() const { return port_; }
   pid_t pid() const { return process_.pid(); }
   const std::string& dir() const { return dir_; }

@@ -84,9 +84,16 @@ TestCluster::~TestCluster() {
 }
 
 std::vector<std::string> TestCluster::CommonFlags(const std::string& daemon) const {
-  return {std::string(IM_BINARY_DIR) + "/" + daemon + "/im-" + daemon,
-          "--config=" + std::string(IM_SOURCE_DIR) + "/deploy/config/im-" + daemon + ".toml",
-          "--log_level=debug"};
+  std::vector<std::string> argv = {
+      std::string(IM_BINARY_DIR) + "/" + daemon + "/im-" + daemon,
+      "--config=" + std::string(IM_SOURCE_DIR) + "/deploy/config/im-" + daemon + ".toml",
+      "--log_level=debug"};
+  if (const std::string& tls = options_.internal_tls_dir; !tls.empty()) {
+    argv.insert(argv.end(), {"--internal_tls.ca_file=" + tls + "/ca.pem",
+                             "--internal_tls.cert_file=" + tls + "/internal.pem",
+                             "--internal_tls.key_file=" + tls + "/internal-key.pem"});
+  }
+  return argv;
 }
 
 std::vector<std::string> TestCluster::StorageCommand(const std::vector<std::string>& extra_flags,

@@ -35,6 +35,9 @@ struct ClusterOptions {
   int login_timeout_ms = 2000;
   int idle_timeout_ms = 5000;
   int max_frame_bytes = 64 * 1024;
+  // A directory made by `deploy/make-dev-certs.sh --internal`: every daemon
+  // then speaks mutual TLS on the internal plane. Empty: plaintext.
+  std::string internal_tls_dir;
 };
 
 class TestCluster {
@@ -89,6 +92,9 @@ class TestCluster {
   // nothing, as a hung database server does.
   void PauseMariaDb();
   void ResumeMariaDb();
+  // kill -9 of mariadbd, and a start on the same data (crash recovery).
+  void KillMariaDb() { mariadb_.Kill(); }
+  void StartMariaDb() { mariadb_.Start(); }
   // The Storage and Logic gRPC services (they serve grpc.health.v1 too).
   std::string storage_address(int replica = 0) const;
   std::string logic_address(int replica = 0) const;
