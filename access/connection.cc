@@ -41,7 +41,10 @@ ConnectionCounters::ConnectionCounters(common::Metrics* metrics)
       bytes_in(metrics->Counter("im_access_bytes_total", "Client bytes, by direction.",
                                 {{"direction", "in"}})),
       bytes_out(metrics->Counter("im_access_bytes_total", "Client bytes, by direction.",
-                                 {{"direction", "out"}})) {}
+                                 {{"direction", "out"}})),
+      slow_consumers_cut(metrics->Counter(
+          "im_access_slow_consumers_cut_total",
+          "Connections kicked because max_queued_bytes of frames waited unread.")) {}
 
 Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
                        LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission)
@@ -382,13 +385,34 @@ void Connection::QueueEncoded(std::string encoded) {
   if (closed_) return;
   if (!output_) output_ = std::make_unique<Output>();
   if (output_->bytes + encoded.size() > options_.max_queued_bytes) {
-    Log()->warn("event=slow_consumer conn={} uid={} queued_bytes={}", conn_id_, session_.user_id,
-                output_->bytes);
-    return Close("client does not read");
+    if (closing_) return;  // on its way out already: nothing more is needed
+    return CutSlowConsumer();
   }
   output_->bytes += encoded.size();
   output_->queued.push_back(std::move(encoded));
   if (output_->writing.empty()) WriteNext();
+}
+
+void Connection::CutSlowConsumer() {
+  Log()->warn("event=slow_consumer conn={} uid={} queued_bytes={}", conn_id_, session_.user_id,
+              output_->bytes);
+  options_.counters->slow_consumers_cut.Add(1);
+  // Frames not yet handed to the socket are dropped, so memory is released at
+  // once. Nothing is lost: each message in them is stored, and the client
+  // syncs after it reconnects; an answer dropped with them is resent with
+  // the same client id, as after any lost connection.
+  for (const std::string& frame : output_->queued) output_->bytes -= frame.size();
+  output_->queued.clear();
+  client::ServerFrame kick;
+  kick.mutable_kick()->set_reason(common::StrCat("this connection stopped reading: more than ",
+                                                 options_.max_queued_bytes,
+                                                 " bytes waited unsent; reconnect and sync"));
+  kick.mutable_kick()->set_reconnect(true);
+  std::string encoded = common::EncodeFrame(kick);
+  output_->bytes += encoded.size();
+  output_->queued.push_back(std::move(encoded));
+  if (output_->writing.empty()) WriteNext();
+  CloseAfterFlush();  // closed after the kick, or when the flush grace ends
 }
 
 void Connection::WriteNext() {

@@ -14,7 +14,9 @@
 // No login within login_timeout or silence for idle_timeout -> close: the
 // connection keeps its next deadline in an atomic that one DeadlineSweeper per
 // process checks (no timer per connection). Unsent output over
-// max_queued_bytes (the client does not read) -> close.
+// max_queued_bytes (the client does not read) -> what waits unsent is
+// dropped, a Kick (reconnect) is queued, and the connection closes after it
+// or after a flush grace.
 // Logins pass the node's LoginAdmission first (refused UNAVAILABLE with a
 // retry-after hint when over its pace). Requests are pipelined: up to
 // max_pending_requests await logic at once, 4 before login (more are refused
@@ -64,6 +66,7 @@ struct ConnectionCounters {
   common::MetricCounter& frames_out;
   common::MetricCounter& bytes_in;
   common::MetricCounter& bytes_out;
+  common::MetricCounter& slow_consumers_cut;  // over max_queued_bytes, kicked
 };
 
 struct ConnectionOptions {
@@ -146,6 +149,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Write(const client::ServerFrame& frame);
   void QueueEncoded(std::string encoded);
+  // Over max_queued_bytes: drops unsent frames, kicks with a reason, closes.
+  void CutSlowConsumer();
   void WriteNext();  // writes everything queued, in one gather write
   void OnWritten(const boost::system::error_code& ec);
 

@@ -45,6 +45,23 @@ void ReadMessage(const SqlRow& row, std::size_t at, client::ChatMessage* m) {
   }
 }
 
+// Leaves the messages past the first kMaxPageBytes (keeping at least one)
+// for the next page. Pages in seq order drop from the end; History pages
+// backwards from before_seq, so it keeps the newest and drops from the start.
+void TrimToPageBytes(internal::MessagePage& page, bool keep_newest) {
+  auto& messages = *page.mutable_messages();
+  const int n = messages.size();
+  std::size_t bytes = 0;
+  int kept = 0;
+  for (; kept < n; ++kept) {
+    bytes += messages.Get(keep_newest ? n - 1 - kept : kept).ByteSizeLong();
+    if (kept > 0 && bytes > kMaxPageBytes) break;
+  }
+  if (kept == n) return;
+  messages.DeleteSubrange(keep_newest ? 0 : kept, n - kept);
+  page.set_more(true);
+}
+
 std::uint32_t ClampPage(std::uint32_t limit) {
   return std::clamp<std::uint32_t>(limit == 0 ? 100 : limit, 1, kMaxPageSize);
 }
@@ -140,6 +157,7 @@ absl::StatusOr<internal::MessagePage> ConversationStore::Sync(std::uint64_t user
     }
   }
   result.set_more(taken > page);
+  TrimToPageBytes(result, /*keep_newest=*/false);
   return result;
 }
 
@@ -173,6 +191,7 @@ absl::StatusOr<internal::MessagePage> ConversationStore::SyncConversation(
       auto cached = recent_->Get(conv_id, after, until);
       if (cached.ok() && cached->has_value()) {
         for (auto& m : **cached) *result.add_messages() = std::move(m);
+        TrimToPageBytes(result, /*keep_newest=*/false);
         return result;
       }
     }
@@ -187,6 +206,7 @@ absl::StatusOr<internal::MessagePage> ConversationStore::SyncConversation(
   // Best effort: a message not cached is read from MySQL next time.
   if (recent_ != nullptr) (void)recent_->Put(read);
   for (auto& m : read) *result.add_messages() = std::move(m);
+  TrimToPageBytes(result, /*keep_newest=*/false);
   return result;
 }
 
@@ -316,6 +336,7 @@ absl::StatusOr<internal::MessagePage> ConversationStore::History(
   const std::size_t n = std::min<std::size_t>(rows->rows.size(), page);
   for (std::size_t i = n; i-- > 0;) ReadMessage(rows->rows[i], 0, result.add_messages());
   result.set_more(rows->rows.size() > page);
+  TrimToPageBytes(result, /*keep_newest=*/true);
   return result;
 }
 

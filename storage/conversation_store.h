@@ -18,6 +18,10 @@
 namespace im::storage {
 
 inline constexpr std::uint32_t kMaxPageSize = 500;
+// A page of messages also stops at about this many bytes (at least one
+// message), with `more` set: however large its messages, a page fits every
+// hop above (gRPC's 4 MiB message limit, access's per-connection queue).
+inline constexpr std::size_t kMaxPageBytes = 1 << 20;
 
 // One device's cursor in one conversation.
 struct DeviceAck {
@@ -34,7 +38,8 @@ class ConversationStore {
       : pool_(pool), recent_(recent) {}
 
   // Messages after this device's cursor in each of the user's conversations,
-  // by conversation then seq, at most `limit` (clamped to 1..kMaxPageSize).
+  // by conversation then seq, at most `limit` (clamped to 1..kMaxPageSize)
+  // and kMaxPageBytes.
   absl::StatusOr<internal::MessagePage> Sync(std::uint64_t user_id, std::string_view device_id,
                                              std::uint32_t limit);
   // The same for one conversation (what a device does on a notice): its

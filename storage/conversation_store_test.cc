@@ -203,6 +203,44 @@ TEST_F(ConversationStoreTest, ListShowsLastMessageAndUnreadAndReadClearsIt) {
             absl::StatusCode::kNotFound);
 }
 
+// 40 messages of 60 KB are 2.4 MB: each page stops at kMaxPageBytes, and
+// paging (sync with acks, history with before_seq) still yields them all, in
+// order.
+TEST_F(ConversationStoreTest, PagesOfLargeMessagesStopAtTheirByteBudget) {
+  const auto a = NewUser("big_a"), b = NewUser("big_b");
+  const std::string big(60 * 1024, 'x');
+  for (int i = 0; i < 40; ++i) Send(a, b, big + std::to_string(i));
+
+  std::vector<std::string> synced;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = conversations_.Sync(b, "phone", 100);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_GT(page->messages_size(), 0);
+    EXPECT_LE(page->ByteSizeLong(), kMaxPageBytes + big.size() + 1024);
+    for (const auto& m : page->messages()) synced.push_back(m.text());
+    const auto& last = page->messages(page->messages_size() - 1);
+    ASSERT_TRUE(conversations_.Ack(b, "phone", {AckOf(last.conv_id(), last.seq())}).ok());
+    if (!page->more()) break;
+    EXPECT_LT(page->messages_size(), 40);
+  }
+  ASSERT_EQ(synced.size(), 40u);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(synced[i], big + std::to_string(i));
+
+  std::vector<std::string> history;  // newest page first
+  std::uint64_t before = 0;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = conversations_.History(Direct(b, a), before, 100);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_GT(page->messages_size(), 0);
+    EXPECT_LE(page->ByteSizeLong(), kMaxPageBytes + big.size() + 1024);
+    for (int i = page->messages_size(); i-- > 0;) history.push_back(page->messages(i).text());
+    before = page->messages(0).seq();
+    if (!page->more()) break;
+  }
+  ASSERT_EQ(history.size(), 40u);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(history[i], big + std::to_string(39 - i));
+}
+
 TEST_F(ConversationStoreTest, HistoryPagesBackwardsAndShowsRecallTombstones) {
   const auto a = NewUser("hist_a"), b = NewUser("hist_b");
   std::vector<internal::AppendMessageResponse> sent;

@@ -1,11 +1,17 @@
 // Misbehaving clients and failing back ends: errors are answered, the bad
 // connection (only) is closed, the daemons carry on and recover.
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <functional>
+#include <optional>
 #include <random>
 
 #include "common/frame_codec.h"
 #include "tests/integration/cluster_env.h"
+#include "tests/support/http_request.h"
 
 namespace im::testing {
 namespace {
@@ -277,6 +283,109 @@ TEST(BadInputTest, LogicDownGivesUnavailableAndTheClusterRecovers) {
         auto fresh = Connect();
         EXPECT_EQ(fresh->Login(pair.alice, kPassword).status().code(), StatusCode::kUnavailable);
       });
+}
+
+// Access node 1 restarted with `flags` for one test, and restarted without
+// them afterwards, whether the test passed or not.
+class AccessNodeRestartedWith {
+ public:
+  explicit AccessNodeRestartedWith(const std::vector<std::string>& flags) {
+    SharedCluster().StopAccess(1);
+    SharedCluster().StartAccess(1, flags);
+  }
+  ~AccessNodeRestartedWith() {
+    SharedCluster().StopAccess(1);
+    SharedCluster().StartAccess(1);
+  }
+};
+
+// The next whole frame on `fd`, reading as needed; nullopt at EOF, on an
+// error or after `within`.
+std::optional<client::ServerFrame> ReadFrame(int fd, common::FrameDecoder& decoder,
+                                             milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    if (auto body = decoder.Next()) {
+      client::ServerFrame frame;
+      if (!frame.ParseFromArray(body->data(), static_cast<int>(body->size()))) return std::nullopt;
+      return frame;
+    }
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) {
+      return std::nullopt;
+    }
+    char buffer[16384];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0 || !decoder.Append(std::string_view(buffer, static_cast<std::size_t>(n))).ok()) {
+      return std::nullopt;
+    }
+  }
+}
+
+// A logged-in client that stops reading while messages keep coming: once
+// more than max_queued_bytes wait unsent, the node drops them (so its memory
+// stays bounded), sends a Kick that says why and asks for a reconnect, and
+// closes. The client finds every message by sync afterwards.
+TEST(BadInputTest, AClientThatStopsReadingIsKickedWithAReasonAndLosesNothing) {
+  constexpr int kQueueBytes = 64 * 1024;
+  AccessNodeRestartedWith small_queue({"--max_queued_bytes=" + std::to_string(kQueueBytes)});
+  const std::string metrics = SharedCluster().access_metrics_address(1);
+  const std::string cut = "im_access_slow_consumers_cut_total";
+  const double cut_before = std::max(0.0, MetricValue(HttpGet(metrics, "/metrics"), cut));
+  const std::string slow = UniqueName("slow"), fast = UniqueName("fast");
+  auto writer = RegisterAndLogin(fast, 0);
+  ASSERT_TRUE(Connect(1)->Register(slow, kPassword).ok());
+
+  const int fd = ConnectRaw(SharedCluster().access_address(1), 4096);
+  ASSERT_GE(fd, 0);
+  const std::string login = common::EncodeFrame(Frame([&](client::ClientFrame& f) {
+    f.set_req_id(1);
+    f.mutable_login()->set_protocol_version(1);
+    f.mutable_login()->set_username(slow);
+    f.mutable_login()->set_password(kPassword);
+    f.mutable_login()->set_device_id("phone");
+  }));
+  ASSERT_EQ(::send(fd, login.data(), login.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(login.size()));
+  common::FrameDecoder decoder(1 << 20);
+  const auto answer = ReadFrame(fd, decoder, seconds(5));
+  ASSERT_TRUE(answer.has_value() && answer->has_login()) << "no login answer";
+
+  // It reads nothing more while 60 KB messages pile up for it, until the
+  // node has cut it (the kernel's socket buffers take their share first).
+  const std::string text(60 * 1024, 'm');
+  int sent = 0;
+  for (; sent < 400; ++sent) {
+    ASSERT_TRUE(writer->SendText(slow, text + std::to_string(sent)).ok());
+    if (sent % 20 == 19 && MetricValue(HttpGet(metrics, "/metrics"), cut) > cut_before) break;
+  }
+  ASSERT_GT(MetricValue(HttpGet(metrics, "/metrics"), cut), cut_before)
+      << "not cut after " << sent << " messages";
+  ++sent;
+
+  // Now it reads: whatever had reached its socket, then the Kick, then EOF.
+  std::optional<client::ServerFrame> last;
+  while (auto frame = ReadFrame(fd, decoder, seconds(5))) last = frame;
+  ::close(fd);
+  ASSERT_TRUE(last.has_value() && last->has_kick()) << "the last frame was not a Kick";
+  EXPECT_TRUE(last->kick().reconnect());
+  EXPECT_NE(last->kick().reason().find("stopped reading"), std::string::npos)
+      << last->kick().reason();
+
+  // More arrive while it is away, 6 MB in all; reconnected (to the other
+  // node: this one's queue is too small for a sync page), the device gets
+  // every message by sync, in pages of at most 1 MiB (one page of 6 MB would
+  // not pass gRPC's 4 MiB limit between storage and logic).
+  for (; sent < 100; ++sent) ASSERT_TRUE(writer->SendText(slow, text + std::to_string(sent)).ok());
+  auto again = Connect(0);
+  ASSERT_TRUE(again->Login(slow, kPassword, "phone").ok());
+  const auto synced = SyncAll(*again);
+  EXPECT_EQ(static_cast<int>(synced.size()), sent);
+  for (int i = 0; i < static_cast<int>(synced.size()); ++i) {
+    EXPECT_EQ(synced[i].text(), text + std::to_string(i)) << "message " << i;
+  }
 }
 
 }  // namespace

@@ -1,5 +1,10 @@
 #include "tests/integration/cluster_env.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 
 #include "client-cli/inbox.h"
@@ -47,6 +52,24 @@ std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int nod
   auto login = client->Login(name, kPassword, device);
   EXPECT_TRUE(login.ok()) << name << ": " << login.status();
   return client;
+}
+
+int ConnectRaw(const std::string& host_port, int receive_buffer_bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (receive_buffer_bytes > 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port =
+      htons(static_cast<std::uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 client::ClientFrame Frame(const std::function<void(client::ClientFrame&)>& fill) {

@@ -29,6 +29,9 @@ std::unique_ptr<cli::ImClient> Connect(int node = 0);
 std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int node = 0,
                                                 const std::string& device = "");
 
+// A plain TCP socket connected to `host_port` (127.0.0.1 only), with
+// SO_RCVBUF set first when `receive_buffer_bytes` > 0; -1 on failure.
+int ConnectRaw(const std::string& host_port, int receive_buffer_bytes = 0);
 // A request frame filled in by `fill`.
 client::ClientFrame Frame(const std::function<void(client::ClientFrame&)>& fill);
 

@@ -111,14 +111,8 @@ TEST_F(TlsTest, PlainTcpAndSilentClientsAreClosedAndTheNodeCarriesOn) {
   EXPECT_FALSE(refused.ok());
 
   // A client that connects and says nothing is closed after the handshake timeout.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const std::string host_port = TlsAddress();
-  address.sin_port =
-      htons(static_cast<std::uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))));
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const int fd = ConnectRaw(TlsAddress());
+  ASSERT_GE(fd, 0);
   timeval wait{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   const auto start = std::chrono::steady_clock::now();
