@@ -18,13 +18,15 @@ constexpr std::string_view kDefaultDevice = "default";
 
 AccountHandlers::AccountHandlers(const LogicConfig& config, StorageClient* storage,
                                  AccessPushClient* access, const PasswordHasher* hasher,
-                                 common::WorkPool* hash_workers, LoginThrottle* throttle)
+                                 common::WorkPool* hash_workers, LoginThrottle* throttle,
+                                 UserRateLimiter* registrations)
     : config_(config),
       storage_(storage),
       access_(access),
       hasher_(hasher),
       hash_workers_(hash_workers),
       throttle_(throttle),
+      registrations_(registrations),
       unknown_user_hash_(hasher->Hash(NewSessionToken()).value_or("")) {}
 
 void AccountHandlers::OnHashWorkers(const Reply& reply, std::function<void()> work) {
@@ -64,6 +66,12 @@ void AccountHandlers::Register(const internal::HandleRequest& request, Reply rep
   const auto& req = request.frame().register_user();
   if (auto s = ValidateUsername(req.username()); !s.ok()) return reply(s);
   if (auto s = ValidatePassword(req.password()); !s.ok()) return reply(s);
+  const std::uint64_t address_key = std::hash<std::string>{}(request.session().peer_address());
+  if (auto s = registrations_->Take(address_key); !s.ok()) {
+    common::GetLogger("account")->warn("event=registration_limited address={}",
+                                       request.session().peer_address());
+    return reply(s);
+  }
   OnHashWorkers(reply, [this, username = req.username(), password = req.password(), reply]() {
     auto hash = hasher_->Hash(password);
     if (!hash.ok()) return reply(hash.status());

@@ -14,6 +14,7 @@
 #include "logic/password_hasher.h"
 #include "logic/request_dispatcher.h"
 #include "logic/storage_client.h"
+#include "logic/user_rate_limiter.h"
 
 namespace im::logic {
 
@@ -22,9 +23,11 @@ inline constexpr std::uint32_t kProtocolVersion = 1;
 class AccountHandlers {
  public:
   // Hashes one throwaway password (the stand-in checked for unknown names).
+  // `registrations` is keyed by client address: each register takes a token
+  // before any hashing.
   AccountHandlers(const LogicConfig& config, StorageClient* storage, AccessPushClient* access,
                   const PasswordHasher* hasher, common::WorkPool* hash_workers,
-                  LoginThrottle* throttle);
+                  LoginThrottle* throttle, UserRateLimiter* registrations);
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
@@ -65,6 +68,7 @@ class AccountHandlers {
   const PasswordHasher* hasher_;
   common::WorkPool* hash_workers_;
   LoginThrottle* throttle_;
+  UserRateLimiter* registrations_;
   const std::string unknown_user_hash_;
 };
 

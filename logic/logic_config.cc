@@ -60,6 +60,12 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
         0, 100000000);
   s.Add("limits.group_changes_burst", &group_changes_burst, "...of which this many at once", 1,
         100000000);
+  s.Add("limits.registrations_per_minute_per_address", &registrations_per_minute_per_address,
+        "accounts that may be registered from one client address per minute, per logic replica "
+        "(0: no limit)",
+        0, 100000000);
+  s.Add("limits.registrations_burst_per_address", &registrations_burst_per_address,
+        "...of which this many at once", 1, 100000000);
   s.Add("max_text_bytes", &max_text_bytes, "largest message text accepted", 1, 1 << 20);
   s.Add("recall_window_seconds", &recall_window_seconds,
         "how long after sending a message its sender may recall it", 0, 30 * 86400);

@@ -42,6 +42,9 @@ struct LogicConfig {
   std::int64_t friend_requests_burst = 20;
   std::int64_t group_changes_per_minute = 120;
   std::int64_t group_changes_burst = 60;
+  // Accounts registered per client address (keyed like a user).
+  std::int64_t registrations_per_minute_per_address = 2;
+  std::int64_t registrations_burst_per_address = 20;
   // argon2id cost. The defaults are libsodium's "interactive" limits.
   std::int64_t password_ops_limit = 2;
   std::int64_t password_mem_limit_kib = 64 * 1024;

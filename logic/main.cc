@@ -52,7 +52,11 @@ int Run(int argc, char** argv) {
 
   RequestDispatcher dispatcher(&metrics);
   LoginThrottle login_throttle(config, &storage, &metrics);
-  AccountHandlers accounts(config, &storage, &access, &hasher, &hash_workers, &login_throttle);
+  UserRateLimiter registration_limit("registrations from this address",
+                                     config.registrations_per_minute_per_address,
+                                     config.registrations_burst_per_address, &metrics);
+  AccountHandlers accounts(config, &storage, &access, &hasher, &hash_workers, &login_throttle,
+                           &registration_limit);
   accounts.RegisterWith(dispatcher);
   SessionHandlers sessions(config, &storage, &access, &hasher, &hash_workers, &login_throttle);
   sessions.RegisterWith(dispatcher);

@@ -54,8 +54,9 @@ trap stop_stack EXIT
 trap 'stop_stack; exit 130' INT TERM
 
 # A bench user sends hundreds of messages a second (a few users stand for
-# many): the per-user limits are off, so the figures are the cluster's.
-NO_USER_LIMITS="--limits.messages_per_minute=0 --limits.friend_requests_per_minute=0 --limits.group_changes_per_minute=0"
+# many, and all register from one address): the per-user and per-address
+# limits are off, so the figures are the cluster's.
+NO_USER_LIMITS="--limits.messages_per_minute=0 --limits.friend_requests_per_minute=0 --limits.group_changes_per_minute=0 --limits.registrations_per_minute_per_address=0"
 start_stack() {  # start_stack [extra logic flags]
   IM_PLAINTEXT=1 IM_STATE_DIR=$STATE IM_ACCESS_NODES=$NODES \
     IM_LOGIC_FLAGS="$NO_USER_LIMITS ${IM_LOGIC_FLAGS:-} ${1:-}" \

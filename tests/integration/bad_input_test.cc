@@ -1,7 +1,6 @@
 // Misbehaving clients and failing back ends: errors are answered, the bad
 // connection (only) is closed, the daemons carry on and recover.
 
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -298,31 +297,6 @@ class AccessNodeRestartedWith {
     SharedCluster().StartAccess(1);
   }
 };
-
-// The next whole frame on `fd`, reading as needed; nullopt at EOF, on an
-// error or after `within`.
-std::optional<client::ServerFrame> ReadFrame(int fd, common::FrameDecoder& decoder,
-                                             milliseconds within) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  for (;;) {
-    if (auto body = decoder.Next()) {
-      client::ServerFrame frame;
-      if (!frame.ParseFromArray(body->data(), static_cast<int>(body->size()))) return std::nullopt;
-      return frame;
-    }
-    const auto left =
-        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) {
-      return std::nullopt;
-    }
-    char buffer[16384];
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0 || !decoder.Append(std::string_view(buffer, static_cast<std::size_t>(n))).ok()) {
-      return std::nullopt;
-    }
-  }
-}
 
 // A logged-in client that stops reading while messages keep coming: once
 // more than max_queued_bytes wait unsent, the node drops them (so its memory

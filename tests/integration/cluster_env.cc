@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,11 +55,21 @@ std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int nod
   return client;
 }
 
-int ConnectRaw(const std::string& host_port, int receive_buffer_bytes) {
+int ConnectRaw(const std::string& host_port, int receive_buffer_bytes,
+               const std::string& source_address) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   if (receive_buffer_bytes > 0) {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
+  }
+  if (!source_address.empty()) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source_address.c_str(), &source.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+      ::close(fd);
+      return -1;
+    }
   }
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -70,6 +81,29 @@ int ConnectRaw(const std::string& host_port, int receive_buffer_bytes) {
     return -1;
   }
   return fd;
+}
+
+std::optional<client::ServerFrame> ReadFrame(int fd, common::FrameDecoder& decoder,
+                                             std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    if (auto body = decoder.Next()) {
+      client::ServerFrame frame;
+      if (!frame.ParseFromArray(body->data(), static_cast<int>(body->size()))) return std::nullopt;
+      return frame;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) {
+      return std::nullopt;
+    }
+    char buffer[16384];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0 || !decoder.Append(std::string_view(buffer, static_cast<std::size_t>(n))).ok()) {
+      return std::nullopt;
+    }
+  }
 }
 
 client::ClientFrame Frame(const std::function<void(client::ClientFrame&)>& fill) {

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "client-cli/im_client.h"
+#include "common/frame_codec.h"
 #include "tests/support/test_cluster.h"
 
 namespace im::testing {
@@ -30,8 +32,15 @@ std::unique_ptr<cli::ImClient> RegisterAndLogin(const std::string& name, int nod
                                                 const std::string& device = "");
 
 // A plain TCP socket connected to `host_port` (127.0.0.1 only), with
-// SO_RCVBUF set first when `receive_buffer_bytes` > 0; -1 on failure.
-int ConnectRaw(const std::string& host_port, int receive_buffer_bytes = 0);
+// SO_RCVBUF set first when `receive_buffer_bytes` > 0, and from
+// `source_address` (say 127.0.0.2: another client address) if given; -1 on
+// failure.
+int ConnectRaw(const std::string& host_port, int receive_buffer_bytes = 0,
+               const std::string& source_address = "");
+// The next whole frame on `fd`, reading as needed; nullopt at EOF, on an
+// error or after `within`.
+std::optional<client::ServerFrame> ReadFrame(int fd, common::FrameDecoder& decoder,
+                                             std::chrono::milliseconds within);
 // A request frame filled in by `fill`.
 client::ClientFrame Frame(const std::function<void(client::ClientFrame&)>& fill);
 

@@ -3,6 +3,9 @@
 // refused with a retry-after and stores nothing; other users and other kinds
 // of request are not held up; after the wait it goes through.
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "client-cli/requests.h"
@@ -71,6 +74,66 @@ TEST_F(RateLimitTest, FriendRequestsHaveALimitOfTheirOwn) {
   EXPECT_EQ(std::string(second.status().message()).rfind("too many friend requests", 0), 0u)
       << second.status();
   EXPECT_TRUE(d->SendText(erin, "messages are counted apart").ok());
+}
+
+// Registrations are limited per client address: logic restarted with 3 at
+// once and 1 a minute. A fourth register from 127.0.0.1 is refused and
+// creates nothing; logins from that address go on, and a register from
+// another address (127.0.0.2) goes through.
+class RegistrationLimitTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    SharedCluster().StopLogic();
+    SharedCluster().StartLogic({"--limits.registrations_per_minute_per_address=1",
+                                "--limits.registrations_burst_per_address=3"});
+  }
+  static void TearDownTestSuite() {
+    SharedCluster().StopLogic();
+    SharedCluster().StartLogic();
+  }
+};
+
+TEST_F(RegistrationLimitTest, AFourthRegisterFromOneAddressIsRefusedAndCreatesNothing) {
+  auto client = Connect(0);
+  std::vector<std::string> names;
+  for (int i = 0; i < 3; ++i) {
+    names.push_back(UniqueName("reg"));
+    ASSERT_TRUE(client->Register(names.back(), kPassword).ok()) << i;
+  }
+  const std::string fourth = UniqueName("reg");
+  auto refused = client->Register(fourth, kPassword);
+  ASSERT_EQ(refused.status().code(), StatusCode::kResourceExhausted) << refused.status();
+  EXPECT_EQ(std::string(refused.status().message())
+                .rfind("too many registrations from this address; try again in ", 0),
+            0u)
+      << refused.status();
+  const auto hint = common::RetryAfter(refused.status());
+  ASSERT_TRUE(hint.has_value());
+  EXPECT_GT(hint->count(), 0);
+  EXPECT_LE(hint->count(), 60000);
+  EXPECT_TRUE(
+      SharedCluster().Query("SELECT user_id FROM users WHERE username = ?", {fourth}).empty());
+
+  EXPECT_TRUE(client->Login(names[0], kPassword).ok()) << "logins are not limited by it";
+
+  const int fd = ConnectRaw(SharedCluster().access_address(0), 0, "127.0.0.2");
+  ASSERT_GE(fd, 0);
+  const std::string request = common::EncodeFrame(Frame([&](client::ClientFrame& f) {
+    f.set_req_id(1);
+    f.mutable_register_user()->set_username(fourth);
+    f.mutable_register_user()->set_password(kPassword);
+  }));
+  ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  common::FrameDecoder decoder;
+  const auto answer = ReadFrame(fd, decoder, std::chrono::seconds(5));
+  ::close(fd);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_TRUE(common::FromClientStatus(answer->status()).ok())
+      << common::FromClientStatus(answer->status());
+  EXPECT_TRUE(answer->has_register_user());
+  EXPECT_EQ(SharedCluster().Query("SELECT user_id FROM users WHERE username = ?", {fourth}).size(),
+            1u);
 }
 
 }  // namespace

@@ -149,7 +149,7 @@ void TestCluster::StartLogicReplica(int replica) {
        // Tests send as fast as they can; rate_limits_test.cc restarts
        // logic with small limits.
        "--limits.messages_per_minute=0", "--limits.friend_requests_per_minute=0",
-       "--limits.group_changes_per_minute=0",
+       "--limits.group_changes_per_minute=0", "--limits.registrations_per_minute_per_address=0",
        "--storage_streams=" + std::to_string(storage_.ports.size()),
        "--stream_rebalance_ms=" + std::to_string(kTestStreamRebalanceMs),
        "--metrics_listen=" + Loopback(logic_.metrics_ports[replica])});
