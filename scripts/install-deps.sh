@@ -14,6 +14,8 @@ if [ "${1:-}" != "--build-only" ]; then
   # run and test: private MariaDB and Redis; the deploy tests: docker-compose
   # with its own engine and a locally made debian:12 image, promtool
   PACKAGES+=(openssl mariadb-server redis-server docker.io docker-compose debootstrap prometheus)
+  # the fuzz targets: clang and its libFuzzer runtime
+  PACKAGES+=(clang libclang-rt-14-dev)
 fi
 
 missing=()
