@@ -173,6 +173,7 @@ void AccountHandlers::ResumeSession(const internal::SessionContext& session,
   // A token is bound to its user and device: naming others is refused.
   resume.set_username(login.username());
   resume.set_device_id(login.device_id());
+  resume.set_max_devices(static_cast<std::uint32_t>(config_.devices_online_per_user));
   storage_->ResumeSession(
       std::move(resume), [this, session, token, reply = std::move(reply)](
                              absl::StatusOr<internal::ResumeSessionResponse> resumed) {
@@ -206,6 +207,7 @@ void AccountHandlers::StartSession(const internal::SessionContext& session,
         internal::RegisterRouteRequest route_request;
         route_request.set_user_id(user_id);
         *route_request.mutable_route() = RouteOf(session, device_id);
+        route_request.set_max_devices(static_cast<std::uint32_t>(config_.devices_online_per_user));
         storage_->RegisterRoute(
             std::move(route_request),
             [this, session, user_id, username, device_id, token,
@@ -215,7 +217,15 @@ void AccountHandlers::StartSession(const internal::SessionContext& session,
               if (registered.status().code() == absl::StatusCode::kUnavailable) {
                 return FinishLogin(session, user_id, username, device_id, token, {}, reply);
               }
-              if (!registered.ok()) return reply(registered.status());
+              if (!registered.ok()) {
+                // Refused (too many devices online): the session just made
+                // is never handed out, so it goes too.
+                internal::RevokeSessionRequest revoke;
+                revoke.set_token_hash(HashSessionToken(token));
+                revoke.set_user_id(user_id);
+                storage_->RevokeSession(std::move(revoke), [](auto) {});
+                return reply(registered.status());
+              }
               FinishLogin(session, user_id, username, device_id, token, *registered, reply);
             });
       });

@@ -60,6 +60,10 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
         0, 100000000);
   s.Add("limits.group_changes_burst", &group_changes_burst, "...of which this many at once", 1,
         100000000);
+  s.Add("limits.devices_online_per_user", &devices_online_per_user,
+        "devices one user may be online on at once (each holds one connection); a login from "
+        "one more is refused, a device logging in again never is (0: no cap)",
+        0, 100000);
   s.Add("limits.registrations_per_minute_per_address", &registrations_per_minute_per_address,
         "accounts that may be registered from one client address per minute, per logic replica "
         "(0: no limit)",

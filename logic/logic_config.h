@@ -42,6 +42,8 @@ struct LogicConfig {
   std::int64_t friend_requests_burst = 20;
   std::int64_t group_changes_per_minute = 120;
   std::int64_t group_changes_burst = 60;
+  // Devices one user may be online on at once (a connection each; 0: no cap).
+  std::int64_t devices_online_per_user = 10;
   // Accounts registered per client address (keyed like a user).
   std::int64_t registrations_per_minute_per_address = 2;
   std::int64_t registrations_burst_per_address = 20;

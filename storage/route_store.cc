@@ -10,9 +10,23 @@
 namespace im::storage {
 namespace {
 
-// KEYS[1] routes hash, KEYS[2] epoch hash; ARGV device, route-without-epoch, ttl.
-// Returns {new epoch, previous route or false}.
+// KEYS[1] routes hash, KEYS[2] epoch hash; ARGV device, route-without-epoch,
+// ttl, max devices (0: no cap), node lease key prefix. Returns {new epoch,
+// previous route or false}, or {-1, devices online} when the cap refuses: a
+// new device (one with no route yet) while the user's routes on nodes that
+// hold their lease number max devices already. The leases are read by name
+// (keys not declared: a single Redis, as everywhere in this store).
 constexpr std::string_view kRegisterScript = R"lua(
+local cap = tonumber(ARGV[4])
+if cap > 0 and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  local live = 0
+  local routes = redis.call('HGETALL', KEYS[1])
+  for i = 1, #routes, 2 do
+    local node = string.match(routes[i + 1], '^[^|]*|([^|]*)|')
+    if node and redis.call('EXISTS', ARGV[5] .. node) == 1 then live = live + 1 end
+  end
+  if live >= cap then return {-1, live} end
+end
 local epoch = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 local previous = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], epoch .. '|' .. ARGV[2])
@@ -99,6 +113,14 @@ absl::StatusOr<internal::RegisterRouteResponse> ParseRegistered(const internal::
       r->element[0]->type != REDIS_REPLY_INTEGER) {
     return absl::InternalError("unexpected reply to route registration");
   }
+  if (r->element[0]->integer < 0) {
+    const long long online =
+        r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER ? r->element[1]->integer : 0;
+    return absl::ResourceExhaustedError(common::StrCat(
+        "this account is online on ", online,
+        " devices, the most allowed at once: sign one out (devices revoke DEVICE) or log out "
+        "there"));
+  }
   internal::RegisterRouteResponse response;
   response.set_epoch(static_cast<std::uint64_t>(r->element[0]->integer));
   if (r->elements > 1 && r->element[1]->type == REDIS_REPLY_STRING) {
@@ -114,25 +136,29 @@ absl::StatusOr<internal::RegisterRouteResponse> ParseRegistered(const internal::
 }  // namespace
 
 absl::StatusOr<internal::RegisterRouteResponse> RouteStore::Register(std::uint64_t user_id,
-                                                                     const internal::Route& route) {
-  auto registered = RegisterMany({{user_id, route}});
+                                                                     const internal::Route& route,
+                                                                     std::uint32_t max_devices) {
+  auto registered = RegisterMany({{user_id, route}}, {max_devices});
   if (!registered.ok()) return registered.status();
   return std::move(registered->front());
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<internal::RegisterRouteResponse>>>
-RouteStore::RegisterMany(const std::vector<UserRoute>& routes) {
+RouteStore::RegisterMany(const std::vector<UserRoute>& routes,
+                         const std::vector<std::uint32_t>& max_devices) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   const std::string ttl = std::to_string(route_ttl_seconds_);
   std::vector<std::vector<std::string>> commands;
   commands.reserve(routes.size());
-  for (const auto& [user_id, route] : routes) {
+  const std::string node_prefix = NodeKey("");
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const auto& [user_id, route] = routes[i];
     commands.push_back(
         {"EVAL", std::string(kRegisterScript), "2", RoutesKey(user_id), EpochsKey(user_id),
          route.device_id(),
          common::StrCat(route.access_node_id(), "|", route.access_endpoint(), "|", route.conn_id()),
-         ttl});
+         ttl, std::to_string(i < max_devices.size() ? max_devices[i] : 0), node_prefix});
   }
   auto replies = (*conn)->Pipeline(commands);
   if (!replies.ok()) return replies.status();

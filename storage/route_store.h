@@ -42,14 +42,19 @@ class RouteStore {
       : pool_(pool), route_ttl_seconds_(route_ttl_seconds) {}
 
   // Stores `route` (its epoch is ignored) and returns the new epoch and the
-  // route it replaced on the same device, if any.
+  // route it replaced on the same device, if any. With `max_devices` > 0, a
+  // route for a device that has none yet is refused RESOURCE_EXHAUSTED
+  // (nothing stored) while the user has routes on that many devices whose
+  // nodes hold their lease; the same device logging in again never is.
   absl::StatusOr<internal::RegisterRouteResponse> Register(std::uint64_t user_id,
-                                                           const internal::Route& route);
+                                                           const internal::Route& route,
+                                                           std::uint32_t max_devices = 0);
   // Register for many (user, route) pairs in one pipelined round trip; the
-  // results are parallel to `routes`. Fails as a whole only if Redis does.
+  // results are parallel to `routes`, and so is `max_devices` (missing: no
+  // cap). Fails as a whole only if Redis does.
   using UserRoute = std::pair<std::uint64_t, internal::Route>;
   absl::StatusOr<std::vector<absl::StatusOr<internal::RegisterRouteResponse>>> RegisterMany(
-      const std::vector<UserRoute>& routes);
+      const std::vector<UserRoute>& routes, const std::vector<std::uint32_t>& max_devices = {});
   // Removes the device's route if its epoch is still `epoch`. Returns whether
   // it was removed.
   absl::StatusOr<bool> Remove(std::uint64_t user_id, std::string_view device_id,

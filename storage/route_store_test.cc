@@ -44,6 +44,37 @@ TEST_F(RouteStoreTest, RegisterLookupAndEpochGrowsPerDevice) {
   EXPECT_EQ(found->users(1).routes_size(), 0);
 }
 
+// max_devices counts the devices with a route on a node that holds its
+// lease: a new device past it is refused and nothing is stored; the same
+// device always gets in; a route on a node without a lease does not count.
+TEST_F(RouteStoreTest, ACapOnDevicesRefusesANewDeviceOnlyWhileThatManyAreOnline) {
+  constexpr std::uint64_t kUser = 551;
+  ASSERT_TRUE(routes_.Register(kUser, MakeRoute("phone", 1), 2).ok());
+  ASSERT_TRUE(routes_.Register(kUser, MakeRoute("laptop", 2), 2).ok());
+  auto refused = routes_.Register(kUser, MakeRoute("pad", 3), 2);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
+  EXPECT_NE(refused.status().message().find("online on 2 devices"), std::string::npos);
+  auto found = routes_.Lookup({kUser});
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->users(0).routes_size(), 2) << "the refused route was stored";
+
+  auto again = routes_.Register(kUser, MakeRoute("phone", 4), 2);
+  ASSERT_TRUE(again.ok()) << "the same device is let in: " << again.status();
+  EXPECT_EQ(again->replaced().conn_id(), 1u);
+  EXPECT_TRUE(routes_.Register(kUser, MakeRoute("pad", 3), 3).ok()) << "a higher cap lets it in";
+
+  // The laptop's and pad's routes move to a node with no lease: they no
+  // longer count, so a fourth device gets in under a cap of 2.
+  for (const char* device : {"laptop", "pad"}) {
+    internal::Route on_dead = MakeRoute(device, 5);
+    on_dead.set_access_node_id("node-without-lease");
+    ASSERT_TRUE(routes_.Register(kUser, on_dead).ok());
+  }
+  EXPECT_TRUE(routes_.Register(kUser, MakeRoute("watch", 6), 2).ok());
+  EXPECT_EQ(routes_.Register(kUser, MakeRoute("tv", 7), 2).status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
 TEST_F(RouteStoreTest, RemoveWithAStaleEpochKeepsTheNewerLogin) {
   auto old_login = routes_.Register(601, MakeRoute("phone", 1));
   auto new_login = routes_.Register(601, MakeRoute("phone", 2));

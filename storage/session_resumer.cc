@@ -33,6 +33,7 @@ void SessionResumer::Resume(std::vector<Item>& batch) {
   // The batch's items with a session, and their routes on the session's device.
   std::vector<std::size_t> found;
   std::vector<RouteStore::UserRoute> routes;
+  std::vector<std::uint32_t> max_devices;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto it = sessions->find(batch[i].request.token_hash());
     if (it == sessions->end()) {
@@ -49,9 +50,10 @@ void SessionResumer::Resume(std::vector<Item>& batch) {
     route.set_device_id(it->second.device_id());
     found.push_back(i);
     routes.emplace_back(it->second.user_id(), std::move(route));
+    max_devices.push_back(batch[i].request.max_devices());
   }
   if (found.empty()) return;
-  auto registered = routes_->RegisterMany(routes);
+  auto registered = routes_->RegisterMany(routes, max_devices);
   for (std::size_t k = 0; k < found.size(); ++k) {
     Item& item = batch[found[k]];
     const absl::Status route_status =

@@ -189,7 +189,8 @@ absl::Status StorageService::RunSessionOp(const internal::SessionOp& request,
       if (r.route().device_id().size() > kMaxDeviceIdBytes) {
         return absl::InvalidArgumentError("device_id longer than 64 bytes");
       }
-      return Fill(routes_->Register(r.user_id(), r.route()), response->mutable_register_route());
+      return Fill(routes_->Register(r.user_id(), r.route(), r.max_devices()),
+                  response->mutable_register_route());
     }
     case internal::SessionOp::kRemoveRoute: {
       const auto& r = request.remove_route();

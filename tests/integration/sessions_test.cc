@@ -3,6 +3,8 @@
 // password (every other device is signed out; the old password stops
 // working); im-cli's devices and passwd commands.
 
+#include <thread>
+
 #include "client-cli/requests.h"
 #include "tests/integration/cli_runner.h"
 #include "tests/integration/cluster_env.h"
@@ -108,6 +110,78 @@ TEST(SessionsTest, ImCliListsDevicesAndChangesThePassword) {
   auto with_new = RunCli(Args(
       Server(), {"--user", name, "--password", "fresh-password-1", "--device", "x", "devices"}));
   EXPECT_EQ(with_new.exit_code, 0) << with_new.err;
+}
+
+// Devices online at once, per user: logic restarted with a cap of 2 (and
+// back to the test cluster's default afterwards).
+class DeviceCapTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    SharedCluster().StopLogic();
+    SharedCluster().StartLogic({"--limits.devices_online_per_user=2"});
+  }
+  static void TearDownTestSuite() {
+    SharedCluster().StopLogic();
+    SharedCluster().StartLogic();
+  }
+};
+
+// Keeps logging in until it works or `within` passes (a route goes a moment
+// after its connection closes); returns the last answer.
+absl::StatusOr<client::LoginResponse> LoginWhenAllowed(cli::ImClient& client,
+                                                       const std::string& name,
+                                                       const std::string& device,
+                                                       std::chrono::milliseconds within) {
+  const auto until = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    auto login = client.Login(name, kPassword, device);
+    if (login.ok() || std::chrono::steady_clock::now() > until) return login;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+TEST_F(DeviceCapTest, AThirdDeviceWaitsUntilOneLeavesAndTheSameDeviceAlwaysGetsBackIn) {
+  const std::string name = UniqueName("cap");
+  auto phone = RegisterAndLogin(name, 0, "phone");
+  ASSERT_NE(phone, nullptr);
+  std::string tablet_token;
+  {
+    auto tablet = Connect(1);
+    auto login = tablet->Login(name, kPassword, "tablet");
+    ASSERT_TRUE(login.ok()) << login.status();
+    tablet_token = login->session_token();
+  }  // the tablet goes offline
+  auto laptop = Connect(1);
+  auto laptop_login = LoginWhenAllowed(*laptop, name, "laptop", seconds(5));
+  ASSERT_TRUE(laptop_login.ok()) << laptop_login.status();
+
+  // Online on phone and laptop: a third device is refused, with a password
+  // or with the token of an earlier login, and its refused login leaves no
+  // session behind.
+  auto pad = Connect(0);
+  auto refused = pad->Login(name, kPassword, "pad");
+  ASSERT_EQ(refused.status().code(), StatusCode::kResourceExhausted) << refused.status();
+  EXPECT_NE(refused.status().message().find("online on 2 devices, the most allowed at once"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_EQ(Connect(0)->LoginWithToken(name, tablet_token, "tablet").status().code(),
+            StatusCode::kResourceExhausted);
+  auto devices = phone->Request(Frame([](auto& f) { f.mutable_devices(); }));
+  ASSERT_TRUE(devices.ok()) << devices.status();
+  for (const auto& session : devices->devices().sessions()) {
+    EXPECT_NE(session.device_id(), "pad") << "the refused login left a session";
+  }
+
+  // The phone logging in again (say, after its network changed) gets in and
+  // replaces its old connection.
+  auto phone_again = Connect(1);
+  EXPECT_TRUE(phone_again->Login(name, kPassword, "phone").ok());
+  EXPECT_EQ(KickReason(*phone), "logged in on the same device elsewhere");
+
+  // Once the laptop leaves, the pad gets in.
+  laptop.reset();
+  auto let_in = LoginWhenAllowed(*pad, name, "pad", seconds(5));
+  EXPECT_TRUE(let_in.ok()) << let_in.status();
 }
 
 }  // namespace
