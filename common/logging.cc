@@ -1,5 +1,6 @@
 #include "common/logging.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace im::common {
@@ -9,6 +10,11 @@ void InitLogging(std::string_view level) {
   auto parsed = spdlog::level::from_str(std::string(level));
   if (parsed == spdlog::level::off && level != "off") parsed = spdlog::level::info;
   spdlog::set_level(parsed);
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char* file, int line,
+                                     const std::string& message) {
+    GetLogger("protobuf")->debug("event=protobuf_log at={}:{} message=\"{}\"", file, line,
+                                 message);
+  });
 }
 
 std::shared_ptr<spdlog::logger> GetLogger(const std::string& module) {

@@ -14,6 +14,9 @@ namespace im::common {
 
 // Sets the level ("debug", "info", "warn", "error") for every logger. Call once
 // from main() before threads start; an unknown level is treated as "info".
+// Also sends libprotobuf's own messages to the `protobuf` logger at debug
+// level: it writes one for every string field with invalid UTF-8 it parses,
+// so any client could otherwise fill a daemon's log with them.
 void InitLogging(std::string_view level);
 
 // Returns the logger for `module`, creating it on first use. Thread-safe.

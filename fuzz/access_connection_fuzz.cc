@@ -117,10 +117,18 @@ Harness& TheHarness() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Harness& h = TheHarness();
+  boost::system::error_code ec;
   asio::ip::tcp::socket client(h.io);
-  client.connect(h.acceptor.local_endpoint());
+  do {  // a signal (say, SIGCHLD) can interrupt it: try again
+    client.close(ec);
+    client.connect(h.acceptor.local_endpoint(), ec);
+  } while (ec == asio::error::interrupted);
+  if (ec) std::abort();
   access::Connection::Socket accepted(h.io);
-  h.acceptor.accept(accepted);  // already queued by connect
+  do {
+    h.acceptor.accept(accepted, ec);  // already queued by connect
+  } while (ec == asio::error::interrupted);
+  if (ec) std::abort();
   const std::uint64_t id = h.next_id++;
   auto conn = std::make_shared<access::Connection>(std::move(accepted), id, h.options,
                                                    h.logic_client.get(), &h.registry,
@@ -129,7 +137,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   asio::post(h.io, [conn] { conn->Start(); });
   conn.reset();
 
-  boost::system::error_code ec;
   asio::write(client, asio::buffer(data, size), ec);
   client.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   // Read the answers until the server closes (so its writes never block).

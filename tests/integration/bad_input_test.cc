@@ -9,6 +9,7 @@
 #include <random>
 
 #include "common/frame_codec.h"
+#include "tests/integration/cli_runner.h"
 #include "tests/integration/cluster_env.h"
 #include "tests/support/http_request.h"
 
@@ -140,6 +141,29 @@ TEST(BadInputTest, BodyThatIsNotAFrameGetsAnErrorFrameAndCloses) {
   ASSERT_TRUE(bad->SendRaw(std::string("\x00\x00\x00\x05\xff\xff\xff\xff\xff", 9)).ok());
   absl::Status status = ExpectClosedWithError(*bad, seconds(5));
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status;
+  others.ExpectStillWorking();
+}
+
+// A string field with invalid UTF-8 makes the frame malformed; libprotobuf's
+// own complaint about it goes to the debug log, never straight to stderr,
+// where every such frame would add a line an operator cannot turn off.
+TEST(BadInputTest, InvalidUtf8IsAMalformedFrameAndNoRawProtobufLogLine) {
+  Bystanders others;
+  const std::string log = SharedCluster().dir() + "/access-1.log";
+  const std::size_t before = ReadFile(log).size();
+  auto bad = Connect();
+  const std::string login = common::EncodeFrame(Frame([](client::ClientFrame& f) {
+    f.set_req_id(1);
+    f.mutable_login()->set_username(std::string("\xff\xfe", 2));
+    f.mutable_login()->set_password(kPassword);
+  }));
+  ASSERT_TRUE(bad->SendRaw(login).ok());
+  const absl::Status status = ExpectClosedWithError(*bad, seconds(5));
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(status.message(), "malformed frame");
+  const std::string logged = ReadFile(log).substr(before);
+  EXPECT_EQ(logged.find("[libprotobuf"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("event=protobuf_log"), std::string::npos) << logged;
   others.ExpectStillWorking();
 }
 
