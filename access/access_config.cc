@@ -77,6 +77,10 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
         0, 1000000);
   s.Add("max_pending_requests", &max_pending_requests,
         "requests a connection may have awaiting logic", 1, 100000);
+  s.Add("max_bytes_per_second", &max_bytes_per_second,
+        "bytes one connection may send per second, in bursts of a second's worth; past it the "
+        "connection is not read for a while, which slows its sender (0: no limit)",
+        0, 1 << 30);
   internal_tls.Describe(s);
 }
 

@@ -36,12 +36,13 @@ struct AccessConfig {
   std::int64_t stream_rebalance_ms = 60000;  // each placed on a replica anew this often (0: never)
   std::int64_t max_queued_bytes = 4 << 20;   // per connection, unsent server frames
   std::int64_t max_pending_requests = 64;    // per connection, awaiting logic
-  std::int64_t login_rate = 3000;            // logins admitted per second (0: no cap)
-  std::int64_t login_burst = 3000;           // ...of which this many at once
-  std::int64_t max_logins_in_flight = 512;   // awaiting logic at once (0: no cap)
-  std::int64_t drain_timeout_ms = 5000;      // SIGTERM: how long clients get to leave
-  std::int64_t node_lease_ms = 6000;         // routes count only while it is renewed
-  std::int64_t route_refresh_seconds = 21600;  // connections' routes are renewed this often
+  std::int64_t max_bytes_per_second = 1 << 20;  // per connection, read (0: no limit)
+  std::int64_t login_rate = 3000;               // logins admitted per second (0: no cap)
+  std::int64_t login_burst = 3000;              // ...of which this many at once
+  std::int64_t max_logins_in_flight = 512;      // awaiting logic at once (0: no cap)
+  std::int64_t drain_timeout_ms = 5000;         // SIGTERM: how long clients get to leave
+  std::int64_t node_lease_ms = 6000;            // routes count only while it is renewed
+  std::int64_t route_refresh_seconds = 21600;   // connections' routes are renewed this often
 
   common::InternalTlsSettings internal_tls;  // gRPC between tiers (internal_tls.*)
 

@@ -42,9 +42,12 @@ ConnectionCounters::ConnectionCounters(common::Metrics* metrics)
                                 {{"direction", "in"}})),
       bytes_out(metrics->Counter("im_access_bytes_total", "Client bytes, by direction.",
                                  {{"direction", "out"}})),
-      slow_consumers_cut(metrics->Counter(
-          "im_access_slow_consumers_cut_total",
-          "Connections kicked because max_queued_bytes of frames waited unread.")) {}
+      slow_consumers_cut(
+          metrics->Counter("im_access_slow_consumers_cut_total",
+                           "Connections kicked because max_queued_bytes of frames waited unread.")),
+      reads_paused(metrics->Counter(
+          "im_access_reads_paused_total",
+          "Times a connection was not read for a while: it sent over max_bytes_per_second.")) {}
 
 Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
                        LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission)
@@ -175,7 +178,32 @@ void Connection::OnReadable(const error_code& read_ec, std::string_view bytes) {
   }
   if (!decoder_->status().ok()) return OnBadFrame(decoder_->status());
   if (decoder_->buffered_bytes() == 0) decoder_.reset();  // nothing held while idle
-  if (!closing_ && !closed_) WaitReadable();
+  if (closing_ || closed_) return;
+  if (const auto pause = ReadPause(n); pause.count() > 0) return PauseReading(pause);
+  WaitReadable();
+}
+
+std::chrono::microseconds Connection::ReadPause(std::size_t n) {
+  const std::size_t rate = options_.max_bytes_per_second;
+  if (rate == 0) return std::chrono::microseconds(0);
+  const std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count();
+  const auto cost_us = static_cast<std::int64_t>(n * 1000000.0 / static_cast<double>(rate));
+  read_paid_until_us_ = std::max(read_paid_until_us_, now_us) + cost_us;
+  constexpr std::int64_t kBurstUs = 1000000;  // a second's worth may come at once
+  return std::chrono::microseconds(
+      std::max<std::int64_t>(0, read_paid_until_us_ - now_us - kBurstUs));
+}
+
+void Connection::PauseReading(std::chrono::microseconds pause) {
+  options_.counters->reads_paused.Add();
+  if (!read_pause_) read_pause_ = std::make_unique<asio::steady_timer>(stream_.get_executor());
+  read_pause_->expires_after(pause);
+  read_pause_->async_wait([self = shared_from_this()](const error_code& ec) {
+    if (ec || self->closing_ || self->closed_) return;
+    self->WaitReadable();
+  });
 }
 
 void Connection::OnBadFrame(const absl::Status& status) {
@@ -495,6 +523,7 @@ void Connection::CloseAfterFlush() {
 void Connection::Close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  if (read_pause_) read_pause_->cancel();
   stream_.Close();
   registry_->Remove(conn_id_, this);
   if (session_.user_id != 0) logic_->SessionClosed(Session());

@@ -16,7 +16,8 @@
 // process checks (no timer per connection). Unsent output over
 // max_queued_bytes (the client does not read) -> what waits unsent is
 // dropped, a Kick (reconnect) is queued, and the connection closes after it
-// or after a flush grace.
+// or after a flush grace. Reads past max_bytes_per_second (a second's worth
+// at once) pause the connection's reading until it is back within the rate.
 // Logins pass the node's LoginAdmission first (refused UNAVAILABLE with a
 // retry-after hint when over its pace). Requests are pipelined: up to
 // max_pending_requests await logic at once, 4 before login (more are refused
@@ -67,6 +68,7 @@ struct ConnectionCounters {
   common::MetricCounter& bytes_in;
   common::MetricCounter& bytes_out;
   common::MetricCounter& slow_consumers_cut;  // over max_queued_bytes, kicked
+  common::MetricCounter& reads_paused;        // over max_bytes_per_second
 };
 
 struct ConnectionOptions {
@@ -82,6 +84,10 @@ struct ConnectionOptions {
   // Null: plain TCP. Otherwise every connection is TLS; outlives them all.
   boost::asio::ssl::context* tls = nullptr;
   std::chrono::milliseconds handshake_timeout{5000};
+  // Bytes a connection may send per second, in bursts of up to a second's
+  // worth; past it the connection is not read until it is back within (TCP
+  // then slows the client down). 0: no limit.
+  std::size_t max_bytes_per_second = 0;
 };
 
 // What a login bound the connection to (user_id 0 until then).
@@ -129,6 +135,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Runs `then` once the stream may carry frames (TLS: after the handshake).
   void Begin(std::function<void()> then);
   void WaitReadable();
+  // After `n` bytes were read: how long to wait before reading again, to
+  // keep within max_bytes_per_second (zero: read on at once).
+  std::chrono::microseconds ReadPause(std::size_t n);
+  void PauseReading(std::chrono::microseconds pause);
   void OnReadable(const boost::system::error_code& ec, std::string_view bytes);
   void HandleBody(std::string_view body);
   void OnBadFrame(const absl::Status& status);  // error frame, close
@@ -191,6 +201,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::int64_t last_read_ms_ = 0;       // steady clock
   std::int64_t flush_deadline_ms_ = 0;  // while closing_
   std::atomic<std::int64_t> deadline_ms_{0};
+  // max_bytes_per_second as a GCRA: when the bytes read so far would have
+  // been paid for at that rate (steady clock, us). One integer per
+  // connection; the timer exists only once a connection was paused.
+  std::int64_t read_paid_until_us_ = 0;
+  std::unique_ptr<boost::asio::steady_timer> read_pause_;
 
   BoundSession session_;
   std::vector<client::ClientFrame> held_;  // behind the login in flight

@@ -86,7 +86,8 @@ int Run(int argc, char** argv) {
                                   static_cast<std::size_t>(config.max_pending_requests),
                                   &counters,
                                   tls.get(),
-                                  std::chrono::milliseconds(config.tls_handshake_timeout_ms)};
+                                  std::chrono::milliseconds(config.tls_handshake_timeout_ms),
+                                  static_cast<std::size_t>(config.max_bytes_per_second)};
   const std::size_t threads = config.io_threads > 0
                                   ? static_cast<std::size_t>(config.io_threads)
                                   : std::max(1u, std::thread::hardware_concurrency());

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <random>
+#include <thread>
 
 #include "common/frame_codec.h"
 #include "tests/integration/cli_runner.h"
@@ -384,6 +385,44 @@ TEST(BadInputTest, AClientThatStopsReadingIsKickedWithAReasonAndLosesNothing) {
   for (int i = 0; i < static_cast<int>(synced.size()); ++i) {
     EXPECT_EQ(synced[i].text(), text + std::to_string(i)) << "message " << i;
   }
+}
+
+// A connection that sends faster than max_bytes_per_second is read more
+// slowly: nothing is refused or lost, and another connection on the same
+// node is not held up meanwhile.
+TEST(BadInputTest, AConnectionSendingPastItsByteRateIsReadMoreSlowly) {
+  constexpr int kRate = 64 * 1024;
+  AccessNodeRestartedWith slow_reads({"--max_bytes_per_second=" + std::to_string(kRate)});
+  const std::string metrics = SharedCluster().access_metrics_address(1);
+  const std::string paused = "im_access_reads_paused_total";
+  const double paused_before = std::max(0.0, MetricValue(HttpGet(metrics, "/metrics"), paused));
+  const std::string fast = UniqueName("fast"), peer = UniqueName("peer");
+  auto sender = RegisterAndLogin(fast, 1);
+  auto receiver = RegisterAndLogin(peer, 0);
+  auto bystander = RegisterAndLogin(UniqueName("calm"), 1);
+
+  // 4 x 60 KB at 64 KB/s is 3.75 s of reading, less the burst (a second's
+  // worth) and the last read (up to 64 KB, paid for after it): at least
+  // 1.75 s, where it takes a fraction of a second unlimited.
+  const std::string text(60 * 1024, 'r');
+  const auto start = std::chrono::steady_clock::now();
+  std::thread sending([&] {
+    for (int i = 0; i < 4; ++i) EXPECT_TRUE(sender->SendText(peer, text + std::to_string(i)).ok());
+  });
+  std::this_thread::sleep_for(milliseconds(500));
+  const auto ping_start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(bystander->Request(Frame([](auto& f) { f.mutable_ping(); })).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - ping_start, seconds(1))
+      << "another connection on the node was held up";
+  sending.join();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(1500))
+      << "the rate was not applied";
+  EXPECT_GT(MetricValue(HttpGet(metrics, "/metrics"), paused), paused_before);
+
+  std::vector<std::string> got;
+  for (const auto& m : SyncAll(*receiver)) got.push_back(m.text());
+  ASSERT_EQ(got.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(got[i], text + std::to_string(i));
 }
 
 }  // namespace

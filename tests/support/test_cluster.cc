@@ -179,7 +179,10 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
        "--metrics_listen=" + Loopback(access_metrics_ports_[node]),
        "--login_timeout_ms=" + std::to_string(options_.login_timeout_ms),
        "--idle_timeout_ms=" + std::to_string(options_.idle_timeout_ms),
-       "--max_frame_bytes=" + std::to_string(options_.max_frame_bytes)});
+       "--max_frame_bytes=" + std::to_string(options_.max_frame_bytes),
+       // Tests send megabytes as fast as they can; bad_input_test.cc
+       // restarts a node with a small limit.
+       "--max_bytes_per_second=0"});
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   access_[node]->Start(argv, dir_ + "/access-" + std::to_string(node + 1) + ".log");
   WaitUp(*access_[node], access_ports_[node], "im-access");
