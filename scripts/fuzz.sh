@@ -19,7 +19,10 @@ if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux
   exit 0
 fi
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  # -O1 and line tables only: stack traces with lines, and a build about a
+  # third quicker than -O2 -g (asserts stay on).
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DIM_FUZZ=ON >/dev/null
 fi
 cmake --build "$BUILD_DIR" --target "${TARGETS[@]}" -- -j"$(nproc)"
