@@ -128,6 +128,11 @@ absl::Status AccessConfig::Validate() const {
   if (max_login_frame_bytes > max_frame_bytes) {
     return absl::InvalidArgumentError("max_login_frame_bytes must not exceed max_frame_bytes");
   }
+  // One read is up to 64 KiB: below this a pause for it could outlast the
+  // idle timeout, and the connection would be closed for the server's delay.
+  if (max_bytes_per_second != 0 && max_bytes_per_second < 4096) {
+    return absl::InvalidArgumentError("max_bytes_per_second must be 0 (no limit) or at least 4096");
+  }
   if (node_id.empty() || node_id.find('|') != std::string::npos) {
     return absl::InvalidArgumentError("node_id must be non-empty and must not contain '|'");
   }

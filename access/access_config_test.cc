@@ -24,5 +24,27 @@ TEST(AccessConfigTest, TheClientPortIsTlsUnlessPlaintextIsAllowed) {
   EXPECT_TRUE(config.tls());
 }
 
+TEST(AccessConfigTest, AByteRateIsOffOrAtLeastFourKilobytes) {
+  AccessConfig config;
+  config.allow_plaintext = true;
+  config.max_bytes_per_second = 0;
+  EXPECT_TRUE(config.Validate().ok());
+  config.max_bytes_per_second = 100;
+  EXPECT_EQ(config.Validate().code(), absl::StatusCode::kInvalidArgument);
+  config.max_bytes_per_second = 4096;
+  EXPECT_TRUE(config.Validate().ok());
+}
+
+TEST(AccessConfigTest, InternalTlsFilesGoTogether) {
+  AccessConfig config;
+  config.allow_plaintext = true;
+  config.internal_tls.ca_file = "ca.pem";
+  EXPECT_EQ(config.Validate().code(), absl::StatusCode::kInvalidArgument);
+  config.internal_tls.cert_file = "internal.pem";
+  config.internal_tls.key_file = "internal-key.pem";
+  EXPECT_TRUE(config.Validate().ok());
+  EXPECT_TRUE(config.internal_tls.enabled());
+}
+
 }  // namespace
 }  // namespace im::access
