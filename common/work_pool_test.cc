@@ -18,10 +18,12 @@ TEST(WorkPoolTest, RunsEveryJobBeforeDestruction) {
 }
 
 TEST(WorkPoolTest, RefusesWorkPastTheQueueLimit) {
-  WorkPool pool(1, 2);
   std::promise<void> release;
   std::shared_future<void> gate = release.get_future().share();
   std::promise<void> started;
+  // Declared after what its job uses, so it is destroyed (its thread
+  // joined) first: the job may still be in gate.wait() at the end.
+  WorkPool pool(1, 2);
   ASSERT_TRUE(pool.Submit([&] {
     started.set_value();
     gate.wait();
