@@ -16,6 +16,8 @@ if [ "${1:-}" != "--build-only" ]; then
   PACKAGES+=(openssl mariadb-server redis-server docker.io docker-compose debootstrap prometheus)
   # the fuzz targets: clang and its libFuzzer runtime
   PACKAGES+=(clang libclang-rt-14-dev)
+  # the fault test that cuts and slows the links between the tiers
+  PACKAGES+=(nftables)
 fi
 
 missing=()

@@ -9,6 +9,9 @@
 //   duplicated  a message delivered again after the device's ack was taken
 //   reordered   a conversation's messages delivered out of seq order
 //   unexpected  a message nobody sent, or one seq carrying different messages
+//   unsettled   a device that could not reconnect and catch up once the load
+//               and the faults had ended (its messages are not counted as
+//               lost: what it would have received is unknown)
 // Every count must be zero. Devices behave like real clients: they keep what
 // they received across reconnects, sync on connect and ack what they have.
 
@@ -51,8 +54,11 @@ struct DeliveryCheckReport {
   std::uint64_t duplicated = 0;
   std::uint64_t reordered = 0;
   std::uint64_t unexpected = 0;
+  std::uint64_t unsettled = 0;
 
-  bool ok() const { return lost == 0 && duplicated == 0 && reordered == 0 && unexpected == 0; }
+  bool ok() const {
+    return lost == 0 && duplicated == 0 && reordered == 0 && unexpected == 0 && unsettled == 0;
+  }
   std::string Summary() const;
 };
 

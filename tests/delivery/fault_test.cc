@@ -3,17 +3,20 @@
 // of mariadbd (restarted on the same data, with crash recovery), Redis
 // restarted empty (every route, lease and cache gone), and kills of access
 // nodes and logic replicas in a cluster whose internal plane is mutual TLS
-// (so every reconnect is a new TLS handshake with client certificates).
-// The daemons' own kills are in delivery_check_test.cc.
+// (so every reconnect is a new TLS handshake with client certificates), and,
+// where nftables works, each link between the tiers cut and then made lossy
+// on loopback. The daemons' own kills are in delivery_check_test.cc.
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "tests/delivery/cluster_traffic.h"
 #include "tests/delivery/delivery_checker.h"
+#include "tests/support/network_fault.h"
 #include "tests/support/test_cluster.h"
 #include "tests/support/test_env.h"
 
@@ -102,6 +105,53 @@ TEST(FaultTest, NothingAckedIsLostThroughKillsWhenTheInternalPlaneIsMutualTls) {
     EXPECT_GT(access_kills + logic_kills, 2) << "too few faults to mean anything";
   }
   RemoveTree(certs);
+}
+
+int PortOf(const std::string& address) {
+  return std::stoi(address.substr(address.rfind(':') + 1));
+}
+
+// One link between two tiers, named by the ports of its server side.
+struct Link {
+  std::string name;
+  std::vector<int> ports;
+};
+
+// Each link in turn, under traffic: every segment on it dropped for a second
+// (a partition: calls on it stall, deadlines pass, leases may lapse), then
+// 30% of them for a second (retransmissions: everything slow), then healed.
+// Connections are not closed by it; whatever stalled must recover by itself.
+TEST(FaultTest, NothingAckedIsLostWhenLinksBetweenTiersDropAndDelayTraffic) {
+  if (auto why = NetworkFault::Unavailable()) GTEST_SKIP() << *why;
+  TestCluster cluster(TwoAccessNodes());
+  const std::vector<Link> links = {
+      {"access-logic", {PortOf(cluster.logic_address())}},
+      {"logic-storage", {PortOf(cluster.storage_address())}},
+      {"logic-access push", {PortOf(cluster.push_address(0)), PortOf(cluster.push_address(1))}},
+      {"storage-mariadb", {cluster.mariadb_port()}},
+      {"storage-redis", {cluster.redis_port()}},
+  };
+  NetworkFault network;
+  DeliveryCheckOptions options = TrafficOver(cluster);
+  options.duration = std::chrono::seconds(12);
+  options.fault_every = std::chrono::milliseconds(500);
+  std::string faulted;
+  std::size_t faults = 0, cuts_seen = 0;
+  options.fault = [&](std::mt19937&) {
+    const Link& link = links[faults++ % links.size()];
+    network.Drop(link.ports);
+    // The control: while the link is cut, a new connection to it gets no answer.
+    cuts_seen += !ConnectsWithin(link.ports.front(), std::chrono::milliseconds(300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    network.Drop(link.ports, 30);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    network.Heal();
+    faulted += (faulted.empty() ? "" : ", ") + link.name;
+  };
+  const DeliveryCheckReport report = RunDeliveryCheck(options);
+  ExpectNothingAckedLost(report, "links cut, then lossy: " + faulted);
+  EXPECT_GE(faults, links.size()) << "not every link had its fault";
+  EXPECT_EQ(cuts_seen, faults) << "a cut link still answered: the drop rules did not apply";
 }
 
 }  // namespace

@@ -95,6 +95,9 @@ class TestCluster {
   // kill -9 of mariadbd, and a start on the same data (crash recovery).
   void KillMariaDb() { mariadb_.Kill(); }
   void StartMariaDb() { mariadb_.Start(); }
+  // The loopback ports im-storage reaches MariaDB and Redis on.
+  int mariadb_port() const { return mariadb_.port(); }
+  int redis_port() const { return redis_.port(); }
   // The Storage and Logic gRPC services (they serve grpc.health.v1 too).
   std::string storage_address(int replica = 0) const;
   std::string logic_address(int replica = 0) const;

@@ -18,4 +18,8 @@ void RemoveTree(const std::string& path);
 // True once 127.0.0.1:port accepts a TCP connection, false after `timeout`.
 bool WaitForPort(int port, std::chrono::milliseconds timeout);
 
+// One TCP connect to 127.0.0.1:port: true if it completes within `timeout`
+// (false if refused, or if no answer came by then, as behind a dropped link).
+bool ConnectsWithin(int port, std::chrono::milliseconds timeout);
+
 }  // namespace im::testing
