@@ -46,6 +46,7 @@ class Plain final : public ClientTransport {
   }
 
   void Shutdown() override { shutdown(fd_, SHUT_RDWR); }
+  bool encrypted() const override { return false; }
 
  private:
   const int fd_;
@@ -128,6 +129,7 @@ class Tls final : public ClientTransport {
     return absl::OkStatus();
   }
 
+  bool encrypted() const override { return true; }
   void Shutdown() override {
     {
       std::lock_guard lock(mutex_);
@@ -149,7 +151,46 @@ bool IsIpAddress(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), ip) == 1 || inet_pton(AF_INET6, host.c_str(), ip) == 1;
 }
 
+// What to do when the server's certificate chain ends at a CA nobody named.
+std::string UntrustedHint(long verify_result, const TlsOptions& tls) {
+  switch (verify_result) {
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+      return tls.ca_file.empty()
+                 ? " (no CA this system trusts signed the server's certificate: for a development "
+                   "CA, pass --ca FILE, e.g. the ca.pem that deploy/run-local.sh names)"
+                 : common::StrCat(" (", tls.ca_file, " did not sign the server's certificate)");
+    default:
+      return "";
+  }
+}
+
+// OpenSSL's words for a handshake answered by something that is not TLS.
+bool LooksLikePlainTcp(const std::string& reason) {
+  return reason.find("wrong version number") != std::string::npos ||
+         reason.find("packet length too long") != std::string::npos ||
+         reason.find("record layer failure") != std::string::npos;
+}
+
 }  // namespace
+
+std::string TlsPortHint(std::string_view first_bytes) {
+  // A TLS record starts with its type (21 alert, 22 handshake) and version 3.x.
+  const bool tls_record = first_bytes.size() >= 2 &&
+                          (first_bytes[0] == '\x15' || first_bytes[0] == '\x16') &&
+                          first_bytes[1] == '\x03';
+  if (tls_record) {
+    return "this port speaks TLS (the server answered with a TLS record): pass --tls, or --ca FILE "
+           "for a server with a development certificate";
+  }
+  if (first_bytes.empty()) {
+    return "it closed before answering anything; if this port speaks TLS, pass --tls, or --ca "
+           "FILE for a server with a development certificate";
+  }
+  return "";
+}
 
 std::unique_ptr<ClientTransport> PlainTransport(int fd) { return std::make_unique<Plain>(fd); }
 
@@ -203,7 +244,12 @@ absl::StatusOr<std::unique_ptr<ClientTransport>> TlsTransport(int fd, const std:
                                ? std::string("timed out")
                                : OpenSslError();
       const long verified = SSL_get_verify_result(ssl);
-      if (verified != X509_V_OK) reason = X509_verify_cert_error_string(verified);
+      if (verified != X509_V_OK) {
+        reason = common::StrCat(X509_verify_cert_error_string(verified), UntrustedHint(verified, tls));
+      } else if (LooksLikePlainTcp(reason)) {
+        reason += " (the server did not answer in TLS: if this port speaks plain TCP, leave out "
+                  "--tls and --ca)";
+      }
       SSL_free(ssl);
       SSL_CTX_free(context);
       close(fd);

@@ -26,7 +26,14 @@ class ClientTransport {
   virtual absl::Status Send(std::string_view bytes) = 0;
   // Ends the stream: a blocked Receive returns 0, later Sends fail.
   virtual void Shutdown() = 0;
+  // Whether the stream is TLS.
+  virtual bool encrypted() const = 0;
 };
+
+// For a plain-TCP connection the server closed before sending any frame: a
+// hint that the port may speak TLS, judged by the first bytes it sent (a TLS
+// record gives it away), or "" if those bytes were something else.
+std::string TlsPortHint(std::string_view first_bytes);
 
 // Takes `fd`, a connected blocking TCP socket.
 std::unique_ptr<ClientTransport> PlainTransport(int fd);

@@ -104,11 +104,17 @@ ImClient::~ImClient() {
 void ImClient::ReadLoop() {
   common::FrameDecoder decoder(64 << 20);
   char buffer[64 * 1024];
+  std::string first_bytes;  // until a frame comes: for a hint if none does
+  bool any_frame = false;
   for (;;) {
     const std::size_t n = transport_->Receive(buffer, sizeof buffer);
     if (n == 0) break;
+    if (!any_frame && first_bytes.size() < 8) {
+      first_bytes.append(buffer, std::min<std::size_t>(n, 8 - first_bytes.size()));
+    }
     if (!decoder.Append(std::string_view(buffer, n)).ok()) break;
     while (auto body = decoder.Next()) {
+      any_frame = true;
       client::ServerFrame frame;
       if (!frame.ParseFromArray(body->data(), static_cast<int>(body->size()))) continue;
       std::function<void()> notify;
@@ -131,6 +137,11 @@ void ImClient::ReadLoop() {
   {
     std::lock_guard lock(mutex_);
     open_ = false;
+    if (!any_frame && !stopping_ && !transport_->encrypted() && close_status_.ok()) {
+      if (std::string hint = TlsPortHint(first_bytes); !hint.empty()) {
+        close_status_ = absl::UnavailableError(hint);
+      }
+    }
     notify = notify_;
   }
   changed_.notify_all();

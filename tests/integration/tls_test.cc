@@ -90,6 +90,8 @@ TEST_F(TlsTest, AnUntrustedOrMisnamedCertificateIsRefusedByTheClient) {
   EXPECT_NE(std::string(untrusted.status().message()).find("TLS handshake with 127.0.0.1 failed"),
             std::string::npos)
       << untrusted.status();
+  EXPECT_NE(std::string(untrusted.status().message()).find("pass --ca FILE"), std::string::npos)
+      << "the hint for a development CA: " << untrusted.status();
 
   // The same CA, but a certificate for another name.
   const std::string other = SharedCluster().dir() + "/tls-other";
@@ -109,6 +111,8 @@ TEST_F(TlsTest, PlainTcpAndSilentClientsAreClosedAndTheNodeCarriesOn) {
   ASSERT_TRUE(plain.ok());
   auto refused = (*plain)->Register(UniqueName("plain"), kPassword);
   EXPECT_FALSE(refused.ok());
+  EXPECT_NE(std::string(refused.status().message()).find("pass --tls"), std::string::npos)
+      << "the hint that the port speaks TLS: " << refused.status();
 
   // A client that connects and says nothing is closed after the handshake timeout.
   const int fd = ConnectRaw(TlsAddress());
@@ -125,6 +129,14 @@ TEST_F(TlsTest, PlainTcpAndSilentClientsAreClosedAndTheNodeCarriesOn) {
   auto fine = cli::ImClient::Connect(TlsAddress(), Trusting());
   ASSERT_TRUE(fine.ok()) << fine.status();
   EXPECT_TRUE((*fine)->Register(UniqueName("after"), kPassword).ok());
+}
+
+TEST_F(TlsTest, ATlsClientAtAPlainTcpPortIsToldToLeaveOutTls) {
+  auto tls_at_plain = cli::ImClient::Connect(SharedCluster().access_address(0), Trusting());
+  ASSERT_FALSE(tls_at_plain.ok());
+  EXPECT_NE(std::string(tls_at_plain.status().message()).find("leave out --tls"),
+            std::string::npos)
+      << tls_at_plain.status();
 }
 
 TEST_F(TlsTest, AConnectionOverTheCapIsClosedBeforeItsHandshake) {
