@@ -5,6 +5,7 @@
 
 #include "client-cli/cli_output.h"
 #include "client-cli/target.h"
+#include "common/group_protocol.h"
 #include "common/str_cat.h"
 
 namespace im::cli {
@@ -39,19 +40,6 @@ std::string Join(const std::vector<std::string>& words, std::size_t from) {
   return out;
 }
 
-const char* RoleText(client::GroupRole role) {
-  switch (role) {
-    case client::GROUP_ROLE_OWNER:
-      return "owner";
-    case client::GROUP_ROLE_ADMIN:
-      return "admin";
-    case client::GROUP_ROLE_MEMBER:
-      return "member";
-    default:
-      return "none";
-  }
-}
-
 // A change request on the invocation's group; `fill` sets the change.
 std::function<absl::StatusOr<client::ClientFrame>(const Invocation&)> Change(
     std::function<absl::Status(const Invocation&, client::GroupChangeRequest*)> fill) {
@@ -80,14 +68,14 @@ void PrintInfo(const client::GroupInfo& g, bool json, std::ostream& out) {
   if (json) {
     out << "{\"type\":\"group\",\"group_id\":" << g.group_id()
         << ",\"name\":" << JsonString(g.name()) << ",\"owner\":" << JsonString(g.owner())
-        << ",\"members\":" << g.member_count() << ",\"my_role\":\"" << RoleText(g.my_role())
+        << ",\"members\":" << g.member_count() << ",\"my_role\":\"" << common::GroupRoleName(g.my_role())
         << "\",\"mute_all\":" << (g.mute_all() ? "true" : "false")
         << ",\"announcement\":" << JsonString(g.announcement()) << ",\"max_seq\":" << g.max_seq()
         << ",\"created_at_ms\":" << g.created_at_ms() << "}\n";
     return;
   }
   out << "g:" << g.group_id() << " \"" << g.name() << "\"  " << g.member_count()
-      << " members, owner " << g.owner() << ", you: " << RoleText(g.my_role())
+      << " members, owner " << g.owner() << ", you: " << common::GroupRoleName(g.my_role())
       << (g.mute_all() ? ", mute-all on" : "") << "\n";
   if (!g.announcement().empty()) out << "  announcement: " << g.announcement() << "\n";
 }
@@ -217,10 +205,10 @@ const std::map<std::string, Verb>& Verbs() {
             if (json) {
               out << "{\"type\":\"member\",\"user_id\":" << m.user_id()
                   << ",\"username\":" << JsonString(m.username()) << ",\"role\":\""
-                  << RoleText(m.role()) << "\",\"online\":" << (m.online() ? "true" : "false")
+                  << common::GroupRoleName(m.role()) << "\",\"online\":" << (m.online() ? "true" : "false")
                   << ",\"muted_until_ms\":" << m.muted_until_ms() << "}\n";
             } else {
-              out << m.username() << "  " << RoleText(m.role()) << "  "
+              out << m.username() << "  " << common::GroupRoleName(m.role()) << "  "
                   << (m.online() ? "online" : "offline")
                   << (m.muted_until_ms() != 0 ? "  (muted)" : "") << "\n";
             }

@@ -3,6 +3,9 @@
 #include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <mutex>
+#include <unordered_map>
+
 namespace im::common {
 
 void InitLogging(std::string_view level) {
@@ -18,10 +21,20 @@ void InitLogging(std::string_view level) {
 }
 
 std::shared_ptr<spdlog::logger> GetLogger(const std::string& module) {
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  if (auto existing = spdlog::get(module)) return existing;
-  return spdlog::stderr_logger_mt(module);
+  // Each thread remembers the loggers it has looked up, so a log line takes
+  // no process-wide lock (spdlog's registry has one); only a thread's first
+  // lookup of a module goes to the registry.
+  thread_local std::unordered_map<std::string, std::shared_ptr<spdlog::logger>> known;
+  if (auto it = known.find(module); it != known.end()) return it->second;
+  static std::mutex creating;  // two threads must not both create one
+  std::shared_ptr<spdlog::logger> logger;
+  {
+    std::lock_guard lock(creating);
+    logger = spdlog::get(module);
+    if (logger == nullptr) logger = spdlog::stderr_logger_mt(module);
+  }
+  known.emplace(module, logger);
+  return logger;
 }
 
 }  // namespace im::common

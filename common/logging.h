@@ -19,7 +19,8 @@ namespace im::common {
 // so any client could otherwise fill a daemon's log with them.
 void InitLogging(std::string_view level);
 
-// Returns the logger for `module`, creating it on first use. Thread-safe.
+// Returns the logger for `module`, creating it on first use. Thread-safe;
+// after a thread's first call for a module, lock-free.
 std::shared_ptr<spdlog::logger> GetLogger(const std::string& module);
 
 }  // namespace im::common

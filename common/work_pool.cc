@@ -1,8 +1,11 @@
 #include "common/work_pool.h"
 
+#include "common/run_catching.h"
+
 namespace im::common {
 
-WorkPool::WorkPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
+WorkPool::WorkPool(std::size_t threads, std::size_t max_queued, InFlight* in_flight)
+    : max_queued_(max_queued), in_flight_(in_flight) {
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
@@ -16,6 +19,9 @@ WorkPool::~WorkPool() {
 }
 
 bool WorkPool::Submit(std::function<void()> job) {
+  if (in_flight_ != nullptr) {
+    job = [guard = in_flight_->Enter(), job = std::move(job)] { job(); };
+  }
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || jobs_.size() >= max_queued_) return false;
@@ -35,7 +41,11 @@ void WorkPool::Run() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    job();
+    // A job that throws is a bug; the thread (and the process) carries on.
+    RunCatching("work_pool", [&] {
+      job();
+      return absl::OkStatus();
+    }).IgnoreError();
   }
 }
 

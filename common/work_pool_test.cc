@@ -4,6 +4,9 @@
 
 #include <atomic>
 #include <future>
+#include <stdexcept>
+
+#include "common/run_catching.h"
 
 namespace im::common {
 namespace {
@@ -33,6 +36,26 @@ TEST(WorkPoolTest, RefusesWorkPastTheQueueLimit) {
   EXPECT_TRUE(pool.Submit([] {}));
   EXPECT_FALSE(pool.Submit([] {}));
   release.set_value();
+}
+
+TEST(WorkPoolTest, AJobThatThrowsLeavesThePoolRunning) {
+  std::atomic<int> ran{0};
+  {
+    WorkPool pool(1, 10);
+    ASSERT_TRUE(pool.Submit([] { throw std::runtime_error("a bug"); }));
+    ASSERT_TRUE(pool.Submit([&] { ++ran; }));
+  }
+  EXPECT_EQ(ran.load(), 1);
+}
+
+TEST(RunCatchingTest, AnExceptionBecomesInternalNamingWhereAndWhat) {
+  const absl::Status thrown = RunCatching("storage", []() -> absl::Status {
+    throw std::out_of_range("vector::_M_range_check");
+  });
+  EXPECT_EQ(thrown.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(thrown.message(), "storage failed: vector::_M_range_check");
+  EXPECT_EQ(RunCatching("storage", [] { return absl::NotFoundError("x"); }).code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

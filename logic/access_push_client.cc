@@ -8,8 +8,8 @@
 namespace im::logic {
 
 AccessPushClient::AccessPushClient(const common::InternalCredentials& credentials,
-                                   std::chrono::milliseconds timeout)
-    : credentials_(credentials), timeout_(timeout) {}
+                                   common::InFlight* in_flight, std::chrono::milliseconds timeout)
+    : credentials_(credentials), in_flight_(in_flight), timeout_(timeout) {}
 
 AccessPushClient::~AccessPushClient() = default;
 
@@ -31,7 +31,8 @@ void AccessPushClient::Push(const std::string& endpoint, internal::PushRequest r
                             std::function<void()> delivered) {
   NodeFor(endpoint).pushes->Submit(
       std::move(request),
-      [endpoint, delivered = std::move(delivered)](absl::Status status, internal::PushResponse) {
+      [endpoint, delivered = std::move(delivered), guard = in_flight_->Enter()](
+          absl::Status status, internal::PushResponse) {
         if (!status.ok()) {
           common::GetLogger("push")->warn("event=push_failed endpoint={} status=\"{}\"", endpoint,
                                           status);
@@ -48,7 +49,7 @@ void AccessPushClient::Kick(const std::string& endpoint, internal::KickRequest r
         stub->async()->Kick(ctx, req, resp, std::move(cb));
       },
       std::move(request), timeout_,
-      [endpoint](absl::Status status, internal::KickResponse) {
+      [endpoint, guard = in_flight_->Enter()](absl::Status status, internal::KickResponse) {
         if (!status.ok()) {
           common::GetLogger("push")->warn("event=kick_failed endpoint={} status=\"{}\"", endpoint,
                                           status);

@@ -4,7 +4,8 @@
 // (common/stream_client.h) for its pushes. Pushes are fire-and-forget from the
 // caller's view: a failed push is logged, and the recipient gets the message
 // by sync instead (a caller may ask to hear when a push was delivered, for
-// its metrics). Thread-safe.
+// its metrics). Every call counts in `in_flight` until its callback has run.
+// Thread-safe.
 
 #include <chrono>
 #include <functional>
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "access.grpc.pb.h"
+#include "common/in_flight.h"
 #include "common/internal_tls.h"
 
 namespace im::common {
@@ -25,7 +27,8 @@ namespace im::logic {
 
 class AccessPushClient {
  public:
-  AccessPushClient(const common::InternalCredentials& credentials,
+  // `in_flight` outlives this client.
+  AccessPushClient(const common::InternalCredentials& credentials, common::InFlight* in_flight,
                    std::chrono::milliseconds timeout);
   ~AccessPushClient();
 
@@ -44,6 +47,7 @@ class AccessPushClient {
   Node& NodeFor(const std::string& endpoint);
 
   const common::InternalCredentials credentials_;
+  common::InFlight* const in_flight_;
   std::chrono::milliseconds timeout_;
   std::mutex mutex_;
   std::map<std::string, Node> nodes_;

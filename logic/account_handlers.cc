@@ -128,6 +128,7 @@ void AccountHandlers::Login(const internal::HandleRequest& request, Reply reply)
 void AccountHandlers::CheckPassword(const PasswordLogin& login, Reply reply) {
   internal::GetUserRequest get;
   get.set_username(login.username);
+  get.set_with_password_hash(true);
   storage_->GetUser(std::move(get), [this, login, reply](absl::StatusOr<internal::User> user) {
     const bool known = user.ok();
     if (!known && user.status().code() != absl::StatusCode::kNotFound) {

@@ -1,58 +1,9 @@
 #include "logic/group_handlers.h"
 
+#include "common/group_protocol.h"
 #include "common/str_cat.h"
 
 namespace im::logic {
-namespace {
-
-constexpr std::size_t kMaxNameBytes = 64;
-constexpr std::size_t kMaxAnnouncementBytes = 1024;
-constexpr std::uint32_t kMaxMuteMinutes = 366 * 24 * 60;
-
-absl::Status ValidateName(const std::string& name) {
-  if (name.find_first_not_of(" \t") == std::string::npos) {
-    return absl::InvalidArgumentError("the group needs a name");
-  }
-  if (name.size() > kMaxNameBytes) {
-    return absl::InvalidArgumentError("a group name is at most 64 bytes");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateChange(const client::GroupChangeRequest& change) {
-  using Change = client::GroupChangeRequest;
-  if (change.group_id() == 0) return absl::InvalidArgumentError("which group? (group_id)");
-  switch (change.change_case()) {
-    case Change::kInvite:
-      if (change.invite().usernames_size() == 0) {
-        return absl::InvalidArgumentError("invite whom?");
-      }
-      return absl::OkStatus();
-    case Change::kRename:
-      return ValidateName(change.rename());
-    case Change::kAnnounce:
-      if (change.announce().size() > kMaxAnnouncementBytes) {
-        return absl::InvalidArgumentError("an announcement is at most 1024 bytes");
-      }
-      return absl::OkStatus();
-    case Change::kMute:
-      if (change.mute().minutes() > kMaxMuteMinutes) {
-        return absl::InvalidArgumentError("a mute lasts at most a year (or until unmuted)");
-      }
-      return absl::OkStatus();
-    case Change::kLeave:
-    case Change::kDissolve:
-    case Change::kKick:
-    case Change::kSetRole:
-    case Change::kTransfer:
-    case Change::kMuteAll:
-      return absl::OkStatus();
-    default:
-      return absl::InvalidArgumentError("no group change given");
-  }
-}
-
-}  // namespace
 
 void GroupHandlers::RegisterWith(RequestDispatcher& d) {
   d.Register(client::ClientFrame::kGroupCreate, Access::kLoggedIn,
@@ -69,7 +20,7 @@ void GroupHandlers::RegisterWith(RequestDispatcher& d) {
 
 void GroupHandlers::Create(const internal::HandleRequest& request, Reply reply) {
   const auto& req = request.frame().group_create();
-  if (absl::Status valid = ValidateName(req.name()); !valid.ok()) return reply(valid);
+  if (absl::Status valid = common::ValidateGroupName(req.name()); !valid.ok()) return reply(valid);
   if (req.members_size() + 1 > config_.max_group_members) {
     return reply(absl::FailedPreconditionError(
         common::StrCat("a group has at most ", config_.max_group_members, " members")));
@@ -92,7 +43,7 @@ void GroupHandlers::Create(const internal::HandleRequest& request, Reply reply) 
 
 void GroupHandlers::Change(const internal::HandleRequest& request, Reply reply) {
   const auto& req = request.frame().group_change();
-  if (absl::Status valid = ValidateChange(req); !valid.ok()) return reply(valid);
+  if (absl::Status valid = common::ValidateGroupChange(req); !valid.ok()) return reply(valid);
   if (req.invite().usernames_size() > config_.max_group_members) {
     return reply(absl::FailedPreconditionError(
         common::StrCat("a group has at most ", config_.max_group_members, " members")));

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "common/daemon_main.h"
@@ -36,16 +37,22 @@ int Run(int argc, char** argv) {
 
   common::Metrics metrics;
   common::MetricsServer metrics_server(&metrics);
-  StorageClient storage(config.storage_target, internal_plane,
+  // Every call to storage and to the access nodes, and every hashing job,
+  // until its callback has run: shutdown waits for them before the handlers,
+  // caches and clients below, which those callbacks use, are destroyed.
+  common::InFlight in_flight;
+  StorageClient storage(config.storage_target, internal_plane, &in_flight,
                         std::chrono::milliseconds(config.storage_timeout_ms),
                         {static_cast<std::size_t>(config.storage_streams),
                          std::chrono::milliseconds(config.stream_rebalance_ms)});
-  AccessPushClient access(internal_plane, std::chrono::milliseconds(config.push_timeout_ms));
+  AccessPushClient access(internal_plane, &in_flight,
+                          std::chrono::milliseconds(config.push_timeout_ms));
   PushFanout fanout(&storage, &access,
                     static_cast<std::uint32_t>(config.group_notice_above_members), &metrics);
   PasswordHasher hasher(static_cast<std::uint64_t>(config.password_ops_limit),
                         static_cast<std::size_t>(config.password_mem_limit_kib) * 1024);
-  common::WorkPool hash_workers(static_cast<std::size_t>(config.password_workers), 1000);
+  common::WorkPool hash_workers(static_cast<std::size_t>(config.password_workers), 1000,
+                                &in_flight);
 
   UserDirectory users(&storage, static_cast<std::size_t>(config.user_cache_entries));
   RelationCache relation_cache(static_cast<std::size_t>(config.relation_cache_entries));
@@ -107,6 +114,16 @@ int Run(int argc, char** argv) {
   health.Stop();
   service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // No request comes in any more; let the work requests started finish (each
+  // call has its deadline, so this ends).
+  if (!in_flight.WaitUntilIdle(std::chrono::seconds(5))) {
+    // Destroying the handlers now would run late callbacks into freed
+    // objects; logic holds no state, so leave without destroying anything.
+    log->warn("event=stopped calls_left_in_flight={}", in_flight.count());
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  log->info("event=stopped calls_left_in_flight=0");
   return 0;
 }
 

@@ -170,7 +170,7 @@ void MessageHandlers::Answer(const internal::SessionContext& session,
   sent->set_seq(stored.seq());
   sent->set_sent_at_ms(stored.sent_at_ms());
   reply(std::move(response));
-  static const auto log = common::GetLogger("message");  // looked up once: the lookup locks
+  static const auto log = common::GetLogger("message");
   log->debug("event=stored uid={} msg={} conv={} seq={} dup={}", session.user_id(), stored.msg_id(),
              stored.conv_id(), stored.seq(), stored.duplicate());
 }

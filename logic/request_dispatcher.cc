@@ -1,6 +1,9 @@
 #include "logic/request_dispatcher.h"
 
+#include <atomic>
+#include <cassert>
 #include <chrono>
+#include <memory>
 
 #include "common/client_status.h"
 #include "common/logging.h"
@@ -33,6 +36,35 @@ void Count(common::Metrics& metrics, client::ClientFrame::BodyCase body, const a
       .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
+// Answers a request exactly once, whatever its handler does with its Reply.
+class AnswerOnce {
+ public:
+  using Respond = std::function<void(absl::StatusOr<internal::HandleResponse>)>;
+  AnswerOnce(Respond answer, std::uint64_t req_id) : answer_(std::move(answer)), req_id_(req_id) {}
+  ~AnswerOnce() {
+    if (!answered_.exchange(true)) {
+      common::GetLogger("logic")->error("event=request_dropped_unanswered req={}", req_id_);
+      answer_(absl::InternalError("the request was dropped unanswered"));
+    }
+  }
+  AnswerOnce(const AnswerOnce&) = delete;
+  AnswerOnce& operator=(const AnswerOnce&) = delete;
+
+  void Answer(absl::StatusOr<internal::HandleResponse> result) {
+    if (answered_.exchange(true)) {
+      common::GetLogger("logic")->error("event=request_answered_twice req={}", req_id_);
+      assert(false && "a request was answered twice");
+      return;
+    }
+    answer_(std::move(result));
+  }
+
+ private:
+  const Respond answer_;
+  const std::uint64_t req_id_;
+  std::atomic<bool> answered_{false};
+};
+
 }  // namespace
 
 void RequestDispatcher::Dispatch(const internal::HandleRequest& request,
@@ -40,7 +72,7 @@ void RequestDispatcher::Dispatch(const internal::HandleRequest& request,
   const std::uint64_t req_id = request.frame().req_id();
   const std::uint64_t user_id = request.session().user_id();
   const auto started = std::chrono::steady_clock::now();
-  auto finish = [req_id, user_id, started, metrics = metrics_, body = request.frame().body_case(),
+  auto answer = [req_id, user_id, started, metrics = metrics_, body = request.frame().body_case(),
                  done = std::move(done)](absl::StatusOr<internal::HandleResponse> result) {
     if (metrics != nullptr) Count(*metrics, body, result.status(), started);
     internal::HandleResponse response;
@@ -57,6 +89,13 @@ void RequestDispatcher::Dispatch(const internal::HandleRequest& request,
     }
     response.mutable_frame()->set_req_id(req_id);
     done(std::move(response));
+  };
+  // Every copy of the handler's Reply shares this: the first call answers,
+  // a second is logged and dropped, and if the last copy goes unanswered
+  // the request is answered INTERNAL there and then.
+  auto once = std::make_shared<AnswerOnce>(std::move(answer), req_id);
+  Reply finish = [once](absl::StatusOr<internal::HandleResponse> result) {
+    once->Answer(std::move(result));
   };
 
   auto it = handlers_.find(static_cast<int>(request.frame().body_case()));

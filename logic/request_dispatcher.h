@@ -19,7 +19,11 @@
 namespace im::logic {
 
 // What a handler answers: an error, or a response whose frame body is set
-// (the dispatcher fills req_id and status).
+// (the dispatcher fills req_id and status). Copies share one answer: the
+// first call answers the request; a second is logged and dropped (and fails
+// an assert in debug builds); a request whose last copy of its Reply is
+// destroyed uncalled is answered INTERNAL then (and logged), so a client is
+// never left waiting by a handler's bug.
 using Reply = std::function<void(absl::StatusOr<internal::HandleResponse>)>;
 using Handler = std::function<void(const internal::HandleRequest& request, Reply reply)>;
 

@@ -92,5 +92,36 @@ TEST_F(RequestDispatcherTest, HandlerErrorsBecomeStatusesAndInternalDetailsAreHi
   EXPECT_EQ(internal.frame().status().message(), "internal error");
 }
 
+TEST(RequestDispatcherAnswerTest, ARequestIsAnsweredOnceWhateverItsHandlerDoes) {
+  RequestDispatcher d;
+  Reply kept;
+  d.Register(client::ClientFrame::kPing, Access::kPublic,
+             [&kept](const internal::HandleRequest&, Reply reply) { kept = reply; });
+  d.Register(client::ClientFrame::kLogout, Access::kPublic,
+             [](const internal::HandleRequest&, Reply) { /* a bug: drops it */ });
+
+  // Dropped without an answer: answered INTERNAL when the last copy goes.
+  internal::HandleRequest logout = MakeRequest(8, 0);
+  logout.mutable_frame()->mutable_logout();
+  const internal::HandleResponse dropped = DispatchSync(d, logout);
+  EXPECT_EQ(dropped.frame().req_id(), 8u);
+  EXPECT_EQ(dropped.frame().status().code(), static_cast<int>(absl::StatusCode::kInternal));
+
+  // Kept and answered later, then answered again: the client hears once.
+  internal::HandleRequest ping = MakeRequest(9, 0);
+  ping.mutable_frame()->mutable_ping();
+  int calls = 0;
+  d.Dispatch(ping, [&](internal::HandleResponse r) {
+    ++calls;
+    EXPECT_EQ(r.frame().req_id(), 9u);
+  });
+  EXPECT_EQ(calls, 0) << "not answered while the handler holds its Reply";
+  kept(internal::HandleResponse{});
+  EXPECT_EQ(calls, 1);
+  EXPECT_DEBUG_DEATH(kept(internal::HandleResponse{}), "answered twice");
+  kept = nullptr;
+  EXPECT_EQ(calls, 1);
+}
+
 }  // namespace
 }  // namespace im::logic

@@ -75,6 +75,7 @@ void SessionHandlers::ChangePassword(const internal::HandleRequest& request, Rep
     if (!admitted.ok()) return reply(admitted);
     internal::GetUserRequest get;
     get.set_username(session.username());
+    get.set_with_password_hash(true);
     storage_->GetUser(
         std::move(get), [this, session, change, reply](absl::StatusOr<internal::User> user) {
           if (!user.ok()) return reply(user.status());

@@ -7,10 +7,12 @@
 namespace im::logic {
 namespace {
 
-// Wraps `done` so transport failures read as "storage unavailable".
+// Wraps `done` so transport failures read as "storage unavailable"; the call
+// counts as in flight until `done` has run (`guard`).
 template <typename Response>
-common::Completion<Response> Adapt(Done<Response> done) {
-  return [done = std::move(done)](absl::Status status, Response response) {
+common::Completion<Response> Adapt(Done<Response> done, common::InFlight::Guard guard) {
+  return [done = std::move(done), guard = std::move(guard)](absl::Status status,
+                                                            Response response) {
     if (status.ok()) {
       done(std::move(response));
     } else if (status.code() == absl::StatusCode::kUnavailable ||
@@ -25,12 +27,14 @@ common::Completion<Response> Adapt(Done<Response> done) {
 // Unwraps one kind of SessionStream answer: `field` picks it out of the result.
 template <typename Response>
 common::Completion<internal::SessionOpResult> AdaptSessionOp(
-    Done<Response> done, Response* (internal::SessionOpResult::*field)()) {
+    Done<Response> done, Response* (internal::SessionOpResult::*field)(),
+    common::InFlight::Guard guard) {
   return Adapt<internal::SessionOpResult>(
       [done = std::move(done), field](absl::StatusOr<internal::SessionOpResult> result) {
         if (!result.ok()) return done(result.status());
         done(std::move(*((*result).*field)()));
-      });
+      },
+      std::move(guard));
 }
 
 }  // namespace
@@ -41,7 +45,8 @@ common::Completion<internal::SessionOpResult> AdaptSessionOp(
         [this](auto* ctx, auto* req, auto* resp, auto cb) {                                       \
           stub_->async()->Method(ctx, req, resp, std::move(cb));                                  \
         },                                                                                        \
-        std::move(request), timeout_, Adapt<Response>(std::move(done)), /*wait_for_ready=*/true); \
+        std::move(request), timeout_, Adapt<Response>(std::move(done), in_flight_->Enter()),      \
+        /*wait_for_ready=*/true);                                                                 \
   }
 
 using AppendStream = common::ShardedStreamClient<internal::AppendCalls, internal::AppendResults>;
@@ -65,8 +70,10 @@ typename Streams::Shard::Options StreamOptions(const std::string& target,
 
 StorageClient::StorageClient(const std::string& target,
                              const common::InternalCredentials& credentials,
-                             std::chrono::milliseconds timeout, common::StreamSpread spread)
+                             common::InFlight* in_flight, std::chrono::milliseconds timeout,
+                             common::StreamSpread spread)
     : stub_(internal::Storage::NewStub(common::MakeInternalChannel(target, credentials))),
+      in_flight_(in_flight),
       timeout_(timeout),
       appends_(std::make_unique<AppendStream>(
           spread.streams,
@@ -93,13 +100,14 @@ void StorageClient::AppendMessage(internal::AppendMessageRequest request,
                                   Done<internal::AppendMessageResponse> done) {
   const std::uint64_t sender = request.sender_id();  // a sender's appends keep their order
   appends_->Submit(sender, std::move(request),
-                   Adapt<internal::AppendMessageResponse>(std::move(done)));
+                   Adapt<internal::AppendMessageResponse>(std::move(done), in_flight_->Enter()));
 }
 
 void StorageClient::AckMessages(internal::AckMessagesRequest request,
                                 Done<internal::AckMessagesResponse> done) {
   const std::uint64_t user = request.user_id();
-  acks_->Submit(user, std::move(request), Adapt<internal::AckMessagesResponse>(std::move(done)));
+  acks_->Submit(user, std::move(request),
+                Adapt<internal::AckMessagesResponse>(std::move(done), in_flight_->Enter()));
 }
 
 void StorageClient::ResumeSession(internal::ResumeSessionRequest request,
@@ -109,7 +117,8 @@ void StorageClient::ResumeSession(internal::ResumeSessionRequest request,
   *op.mutable_resume() = std::move(request);
   sessions_->Submit(conn, std::move(op),
                     AdaptSessionOp<internal::ResumeSessionResponse>(
-                        std::move(done), &internal::SessionOpResult::mutable_resume));
+                        std::move(done), &internal::SessionOpResult::mutable_resume,
+                        in_flight_->Enter()));
 }
 
 void StorageClient::RegisterRoute(internal::RegisterRouteRequest request,
@@ -119,7 +128,8 @@ void StorageClient::RegisterRoute(internal::RegisterRouteRequest request,
   *op.mutable_register_route() = std::move(request);
   sessions_->Submit(user, std::move(op),
                     AdaptSessionOp<internal::RegisterRouteResponse>(
-                        std::move(done), &internal::SessionOpResult::mutable_register_route));
+                        std::move(done), &internal::SessionOpResult::mutable_register_route,
+                        in_flight_->Enter()));
 }
 
 void StorageClient::RemoveRoute(internal::RemoveRouteRequest request,
@@ -129,7 +139,8 @@ void StorageClient::RemoveRoute(internal::RemoveRouteRequest request,
   *op.mutable_remove_route() = std::move(request);
   sessions_->Submit(user, std::move(op),
                     AdaptSessionOp<internal::RemoveRouteResponse>(
-                        std::move(done), &internal::SessionOpResult::mutable_remove_route));
+                        std::move(done), &internal::SessionOpResult::mutable_remove_route,
+                        in_flight_->Enter()));
 }
 
 IM_STORAGE_CALL(CreateUser, internal::CreateUserRequest, internal::CreateUserResponse)

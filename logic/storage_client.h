@@ -8,6 +8,8 @@
 // (common/sharded_stream_client.h: `spread.streams` per kind of call, spread
 // over storage's replicas; a sender's appends always take the same stream,
 // so they commit in the order submitted); the rest are unary calls.
+// Every call counts in `in_flight` until its `done` has run, so shutdown can
+// wait for callbacks before it destroys what they use.
 // Thread-safe; the channel is made once.
 
 #include <chrono>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/in_flight.h"
 #include "common/internal_tls.h"
 #include "common/stream_spread.h"
 #include "storage.grpc.pb.h"
@@ -34,8 +37,10 @@ using Done = std::function<void(absl::StatusOr<T>)>;
 
 class StorageClient {
  public:
+  // `in_flight` outlives this client.
   StorageClient(const std::string& target, const common::InternalCredentials& credentials,
-                std::chrono::milliseconds timeout, common::StreamSpread spread = {});
+                common::InFlight* in_flight, std::chrono::milliseconds timeout,
+                common::StreamSpread spread = {});
   ~StorageClient();
 
   void CreateUser(internal::CreateUserRequest request, Done<internal::CreateUserResponse> done);
@@ -94,6 +99,7 @@ class StorageClient {
 
  private:
   std::unique_ptr<internal::Storage::Stub> stub_;
+  common::InFlight* const in_flight_;
   std::chrono::milliseconds timeout_;
   template <typename Calls, typename Results>
   using Streams = std::unique_ptr<common::ShardedStreamClient<Calls, Results>>;

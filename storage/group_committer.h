@@ -25,6 +25,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/run_catching.h"
+
 namespace im::storage {
 
 template <typename Item>
@@ -81,7 +83,12 @@ class GroupCommitter {
           queue_.pop_front();
         }
       }
-      commit_(batch);
+      // A commit that throws is a bug: its items may go unanswered (their
+      // callers' deadlines end them), but the committer and the process live.
+      common::RunCatching("storage", [&] {
+        commit_(batch);
+        return absl::OkStatus();
+      }).IgnoreError();
       batch.clear();
     }
   }

@@ -11,19 +11,6 @@ bool IsManager(GroupRole role) {
 
 }  // namespace
 
-const char* RoleName(GroupRole role) {
-  switch (role) {
-    case client::GROUP_ROLE_OWNER:
-      return "owner";
-    case client::GROUP_ROLE_ADMIN:
-      return "admin";
-    case client::GROUP_ROLE_MEMBER:
-      return "member";
-    default:
-      return "non-member";
-  }
-}
-
 absl::Status MayManageGroup(GroupRole actor) {
   if (IsManager(actor)) return absl::OkStatus();
   return absl::PermissionDeniedError("only the owner and admins can do that");

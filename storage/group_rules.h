@@ -36,6 +36,4 @@ absl::Status MayLeave(GroupRole actor);
 absl::Status MaySend(GroupRole sender, std::int64_t muted_until_ms, bool mute_all,
                      std::int64_t now_ms);
 
-const char* RoleName(GroupRole role);
-
 }  // namespace im::storage

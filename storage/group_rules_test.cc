@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/group_protocol.h"
+
 namespace im::storage {
 namespace {
 
@@ -32,7 +34,7 @@ TEST(GroupRulesTest, KickAndMuteMatrix) {
   };
   for (const Case& c : cases) {
     EXPECT_EQ(MayActOnMember(c.actor, c.target, false, "remove").code(), c.expected)
-        << RoleName(c.actor) << " removing " << RoleName(c.target);
+        << common::GroupRoleName(c.actor) << " removing " << common::GroupRoleName(c.target);
   }
   EXPECT_EQ(MayActOnMember(kOwner, kOwner, true, "remove").code(),
             absl::StatusCode::kInvalidArgument);

@@ -38,14 +38,19 @@ grpc::ServerUnaryReactor* StorageService::GetUser(grpc::CallbackServerContext* c
                                                   const internal::GetUserRequest* request,
                                                   internal::User* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    absl::Status found;
     switch (request->key_case()) {
       case internal::GetUserRequest::kUsername:
-        return Fill(users_->FindByName(request->username()), response);
+        found = Fill(users_->FindByName(request->username()), response);
+        break;
       case internal::GetUserRequest::kUserId:
-        return Fill(users_->FindById(request->user_id()), response);
+        found = Fill(users_->FindById(request->user_id()), response);
+        break;
       default:
         return absl::InvalidArgumentError("GetUser needs a username or user_id");
     }
+    if (!request->with_password_hash()) response->clear_password_hash();
+    return found;
   });
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 // What every StorageService method shares (storage_service.cc and
 // storage_service_groups.cc): running its store call on the worker pool,
-// answering (faults logged), and copying a result into the response.
+// answering (faults logged; a store call that throws answers INTERNAL), and
+// copying a result into the response.
 
 #include "common/grpc_status.h"
 #include "common/logging.h"
+#include "common/run_catching.h"
 #include "storage/storage_service.h"
 
 namespace im::storage {
@@ -47,7 +49,7 @@ template <typename Work>
 grpc::ServerUnaryReactor* StorageService::OnWorker(grpc::CallbackServerContext* ctx, Work work) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const bool queued = workers_->Submit([reactor, work = std::move(work)]() mutable {
-    reactor->Finish(common::ToGrpcStatus(LogFault(work())));
+    reactor->Finish(common::ToGrpcStatus(LogFault(common::RunCatching("storage", work))));
   });
   if (!queued) reactor->Finish(common::ToGrpcStatus(Overloaded()));
   return reactor;

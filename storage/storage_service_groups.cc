@@ -1,5 +1,6 @@
 // The group RPCs of StorageService (see storage.proto and group_store.h).
 
+#include "common/group_protocol.h"
 #include "common/str_cat.h"
 #include "storage/storage_service.h"
 #include "storage/storage_service_call.h"
@@ -7,16 +8,7 @@
 namespace im::storage {
 namespace {
 
-constexpr std::size_t kMaxGroupNameBytes = 64;
-constexpr std::size_t kMaxAnnouncementBytes = 1024;
 constexpr std::uint32_t kMaxGroupLimit = 100000;
-
-absl::Status CheckName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxGroupNameBytes) {
-    return absl::InvalidArgumentError("a group name is 1 to 64 bytes");
-  }
-  return absl::OkStatus();
-}
 
 absl::Status CheckLimit(std::uint32_t max_members, int names) {
   if (max_members == 0 || max_members > kMaxGroupLimit) {
@@ -29,30 +21,13 @@ absl::Status CheckLimit(std::uint32_t max_members, int names) {
   return absl::OkStatus();
 }
 
-absl::Status CheckChange(const client::GroupChangeRequest& change) {
-  using Change = client::GroupChangeRequest;
-  switch (change.change_case()) {
-    case Change::kRename:
-      return CheckName(change.rename());
-    case Change::kAnnounce:
-      if (change.announce().size() > kMaxAnnouncementBytes) {
-        return absl::InvalidArgumentError("an announcement is at most 1024 bytes");
-      }
-      return absl::OkStatus();
-    case Change::CHANGE_NOT_SET:
-      return absl::InvalidArgumentError("no group change given");
-    default:
-      return absl::OkStatus();
-  }
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* StorageService::CreateGroup(grpc::CallbackServerContext* ctx,
                                                       const internal::CreateGroupRequest* request,
                                                       internal::GroupChangeResult* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    if (auto s = CheckName(request->name()); !s.ok()) return s;
+    if (auto s = common::ValidateGroupName(request->name()); !s.ok()) return s;
     if (auto s = CheckLimit(request->max_members(), request->members_size()); !s.ok()) return s;
     std::vector<std::string> members(request->members().begin(), request->members().end());
     return Fill(
@@ -65,7 +40,7 @@ grpc::ServerUnaryReactor* StorageService::ChangeGroup(grpc::CallbackServerContex
                                                       const internal::ChangeGroupRequest* request,
                                                       internal::GroupChangeResult* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    if (auto s = CheckChange(request->change()); !s.ok()) return s;
+    if (auto s = common::ValidateGroupChange(request->change()); !s.ok()) return s;
     if (auto s = CheckLimit(request->max_members(), request->change().invite().usernames_size());
         !s.ok()) {
       return s;

@@ -21,6 +21,23 @@ inline constexpr char kPassword[] = "correct-horse";
 
 TestCluster& SharedCluster();
 
+// The shared cluster's logic restarted with `flags` for as long as this
+// lives, then restarted with the shipped settings: even when the test fails
+// half way, the next test gets the logic it expects.
+class LogicFlagsForThisScope {
+ public:
+  explicit LogicFlagsForThisScope(const std::vector<std::string>& flags) {
+    SharedCluster().StopLogic();
+    SharedCluster().StartLogic(flags);
+  }
+  ~LogicFlagsForThisScope() {
+    SharedCluster().StopLogic();
+    SharedCluster().StartLogic();
+  }
+  LogicFlagsForThisScope(const LogicFlagsForThisScope&) = delete;
+  LogicFlagsForThisScope& operator=(const LogicFlagsForThisScope&) = delete;
+};
+
 // A user name not used before in this test binary ("<prefix>_<n>").
 std::string UniqueName(const std::string& prefix);
 

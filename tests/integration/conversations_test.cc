@@ -252,14 +252,11 @@ TEST(ConversationsTest, RecallBySenderWithinWindowLeavesATombstone) {
   EXPECT_TRUE(page->history().messages(0).recalled());
   EXPECT_TRUE(page->history().messages(0).text().empty());
 
-  SharedCluster().StopLogic();
-  SharedCluster().StartLogic({"--recall_window_seconds=0"});
+  LogicFlagsForThisScope logic({"--recall_window_seconds=0"});
   auto late = a->SendText(bob, "too late to take back");
   ASSERT_TRUE(late.ok());
   std::this_thread::sleep_for(milliseconds(20));
   EXPECT_EQ(recall(*a, late->msg_id()).code(), StatusCode::kFailedPrecondition);
-  SharedCluster().StopLogic();
-  SharedCluster().StartLogic();
 }
 
 TEST(ConversationsTest, TypingIsPushedButNeverStoredAndTypedMessagesCarryTheirPayload) {
@@ -308,13 +305,10 @@ TEST(ConversationsTest, OversizedMessageIsRefusedAndTheConnectionKept) {
   RegisterAndLogin(bob);
   // The test cluster's frame limit (64 KiB) equals the default text limit, so
   // run logic with a small text limit to exercise it inside one frame.
-  SharedCluster().StopLogic();
-  SharedCluster().StartLogic({"--max_text_bytes=100"});
+  LogicFlagsForThisScope logic({"--max_text_bytes=100"});
   auto big = a->SendText(bob, std::string(101, 'x'));
   EXPECT_EQ(big.status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(a->SendText(bob, std::string(100, 'x')).ok());
-  SharedCluster().StopLogic();
-  SharedCluster().StartLogic();
   EXPECT_TRUE(a->connected());
 }
 

@@ -266,8 +266,7 @@ TEST(GroupsTest, BlocksBetweenMembersDoNotStopGroupMessages) {
 }
 
 TEST(GroupsTest, SizeLimitFromConfigAndUnknownUsersRefuseWithoutPartialEffect) {
-  SharedCluster().StopLogic();
-  SharedCluster().StartLogic({"--max_group_members=3"});
+  LogicFlagsForThisScope logic({"--max_group_members=3"});
   auto owner = NewMember("owner"), a = NewMember("a"), b = NewMember("b"), c = NewMember("c");
   const auto g = CreateGroup(*owner.client, {a.name});
   auto too_many = Change(*owner.client, g, [&](auto& ch) {
@@ -286,8 +285,6 @@ TEST(GroupsTest, SizeLimitFromConfigAndUnknownUsersRefuseWithoutPartialEffect) {
   EXPECT_EQ(info->group_info().member_count(), 2u);
   EXPECT_EQ(info->group_info().max_seq(), 1u);  // nothing was recorded
   EXPECT_EQ(Code(Info(*b.client, g)), StatusCode::kPermissionDenied);
-  SharedCluster().StopLogic();
-  SharedCluster().StartLogic();
 }
 
 TEST(GroupsTest, BadGroupRequestsGetClearErrorsAndTheConnectionStays) {

@@ -128,6 +128,7 @@ TEST_F(InternalTlsTest, NoInternalPortAnswersACallerWithoutACertificateTheCaSign
 
   internal::GetUserRequest get_user;
   get_user.set_username(alice);
+  get_user.set_with_password_hash(true);
   // A member of the cluster is answered: the refusals below are about who
   // calls, not a port that is down.
   {
@@ -138,6 +139,17 @@ TEST_F(InternalTlsTest, NoInternalPortAnswersACallerWithoutACertificateTheCaSign
             ->GetUser(context.get(), get_user, &user);
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_FALSE(user.password_hash().empty());
+    // Without asking for it (as every lookup but a password check does), the
+    // user comes without the hash.
+    internal::GetUserRequest plain_lookup = get_user;
+    plain_lookup.set_with_password_hash(false);
+    internal::User without;
+    context = ShortCall();
+    ASSERT_TRUE(internal::Storage::NewStub(ChannelWith(cluster_->storage_address(), Member()))
+                    ->GetUser(context.get(), plain_lookup, &without)
+                    .ok());
+    EXPECT_EQ(without.username(), alice);
+    EXPECT_TRUE(without.password_hash().empty());
     internal::AccessStatsResponse stats;
     context = ShortCall();
     EXPECT_TRUE(internal::Access::NewStub(ChannelWith(cluster_->push_address(0), Member()))

@@ -261,12 +261,11 @@ TEST(RelationsTest, FriendsOnlyPolicyRefusesStrangersAndStoresNothing) {
 TEST(RelationsTest, ServerDefaultPolicyAppliesToUsersWhoNeverChose) {
   const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
   RegisterAndLogin(bob);
-  SharedCluster().StopLogic();
-  SharedCluster().StartLogic({"--default_message_policy=friends"});
-  auto a = RegisterAndLogin(alice);
-  EXPECT_EQ(a->SendText(bob, "hi").status().code(), StatusCode::kPermissionDenied);
-  SharedCluster().StopLogic();
-  SharedCluster().StartLogic();
+  {
+    LogicFlagsForThisScope logic({"--default_message_policy=friends"});
+    auto a = RegisterAndLogin(alice);
+    EXPECT_EQ(a->SendText(bob, "hi").status().code(), StatusCode::kPermissionDenied);
+  }
   auto a2 = Connect();
   ASSERT_TRUE(a2->Login(alice, kPassword).ok());
   EXPECT_TRUE(a2->SendText(bob, "hi").ok());
