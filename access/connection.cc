@@ -4,7 +4,7 @@
 #include <array>
 
 #include "access/connection_registry.h"
-#include "access/logic_client.h"
+#include "access/request_gateway.h"
 #include "access/login_admission.h"
 #include "common/client_status.h"
 #include "common/clock.h"
@@ -50,7 +50,7 @@ ConnectionCounters::ConnectionCounters(common::Metrics* metrics)
           "Times a connection was not read for a while: it sent over max_bytes_per_second.")) {}
 
 Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
-                       LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission)
+                       RequestGateway* logic, ConnectionRegistry* registry, LoginAdmission* admission)
     : stream_(std::move(socket), options.tls),
       conn_id_(conn_id),
       options_(options),

@@ -55,7 +55,7 @@
 namespace im::access {
 
 class ConnectionRegistry;
-class LogicClient;
+class RequestGateway;
 class LoginAdmission;
 
 // Traffic of every connection of the process, in metrics:
@@ -103,7 +103,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Socket = ClientStream::Socket;
 
   Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
-             LogicClient* logic, ConnectionRegistry* registry, LoginAdmission* admission);
+             RequestGateway* logic, ConnectionRegistry* registry, LoginAdmission* admission);
 
   std::uint64_t id() const { return conn_id_; }
 
@@ -177,7 +177,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::uint64_t conn_id_;
   std::string peer_address_;  // the client's IP, sent with requests before login
   const ConnectionOptions& options_;
-  LogicClient* logic_;
+  RequestGateway* logic_;
   ConnectionRegistry* registry_;
   LoginAdmission* admission_;
 

@@ -8,7 +8,7 @@ namespace im::access {
 namespace asio = boost::asio;
 
 Listener::Listener(IoPool& pool, const asio::ip::tcp::endpoint& endpoint,
-                   const ConnectionOptions& options, LogicClient* logic,
+                   const ConnectionOptions& options, RequestGateway* logic,
                    ConnectionRegistry* registry, LoginAdmission* admission)
     : pool_(pool),
       acceptor_(pool.first(), endpoint, /*reuse_address=*/true),

@@ -23,7 +23,7 @@ namespace im::access {
 class Listener {
  public:
   Listener(IoPool& pool, const boost::asio::ip::tcp::endpoint& endpoint,
-           const ConnectionOptions& options, LogicClient* logic, ConnectionRegistry* registry,
+           const ConnectionOptions& options, RequestGateway* logic, ConnectionRegistry* registry,
            LoginAdmission* admission);
 
   void Start();
@@ -38,7 +38,7 @@ class Listener {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   const ConnectionOptions& options_;
-  LogicClient* logic_;
+  RequestGateway* logic_;
   ConnectionRegistry* registry_;
   LoginAdmission* admission_;
   std::atomic<std::uint64_t> next_conn_id_;

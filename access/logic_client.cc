@@ -25,8 +25,7 @@ LogicClient::LogicClient(const std::string& target, const common::InternalCreden
 
 LogicClient::~LogicClient() = default;
 
-void LogicClient::Handle(internal::HandleRequest request,
-                         std::function<void(absl::StatusOr<internal::HandleResponse>)> done) {
+void LogicClient::Handle(internal::HandleRequest request, Done done) {
   const std::uint64_t conn_id = request.session().conn_id();
   handle_->Submit(conn_id, std::move(request),
                   [done = std::move(done)](absl::Status status, internal::HandleResponse response) {

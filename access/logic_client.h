@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "access/request_gateway.h"
 #include "common/internal_tls.h"
 #include "common/stream_spread.h"
 #include "logic.grpc.pb.h"
@@ -25,17 +26,16 @@ class ShardedStreamClient;
 
 namespace im::access {
 
-class LogicClient {
+class LogicClient final : public RequestGateway {
  public:
   LogicClient(const std::string& target, const common::InternalCredentials& credentials,
               std::chrono::milliseconds timeout, common::StreamSpread spread = {});
-  ~LogicClient();
+  ~LogicClient() override;
 
-  void Handle(internal::HandleRequest request,
-              std::function<void(absl::StatusOr<internal::HandleResponse>)> done);
+  void Handle(internal::HandleRequest request, Done done) override;
   // Fire and forget, on the connection's stream: tells logic a logged-in
   // connection ended (after every request the connection sent before).
-  void SessionClosed(internal::SessionContext session);
+  void SessionClosed(internal::SessionContext session) override;
   // SessionClosed calls not answered yet (a drain waits for them).
   std::size_t session_closes_in_flight() const {
     return session_closes_in_flight_.load(std::memory_order_relaxed);
