@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 namespace im::testing {
@@ -69,18 +70,43 @@ class Spawner {
   std::deque<std::packaged_task<pid_t()>> tasks_;
 };
 
+// What the child execs, made before fork: between fork and exec a child of
+// a threaded process may only make async-signal-safe calls. It must not
+// allocate: another thread may have held the allocator's lock at the fork
+// (seen as a restarted im-access hanging before main under ASan).
+struct ExecImage {
+  std::vector<std::string> env;  // owns the strings `envp` points at
+  std::vector<char*> args;
+  std::vector<char*> envp;
+};
+
+// `argv`, and this process's environment with `env` ("NAME=value") added
+// or replacing what has the same name.
+ExecImage PrepareExec(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  ExecImage image;
+  image.env = env;
+  for (const auto& a : argv) image.args.push_back(const_cast<char*>(a.c_str()));
+  image.args.push_back(nullptr);
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view inherited(*e);
+    const std::string_view name = inherited.substr(0, inherited.find('=') + 1);
+    bool replaced = false;
+    for (const auto& added : env) replaced |= std::string_view(added).substr(0, name.size()) == name;
+    if (!replaced) image.envp.push_back(*e);
+  }
+  for (auto& added : image.env) image.envp.push_back(added.data());
+  image.envp.push_back(nullptr);
+  return image;
+}
+
 // In the forked child: dies with the test binary (PR_SET_PDEATHSIG; at once
-// if `parent` is already gone), adds `env`, and becomes `argv`.
-[[noreturn]] void ExecChild(const std::vector<std::string>& argv,
-                            const std::vector<std::string>& env, pid_t parent) {
+// if `parent` is already gone) and becomes `image`. Async-signal-safe only.
+[[noreturn]] void ExecChild(const ExecImage& image, pid_t parent) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);
-  for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execv(args[0], args.data());
-  std::perror("execv");
+  execve(image.args[0], image.args.data(), image.envp.data());
+  constexpr char kFailed[] = "execve failed\n";
+  [[maybe_unused]] auto written = write(2, kFailed, sizeof kFailed - 1);
   _exit(127);
 }
 
@@ -90,6 +116,7 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
                          const std::vector<std::string>& env) {
   log_path_ = log_path;
   const pid_t parent = getpid();
+  const ExecImage image = PrepareExec(argv, env);
   pid_ = Spawner::Get().Run([&]() -> pid_t {
     const pid_t pid = fork();
     if (pid != 0) return pid;
@@ -107,7 +134,7 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
     // the spawner thread ends, which is when the test binary does. If the
     // binary died before this line, go now.
     setpgid(0, 0);
-    ExecChild(argv, env, parent);
+    ExecChild(image, parent);
   });
   if (pid_ < 0) {
     std::perror("fork");
@@ -128,6 +155,7 @@ void ChildProcess::StartOnTerminal(const std::vector<std::string>& argv,
     std::abort();
   }
   const pid_t parent = getpid();
+  const ExecImage image = PrepareExec(argv, env);
   pid_ = Spawner::Get().Run([&]() -> pid_t {
     const pid_t pid = fork();
     if (pid != 0) return pid;
@@ -138,7 +166,7 @@ void ChildProcess::StartOnTerminal(const std::vector<std::string>& argv,
     dup2(terminal, 2);
     close(terminal);
     close(controller);
-    ExecChild(argv, env, parent);
+    ExecChild(image, parent);
   });
   close(terminal);
   if (pid_ < 0) {
