@@ -190,6 +190,19 @@ class ConnectionTest : public ::testing::Test {
     return client;
   }
 
+  // A client whose connection logic bound to user 42 (device "phone",
+  // route epoch 7); null if that did not happen.
+  std::unique_ptr<TestClient> ConnectLoggedIn() {
+    auto client = Connect();
+    client->Send(Login(1));
+    auto login = logic_.NextCall();
+    if (!login) return nullptr;
+    login->done(Bound(1, 42));
+    auto answer = client->Next();
+    if (!answer || answer->login().user_id() != 42) return nullptr;
+    return client;
+  }
+
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::ip::tcp::acceptor acceptor_;
@@ -368,12 +381,8 @@ TEST_F(ConnectionTest, NoLoginWithinTheLoginTimeoutClosesWithAReason) {
 }
 
 TEST_F(ConnectionTest, ALoggedInConnectionThatEndsTellsLogicItsSessionClosed) {
-  auto client = Connect();
-  client->Send(Login(1));
-  auto login = logic_.NextCall();
-  ASSERT_TRUE(login.has_value());
-  login->done(Bound(1, 42));
-  ASSERT_TRUE(client->Next().has_value());
+  auto client = ConnectLoggedIn();
+  ASSERT_NE(client, nullptr);
   client->Close();
   auto closed = logic_.NextSessionClosed(milliseconds(2000));
   ASSERT_TRUE(closed.has_value());
@@ -397,12 +406,8 @@ TEST_F(ConnectionTest, ALoginAnsweredAfterTheClientLeftIsUndone) {
 }
 
 TEST_F(ConnectionTest, PushesReachOnlyTheUserTheConnectionIsBoundTo) {
-  auto client = Connect();
-  client->Send(Login(1));
-  auto login = logic_.NextCall();
-  ASSERT_TRUE(login.has_value());
-  login->done(Bound(1, 42));
-  ASSERT_TRUE(client->Next().has_value());
+  auto client = ConnectLoggedIn();
+  ASSERT_NE(client, nullptr);
 
   client::ServerFrame push;
   push.mutable_message()->set_text("for someone else");
