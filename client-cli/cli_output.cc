@@ -1,7 +1,10 @@
 #include "client-cli/cli_output.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <ctime>
 
+#include "client-cli/group_event_text.h"
 #include "common/str_cat.h"
 
 namespace im::cli {
@@ -47,20 +50,37 @@ std::string FormatTime(std::int64_t ms) {
   return buf;
 }
 
+namespace {
+
+// The event as protobuf's JSON mapping (field names as in client.proto).
+std::string GroupEventJson(const client::GroupEvent& event) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(event, &out, options).ok()) return "null";
+  return out;
+}
+
+}  // namespace
+
 std::string FormatMessage(const client::ChatMessage& m, bool json) {
   const std::string kind = m.kind().empty() ? "text" : m.kind();
+  // A group event is worded here; one recorded before events were typed
+  // arrives worded, in `text`.
+  const std::string text = m.has_group_event() ? DescribeGroupEvent(m.group_event()) : m.text();
   if (json) {
     return common::StrCat(
         "{\"type\":\"message\",\"msg_id\":", m.msg_id(), ",\"conv_id\":", m.conv_id(),
         ",\"seq\":", m.seq(), ",\"from\":", JsonString(m.sender()),
         ",\"to\":", JsonString(m.recipient()), ",\"group_id\":", m.group_id(),
-        ",\"kind\":", JsonString(kind), ",\"text\":", JsonString(m.text()),
+        ",\"kind\":", JsonString(kind), ",\"text\":", JsonString(text),
+        m.has_group_event() ? ",\"event\":" + GroupEventJson(m.group_event()) : "",
         ",\"payload\":", JsonString(m.payload()), ",\"recalled\":", m.recalled() ? "true" : "false",
         ",\"sent_at_ms\":", m.sent_at_ms(), "}");
   }
   const std::string where = m.group_id() != 0 ? common::StrCat("g:", m.group_id(), " ") : "";
   const std::string time = common::StrCat("[", FormatTime(m.sent_at_ms()), "] ", where);
-  if (kind == "system") return common::StrCat(time, "* ", m.text());
+  if (kind == "system") return common::StrCat(time, "* ", text);
   const std::string head = time + m.sender();
   if (m.recalled()) return common::StrCat(head, " recalled a message (msg ", m.msg_id(), ")");
   if (kind != "text") return common::StrCat(head, " sent ", kind, ": ", m.payload());

@@ -7,6 +7,7 @@
 
 #include "common/str_cat.h"
 #include "storage/direct_conversation.h"
+#include "storage/group_event_rows.h"
 #include "storage/group_membership.h"
 #include "storage/sql_batch.h"
 
@@ -38,7 +39,9 @@ void ReadMessage(const SqlRow& row, std::size_t at, client::ChatMessage* m) {
   m->set_recalled(row.I64(at + 9) != 0);
   m->set_group_id(row.U64(at + 10));
   if (m->recalled()) return;
-  if (m->kind() == "text" || m->kind() == "system") {
+  if (m->kind() == kGroupEventKind) {
+    ReadGroupEventBody(row.Str(at + 6), m);
+  } else if (m->kind() == "text" || m->kind() == "system") {
     m->set_text(row.Str(at + 6));
   } else {
     m->set_payload(row.Str(at + 6));

@@ -13,12 +13,30 @@
 namespace im::storage {
 namespace {
 
-// What a change did: the system message's text, or nothing at all.
+using Event = client::GroupEvent;
+
+// What a change did: the event to record, or nothing at all.
 struct Applied {
   bool changed = false;
-  std::string text;
+  Event event;
   std::int64_t member_delta = 0;
 };
+
+Applied Recorded(Event event, std::int64_t member_delta = 0) {
+  return Applied{true, std::move(event), member_delta};
+}
+
+Event EventOf(Event::Type type) {
+  Event event;
+  event.set_type(type);
+  return event;
+}
+
+Event EventAboutUser(Event::Type type, const std::string& username) {
+  Event event = EventOf(type);
+  event.add_users(username);
+  return event;
+}
 
 Applied Unchanged() { return Applied{}; }
 
@@ -99,8 +117,7 @@ class Changer {
         !s.ok()) {
       return s;
     }
-    return Applied{true, common::StrCat(actor_.username, " added ", ListNames(*joining)),
-                   static_cast<std::int64_t>(joining->size())};
+    return Recorded(EventAbout(Event::ADDED, *joining), static_cast<std::int64_t>(joining->size()));
   }
 
   absl::StatusOr<Applied> Kick(std::string_view username) {
@@ -114,13 +131,13 @@ class Changer {
     if (auto s = RemoveMemberRow(conn_, group_.group_id, target->user.user_id, seq_); !s.ok()) {
       return s;
     }
-    return Applied{true, common::StrCat(actor_.username, " removed ", target->user.username), -1};
+    return Recorded(EventAboutUser(Event::REMOVED, target->user.username), -1);
   }
 
   absl::StatusOr<Applied> Leave() {
     if (auto s = MayLeave(role_); !s.ok()) return s;
     if (auto s = RemoveMemberRow(conn_, group_.group_id, actor_.user_id, seq_); !s.ok()) return s;
-    return Applied{true, common::StrCat(actor_.username, " left the group"), -1};
+    return Recorded(EventOf(Event::LEFT), -1);
   }
 
   absl::StatusOr<Applied> Dissolve() {
@@ -133,8 +150,7 @@ class Changer {
     auto dissolved =
         conn_.Execute("UPDATE chat_groups SET dissolved = 1 WHERE conv_id = ?", {group_.group_id});
     if (!dissolved.ok()) return dissolved.status();
-    return Applied{true, common::StrCat(actor_.username, " dissolved the group"),
-                   -static_cast<std::int64_t>(group_.member_count)};
+    return Recorded(EventOf(Event::DISSOLVED), -static_cast<std::int64_t>(group_.member_count));
   }
 
   absl::StatusOr<Applied> Rename(std::string_view name) {
@@ -143,7 +159,9 @@ class Changer {
     auto updated =
         conn_.Execute("UPDATE chat_groups SET name = ? WHERE conv_id = ?", {name, group_.group_id});
     if (!updated.ok()) return updated.status();
-    return Applied{true, common::StrCat(actor_.username, " renamed the group to \"", name, "\"")};
+    Event event = EventOf(Event::RENAMED);
+    event.set_text(std::string(name));
+    return Recorded(std::move(event));
   }
 
   absl::StatusOr<Applied> Announce(std::string_view text) {
@@ -153,9 +171,9 @@ class Changer {
         {text, group_.group_id, text});
     if (!updated.ok()) return updated.status();
     if (updated->affected_rows == 0) return Unchanged();
-    if (text.empty())
-      return Applied{true, common::StrCat(actor_.username, " cleared the announcement")};
-    return Applied{true, common::StrCat(actor_.username, " posted an announcement: ", text)};
+    Event event = EventOf(Event::ANNOUNCED);
+    event.set_text(std::string(text));
+    return Recorded(std::move(event));
   }
 
   absl::StatusOr<Applied> SetRole(const client::GroupRoleChange& change) {
@@ -164,9 +182,9 @@ class Changer {
     if (auto s = MayChangeRole(role_, target->member.role, change.role()); !s.ok()) return s;
     if (target->member.role == change.role()) return Unchanged();
     if (auto s = SetRoleRow(target->user.user_id, change.role()); !s.ok()) return s;
-    return Applied{true, common::StrCat(actor_.username, " made ", target->user.username,
-                                        change.role() == client::GROUP_ROLE_ADMIN ? " an admin"
-                                                                                  : " a member")};
+    Event event = EventAboutUser(Event::ROLE_CHANGED, target->user.username);
+    event.set_role(change.role());
+    return Recorded(std::move(event));
   }
 
   absl::StatusOr<Applied> Transfer(std::string_view username) {
@@ -186,8 +204,7 @@ class Changer {
     auto owner = conn_.Execute("UPDATE chat_groups SET owner_id = ? WHERE conv_id = ?",
                                {target->user.user_id, group_.group_id});
     if (!owner.ok()) return owner.status();
-    return Applied{true,
-                   common::StrCat(actor_.username, " made ", target->user.username, " the owner")};
+    return Recorded(EventAboutUser(Event::TRANSFERRED, target->user.username));
   }
 
   absl::StatusOr<Applied> Mute(const client::GroupMute& mute) {
@@ -209,13 +226,10 @@ class Changer {
         "UPDATE conversation_members SET muted_until_ms = ? WHERE conv_id = ? AND user_id = ?",
         {until, group_.group_id, target->user.user_id});
     if (!updated.ok()) return updated.status();
-    const std::string& name = target->user.username;
-    if (!mute.muted()) return Applied{true, common::StrCat(actor_.username, " unmuted ", name)};
-    if (mute.minutes() == 0) {
-      return Applied{true, common::StrCat(actor_.username, " muted ", name, " until unmuted")};
-    }
-    return Applied{true, common::StrCat(actor_.username, " muted ", name, " for ", mute.minutes(),
-                                        mute.minutes() == 1 ? " minute" : " minutes")};
+    if (!mute.muted()) return Recorded(EventAboutUser(Event::UNMUTED, target->user.username));
+    Event event = EventAboutUser(Event::MUTED, target->user.username);
+    event.set_minutes(mute.minutes());
+    return Recorded(std::move(event));
   }
 
   absl::StatusOr<Applied> MuteAll(bool on) {
@@ -224,10 +238,9 @@ class Changer {
     auto updated = conn_.Execute("UPDATE chat_groups SET mute_all = ? WHERE conv_id = ?",
                                  {std::int64_t{on ? 1 : 0}, group_.group_id});
     if (!updated.ok()) return updated.status();
-    return Applied{true, on ? common::StrCat(actor_.username,
-                                             " turned on mute-all: only the owner and admins"
-                                             " can send")
-                            : common::StrCat(actor_.username, " turned off mute-all")};
+    Event event = EventOf(Event::MUTE_ALL);
+    event.set_on(on);
+    return Recorded(std::move(event));
   }
 
   absl::Status SetRoleRow(std::uint64_t user_id, client::GroupRole role) {
@@ -272,7 +285,8 @@ absl::StatusOr<internal::GroupChangeResult> GroupStore::Change(
                                     {members, group_id});
         if (!counted.ok()) return counted.status();
       }
-      auto message = RecordSystemMessage(conn, group_id, view->group.max_seq, actor, applied->text);
+      auto message =
+          RecordGroupEvent(conn, group_id, view->group.max_seq, actor, std::move(applied->event));
       if (!message.ok()) return message.status();
       *result.mutable_system_message() = std::move(*message);
     }

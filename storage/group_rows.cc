@@ -6,6 +6,7 @@
 
 #include "common/str_cat.h"
 #include "storage/conversation_append.h"
+#include "storage/group_event_rows.h"
 #include "storage/sql_batch.h"
 
 namespace im::storage {
@@ -106,13 +107,14 @@ absl::Status RemoveMemberRow(MysqlConnection& conn, std::uint64_t group_id, std:
       .status();
 }
 
-absl::StatusOr<client::ChatMessage> RecordSystemMessage(MysqlConnection& conn,
-                                                        std::uint64_t group_id,
-                                                        std::uint64_t locked_max_seq,
-                                                        const NamedUser& actor,
-                                                        std::string_view text) {
+absl::StatusOr<client::ChatMessage> RecordGroupEvent(MysqlConnection& conn, std::uint64_t group_id,
+                                                     std::uint64_t locked_max_seq,
+                                                     const NamedUser& actor,
+                                                     client::GroupEvent event) {
+  event.set_actor(actor.username);
+  const std::string body = GroupEventBody(event);
   auto stored = InsertNextMessage(conn, group_id, locked_max_seq,
-                                  NewMessage{actor.user_id, nullptr, "system", text});
+                                  NewMessage{actor.user_id, nullptr, kGroupEventKind, body});
   if (!stored.ok()) return stored.status();
   client::ChatMessage message;
   message.set_msg_id(stored->msg_id());
@@ -122,19 +124,19 @@ absl::StatusOr<client::ChatMessage> RecordSystemMessage(MysqlConnection& conn,
   message.set_sender_id(actor.user_id);
   message.set_sender(actor.username);
   message.set_kind("system");
-  message.set_text(std::string(text));
+  *message.mutable_group_event() = std::move(event);
   message.set_sent_at_ms(stored->sent_at_ms());
   return message;
 }
 
-std::string ListNames(const std::vector<NamedUser>& users, std::size_t shown) {
-  std::string out;
-  for (std::size_t i = 0; i < users.size() && i < shown; ++i) {
-    if (i > 0) out += ", ";
-    out += users[i].username;
-  }
-  if (users.size() > shown) out += common::StrCat(" and ", users.size() - shown, " others");
-  return out;
+client::GroupEvent EventAbout(client::GroupEvent::Type type, const std::vector<NamedUser>& users,
+                              std::size_t listed) {
+  client::GroupEvent event;
+  event.set_type(type);
+  for (std::size_t i = 0; i < users.size() && i < listed; ++i) event.add_users(users[i].username);
+  if (users.size() > listed)
+    event.set_more_users(static_cast<std::uint32_t>(users.size() - listed));
+  return event;
 }
 
 }  // namespace im::storage

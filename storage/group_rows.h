@@ -44,14 +44,15 @@ absl::Status AddMemberRows(MysqlConnection& conn, std::uint64_t group_id,
 absl::Status RemoveMemberRow(MysqlConnection& conn, std::uint64_t group_id, std::uint64_t user_id,
                              std::uint64_t last_seq);
 
-// Stores `text` as a system message from `actor` at seq locked_max_seq + 1.
-absl::StatusOr<client::ChatMessage> RecordSystemMessage(MysqlConnection& conn,
-                                                        std::uint64_t group_id,
-                                                        std::uint64_t locked_max_seq,
-                                                        const NamedUser& actor,
-                                                        std::string_view text);
+// Stores `event` (its actor set here) as a system message from `actor` at
+// seq locked_max_seq + 1 (see group_event_rows.h).
+absl::StatusOr<client::ChatMessage> RecordGroupEvent(MysqlConnection& conn, std::uint64_t group_id,
+                                                     std::uint64_t locked_max_seq,
+                                                     const NamedUser& actor,
+                                                     client::GroupEvent event);
 
-// "bob, carol and 3 others" (at most `shown` names).
-std::string ListNames(const std::vector<NamedUser>& users, std::size_t shown = 10);
+// An event of `type` about `users`: the first `listed` named, the rest counted.
+client::GroupEvent EventAbout(client::GroupEvent::Type type, const std::vector<NamedUser>& users,
+                              std::size_t listed = 10);
 
 }  // namespace im::storage

@@ -77,9 +77,9 @@ absl::StatusOr<internal::GroupChangeResult> GroupStore::Create(
     if (auto s = AddMemberRows(conn, group_id, ids, client::GROUP_ROLE_MEMBER, 0); !s.ok()) {
       return s;
     }
-    std::string text = common::StrCat(owner.username, " created the group \"", name, "\"");
-    if (!invited->empty()) text += common::StrCat(" with ", ListNames(*invited));
-    auto message = RecordSystemMessage(conn, group_id, 0, owner, text);
+    client::GroupEvent created = EventAbout(client::GroupEvent::CREATED, *invited);
+    created.set_text(std::string(name));
+    auto message = RecordGroupEvent(conn, group_id, 0, owner, std::move(created));
     if (!message.ok()) return message.status();
     result.set_group_id(group_id);
     result.set_changed(true);

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/str_cat.h"
 #include "storage/direct_conversation.h"
+#include "storage/group_event_rows.h"
 #include "storage/group_membership.h"
 #include "storage/group_rules.h"
 #include "storage/sql_batch.h"
@@ -466,7 +467,7 @@ absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
   auto found = conn.Execute(
-      "SELECT m.conv_id, m.seq, m.sender_id, m.sent_at_ms, c.kind FROM messages m"
+      "SELECT m.conv_id, m.seq, m.sender_id, m.sent_at_ms, c.kind, m.kind FROM messages m"
       " JOIN conversations c ON c.conv_id = m.conv_id"
       " JOIN conversation_members cm ON cm.conv_id = m.conv_id AND cm.user_id = ?"
       "  AND m.seq > cm.visible_after_seq AND (c.kind = 1 OR cm.visible_until_seq IS NULL)"
@@ -477,6 +478,9 @@ absl::StatusOr<internal::RecallMessageResponse> MessageStore::Recall(
   const SqlRow& row = found->rows[0];
   if (row.U64(2) != user_id) {
     return absl::PermissionDeniedError("only the sender can recall a message");
+  }
+  if (row.Str(5) == kGroupEventKind || row.Str(5) == "system") {
+    return absl::FailedPreconditionError("a group's record of its changes cannot be recalled");
   }
   if (common::NowMs() - row.I64(3) > window_ms) {
     return absl::FailedPreconditionError(common::StrCat(

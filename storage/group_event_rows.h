@@ -1,0 +1,26 @@
+#pragma once
+// How a group event (client::GroupEvent) is kept in the messages table: a
+// row of kind "group_event" whose body is the event as JSON (readable in
+// MySQL, and valid in the utf8mb4 body column, which raw protobuf bytes would
+// not be). Readers serve such a row as a ChatMessage of kind "system" with
+// `group_event` set; clients word it. Rows written before events were typed
+// have kind "system" and an English sentence in the body, served as `text`.
+
+#include <string>
+#include <string_view>
+
+#include "client.pb.h"
+
+namespace im::storage {
+
+inline constexpr std::string_view kGroupEventKind = "group_event";
+
+// The body to store for `event`.
+std::string GroupEventBody(const client::GroupEvent& event);
+
+// Sets `m`'s kind to "system" and its group_event from a stored body. A body
+// that does not parse (it never should) is served as the message's text, so
+// nothing stored is ever hidden.
+void ReadGroupEventBody(std::string_view body, client::ChatMessage* m);
+
+}  // namespace im::storage
