@@ -18,4 +18,13 @@ void LookUpPeer(UserDirectory& users, const internal::SessionContext& session,
       });
 }
 
+Suspend<internal::User> PeerNamed(UserDirectory& users, internal::SessionContext session,
+                                  std::string peer_name, std::string self_error) {
+  return Suspend<internal::User>([&users, session = std::move(session),
+                                  peer_name = std::move(peer_name),
+                                  self_error = std::move(self_error)](Done<internal::User> done) {
+    LookUpPeer(users, session, peer_name, self_error, std::move(done));
+  });
+}
+
 }  // namespace im::logic

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "logic.pb.h"
+#include "logic/handler_task.h"
 #include "logic/user_directory.h"
 
 namespace im::logic {
@@ -14,5 +15,9 @@ namespace im::logic {
 void LookUpPeer(UserDirectory& users, const internal::SessionContext& session,
                 const std::string& peer_name, const std::string& self_error,
                 Done<internal::User> done);
+
+// The same, for a handler coroutine: `auto peer = co_await PeerNamed(...)`.
+Suspend<internal::User> PeerNamed(UserDirectory& users, internal::SessionContext session,
+                                  std::string peer_name, std::string self_error);
 
 }  // namespace im::logic

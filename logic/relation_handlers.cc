@@ -71,133 +71,119 @@ void RelationHandlers::Notify(const internal::SessionContext& session,
                        session.conn_id());
 }
 
-void RelationHandlers::RequestFriend(const internal::HandleRequest& request, Reply reply) {
-  const auto session = request.session();
-  const auto req = request.frame().friend_request();
+HandlerTask RelationHandlers::RequestFriend(internal::HandleRequest request, Reply reply) {
+  const internal::SessionContext& session = request.session();
+  const auto& req = request.frame().friend_request();
   if (req.note().size() > kMaxNoteBytes) {
-    return reply(absl::InvalidArgumentError("the note is longer than 255 bytes"));
+    co_return reply(absl::InvalidArgumentError("the note is longer than 255 bytes"));
   }
-  LookUpPeer(
-      *users_, session, req.peer(), "you cannot befriend yourself",
-      [this, session, req, reply](absl::StatusOr<internal::User> peer) {
-        if (!peer.ok()) return reply(peer.status());
-        internal::RequestFriendRequest change;
-        change.set_user_id(session.user_id());
-        change.set_peer_id(peer->user_id());
-        change.set_note(req.note());
-        storage_->RequestFriend(std::move(change), [this, session, req, peer = *peer, reply](
-                                                       absl::StatusOr<internal::RelationChange> r) {
-          if (!r.ok()) return reply(r.status());
-          const std::string& name = peer.username();
-          internal::HandleResponse response;
-          auto* out = response.mutable_frame()->mutable_friend_request();
-          switch (r->outcome()) {
-            case internal::REQUESTED:
-              Notify(session, {peer.user_id(), session.user_id()}, Event::REQUESTED,
-                     session.username(), name, req.note());
-              break;
-            case internal::ALREADY_PENDING:
-              out->set_already_pending(true);
-              break;
-            case internal::BECAME_FRIENDS:
-              out->set_became_friends(true);
-              Notify(session, {peer.user_id(), session.user_id()}, Event::ACCEPTED,
-                     session.username(), name);
-              break;
-            case internal::ALREADY_FRIENDS:
-              return reply(
-                  absl::AlreadyExistsError(common::StrCat("you are already friends with ", name)));
-            case internal::BLOCKED_BY_PEER:
-              return reply(absl::PermissionDeniedError(common::StrCat(name, " has blocked you")));
-            case internal::PEER_BLOCKED:
-              return reply(absl::FailedPreconditionError(
-                  common::StrCat("you have blocked ", name, "; unblock them first")));
-            default:
-              return reply(Unexpected(r->outcome()));
-          }
-          reply(std::move(response));
-        });
-      });
+  auto peer = co_await PeerNamed(*users_, session, req.peer(), "you cannot befriend yourself");
+  if (!peer.ok()) co_return reply(peer.status());
+  internal::RequestFriendRequest change;
+  change.set_user_id(session.user_id());
+  change.set_peer_id(peer->user_id());
+  change.set_note(req.note());
+  auto r = co_await Call(storage_, &StorageClient::RequestFriend, std::move(change));
+  if (!r.ok()) co_return reply(r.status());
+  const std::string& name = peer->username();
+  internal::HandleResponse response;
+  auto* out = response.mutable_frame()->mutable_friend_request();
+  switch (r->outcome()) {
+    case internal::REQUESTED:
+      Notify(session, {peer->user_id(), session.user_id()}, Event::REQUESTED, session.username(),
+             name, req.note());
+      break;
+    case internal::ALREADY_PENDING:
+      out->set_already_pending(true);
+      break;
+    case internal::BECAME_FRIENDS:
+      out->set_became_friends(true);
+      Notify(session, {peer->user_id(), session.user_id()}, Event::ACCEPTED, session.username(),
+             name);
+      break;
+    case internal::ALREADY_FRIENDS:
+      co_return reply(
+          absl::AlreadyExistsError(common::StrCat("you are already friends with ", name)));
+    case internal::BLOCKED_BY_PEER:
+      co_return reply(absl::PermissionDeniedError(common::StrCat(name, " has blocked you")));
+    case internal::PEER_BLOCKED:
+      co_return reply(absl::FailedPreconditionError(
+          common::StrCat("you have blocked ", name, "; unblock them first")));
+    default:
+      co_return reply(Unexpected(r->outcome()));
+  }
+  reply(std::move(response));
 }
 
-void RelationHandlers::RespondFriend(const internal::HandleRequest& request, Reply reply) {
-  const auto session = request.session();
+HandlerTask RelationHandlers::RespondFriend(internal::HandleRequest request, Reply reply) {
+  const internal::SessionContext& session = request.session();
   const bool accept = request.frame().friend_respond().accept();
-  LookUpPeer(
-      *users_, session, request.frame().friend_respond().peer(), "you cannot befriend yourself",
-      [this, session, accept, reply](absl::StatusOr<internal::User> peer) {
-        if (!peer.ok()) return reply(peer.status());
-        internal::RespondFriendRequest change;
-        change.set_user_id(session.user_id());
-        change.set_peer_id(peer->user_id());
-        change.set_accept(accept);
-        storage_->RespondFriend(std::move(change), [this, session, accept, peer = *peer, reply](
-                                                       absl::StatusOr<internal::RelationChange> r) {
-          if (!r.ok()) return reply(r.status());
-          const std::string& name = peer.username();
-          internal::HandleResponse response;
-          auto* out = response.mutable_frame()->mutable_friend_respond();
-          switch (r->outcome()) {
-            case internal::ACCEPTED:
-              Notify(session, {peer.user_id(), session.user_id()}, Event::ACCEPTED,
-                     session.username(), name);
-              break;
-            case internal::DECLINED:
-              // The requester is not told; the decliner's other devices are.
-              Notify(session, {session.user_id()}, Event::DECLINED, session.username(), name);
-              break;
-            case internal::ALREADY_FRIENDS:
-              if (!accept) {
-                return reply(absl::FailedPreconditionError(common::StrCat(
-                    "you are already friends with ", name, "; use friend remove to end it")));
-              }
-              out->set_already_done(true);
-              break;
-            case internal::ALREADY_DECLINED:
-              if (accept) {
-                return reply(absl::FailedPreconditionError(
-                    common::StrCat("you declined ", name, "'s request; they can send a new one")));
-              }
-              out->set_already_done(true);
-              break;
-            case internal::REQUEST_WITHDRAWN:
-              return reply(absl::FailedPreconditionError(
-                  common::StrCat(name, " withdrew the friend request")));
-            case internal::NO_REQUEST:
-              return reply(absl::FailedPreconditionError(
-                  common::StrCat("there is no friend request from ", name)));
-            default:
-              return reply(Unexpected(r->outcome()));
-          }
-          reply(std::move(response));
-        });
-      });
+  auto peer = co_await PeerNamed(*users_, session, request.frame().friend_respond().peer(),
+                                 "you cannot befriend yourself");
+  if (!peer.ok()) co_return reply(peer.status());
+  internal::RespondFriendRequest change;
+  change.set_user_id(session.user_id());
+  change.set_peer_id(peer->user_id());
+  change.set_accept(accept);
+  auto r = co_await Call(storage_, &StorageClient::RespondFriend, std::move(change));
+  if (!r.ok()) co_return reply(r.status());
+  const std::string& name = peer->username();
+  internal::HandleResponse response;
+  auto* out = response.mutable_frame()->mutable_friend_respond();
+  switch (r->outcome()) {
+    case internal::ACCEPTED:
+      Notify(session, {peer->user_id(), session.user_id()}, Event::ACCEPTED, session.username(),
+             name);
+      break;
+    case internal::DECLINED:
+      // The requester is not told; the decliner's other devices are.
+      Notify(session, {session.user_id()}, Event::DECLINED, session.username(), name);
+      break;
+    case internal::ALREADY_FRIENDS:
+      if (!accept) {
+        co_return reply(absl::FailedPreconditionError(common::StrCat(
+            "you are already friends with ", name, "; use friend remove to end it")));
+      }
+      out->set_already_done(true);
+      break;
+    case internal::ALREADY_DECLINED:
+      if (accept) {
+        co_return reply(absl::FailedPreconditionError(
+            common::StrCat("you declined ", name, "'s request; they can send a new one")));
+      }
+      out->set_already_done(true);
+      break;
+    case internal::REQUEST_WITHDRAWN:
+      co_return reply(
+          absl::FailedPreconditionError(common::StrCat(name, " withdrew the friend request")));
+    case internal::NO_REQUEST:
+      co_return reply(
+          absl::FailedPreconditionError(common::StrCat("there is no friend request from ", name)));
+    default:
+      co_return reply(Unexpected(r->outcome()));
+  }
+  reply(std::move(response));
 }
 
-void RelationHandlers::ApplyPairChange(const internal::HandleRequest& request,
-                                       const std::string& peer_name, const PairChange& change,
-                                       Reply reply) {
-  const auto session = request.session();
-  LookUpPeer(*users_, session, peer_name, "you cannot befriend yourself",
-             [this, session, change, reply](absl::StatusOr<internal::User> peer) {
-               if (!peer.ok()) return reply(peer.status());
-               (storage_->*change.call)(Pair(session.user_id(), peer->user_id()),
-                                        [this, session, change, peer = *peer,
-                                         reply](absl::StatusOr<internal::RelationChange> r) {
-                                          if (!r.ok()) return reply(r.status());
-                                          if (r->outcome() == change.nothing) {
-                                            return reply(absl::FailedPreconditionError(
-                                                change.nothing_message(peer.username())));
-                                          }
-                                          if (r->outcome() != change.done)
-                                            return reply(Unexpected(r->outcome()));
-                                          Notify(session, {peer.user_id(), session.user_id()},
-                                                 change.event, session.username(), peer.username());
-                                          internal::HandleResponse response;
-                                          (response.mutable_frame()->*change.answer)();
-                                          reply(std::move(response));
-                                        });
-             });
+HandlerTask RelationHandlers::ApplyPairChange(internal::HandleRequest request,
+                                              std::string peer_name, const PairChange& change,
+                                              Reply reply) {
+  const internal::SessionContext& session = request.session();
+  auto peer = co_await PeerNamed(*users_, session, peer_name, "you cannot befriend yourself");
+  if (!peer.ok()) co_return reply(peer.status());
+  auto r = co_await Suspend<internal::RelationChange>(
+      [this, pair = Pair(session.user_id(), peer->user_id()), call = change.call](
+          Done<internal::RelationChange> done) { (storage_->*call)(pair, std::move(done)); });
+  if (!r.ok()) co_return reply(r.status());
+  if (r->outcome() == change.nothing) {
+    co_return reply(absl::FailedPreconditionError(change.nothing_message(peer->username())));
+  }
+  if (r->outcome() != change.done) co_return reply(Unexpected(r->outcome()));
+  Notify(session, {peer->user_id(), session.user_id()}, change.event, session.username(),
+         peer->username());
+  internal::HandleResponse response;
+  (response.mutable_frame()->*change.answer)();
+  reply(std::move(response));
 }
 
 void RelationHandlers::CancelRequest(const internal::HandleRequest& request, Reply reply) {
@@ -223,109 +209,93 @@ void RelationHandlers::RemoveFriend(const internal::HandleRequest& request, Repl
   ApplyPairChange(request, request.frame().friend_remove().peer(), kRemove, std::move(reply));
 }
 
-void RelationHandlers::ListFriends(const internal::HandleRequest& request, Reply reply) {
+HandlerTask RelationHandlers::ListFriends(internal::HandleRequest request, Reply reply) {
   const std::uint64_t user_id = request.session().user_id();
-  storage_->ListFriends(Ref(user_id), [this, user_id, reply](
-                                          absl::StatusOr<internal::ListFriendsResponse> friends) {
-    if (!friends.ok()) return reply(friends.status());
-    storage_->ListBlocked(Ref(user_id), [this, friends = *friends, reply](
-                                            absl::StatusOr<internal::ListBlockedResponse> blocked) {
-      if (!blocked.ok()) return reply(blocked.status());
-      std::set<std::uint64_t> blocked_ids;
-      for (const auto& b : blocked->users()) blocked_ids.insert(b.user_id());
-      internal::GetRoutesRequest lookup;  // one batched lookup for presence
-      for (const auto& f : friends.friends()) lookup.add_user_ids(f.user_id());
-      storage_->GetRoutes(
-          std::move(lookup),
-          [friends, blocked_ids, reply](absl::StatusOr<internal::GetRoutesResponse> routes) {
-            if (!routes.ok()) return reply(routes.status());
-            std::set<std::uint64_t> online;
-            for (const auto& u : routes->users()) {
-              if (u.routes_size() > 0) online.insert(u.user_id());
-            }
-            internal::HandleResponse response;
-            auto* out = response.mutable_frame()->mutable_friend_list();
-            for (const auto& f : friends.friends()) {
-              auto* info = out->add_friends();
-              info->set_user_id(f.user_id());
-              info->set_username(f.username());
-              info->set_since_ms(f.since_ms());
-              info->set_online(online.count(f.user_id()) > 0);
-              info->set_blocked(blocked_ids.count(f.user_id()) > 0);
-            }
-            reply(std::move(response));
-          });
-    });
-  });
+  auto friends = co_await Call(storage_, &StorageClient::ListFriends, Ref(user_id));
+  if (!friends.ok()) co_return reply(friends.status());
+  auto blocked = co_await Call(storage_, &StorageClient::ListBlocked, Ref(user_id));
+  if (!blocked.ok()) co_return reply(blocked.status());
+  std::set<std::uint64_t> blocked_ids;
+  for (const auto& b : blocked->users()) blocked_ids.insert(b.user_id());
+  internal::GetRoutesRequest lookup;  // one batched lookup for presence
+  for (const auto& f : friends->friends()) lookup.add_user_ids(f.user_id());
+  auto routes = co_await Call(storage_, &StorageClient::GetRoutes, std::move(lookup));
+  if (!routes.ok()) co_return reply(routes.status());
+  std::set<std::uint64_t> online;
+  for (const auto& u : routes->users()) {
+    if (u.routes_size() > 0) online.insert(u.user_id());
+  }
+  internal::HandleResponse response;
+  auto* out = response.mutable_frame()->mutable_friend_list();
+  for (const auto& f : friends->friends()) {
+    auto* info = out->add_friends();
+    info->set_user_id(f.user_id());
+    info->set_username(f.username());
+    info->set_since_ms(f.since_ms());
+    info->set_online(online.count(f.user_id()) > 0);
+    info->set_blocked(blocked_ids.count(f.user_id()) > 0);
+  }
+  reply(std::move(response));
 }
 
-void RelationHandlers::ListPending(const internal::HandleRequest& request, Reply reply) {
-  storage_->ListFriendRequests(
-      Ref(request.session().user_id()),
-      [reply](absl::StatusOr<internal::ListFriendRequestsResponse> requests) {
-        if (!requests.ok()) return reply(requests.status());
-        internal::HandleResponse response;
-        auto* out = response.mutable_frame()->mutable_friend_pending();
-        for (auto [from, to] : {std::pair{&requests->incoming(), out->mutable_incoming()},
-                                std::pair{&requests->outgoing(), out->mutable_outgoing()}}) {
-          for (const auto& r : *from) {
-            auto* p = to->Add();
-            p->set_username(r.username());
-            p->set_note(r.note());
-            p->set_created_at_ms(r.created_at_ms());
-          }
-        }
-        reply(std::move(response));
-      });
+HandlerTask RelationHandlers::ListPending(internal::HandleRequest request, Reply reply) {
+  auto requests =
+      co_await Call(storage_, &StorageClient::ListFriendRequests, Ref(request.session().user_id()));
+  if (!requests.ok()) co_return reply(requests.status());
+  internal::HandleResponse response;
+  auto* out = response.mutable_frame()->mutable_friend_pending();
+  for (auto [from, to] : {std::pair{&requests->incoming(), out->mutable_incoming()},
+                          std::pair{&requests->outgoing(), out->mutable_outgoing()}}) {
+    for (const auto& r : *from) {
+      auto* p = to->Add();
+      p->set_username(r.username());
+      p->set_note(r.note());
+      p->set_created_at_ms(r.created_at_ms());
+    }
+  }
+  reply(std::move(response));
 }
 
-void RelationHandlers::SetBlock(const internal::HandleRequest& request, Reply reply) {
-  const auto session = request.session();
-  const bool blocked = request.frame().block_set().blocked();
-  LookUpPeer(*users_, session, request.frame().block_set().peer(), "you cannot block yourself",
-             [this, session, blocked, reply](absl::StatusOr<internal::User> peer) {
-               if (!peer.ok()) return reply(peer.status());
-               internal::SetBlockRequest change;
-               change.set_user_id(session.user_id());
-               change.set_peer_id(peer->user_id());
-               change.set_blocked(blocked);
-               // The blocked user is not told.
-               storage_->SetBlock(std::move(change),
-                                  [reply](absl::StatusOr<internal::RelationChange> r) {
-                                    if (!r.ok()) return reply(r.status());
-                                    internal::HandleResponse response;
-                                    response.mutable_frame()->mutable_block_set();
-                                    reply(std::move(response));
-                                  });
-             });
+HandlerTask RelationHandlers::SetBlock(internal::HandleRequest request, Reply reply) {
+  const internal::SessionContext& session = request.session();
+  auto peer = co_await PeerNamed(*users_, session, request.frame().block_set().peer(),
+                                 "you cannot block yourself");
+  if (!peer.ok()) co_return reply(peer.status());
+  internal::SetBlockRequest change;
+  change.set_user_id(session.user_id());
+  change.set_peer_id(peer->user_id());
+  change.set_blocked(request.frame().block_set().blocked());
+  // The blocked user is not told.
+  auto r = co_await Call(storage_, &StorageClient::SetBlock, std::move(change));
+  if (!r.ok()) co_return reply(r.status());
+  internal::HandleResponse response;
+  response.mutable_frame()->mutable_block_set();
+  reply(std::move(response));
 }
 
-void RelationHandlers::ListBlocked(const internal::HandleRequest& request, Reply reply) {
-  storage_->ListBlocked(Ref(request.session().user_id()),
-                        [reply](absl::StatusOr<internal::ListBlockedResponse> blocked) {
-                          if (!blocked.ok()) return reply(blocked.status());
-                          internal::HandleResponse response;
-                          auto* out = response.mutable_frame()->mutable_block_list();
-                          for (const auto& u : blocked->users()) out->add_usernames(u.username());
-                          reply(std::move(response));
-                        });
+HandlerTask RelationHandlers::ListBlocked(internal::HandleRequest request, Reply reply) {
+  auto blocked =
+      co_await Call(storage_, &StorageClient::ListBlocked, Ref(request.session().user_id()));
+  if (!blocked.ok()) co_return reply(blocked.status());
+  internal::HandleResponse response;
+  auto* out = response.mutable_frame()->mutable_block_list();
+  for (const auto& u : blocked->users()) out->add_usernames(u.username());
+  reply(std::move(response));
 }
 
-void RelationHandlers::SetPrivacy(const internal::HandleRequest& request, Reply reply) {
+HandlerTask RelationHandlers::SetPrivacy(internal::HandleRequest request, Reply reply) {
   const client::MessagePolicy policy = request.frame().privacy_set().messages();
   if (policy != client::MESSAGE_POLICY_EVERYONE && policy != client::MESSAGE_POLICY_FRIENDS) {
-    return reply(absl::InvalidArgumentError("choose who may message you: everyone or friends"));
+    co_return reply(absl::InvalidArgumentError("choose who may message you: everyone or friends"));
   }
   internal::SetMessagePolicyRequest change;
   change.set_user_id(request.session().user_id());
   change.set_policy(policy);
-  storage_->SetMessagePolicy(
-      std::move(change), [policy, reply](absl::StatusOr<internal::SetMessagePolicyResponse> r) {
-        if (!r.ok()) return reply(r.status());
-        internal::HandleResponse response;
-        response.mutable_frame()->mutable_privacy_set()->set_messages(policy);
-        reply(std::move(response));
-      });
+  auto r = co_await Call(storage_, &StorageClient::SetMessagePolicy, std::move(change));
+  if (!r.ok()) co_return reply(r.status());
+  internal::HandleResponse response;
+  response.mutable_frame()->mutable_privacy_set()->set_messages(policy);
+  reply(std::move(response));
 }
 
 }  // namespace im::logic

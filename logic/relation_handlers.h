@@ -6,6 +6,7 @@
 // pushes FriendEvents to the online devices of both users (minus the
 // requesting connection, which has its response). Thread-safe; async.
 
+#include "logic/handler_task.h"
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/request_dispatcher.h"
@@ -23,15 +24,17 @@ class RelationHandlers {
   void RegisterWith(RequestDispatcher& dispatcher);
 
  private:
-  void RequestFriend(const internal::HandleRequest& request, Reply reply);
-  void RespondFriend(const internal::HandleRequest& request, Reply reply);
+  // Each handler is a coroutine (handler_task.h) but the two that share
+  // ApplyPairChange.
+  HandlerTask RequestFriend(internal::HandleRequest request, Reply reply);
+  HandlerTask RespondFriend(internal::HandleRequest request, Reply reply);
   void CancelRequest(const internal::HandleRequest& request, Reply reply);
   void RemoveFriend(const internal::HandleRequest& request, Reply reply);
-  void ListFriends(const internal::HandleRequest& request, Reply reply);
-  void ListPending(const internal::HandleRequest& request, Reply reply);
-  void SetBlock(const internal::HandleRequest& request, Reply reply);
-  void ListBlocked(const internal::HandleRequest& request, Reply reply);
-  void SetPrivacy(const internal::HandleRequest& request, Reply reply);
+  HandlerTask ListFriends(internal::HandleRequest request, Reply reply);
+  HandlerTask ListPending(internal::HandleRequest request, Reply reply);
+  HandlerTask SetBlock(internal::HandleRequest request, Reply reply);
+  HandlerTask ListBlocked(internal::HandleRequest request, Reply reply);
+  HandlerTask SetPrivacy(internal::HandleRequest request, Reply reply);
 
   // A change that undoes a relation (cancel a request, remove a friend):
   // `done` is success (both users get `event`, the client gets an empty
@@ -44,8 +47,9 @@ class RelationHandlers {
     client::FriendEvent::Kind event;
     client::Ack* (client::ServerFrame::*answer)();
   };
-  void ApplyPairChange(const internal::HandleRequest& request, const std::string& peer_name,
-                       const PairChange& change, Reply reply);
+  // `change` is one of the static PairChanges: it outlives the coroutine.
+  HandlerTask ApplyPairChange(internal::HandleRequest request, std::string peer_name,
+                              const PairChange& change, Reply reply);
 
   // Pushes a FriendEvent to `to_users` (skipping the acting connection).
   void Notify(const internal::SessionContext& session, std::vector<std::uint64_t> to_users,
