@@ -14,6 +14,15 @@ constexpr std::size_t kMaxDeviceIdBytes = 64;
 constexpr std::size_t kMaxUsernameBytes = 32;
 constexpr std::string_view kDefaultDevice = "default";
 
+internal::Route RouteOf(const internal::SessionContext& session, const std::string& device_id) {
+  internal::Route route;
+  route.set_device_id(device_id);
+  route.set_access_node_id(session.access_node_id());
+  route.set_access_endpoint(session.access_endpoint());
+  route.set_conn_id(session.conn_id());
+  return route;
+}
+
 }  // namespace
 
 AccountHandlers::AccountHandlers(const LogicConfig& config, StorageClient* storage,
@@ -29,9 +38,9 @@ AccountHandlers::AccountHandlers(const LogicConfig& config, StorageClient* stora
       registrations_(registrations),
       unknown_user_hash_(hasher->Hash(NewSessionToken()).value_or("")) {}
 
-void AccountHandlers::OnHashWorkers(const Reply& reply, std::function<void()> work) {
-  SubmitHashWork(hash_workers_, std::chrono::milliseconds(config_.password_queue_max_wait_ms),
-                 reply, std::move(work));
+Suspend<std::monostate> AccountHandlers::HashWorker() const {
+  return HashWorkerTurn(hash_workers_,
+                        std::chrono::milliseconds(config_.password_queue_max_wait_ms));
 }
 
 void AccountHandlers::RegisterWith(RequestDispatcher& dispatcher) {
@@ -43,54 +52,47 @@ void AccountHandlers::RegisterWith(RequestDispatcher& dispatcher) {
                       BindHandler(this, &AccountHandlers::Logout));
 }
 
-void AccountHandlers::Logout(const internal::HandleRequest& request, Reply reply) {
+HandlerTask AccountHandlers::Logout(internal::HandleRequest request, Reply reply) {
   const std::string& token = request.frame().logout().session_token();
-  if (token.empty()) return reply(absl::InvalidArgumentError("session_token is required"));
+  if (token.empty()) co_return reply(absl::InvalidArgumentError("session_token is required"));
   internal::RevokeSessionRequest revoke;
   revoke.set_token_hash(HashSessionToken(token));
   revoke.set_user_id(request.session().user_id());
-  storage_->RevokeSession(std::move(revoke),
-                          [reply, user_id = request.session().user_id()](
-                              absl::StatusOr<internal::RevokeSessionResponse> revoked) {
-                            if (!revoked.ok()) return reply(revoked.status());
-                            if (!revoked->revoked())
-                              return reply(absl::NotFoundError("no such session"));
-                            common::GetLogger("account")->info("event=logout uid={}", user_id);
-                            internal::HandleResponse response;
-                            response.mutable_frame()->mutable_logout();
-                            reply(std::move(response));
-                          });
+  auto revoked = co_await Call(storage_, &StorageClient::RevokeSession, std::move(revoke));
+  if (!revoked.ok()) co_return reply(revoked.status());
+  if (!revoked->revoked()) co_return reply(absl::NotFoundError("no such session"));
+  common::GetLogger("account")->info("event=logout uid={}", request.session().user_id());
+  internal::HandleResponse response;
+  response.mutable_frame()->mutable_logout();
+  reply(std::move(response));
 }
 
-void AccountHandlers::Register(const internal::HandleRequest& request, Reply reply) {
+HandlerTask AccountHandlers::Register(internal::HandleRequest request, Reply reply) {
   const auto& req = request.frame().register_user();
-  if (auto s = ValidateUsername(req.username()); !s.ok()) return reply(s);
-  if (auto s = ValidatePassword(req.password()); !s.ok()) return reply(s);
+  if (auto s = ValidateUsername(req.username()); !s.ok()) co_return reply(s);
+  if (auto s = ValidatePassword(req.password()); !s.ok()) co_return reply(s);
   const std::uint64_t address_key = std::hash<std::string>{}(request.session().peer_address());
   if (auto s = registrations_->Take(address_key); !s.ok()) {
     common::GetLogger("account")->warn("event=registration_limited address={}",
                                        request.session().peer_address());
-    return reply(s);
+    co_return reply(s);
   }
-  OnHashWorkers(reply, [this, username = req.username(), password = req.password(), reply]() {
-    auto hash = hasher_->Hash(password);
-    if (!hash.ok()) return reply(hash.status());
-    internal::CreateUserRequest create;
-    create.set_username(username);
-    create.set_password_hash(*hash);
-    storage_->CreateUser(
-        std::move(create), [username, reply](absl::StatusOr<internal::CreateUserResponse> created) {
-          if (created.status().code() == absl::StatusCode::kAlreadyExists) {
-            return reply(absl::AlreadyExistsError(
-                common::StrCat("username '", username, "' is already taken")));
-          }
-          if (!created.ok()) return reply(created.status());
-          common::GetLogger("account")->info("event=registered uid={}", created->user_id());
-          internal::HandleResponse response;
-          response.mutable_frame()->mutable_register_user()->set_user_id(created->user_id());
-          reply(std::move(response));
-        });
-  });
+  if (auto turn = co_await HashWorker(); !turn.ok()) co_return reply(turn.status());
+  auto hash = hasher_->Hash(req.password());
+  if (!hash.ok()) co_return reply(hash.status());
+  internal::CreateUserRequest create;
+  create.set_username(req.username());
+  create.set_password_hash(*hash);
+  auto created = co_await Call(storage_, &StorageClient::CreateUser, std::move(create));
+  if (created.status().code() == absl::StatusCode::kAlreadyExists) {
+    co_return reply(absl::AlreadyExistsError(
+        common::StrCat("username '", req.username(), "' is already taken")));
+  }
+  if (!created.ok()) co_return reply(created.status());
+  common::GetLogger("account")->info("event=registered uid={}", created->user_id());
+  internal::HandleResponse response;
+  response.mutable_frame()->mutable_register_user()->set_user_id(created->user_id());
+  reply(std::move(response));
 }
 
 void AccountHandlers::Login(const internal::HandleRequest& request, Reply reply) {
@@ -107,129 +109,96 @@ void AccountHandlers::Login(const internal::HandleRequest& request, Reply reply)
     return reply(absl::InvalidArgumentError("device_id longer than 64 bytes"));
   }
   if (!req.session_token().empty()) {
-    return ResumeSession(request.session(), req, std::move(reply));
+    ResumeSession(request.session(), req, std::move(reply));
+    return;
   }
   if (req.username().empty()) return reply(absl::InvalidArgumentError("username is required"));
   if (req.username().size() > kMaxUsernameBytes) {
     return reply(absl::InvalidArgumentError("username longer than 32 bytes"));
   }
-  PasswordLogin login{request.session(),
-                      req.device_id().empty() ? std::string(kDefaultDevice) : req.device_id(),
-                      req.username(), req.password()};
-  const std::string username = login.username;
-  const std::string address = login.session.peer_address();
-  throttle_->Admit(username, address,
-                   [this, login = std::move(login), reply](absl::Status admitted) {
-                     if (!admitted.ok()) return reply(admitted);
-                     CheckPassword(login, reply);
-                   });
+  LoginWithPassword(
+      PasswordLogin{request.session(),
+                    req.device_id().empty() ? std::string(kDefaultDevice) : req.device_id(),
+                    req.username(), req.password()},
+      std::move(reply));
 }
 
-void AccountHandlers::CheckPassword(const PasswordLogin& login, Reply reply) {
+HandlerTask AccountHandlers::LoginWithPassword(PasswordLogin login, Reply reply) {
+  const std::string& address = login.session.peer_address();
+  absl::Status admitted = (co_await AdmitAttempt(throttle_, login.username, address)).status();
+  if (!admitted.ok()) co_return reply(admitted);
   internal::GetUserRequest get;
   get.set_username(login.username);
   get.set_with_password_hash(true);
-  storage_->GetUser(std::move(get), [this, login, reply](absl::StatusOr<internal::User> user) {
-    const bool known = user.ok();
-    if (!known && user.status().code() != absl::StatusCode::kNotFound) {
-      return reply(user.status());
-    }
-    // An unknown name costs the same hash as a wrong password, and gets the
-    // same answer: neither tells whether the name exists.
-    OnHashWorkers(
-        reply, [this, login, reply, known, user = known ? std::move(*user) : internal::User()]() {
-          const bool right =
-              hasher_->Verify(login.password, known ? user.password_hash() : unknown_user_hash_) &&
-              known;
-          if (!right) {
-            common::GetLogger("account")->warn("event=login_refused uid={} address={}",
-                                               user.user_id(), login.session.peer_address());
-            return throttle_->Failed(login.username, login.session.peer_address(), reply);
-          }
-          throttle_->Succeeded(login.username);
-          StartSession(login.session, user, login.device_id, reply);
-        });
-  });
+  auto user = co_await Call(storage_, &StorageClient::GetUser, std::move(get));
+  const bool known = user.ok();
+  if (!known && user.status().code() != absl::StatusCode::kNotFound) {
+    co_return reply(user.status());
+  }
+  // An unknown name costs the same hash as a wrong password, and gets the
+  // same answer: neither tells whether the name exists.
+  if (auto turn = co_await HashWorker(); !turn.ok()) co_return reply(turn.status());
+  const bool right =
+      hasher_->Verify(login.password, known ? user->password_hash() : unknown_user_hash_) && known;
+  if (!right) {
+    common::GetLogger("account")->warn("event=login_refused uid={} address={}",
+                                       known ? user->user_id() : 0, address);
+    co_return throttle_->Failed(login.username, address, reply);
+  }
+  throttle_->Succeeded(login.username);
+
+  std::string token = NewSessionToken();
+  internal::CreateSessionRequest create;
+  create.set_token_hash(HashSessionToken(token));
+  create.set_user_id(user->user_id());
+  create.set_device_id(login.device_id);
+  create.set_ttl_seconds(config_.session_ttl_seconds);
+  auto created = co_await Call(storage_, &StorageClient::CreateSession, std::move(create));
+  if (!created.ok()) co_return reply(created.status());
+
+  internal::RegisterRouteRequest route_request;
+  route_request.set_user_id(user->user_id());
+  *route_request.mutable_route() = RouteOf(login.session, login.device_id);
+  route_request.set_max_devices(static_cast<std::uint32_t>(config_.devices_online_per_user));
+  auto registered =
+      co_await Call(storage_, &StorageClient::RegisterRoute, std::move(route_request));
+  // Redis down: MySQL has the session, so the login stands; the access node
+  // registers the route when Redis is back (epoch 0).
+  if (registered.status().code() == absl::StatusCode::kUnavailable) {
+    registered = internal::RegisterRouteResponse();
+  } else if (!registered.ok()) {
+    // Refused (too many devices online): the session just made is never
+    // handed out, so it goes too.
+    internal::RevokeSessionRequest revoke;
+    revoke.set_token_hash(HashSessionToken(token));
+    revoke.set_user_id(user->user_id());
+    storage_->RevokeSession(std::move(revoke), [](auto) {});
+    co_return reply(registered.status());
+  }
+  FinishLogin(login.session, user->user_id(), user->username(), login.device_id, token, *registered,
+              reply);
 }
 
-namespace {
-
-internal::Route RouteOf(const internal::SessionContext& session, const std::string& device_id) {
-  internal::Route route;
-  route.set_device_id(device_id);
-  route.set_access_node_id(session.access_node_id());
-  route.set_access_endpoint(session.access_endpoint());
-  route.set_conn_id(session.conn_id());
-  return route;
-}
-
-}  // namespace
-
-void AccountHandlers::ResumeSession(const internal::SessionContext& session,
-                                    const client::LoginRequest& login, Reply reply) {
-  const std::string& token = login.session_token();
+HandlerTask AccountHandlers::ResumeSession(internal::SessionContext session,
+                                           client::LoginRequest login, Reply reply) {
   internal::ResumeSessionRequest resume;
-  resume.set_token_hash(HashSessionToken(token));
+  resume.set_token_hash(HashSessionToken(login.session_token()));
   *resume.mutable_route() = RouteOf(session, "");
   // A token is bound to its user and device: naming others is refused.
   resume.set_username(login.username());
   resume.set_device_id(login.device_id());
   resume.set_max_devices(static_cast<std::uint32_t>(config_.devices_online_per_user));
-  storage_->ResumeSession(
-      std::move(resume), [this, session, token, reply = std::move(reply)](
-                             absl::StatusOr<internal::ResumeSessionResponse> resumed) {
-        if (resumed.status().code() == absl::StatusCode::kNotFound) {
-          return reply(absl::UnauthenticatedError("session expired, log in with your password"));
-        }
-        if (resumed.status().code() == absl::StatusCode::kPermissionDenied) {
-          return reply(absl::UnauthenticatedError(
-              "this session is for another user or device: log in with your password"));
-        }
-        if (!resumed.ok()) return reply(resumed.status());
-        FinishLogin(session, resumed->user_id(), resumed->username(), resumed->device_id(), token,
-                    resumed->route(), reply);
-      });
-}
-
-void AccountHandlers::StartSession(const internal::SessionContext& session,
-                                   const internal::User& user, const std::string& device_id,
-                                   Reply reply) {
-  std::string token = NewSessionToken();
-  internal::CreateSessionRequest create;
-  create.set_token_hash(HashSessionToken(token));
-  create.set_user_id(user.user_id());
-  create.set_device_id(device_id);
-  create.set_ttl_seconds(config_.session_ttl_seconds);
-  storage_->CreateSession(
-      std::move(create), [this, session, user_id = user.user_id(), username = user.username(),
-                          device_id, token = std::move(token), reply = std::move(reply)](
-                             absl::StatusOr<internal::CreateSessionResponse> created) {
-        if (!created.ok()) return reply(created.status());
-        internal::RegisterRouteRequest route_request;
-        route_request.set_user_id(user_id);
-        *route_request.mutable_route() = RouteOf(session, device_id);
-        route_request.set_max_devices(static_cast<std::uint32_t>(config_.devices_online_per_user));
-        storage_->RegisterRoute(
-            std::move(route_request),
-            [this, session, user_id, username, device_id, token,
-             reply](absl::StatusOr<internal::RegisterRouteResponse> registered) {
-              // Redis down: MySQL has the session, so the login stands; the
-              // access node registers the route when Redis is back (epoch 0).
-              if (registered.status().code() == absl::StatusCode::kUnavailable) {
-                return FinishLogin(session, user_id, username, device_id, token, {}, reply);
-              }
-              if (!registered.ok()) {
-                // Refused (too many devices online): the session just made
-                // is never handed out, so it goes too.
-                internal::RevokeSessionRequest revoke;
-                revoke.set_token_hash(HashSessionToken(token));
-                revoke.set_user_id(user_id);
-                storage_->RevokeSession(std::move(revoke), [](auto) {});
-                return reply(registered.status());
-              }
-              FinishLogin(session, user_id, username, device_id, token, *registered, reply);
-            });
-      });
+  auto resumed = co_await Call(storage_, &StorageClient::ResumeSession, std::move(resume));
+  if (resumed.status().code() == absl::StatusCode::kNotFound) {
+    co_return reply(absl::UnauthenticatedError("session expired, log in with your password"));
+  }
+  if (resumed.status().code() == absl::StatusCode::kPermissionDenied) {
+    co_return reply(absl::UnauthenticatedError(
+        "this session is for another user or device: log in with your password"));
+  }
+  if (!resumed.ok()) co_return reply(resumed.status());
+  FinishLogin(session, resumed->user_id(), resumed->username(), resumed->device_id(),
+              login.session_token(), resumed->route(), reply);
 }
 
 void AccountHandlers::FinishLogin(const internal::SessionContext& session, std::uint64_t user_id,

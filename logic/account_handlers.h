@@ -9,6 +9,7 @@
 
 #include "common/work_pool.h"
 #include "logic/access_push_client.h"
+#include "logic/handler_task.h"
 #include "logic/logic_config.h"
 #include "logic/login_throttle.h"
 #include "logic/password_hasher.h"
@@ -32,9 +33,9 @@ class AccountHandlers {
   void RegisterWith(RequestDispatcher& dispatcher);
 
  private:
-  void Register(const internal::HandleRequest& request, Reply reply);
+  HandlerTask Register(internal::HandleRequest request, Reply reply);
   void Login(const internal::HandleRequest& request, Reply reply);
-  void Logout(const internal::HandleRequest& request, Reply reply);
+  HandlerTask Logout(internal::HandleRequest request, Reply reply);
 
   struct PasswordLogin {
     internal::SessionContext session;
@@ -42,25 +43,22 @@ class AccountHandlers {
     std::string username;
     std::string password;
   };
-  // Once the throttle let it through: finds the user and checks the password
-  // (on the hash workers); a failure is counted and answered by the throttle.
-  void CheckPassword(const PasswordLogin& login, Reply reply);
-  // SubmitHashWork (logic/hash_work.h) with password_queue_max_wait_ms.
-  void OnHashWorkers(const Reply& reply, std::function<void()> work);
-  // A token login: one storage call finds the session and registers the route.
-  // A token login; the token must be for the user and device the request
-  // names (where it names them).
-  void ResumeSession(const internal::SessionContext& session, const client::LoginRequest& login,
-                     Reply reply);
-  // A password login once the password is checked: creates a session, then
-  // registers the route.
-  void StartSession(const internal::SessionContext& session, const internal::User& user,
-                    const std::string& device_id, Reply reply);
+  // Past the throttle, checks the password (on the hash workers; a failure
+  // is counted and answered by the throttle), creates a session, registers
+  // the route, and finishes the login.
+  HandlerTask LoginWithPassword(PasswordLogin login, Reply reply);
+  // A token login: one storage call finds the session and registers the
+  // route. The token must be for the user and device the request names
+  // (where it names them).
+  HandlerTask ResumeSession(internal::SessionContext session, client::LoginRequest login,
+                            Reply reply);
   // Once the route is registered: kicks the connection it replaced, answers.
   void FinishLogin(const internal::SessionContext& session, std::uint64_t user_id,
                    const std::string& username, const std::string& device_id,
                    const std::string& token, const internal::RegisterRouteResponse& registered,
                    const Reply& reply);
+  // HashWorkerTurn (logic/hash_work.h) with password_queue_max_wait_ms.
+  Suspend<std::monostate> HashWorker() const;
 
   const LogicConfig& config_;
   StorageClient* storage_;

@@ -97,123 +97,112 @@ void ConversationHandlers::ResolveConversation(const internal::SessionContext& s
              });
 }
 
-void ConversationHandlers::History(const internal::HandleRequest& request, Reply reply) {
-  const auto req = request.frame().history();
-  ResolveConversation(request.session(), req.peer(), req.group_id(),
-                      [this, req, reply](absl::StatusOr<Target> target) {
-                        if (!target.ok()) return reply(target.status());
-                        internal::HistoryQuery history;
-                        *history.mutable_conversation() = target->ref;
-                        history.set_before_seq(req.before_seq());
-                        history.set_limit(req.limit());
-                        const bool direct = target->ref.peer_id() != 0;
-                        storage_->History(
-                            std::move(history),
-                            [direct, reply](absl::StatusOr<internal::MessagePage> page) {
-                              internal::HandleResponse response;
-                              auto* out = response.mutable_frame()->mutable_history();
-                              // No 1:1 conversation yet: an empty history.
-                              if (direct && page.status().code() == absl::StatusCode::kNotFound) {
-                                return reply(std::move(response));
-                              }
-                              if (!page.ok()) return reply(page.status());
-                              if (page->messages_size() > 0)
-                                out->set_conv_id(page->messages(0).conv_id());
-                              *out->mutable_messages() = std::move(*page->mutable_messages());
-                              reply(std::move(response));
-                            });
-                      });
-}
-
-void ConversationHandlers::MarkRead(const internal::HandleRequest& request, Reply reply) {
-  const auto session = request.session();
-  const auto req = request.frame().mark_read();
-  ResolveConversation(
-      session, req.peer(), req.group_id(),
-      [this, session, req, reply](absl::StatusOr<Target> target) {
-        if (!target.ok()) return reply(target.status());
-        internal::MarkReadQuery mark;
-        *mark.mutable_conversation() = target->ref;
-        mark.set_seq(req.seq());
-        storage_->MarkRead(std::move(mark), [this, session, target = *target,
-                                             reply](absl::StatusOr<internal::MarkReadResult> read) {
-          if (read.status().code() == absl::StatusCode::kNotFound && target.ref.peer_id() != 0) {
-            return reply(absl::NotFoundError(
-                common::StrCat("no conversation with ", target.peer.username(), " yet")));
-          }
-          if (!read.ok()) return reply(read.status());
-          internal::HandleResponse response;
-          response.mutable_frame()->mutable_mark_read()->set_conv_id(read->conv_id());
-          response.mutable_frame()->mutable_mark_read()->set_read_seq(read->read_seq());
-          reply(std::move(response));
-          client::ServerFrame receipt;
-          receipt.mutable_read_receipt()->set_conv_id(read->conv_id());
-          receipt.mutable_read_receipt()->set_reader(session.username());
-          receipt.mutable_read_receipt()->set_read_seq(read->read_seq());
-          // In a group, only the reader's other devices hear of it.
-          std::vector<std::uint64_t> to = {session.user_id()};
-          if (target.ref.peer_id() != 0) to.push_back(target.ref.peer_id());
-          fanout_->PushToUsers(std::move(to), std::move(receipt), session.access_node_id(),
-                               session.conn_id());
-        });
+Suspend<ConversationHandlers::Target> ConversationHandlers::ConversationNamed(
+    internal::SessionContext session, std::string peer, std::uint64_t group_id) {
+  return Suspend<Target>(
+      [this, session = std::move(session), peer = std::move(peer), group_id](Done<Target> done) {
+        ResolveConversation(session, peer, group_id, std::move(done));
       });
 }
 
-void ConversationHandlers::Recall(const internal::HandleRequest& request, Reply reply) {
-  const auto session = request.session();
+HandlerTask ConversationHandlers::History(internal::HandleRequest request, Reply reply) {
+  const auto& req = request.frame().history();
+  auto target = co_await ConversationNamed(request.session(), req.peer(), req.group_id());
+  if (!target.ok()) co_return reply(target.status());
+  internal::HistoryQuery history;
+  *history.mutable_conversation() = target->ref;
+  history.set_before_seq(req.before_seq());
+  history.set_limit(req.limit());
+  auto page = co_await Call(storage_, &StorageClient::History, std::move(history));
+  internal::HandleResponse response;
+  auto* out = response.mutable_frame()->mutable_history();
+  // No 1:1 conversation yet: an empty history.
+  if (target->ref.peer_id() != 0 && page.status().code() == absl::StatusCode::kNotFound) {
+    co_return reply(std::move(response));
+  }
+  if (!page.ok()) co_return reply(page.status());
+  if (page->messages_size() > 0) out->set_conv_id(page->messages(0).conv_id());
+  *out->mutable_messages() = std::move(*page->mutable_messages());
+  reply(std::move(response));
+}
+
+HandlerTask ConversationHandlers::MarkRead(internal::HandleRequest request, Reply reply) {
+  const internal::SessionContext& session = request.session();
+  const auto& req = request.frame().mark_read();
+  auto target = co_await ConversationNamed(session, req.peer(), req.group_id());
+  if (!target.ok()) co_return reply(target.status());
+  internal::MarkReadQuery mark;
+  *mark.mutable_conversation() = target->ref;
+  mark.set_seq(req.seq());
+  auto read = co_await Call(storage_, &StorageClient::MarkRead, std::move(mark));
+  if (read.status().code() == absl::StatusCode::kNotFound && target->ref.peer_id() != 0) {
+    co_return reply(absl::NotFoundError(
+        common::StrCat("no conversation with ", target->peer.username(), " yet")));
+  }
+  if (!read.ok()) co_return reply(read.status());
+  internal::HandleResponse response;
+  response.mutable_frame()->mutable_mark_read()->set_conv_id(read->conv_id());
+  response.mutable_frame()->mutable_mark_read()->set_read_seq(read->read_seq());
+  reply(std::move(response));
+  client::ServerFrame receipt;
+  receipt.mutable_read_receipt()->set_conv_id(read->conv_id());
+  receipt.mutable_read_receipt()->set_reader(session.username());
+  receipt.mutable_read_receipt()->set_read_seq(read->read_seq());
+  // In a group, only the reader's other devices hear of it.
+  std::vector<std::uint64_t> to = {session.user_id()};
+  if (target->ref.peer_id() != 0) to.push_back(target->ref.peer_id());
+  fanout_->PushToUsers(std::move(to), std::move(receipt), session.access_node_id(),
+                       session.conn_id());
+}
+
+HandlerTask ConversationHandlers::Recall(internal::HandleRequest request, Reply reply) {
+  const internal::SessionContext& session = request.session();
   const std::uint64_t msg_id = request.frame().recall().msg_id();
   internal::RecallMessageRequest recall;
   recall.set_user_id(session.user_id());
   recall.set_msg_id(msg_id);
   recall.set_window_ms(config_.recall_window_seconds * 1000);
-  storage_->RecallMessage(
-      std::move(recall),
-      [this, session, msg_id, reply](absl::StatusOr<internal::RecallMessageResponse> recalled) {
-        if (!recalled.ok()) return reply(recalled.status());
-        internal::HandleResponse response;
-        response.mutable_frame()->mutable_recall();
-        reply(std::move(response));
-        client::ServerFrame event;
-        auto* out = event.mutable_recalled();
-        out->set_conv_id(recalled->conv_id());
-        out->set_msg_id(msg_id);
-        out->set_seq(recalled->seq());
-        out->set_sender(session.username());
-        if (recalled->group_id() != 0) {
-          return fanout_->PushToGroup(recalled->group_id(), recalled->seq(), std::move(event),
-                                      session.access_node_id(), session.conn_id());
-        }
-        fanout_->PushToUsers({recalled->member_ids().begin(), recalled->member_ids().end()},
-                             std::move(event), session.access_node_id(), session.conn_id());
-      });
+  auto recalled = co_await Call(storage_, &StorageClient::RecallMessage, std::move(recall));
+  if (!recalled.ok()) co_return reply(recalled.status());
+  internal::HandleResponse response;
+  response.mutable_frame()->mutable_recall();
+  reply(std::move(response));
+  client::ServerFrame event;
+  auto* out = event.mutable_recalled();
+  out->set_conv_id(recalled->conv_id());
+  out->set_msg_id(msg_id);
+  out->set_seq(recalled->seq());
+  out->set_sender(session.username());
+  if (recalled->group_id() != 0) {
+    co_return fanout_->PushToGroup(recalled->group_id(), recalled->seq(), std::move(event),
+                                   session.access_node_id(), session.conn_id());
+  }
+  fanout_->PushToUsers({recalled->member_ids().begin(), recalled->member_ids().end()},
+                       std::move(event), session.access_node_id(), session.conn_id());
 }
 
-void ConversationHandlers::Typing(const internal::HandleRequest& request, Reply reply) {
-  const auto session = request.session();
-  LookUpPeer(
-      *users_, session, request.frame().typing().peer(), "there is no conversation with yourself",
-      [this, session, reply](absl::StatusOr<internal::User> peer) {
-        if (!peer.ok()) return reply(peer.status());
-        internal::UserPair pair;
-        pair.set_user_id(session.user_id());
-        pair.set_peer_id(peer->user_id());
-        storage_->GetRelation(std::move(pair), [this, session, peer = *peer, reply](
-                                                   absl::StatusOr<internal::Relation> relation) {
-          if (!relation.ok()) return reply(relation.status());
-          // Typing reaches only those the user may message.
-          if (absl::Status allowed =
-                  MaySendDirect(*relation, config_.DefaultMessagePolicy(), peer.username());
-              !allowed.ok()) {
-            return reply(allowed);
-          }
-          internal::HandleResponse response;
-          response.mutable_frame()->mutable_typing();
-          reply(std::move(response));
-          client::ServerFrame event;
-          event.mutable_typing_event()->set_from_user(session.username());
-          fanout_->PushToUsers({peer.user_id()}, std::move(event));
-        });
-      });
+HandlerTask ConversationHandlers::Typing(internal::HandleRequest request, Reply reply) {
+  const internal::SessionContext& session = request.session();
+  auto peer = co_await PeerNamed(*users_, session, request.frame().typing().peer(),
+                                 "there is no conversation with yourself");
+  if (!peer.ok()) co_return reply(peer.status());
+  internal::UserPair pair;
+  pair.set_user_id(session.user_id());
+  pair.set_peer_id(peer->user_id());
+  auto relation = co_await Call(storage_, &StorageClient::GetRelation, std::move(pair));
+  if (!relation.ok()) co_return reply(relation.status());
+  // Typing reaches only those the user may message.
+  if (absl::Status allowed =
+          MaySendDirect(*relation, config_.DefaultMessagePolicy(), peer->username());
+      !allowed.ok()) {
+    co_return reply(allowed);
+  }
+  internal::HandleResponse response;
+  response.mutable_frame()->mutable_typing();
+  reply(std::move(response));
+  client::ServerFrame event;
+  event.mutable_typing_event()->set_from_user(session.username());
+  fanout_->PushToUsers({peer->user_id()}, std::move(event));
 }
 
 }  // namespace im::logic

@@ -8,6 +8,7 @@
 // (pushed, never stored). All act for the session's user and device only.
 // Thread-safe; asynchronous.
 
+#include "logic/handler_task.h"
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/request_dispatcher.h"
@@ -32,14 +33,18 @@ class ConversationHandlers {
   };
   void ResolveConversation(const internal::SessionContext& session, const std::string& peer,
                            std::uint64_t group_id, Done<Target> done);
+  Suspend<Target> ConversationNamed(internal::SessionContext session, std::string peer,
+                                    std::uint64_t group_id);
 
+  // The hot one-call handlers (sync, ack) stay plain callbacks: no copy of
+  // the request, no coroutine frame. The others are coroutines.
   void Sync(const internal::HandleRequest& request, Reply reply);
   void Ack(const internal::HandleRequest& request, Reply reply);
   void ListConversations(const internal::HandleRequest& request, Reply reply);
-  void History(const internal::HandleRequest& request, Reply reply);
-  void MarkRead(const internal::HandleRequest& request, Reply reply);
-  void Recall(const internal::HandleRequest& request, Reply reply);
-  void Typing(const internal::HandleRequest& request, Reply reply);
+  HandlerTask History(internal::HandleRequest request, Reply reply);
+  HandlerTask MarkRead(internal::HandleRequest request, Reply reply);
+  HandlerTask Recall(internal::HandleRequest request, Reply reply);
+  HandlerTask Typing(internal::HandleRequest request, Reply reply);
 
   const LogicConfig& config_;
   StorageClient* storage_;

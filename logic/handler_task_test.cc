@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -49,6 +50,24 @@ TEST(HandlerTaskTest, ACallbackOnAnotherThreadResumesTheCoroutineThere) {
   EXPECT_FALSE(destroyed);  // suspended, waiting for its callback
   std::thread other([done = taken.get()] { done(absl::UnavailableError("storage unavailable")); });
   other.join();
+  EXPECT_EQ(out, -1);
+  EXPECT_TRUE(destroyed);
+}
+
+TEST(HandlerTaskTest, ACallbackDroppedUncalledResumesTheCoroutineWithInternal) {
+  int out = 0;
+  bool destroyed = false;
+  AddOne([](Done<int> done) { Done<int> dropped = std::move(done); }, &out, &destroyed);
+  EXPECT_EQ(out, -1);
+  EXPECT_TRUE(destroyed);
+
+  // Dropped later, after the coroutine suspended: it resumes then.
+  out = 0;
+  destroyed = false;
+  std::optional<Done<int>> held;
+  AddOne([&](Done<int> done) { held = std::move(done); }, &out, &destroyed);
+  EXPECT_FALSE(destroyed);
+  held.reset();
   EXPECT_EQ(out, -1);
   EXPECT_TRUE(destroyed);
 }

@@ -98,4 +98,20 @@ void LoginThrottle::Succeeded(const std::string& username) {
                        });
 }
 
+Suspend<std::monostate> AdmitAttempt(LoginThrottle* throttle, std::string username,
+                                     std::string address) {
+  return SuspendForStatus([throttle, username = std::move(username),
+                           address = std::move(address)](LoginThrottle::Done done) {
+    throttle->Admit(username, address, std::move(done));
+  });
+}
+
+Suspend<std::monostate> CountFailure(LoginThrottle* throttle, std::string username,
+                                     std::string address) {
+  return SuspendForStatus([throttle, username = std::move(username),
+                           address = std::move(address)](LoginThrottle::Done done) {
+    throttle->Failed(username, address, std::move(done));
+  });
+}
+
 }  // namespace im::logic

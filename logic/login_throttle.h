@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "common/metrics.h"
+#include "logic/handler_task.h"
 #include "logic/logic_config.h"
 #include "logic/storage_client.h"
 
@@ -51,5 +52,12 @@ class LoginThrottle {
   common::Metrics* metrics_;
   common::MetricCounter& guard_errors_;
 };
+
+// LoginThrottle::Admit and ::Failed for a handler coroutine (handler_task.h):
+// `absl::Status admitted = (co_await AdmitAttempt(...)).status();`
+Suspend<std::monostate> AdmitAttempt(LoginThrottle* throttle, std::string username,
+                                     std::string address);
+Suspend<std::monostate> CountFailure(LoginThrottle* throttle, std::string username,
+                                     std::string address);
 
 }  // namespace im::logic

@@ -171,9 +171,7 @@ HandlerTask RelationHandlers::ApplyPairChange(internal::HandleRequest request,
   const internal::SessionContext& session = request.session();
   auto peer = co_await PeerNamed(*users_, session, peer_name, "you cannot befriend yourself");
   if (!peer.ok()) co_return reply(peer.status());
-  auto r = co_await Suspend<internal::RelationChange>(
-      [this, pair = Pair(session.user_id(), peer->user_id()), call = change.call](
-          Done<internal::RelationChange> done) { (storage_->*call)(pair, std::move(done)); });
+  auto r = co_await Call(storage_, change.call, Pair(session.user_id(), peer->user_id()));
   if (!r.ok()) co_return reply(r.status());
   if (r->outcome() == change.nothing) {
     co_return reply(absl::FailedPreconditionError(change.nothing_message(peer->username())));

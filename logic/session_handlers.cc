@@ -19,107 +19,92 @@ void SessionHandlers::RegisterWith(RequestDispatcher& dispatcher) {
                       BindHandler(this, &SessionHandlers::ChangePassword));
 }
 
-void SessionHandlers::Devices(const internal::HandleRequest& request, Reply reply) {
+HandlerTask SessionHandlers::Devices(internal::HandleRequest request, Reply reply) {
   internal::UserRef user;
   user.set_user_id(request.session().user_id());
-  storage_->ListSessions(std::move(user), [reply, current = request.session().device_id()](
-                                              absl::StatusOr<internal::ListSessionsResponse> list) {
-    if (!list.ok()) return reply(list.status());
-    internal::HandleResponse response;
-    auto* devices = response.mutable_frame()->mutable_devices();
-    for (const auto& s : list->sessions()) {
-      auto* info = devices->add_sessions();
-      info->set_device_id(s.device_id());
-      info->set_created_at_ms(s.created_at_ms());
-      info->set_expires_at_ms(s.expires_at_ms());
-      info->set_current(s.device_id() == current);
-    }
-    reply(std::move(response));
-  });
+  auto list = co_await Call(storage_, &StorageClient::ListSessions, std::move(user));
+  if (!list.ok()) co_return reply(list.status());
+  internal::HandleResponse response;
+  auto* devices = response.mutable_frame()->mutable_devices();
+  for (const auto& s : list->sessions()) {
+    auto* info = devices->add_sessions();
+    info->set_device_id(s.device_id());
+    info->set_created_at_ms(s.created_at_ms());
+    info->set_expires_at_ms(s.expires_at_ms());
+    info->set_current(s.device_id() == request.session().device_id());
+  }
+  reply(std::move(response));
 }
 
-void SessionHandlers::RevokeDevice(const internal::HandleRequest& request, Reply reply) {
+HandlerTask SessionHandlers::RevokeDevice(internal::HandleRequest request, Reply reply) {
   const std::string& device = request.frame().revoke_device().device_id();
-  if (device.empty()) return reply(absl::InvalidArgumentError("device_id is required"));
+  const std::uint64_t user_id = request.session().user_id();
+  if (device.empty()) co_return reply(absl::InvalidArgumentError("device_id is required"));
   if (device == request.session().device_id()) {
-    return reply(absl::FailedPreconditionError(
+    co_return reply(absl::FailedPreconditionError(
         "that is this connection's device: log out to end its session"));
   }
   internal::RevokeSessionsRequest revoke;
-  revoke.set_user_id(request.session().user_id());
+  revoke.set_user_id(user_id);
   revoke.set_device_id(device);
-  storage_->RevokeSessions(
-      std::move(revoke), [this, reply, device, user_id = request.session().user_id()](
-                             absl::StatusOr<internal::RevokeSessionsResponse> revoked) {
-        if (!revoked.ok()) return reply(revoked.status());
-        if (revoked->revoked() == 0) {
-          return reply(absl::NotFoundError(common::StrCat("no session on device '", device, "'")));
-        }
-        common::GetLogger("account")->info("event=device_revoked uid={} device={} sessions={}",
-                                           user_id, device, revoked->revoked());
-        KickDevices(user_id, {device}, "signed out from another device");
-        internal::HandleResponse response;
-        response.mutable_frame()->mutable_revoke_device()->set_sessions_revoked(revoked->revoked());
-        reply(std::move(response));
-      });
-}
-
-void SessionHandlers::ChangePassword(const internal::HandleRequest& request, Reply reply) {
-  const auto& change = request.frame().change_password();
-  if (change.old_password().empty()) {
-    return reply(absl::InvalidArgumentError("old_password is required"));
+  auto revoked = co_await Call(storage_, &StorageClient::RevokeSessions, std::move(revoke));
+  if (!revoked.ok()) co_return reply(revoked.status());
+  if (revoked->revoked() == 0) {
+    co_return reply(absl::NotFoundError(common::StrCat("no session on device '", device, "'")));
   }
-  if (auto s = ValidatePassword(change.new_password()); !s.ok()) return reply(s);
-  const internal::SessionContext& session = request.session();
-  throttle_->Admit(session.username(), "", [this, session, change, reply](absl::Status admitted) {
-    if (!admitted.ok()) return reply(admitted);
-    internal::GetUserRequest get;
-    get.set_username(session.username());
-    get.set_with_password_hash(true);
-    storage_->GetUser(
-        std::move(get), [this, session, change, reply](absl::StatusOr<internal::User> user) {
-          if (!user.ok()) return reply(user.status());
-          SubmitHashWork(
-              hash_workers_, std::chrono::milliseconds(config_.password_queue_max_wait_ms), reply,
-              [this, session, change, reply, hash = user->password_hash()]() {
-                if (!hasher_->Verify(change.old_password(), hash)) {
-                  return throttle_->Failed(session.username(), "", [reply](absl::Status failed) {
-                    absl::Status wrong = absl::UnauthenticatedError("the old password is wrong");
-                    if (auto after = common::RetryAfter(failed)) {
-                      wrong = common::WithRetryAfter(std::move(wrong), *after);
-                    }
-                    reply(std::move(wrong));
-                  });
-                }
-                auto new_hash = hasher_->Hash(change.new_password());
-                if (!new_hash.ok()) return reply(new_hash.status());
-                StorePassword(session, std::move(*new_hash), reply);
-              });
-        });
-  });
+  common::GetLogger("account")->info("event=device_revoked uid={} device={} sessions={}", user_id,
+                                     device, revoked->revoked());
+  KickDevices(user_id, {device}, "signed out from another device");
+  internal::HandleResponse response;
+  response.mutable_frame()->mutable_revoke_device()->set_sessions_revoked(revoked->revoked());
+  reply(std::move(response));
 }
 
-void SessionHandlers::StorePassword(const internal::SessionContext& session, std::string new_hash,
-                                    const Reply& reply) {
+HandlerTask SessionHandlers::ChangePassword(internal::HandleRequest request, Reply reply) {
+  const auto& change = request.frame().change_password();
+  const internal::SessionContext& session = request.session();
+  if (change.old_password().empty()) {
+    co_return reply(absl::InvalidArgumentError("old_password is required"));
+  }
+  if (auto s = ValidatePassword(change.new_password()); !s.ok()) co_return reply(s);
+  absl::Status admitted = (co_await AdmitAttempt(throttle_, session.username(), "")).status();
+  if (!admitted.ok()) co_return reply(admitted);
+  internal::GetUserRequest get;
+  get.set_username(session.username());
+  get.set_with_password_hash(true);
+  auto user = co_await Call(storage_, &StorageClient::GetUser, std::move(get));
+  if (!user.ok()) co_return reply(user.status());
+  if (auto turn = co_await HashWorkerTurn(
+          hash_workers_, std::chrono::milliseconds(config_.password_queue_max_wait_ms));
+      !turn.ok()) {
+    co_return reply(turn.status());
+  }
+  if (!hasher_->Verify(change.old_password(), user->password_hash())) {
+    absl::Status failed = (co_await CountFailure(throttle_, session.username(), "")).status();
+    absl::Status wrong = absl::UnauthenticatedError("the old password is wrong");
+    if (auto after = common::RetryAfter(failed)) {
+      wrong = common::WithRetryAfter(std::move(wrong), *after);
+    }
+    co_return reply(std::move(wrong));
+  }
+  auto new_hash = hasher_->Hash(change.new_password());
+  if (!new_hash.ok()) co_return reply(new_hash.status());
+
   internal::RevokeSessionsRequest revoke;
   revoke.set_user_id(session.user_id());
   revoke.set_device_id(session.device_id());
   revoke.set_all_but_device(true);
-  revoke.set_password_hash(std::move(new_hash));
-  storage_->RevokeSessions(
-      std::move(revoke),
-      [this, reply, session](absl::StatusOr<internal::RevokeSessionsResponse> revoked) {
-        if (!revoked.ok()) return reply(revoked.status());
-        throttle_->Succeeded(session.username());
-        common::GetLogger("account")->info("event=password_changed uid={} sessions_revoked={}",
-                                           session.user_id(), revoked->revoked());
-        KickDevices(session.user_id(), {revoked->devices().begin(), revoked->devices().end()},
-                    "the password was changed: log in again");
-        internal::HandleResponse response;
-        response.mutable_frame()->mutable_change_password()->set_sessions_revoked(
-            revoked->revoked());
-        reply(std::move(response));
-      });
+  revoke.set_password_hash(std::move(*new_hash));
+  auto revoked = co_await Call(storage_, &StorageClient::RevokeSessions, std::move(revoke));
+  if (!revoked.ok()) co_return reply(revoked.status());
+  throttle_->Succeeded(session.username());
+  common::GetLogger("account")->info("event=password_changed uid={} sessions_revoked={}",
+                                     session.user_id(), revoked->revoked());
+  KickDevices(session.user_id(), {revoked->devices().begin(), revoked->devices().end()},
+              "the password was changed: log in again");
+  internal::HandleResponse response;
+  response.mutable_frame()->mutable_change_password()->set_sessions_revoked(revoked->revoked());
+  reply(std::move(response));
 }
 
 void SessionHandlers::KickDevices(std::uint64_t user_id, std::vector<std::string> devices,

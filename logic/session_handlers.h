@@ -8,6 +8,7 @@
 
 #include "common/work_pool.h"
 #include "logic/access_push_client.h"
+#include "logic/handler_task.h"
 #include "logic/logic_config.h"
 #include "logic/login_throttle.h"
 #include "logic/password_hasher.h"
@@ -31,13 +32,12 @@ class SessionHandlers {
   void RegisterWith(RequestDispatcher& dispatcher);
 
  private:
-  void Devices(const internal::HandleRequest& request, Reply reply);
-  void RevokeDevice(const internal::HandleRequest& request, Reply reply);
-  void ChangePassword(const internal::HandleRequest& request, Reply reply);
-  // Once the old password is checked: stores the new hash, ends the other
-  // devices' sessions, closes their connections, answers.
-  void StorePassword(const internal::SessionContext& session, std::string new_hash,
-                     const Reply& reply);
+  HandlerTask Devices(internal::HandleRequest request, Reply reply);
+  HandlerTask RevokeDevice(internal::HandleRequest request, Reply reply);
+  // Checks the old password (throttled like a login, hashed on the workers),
+  // stores the new hash, ends the other devices' sessions, closes their
+  // connections, answers.
+  HandlerTask ChangePassword(internal::HandleRequest request, Reply reply);
   // Closes the user's connections on `devices` (best effort: a connection
   // whose route is unknown can no longer resume its session anyway).
   void KickDevices(std::uint64_t user_id, std::vector<std::string> devices,
