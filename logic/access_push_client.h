@@ -1,5 +1,6 @@
 #pragma once
-// Logic's client of the access nodes' Access service. One channel per access
+// Logic's gRPC client of the access nodes' Access service (the AccessPushApi
+// of logic/access_push_api.h). One channel per access
 // endpoint, made on first use and kept, with one coalescing stream
 // (common/stream_client.h) for its pushes. Pushes are fire-and-forget from the
 // caller's view: a failed push is logged, and the recipient gets the message
@@ -17,6 +18,7 @@
 #include "access.grpc.pb.h"
 #include "common/in_flight.h"
 #include "common/internal_tls.h"
+#include "logic/access_push_api.h"
 
 namespace im::common {
 template <typename Calls, typename Results>
@@ -25,18 +27,17 @@ class StreamClient;
 
 namespace im::logic {
 
-class AccessPushClient {
+class AccessPushClient final : public AccessPushApi {
  public:
   // `in_flight` outlives this client.
   AccessPushClient(const common::InternalCredentials& credentials, common::InFlight* in_flight,
                    std::chrono::milliseconds timeout);
   ~AccessPushClient();
 
-  // `delivered`, if set, runs (on a gRPC thread) once the node has queued the
-  // frame on its connections; not if the push failed.
+  // `delivered` runs on a gRPC thread.
   void Push(const std::string& endpoint, internal::PushRequest request,
-            std::function<void()> delivered = {});
-  void Kick(const std::string& endpoint, internal::KickRequest request);
+            std::function<void()> delivered = {}) override;
+  void Kick(const std::string& endpoint, internal::KickRequest request) override;
 
  private:
   using PushStream = common::StreamClient<internal::PushCalls, internal::PushResults>;

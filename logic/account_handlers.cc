@@ -25,8 +25,8 @@ internal::Route RouteOf(const internal::SessionContext& session, const std::stri
 
 }  // namespace
 
-AccountHandlers::AccountHandlers(const LogicConfig& config, StorageClient* storage,
-                                 AccessPushClient* access, const PasswordHasher* hasher,
+AccountHandlers::AccountHandlers(const LogicConfig& config, StorageApi* storage,
+                                 AccessPushApi* access, const PasswordHasher* hasher,
                                  common::WorkPool* hash_workers, LoginThrottle* throttle,
                                  UserRateLimiter* registrations)
     : config_(config),
@@ -58,7 +58,7 @@ HandlerTask AccountHandlers::Logout(internal::HandleRequest request, Reply reply
   internal::RevokeSessionRequest revoke;
   revoke.set_token_hash(HashSessionToken(token));
   revoke.set_user_id(request.session().user_id());
-  auto revoked = co_await Call(storage_, &StorageClient::RevokeSession, std::move(revoke));
+  auto revoked = co_await Call(storage_, &StorageApi::RevokeSession, std::move(revoke));
   if (!revoked.ok()) co_return reply(revoked.status());
   if (!revoked->revoked()) co_return reply(absl::NotFoundError("no such session"));
   common::GetLogger("account")->info("event=logout uid={}", request.session().user_id());
@@ -83,7 +83,7 @@ HandlerTask AccountHandlers::Register(internal::HandleRequest request, Reply rep
   internal::CreateUserRequest create;
   create.set_username(req.username());
   create.set_password_hash(*hash);
-  auto created = co_await Call(storage_, &StorageClient::CreateUser, std::move(create));
+  auto created = co_await Call(storage_, &StorageApi::CreateUser, std::move(create));
   if (created.status().code() == absl::StatusCode::kAlreadyExists) {
     co_return reply(absl::AlreadyExistsError(
         common::StrCat("username '", req.username(), "' is already taken")));
@@ -130,7 +130,7 @@ HandlerTask AccountHandlers::LoginWithPassword(PasswordLogin login, Reply reply)
   internal::GetUserRequest get;
   get.set_username(login.username);
   get.set_with_password_hash(true);
-  auto user = co_await Call(storage_, &StorageClient::GetUser, std::move(get));
+  auto user = co_await Call(storage_, &StorageApi::GetUser, std::move(get));
   const bool known = user.ok();
   if (!known && user.status().code() != absl::StatusCode::kNotFound) {
     co_return reply(user.status());
@@ -153,7 +153,7 @@ HandlerTask AccountHandlers::LoginWithPassword(PasswordLogin login, Reply reply)
   create.set_user_id(user->user_id());
   create.set_device_id(login.device_id);
   create.set_ttl_seconds(config_.session_ttl_seconds);
-  auto created = co_await Call(storage_, &StorageClient::CreateSession, std::move(create));
+  auto created = co_await Call(storage_, &StorageApi::CreateSession, std::move(create));
   if (!created.ok()) co_return reply(created.status());
 
   internal::RegisterRouteRequest route_request;
@@ -161,7 +161,7 @@ HandlerTask AccountHandlers::LoginWithPassword(PasswordLogin login, Reply reply)
   *route_request.mutable_route() = RouteOf(login.session, login.device_id);
   route_request.set_max_devices(static_cast<std::uint32_t>(config_.devices_online_per_user));
   auto registered =
-      co_await Call(storage_, &StorageClient::RegisterRoute, std::move(route_request));
+      co_await Call(storage_, &StorageApi::RegisterRoute, std::move(route_request));
   // Redis down: MySQL has the session, so the login stands; the access node
   // registers the route when Redis is back (epoch 0).
   if (registered.status().code() == absl::StatusCode::kUnavailable) {
@@ -188,7 +188,7 @@ HandlerTask AccountHandlers::ResumeSession(internal::SessionContext session,
   resume.set_username(login.username());
   resume.set_device_id(login.device_id());
   resume.set_max_devices(static_cast<std::uint32_t>(config_.devices_online_per_user));
-  auto resumed = co_await Call(storage_, &StorageClient::ResumeSession, std::move(resume));
+  auto resumed = co_await Call(storage_, &StorageApi::ResumeSession, std::move(resume));
   if (resumed.status().code() == absl::StatusCode::kNotFound) {
     co_return reply(absl::UnauthenticatedError("session expired, log in with your password"));
   }
@@ -230,11 +230,11 @@ void AccountHandlers::FinishLogin(const internal::SessionContext& session, std::
   reply(std::move(response));
 }
 
-void KickReplaced(AccessPushClient* access, std::uint64_t user_id, const internal::Route& old) {
+void KickReplaced(AccessPushApi* access, std::uint64_t user_id, const internal::Route& old) {
   KickRoute(access, user_id, old, "logged in on the same device elsewhere");
 }
 
-void KickRoute(AccessPushClient* access, std::uint64_t user_id, const internal::Route& route,
+void KickRoute(AccessPushApi* access, std::uint64_t user_id, const internal::Route& route,
                const std::string& reason) {
   internal::KickRequest kick;
   kick.mutable_target()->set_conn_id(route.conn_id());

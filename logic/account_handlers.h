@@ -8,13 +8,13 @@
 // Thread-safe; all work is asynchronous (hashing runs on `hash_workers`).
 
 #include "common/work_pool.h"
-#include "logic/access_push_client.h"
+#include "logic/access_push_api.h"
 #include "logic/handler_task.h"
 #include "logic/logic_config.h"
 #include "logic/login_throttle.h"
 #include "logic/password_hasher.h"
 #include "logic/request_dispatcher.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 #include "logic/user_rate_limiter.h"
 
 namespace im::logic {
@@ -26,7 +26,7 @@ class AccountHandlers {
   // Hashes one throwaway password (the stand-in checked for unknown names).
   // `registrations` is keyed by client address: each register takes a token
   // before any hashing.
-  AccountHandlers(const LogicConfig& config, StorageClient* storage, AccessPushClient* access,
+  AccountHandlers(const LogicConfig& config, StorageApi* storage, AccessPushApi* access,
                   const PasswordHasher* hasher, common::WorkPool* hash_workers,
                   LoginThrottle* throttle, UserRateLimiter* registrations);
 
@@ -61,8 +61,8 @@ class AccountHandlers {
   Suspend<std::monostate> HashWorker() const;
 
   const LogicConfig& config_;
-  StorageClient* storage_;
-  AccessPushClient* access_;
+  StorageApi* storage_;
+  AccessPushApi* access_;
   const PasswordHasher* hasher_;
   common::WorkPool* hash_workers_;
   LoginThrottle* throttle_;
@@ -72,9 +72,9 @@ class AccountHandlers {
 
 // Tells the access node holding `old` (a route of `user_id`'s device that a
 // newer login replaced) to close that connection.
-void KickReplaced(AccessPushClient* access, std::uint64_t user_id, const internal::Route& old);
+void KickReplaced(AccessPushApi* access, std::uint64_t user_id, const internal::Route& old);
 // Tells the access node holding `route` to close that connection, saying why.
-void KickRoute(AccessPushClient* access, std::uint64_t user_id, const internal::Route& route,
+void KickRoute(AccessPushApi* access, std::uint64_t user_id, const internal::Route& route,
                const std::string& reason);
 
 }  // namespace im::logic

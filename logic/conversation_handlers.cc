@@ -113,7 +113,7 @@ HandlerTask ConversationHandlers::History(internal::HandleRequest request, Reply
   *history.mutable_conversation() = target->ref;
   history.set_before_seq(req.before_seq());
   history.set_limit(req.limit());
-  auto page = co_await Call(storage_, &StorageClient::History, std::move(history));
+  auto page = co_await Call(storage_, &StorageApi::History, std::move(history));
   internal::HandleResponse response;
   auto* out = response.mutable_frame()->mutable_history();
   // No 1:1 conversation yet: an empty history.
@@ -134,7 +134,7 @@ HandlerTask ConversationHandlers::MarkRead(internal::HandleRequest request, Repl
   internal::MarkReadQuery mark;
   *mark.mutable_conversation() = target->ref;
   mark.set_seq(req.seq());
-  auto read = co_await Call(storage_, &StorageClient::MarkRead, std::move(mark));
+  auto read = co_await Call(storage_, &StorageApi::MarkRead, std::move(mark));
   if (read.status().code() == absl::StatusCode::kNotFound && target->ref.peer_id() != 0) {
     co_return reply(absl::NotFoundError(
         common::StrCat("no conversation with ", target->peer.username(), " yet")));
@@ -162,7 +162,7 @@ HandlerTask ConversationHandlers::Recall(internal::HandleRequest request, Reply 
   recall.set_user_id(session.user_id());
   recall.set_msg_id(msg_id);
   recall.set_window_ms(config_.recall_window_seconds * 1000);
-  auto recalled = co_await Call(storage_, &StorageClient::RecallMessage, std::move(recall));
+  auto recalled = co_await Call(storage_, &StorageApi::RecallMessage, std::move(recall));
   if (!recalled.ok()) co_return reply(recalled.status());
   internal::HandleResponse response;
   response.mutable_frame()->mutable_recall();
@@ -189,7 +189,7 @@ HandlerTask ConversationHandlers::Typing(internal::HandleRequest request, Reply 
   internal::UserPair pair;
   pair.set_user_id(session.user_id());
   pair.set_peer_id(peer->user_id());
-  auto relation = co_await Call(storage_, &StorageClient::GetRelation, std::move(pair));
+  auto relation = co_await Call(storage_, &StorageApi::GetRelation, std::move(pair));
   if (!relation.ok()) co_return reply(relation.status());
   // Typing reaches only those the user may message.
   if (absl::Status allowed =

@@ -12,14 +12,14 @@
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/request_dispatcher.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 #include "logic/user_directory.h"
 
 namespace im::logic {
 
 class ConversationHandlers {
  public:
-  ConversationHandlers(const LogicConfig& config, StorageClient* storage, UserDirectory* users,
+  ConversationHandlers(const LogicConfig& config, StorageApi* storage, UserDirectory* users,
                        PushFanout* fanout)
       : config_(config), storage_(storage), users_(users), fanout_(fanout) {}
 
@@ -47,7 +47,7 @@ class ConversationHandlers {
   HandlerTask Typing(internal::HandleRequest request, Reply reply);
 
   const LogicConfig& config_;
-  StorageClient* storage_;
+  StorageApi* storage_;
   UserDirectory* users_;
   PushFanout* fanout_;
 };

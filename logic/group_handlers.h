@@ -10,13 +10,13 @@
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/request_dispatcher.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 
 namespace im::logic {
 
 class GroupHandlers {
  public:
-  GroupHandlers(const LogicConfig& config, StorageClient* storage, PushFanout* fanout)
+  GroupHandlers(const LogicConfig& config, StorageApi* storage, PushFanout* fanout)
       : config_(config), storage_(storage), fanout_(fanout) {}
 
   void RegisterWith(RequestDispatcher& dispatcher);
@@ -33,7 +33,7 @@ class GroupHandlers {
                   const internal::GroupChangeResult& result);
 
   const LogicConfig& config_;
-  StorageClient* storage_;
+  StorageApi* storage_;
   PushFanout* fanout_;
 };
 

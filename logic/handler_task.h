@@ -5,7 +5,7 @@
 //   HandlerTask Handlers::Befriend(internal::HandleRequest request, Reply reply) {
 //     auto peer = co_await PeerNamed(*users_, request.session(), name, "...");
 //     if (!peer.ok()) co_return reply(peer.status());
-//     auto change = co_await Call(storage_, &StorageClient::RequestFriend, std::move(ask));
+//     auto change = co_await Call(storage_, &StorageApi::RequestFriend, std::move(ask));
 //     ...
 //   }
 //
@@ -38,7 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "logic/request_dispatcher.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 
 namespace im::logic {
 
@@ -123,7 +123,7 @@ inline Suspend<std::monostate> SuspendForStatus(
   });
 }
 
-// Awaits one StorageClient call: `co_await Call(storage_, &StorageClient::GetUser, request)`.
+// Awaits one storage call: `co_await Call(storage_, &StorageApi::GetUser, request)`.
 template <typename Client, typename Request, typename Response>
 Suspend<Response> Call(Client* client, void (Client::*method)(Request, Done<Response>),
                        std::type_identity_t<Request> request) {

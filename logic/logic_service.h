@@ -11,16 +11,16 @@
 #include "common/grpc_status.h"
 #include "common/stream_server.h"
 #include "logic.grpc.pb.h"
-#include "logic/access_push_client.h"
+#include "logic/access_push_api.h"
 #include "logic/request_dispatcher.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 
 namespace im::logic {
 
 class LogicService final : public internal::Logic::CallbackService {
  public:
-  LogicService(const RequestDispatcher* dispatcher, StorageClient* storage,
-               AccessPushClient* access)
+  LogicService(const RequestDispatcher* dispatcher, StorageApi* storage,
+               AccessPushApi* access)
       : dispatcher_(dispatcher), storage_(storage), access_(access) {}
 
   grpc::ServerBidiReactor<internal::HandleCalls, internal::HandleResults>* HandleStream(
@@ -33,7 +33,7 @@ class LogicService final : public internal::Logic::CallbackService {
   grpc::ServerUnaryReactor* RenewNodeLease(grpc::CallbackServerContext* ctx,
                                            const internal::NodeLeaseRequest* request,
                                            internal::NodeLeaseResponse* response) override {
-    return Forward(ctx, *request, response, &StorageClient::RenewNodeLease);
+    return Forward(ctx, *request, response, &StorageApi::RenewNodeLease);
   }
   // Passed to storage; a connection whose route a newly registered one
   // replaced (two logins of one device while Redis was down) is kicked.
@@ -43,14 +43,14 @@ class LogicService final : public internal::Logic::CallbackService {
   grpc::ServerUnaryReactor* ReleaseNodeLease(grpc::CallbackServerContext* ctx,
                                              const internal::NodeLeaseRelease* request,
                                              internal::NodeLeaseReleased* response) override {
-    return Forward(ctx, *request, response, &StorageClient::ReleaseNodeLease);
+    return Forward(ctx, *request, response, &StorageApi::ReleaseNodeLease);
   }
 
  private:
   template <typename Request, typename Response>
   grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* ctx, const Request& request,
                                     Response* response,
-                                    void (StorageClient::*call)(Request,
+                                    void (StorageApi::*call)(Request,
                                                                 ::im::logic::Done<Response>)) {
     auto* reactor = ctx->DefaultReactor();
     (storage_->*call)(request, [reactor, response](absl::StatusOr<Response> result) {
@@ -65,8 +65,8 @@ class LogicService final : public internal::Logic::CallbackService {
   void SessionClosed(const internal::SessionContext& session, Done done);
 
   const RequestDispatcher* dispatcher_;
-  StorageClient* storage_;
-  AccessPushClient* access_;
+  StorageApi* storage_;
+  AccessPushApi* access_;
   common::StreamServer<internal::HandleCalls, internal::HandleResults> handle_stream_{
       [this](const internal::HandleRequest& request, internal::HandleResponse* response,
              Done done) {

@@ -23,7 +23,7 @@ std::string Seconds(std::int64_t ms) { return common::StrCat((ms + 999) / 1000, 
 
 }  // namespace
 
-LoginThrottle::LoginThrottle(const LogicConfig& config, StorageClient* storage,
+LoginThrottle::LoginThrottle(const LogicConfig& config, StorageApi* storage,
                              common::Metrics* metrics)
     : per_account_(Policy(config.login_free_failures_per_account, config)),
       per_address_(Policy(config.login_free_failures_per_address, config)),

@@ -20,7 +20,7 @@
 #include "common/metrics.h"
 #include "logic/handler_task.h"
 #include "logic/logic_config.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 
 namespace im::logic {
 
@@ -28,7 +28,7 @@ class LoginThrottle {
  public:
   using Done = std::function<void(absl::Status)>;
 
-  LoginThrottle(const LogicConfig& config, StorageClient* storage, common::Metrics* metrics);
+  LoginThrottle(const LogicConfig& config, StorageApi* storage, common::Metrics* metrics);
 
   // done(OK) if an attempt may go ahead now, else RESOURCE_EXHAUSTED with a
   // retry-after hint.
@@ -48,7 +48,7 @@ class LoginThrottle {
 
   internal::LoginThrottle per_account_;
   internal::LoginThrottle per_address_;
-  StorageClient* storage_;
+  StorageApi* storage_;
   common::Metrics* metrics_;
   common::MetricCounter& guard_errors_;
 };

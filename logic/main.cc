@@ -24,6 +24,7 @@
 #include "logic/relation_cache.h"
 #include "logic/relation_handlers.h"
 #include "logic/session_handlers.h"
+#include "logic/storage_client.h"
 #include "logic/user_directory.h"
 
 namespace im::logic {

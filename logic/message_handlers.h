@@ -14,14 +14,14 @@
 #include "logic/relation_cache.h"
 #include "logic/request_dispatcher.h"
 #include "logic/send_order.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 #include "logic/user_directory.h"
 
 namespace im::logic {
 
 class MessageHandlers {
  public:
-  MessageHandlers(const LogicConfig& config, StorageClient* storage, UserDirectory* users,
+  MessageHandlers(const LogicConfig& config, StorageApi* storage, UserDirectory* users,
                   RelationCache* relations, PushFanout* fanout)
       : config_(config), storage_(storage), users_(users), relations_(relations), fanout_(fanout) {}
 
@@ -53,7 +53,7 @@ class MessageHandlers {
                      const Reply& reply, SentAt sent_at);
 
   const LogicConfig& config_;
-  StorageClient* storage_;
+  StorageApi* storage_;
   UserDirectory* users_;
   RelationCache* relations_;
   PushFanout* fanout_;

@@ -6,7 +6,7 @@
 
 namespace im::logic {
 
-PushFanout::PushFanout(StorageClient* storage, AccessPushClient* access,
+PushFanout::PushFanout(StorageApi* storage, AccessPushApi* access,
                        std::uint32_t notice_above_members, common::Metrics* metrics)
     : storage_(storage), access_(access), notice_above_members_(notice_above_members) {
   if (metrics == nullptr) return;

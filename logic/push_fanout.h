@@ -19,9 +19,9 @@
 
 #include "client.pb.h"
 #include "common/metrics.h"
-#include "logic/access_push_client.h"
+#include "logic/access_push_api.h"
 #include "logic/push_order.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 
 namespace im::logic {
 
@@ -29,7 +29,7 @@ class PushFanout {
  public:
   // Groups with more than `notice_above_members` members are pushed notices
   // (see PushGroupMessage).
-  PushFanout(StorageClient* storage, AccessPushClient* access, std::uint32_t notice_above_members,
+  PushFanout(StorageApi* storage, AccessPushApi* access, std::uint32_t notice_above_members,
              common::Metrics* metrics = nullptr);
 
   // When a message's send reached logic (steady clock); {} for other frames.
@@ -70,8 +70,8 @@ class PushFanout {
   // since `sent_at`; empty for frames that are not a sent message.
   std::function<void()> TimerFor(const client::ServerFrame& frame, SentAt sent_at) const;
 
-  StorageClient* storage_;
-  AccessPushClient* access_;
+  StorageApi* storage_;
+  AccessPushApi* access_;
   std::uint32_t notice_above_members_;
   common::MetricHistogram* direct_latency_ = nullptr;  // with metrics
   common::MetricHistogram* group_latency_ = nullptr;

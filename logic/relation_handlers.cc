@@ -83,7 +83,7 @@ HandlerTask RelationHandlers::RequestFriend(internal::HandleRequest request, Rep
   change.set_user_id(session.user_id());
   change.set_peer_id(peer->user_id());
   change.set_note(req.note());
-  auto r = co_await Call(storage_, &StorageClient::RequestFriend, std::move(change));
+  auto r = co_await Call(storage_, &StorageApi::RequestFriend, std::move(change));
   if (!r.ok()) co_return reply(r.status());
   const std::string& name = peer->username();
   internal::HandleResponse response;
@@ -125,7 +125,7 @@ HandlerTask RelationHandlers::RespondFriend(internal::HandleRequest request, Rep
   change.set_user_id(session.user_id());
   change.set_peer_id(peer->user_id());
   change.set_accept(accept);
-  auto r = co_await Call(storage_, &StorageClient::RespondFriend, std::move(change));
+  auto r = co_await Call(storage_, &StorageApi::RespondFriend, std::move(change));
   if (!r.ok()) co_return reply(r.status());
   const std::string& name = peer->username();
   internal::HandleResponse response;
@@ -185,7 +185,7 @@ HandlerTask RelationHandlers::ApplyPairChange(internal::HandleRequest request,
 }
 
 void RelationHandlers::CancelRequest(const internal::HandleRequest& request, Reply reply) {
-  static const PairChange kCancel{&StorageClient::CancelFriendRequest,
+  static const PairChange kCancel{&StorageApi::CancelFriendRequest,
                                   internal::CANCELLED,
                                   internal::NO_REQUEST,
                                   [](const std::string& peer) {
@@ -198,7 +198,7 @@ void RelationHandlers::CancelRequest(const internal::HandleRequest& request, Rep
 
 void RelationHandlers::RemoveFriend(const internal::HandleRequest& request, Reply reply) {
   static const PairChange kRemove{
-      &StorageClient::RemoveFriend,
+      &StorageApi::RemoveFriend,
       internal::REMOVED,
       internal::NOT_FRIENDS,
       [](const std::string& peer) { return common::StrCat(peer, " is not your friend"); },
@@ -209,15 +209,15 @@ void RelationHandlers::RemoveFriend(const internal::HandleRequest& request, Repl
 
 HandlerTask RelationHandlers::ListFriends(internal::HandleRequest request, Reply reply) {
   const std::uint64_t user_id = request.session().user_id();
-  auto friends = co_await Call(storage_, &StorageClient::ListFriends, Ref(user_id));
+  auto friends = co_await Call(storage_, &StorageApi::ListFriends, Ref(user_id));
   if (!friends.ok()) co_return reply(friends.status());
-  auto blocked = co_await Call(storage_, &StorageClient::ListBlocked, Ref(user_id));
+  auto blocked = co_await Call(storage_, &StorageApi::ListBlocked, Ref(user_id));
   if (!blocked.ok()) co_return reply(blocked.status());
   std::set<std::uint64_t> blocked_ids;
   for (const auto& b : blocked->users()) blocked_ids.insert(b.user_id());
   internal::GetRoutesRequest lookup;  // one batched lookup for presence
   for (const auto& f : friends->friends()) lookup.add_user_ids(f.user_id());
-  auto routes = co_await Call(storage_, &StorageClient::GetRoutes, std::move(lookup));
+  auto routes = co_await Call(storage_, &StorageApi::GetRoutes, std::move(lookup));
   if (!routes.ok()) co_return reply(routes.status());
   std::set<std::uint64_t> online;
   for (const auto& u : routes->users()) {
@@ -238,7 +238,7 @@ HandlerTask RelationHandlers::ListFriends(internal::HandleRequest request, Reply
 
 HandlerTask RelationHandlers::ListPending(internal::HandleRequest request, Reply reply) {
   auto requests =
-      co_await Call(storage_, &StorageClient::ListFriendRequests, Ref(request.session().user_id()));
+      co_await Call(storage_, &StorageApi::ListFriendRequests, Ref(request.session().user_id()));
   if (!requests.ok()) co_return reply(requests.status());
   internal::HandleResponse response;
   auto* out = response.mutable_frame()->mutable_friend_pending();
@@ -264,7 +264,7 @@ HandlerTask RelationHandlers::SetBlock(internal::HandleRequest request, Reply re
   change.set_peer_id(peer->user_id());
   change.set_blocked(request.frame().block_set().blocked());
   // The blocked user is not told.
-  auto r = co_await Call(storage_, &StorageClient::SetBlock, std::move(change));
+  auto r = co_await Call(storage_, &StorageApi::SetBlock, std::move(change));
   if (!r.ok()) co_return reply(r.status());
   internal::HandleResponse response;
   response.mutable_frame()->mutable_block_set();
@@ -273,7 +273,7 @@ HandlerTask RelationHandlers::SetBlock(internal::HandleRequest request, Reply re
 
 HandlerTask RelationHandlers::ListBlocked(internal::HandleRequest request, Reply reply) {
   auto blocked =
-      co_await Call(storage_, &StorageClient::ListBlocked, Ref(request.session().user_id()));
+      co_await Call(storage_, &StorageApi::ListBlocked, Ref(request.session().user_id()));
   if (!blocked.ok()) co_return reply(blocked.status());
   internal::HandleResponse response;
   auto* out = response.mutable_frame()->mutable_block_list();
@@ -289,7 +289,7 @@ HandlerTask RelationHandlers::SetPrivacy(internal::HandleRequest request, Reply 
   internal::SetMessagePolicyRequest change;
   change.set_user_id(request.session().user_id());
   change.set_policy(policy);
-  auto r = co_await Call(storage_, &StorageClient::SetMessagePolicy, std::move(change));
+  auto r = co_await Call(storage_, &StorageApi::SetMessagePolicy, std::move(change));
   if (!r.ok()) co_return reply(r.status());
   internal::HandleResponse response;
   response.mutable_frame()->mutable_privacy_set()->set_messages(policy);

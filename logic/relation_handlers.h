@@ -10,14 +10,14 @@
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/request_dispatcher.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 #include "logic/user_directory.h"
 
 namespace im::logic {
 
 class RelationHandlers {
  public:
-  RelationHandlers(const LogicConfig& config, StorageClient* storage, UserDirectory* users,
+  RelationHandlers(const LogicConfig& config, StorageApi* storage, UserDirectory* users,
                    PushFanout* fanout)
       : config_(config), storage_(storage), users_(users), fanout_(fanout) {}
 
@@ -40,7 +40,7 @@ class RelationHandlers {
   // `done` is success (both users get `event`, the client gets an empty
   // answer); `nothing` means there was nothing to undo.
   struct PairChange {
-    void (StorageClient::*call)(internal::UserPair, Done<internal::RelationChange>);
+    void (StorageApi::*call)(internal::UserPair, Done<internal::RelationChange>);
     internal::RelationOutcome done;
     internal::RelationOutcome nothing;
     std::string (*nothing_message)(const std::string& peer);
@@ -57,7 +57,7 @@ class RelationHandlers {
               const std::string& note = {});
 
   const LogicConfig& config_;
-  StorageClient* storage_;
+  StorageApi* storage_;
   UserDirectory* users_;
   PushFanout* fanout_;
 };

@@ -22,7 +22,7 @@ void SessionHandlers::RegisterWith(RequestDispatcher& dispatcher) {
 HandlerTask SessionHandlers::Devices(internal::HandleRequest request, Reply reply) {
   internal::UserRef user;
   user.set_user_id(request.session().user_id());
-  auto list = co_await Call(storage_, &StorageClient::ListSessions, std::move(user));
+  auto list = co_await Call(storage_, &StorageApi::ListSessions, std::move(user));
   if (!list.ok()) co_return reply(list.status());
   internal::HandleResponse response;
   auto* devices = response.mutable_frame()->mutable_devices();
@@ -47,7 +47,7 @@ HandlerTask SessionHandlers::RevokeDevice(internal::HandleRequest request, Reply
   internal::RevokeSessionsRequest revoke;
   revoke.set_user_id(user_id);
   revoke.set_device_id(device);
-  auto revoked = co_await Call(storage_, &StorageClient::RevokeSessions, std::move(revoke));
+  auto revoked = co_await Call(storage_, &StorageApi::RevokeSessions, std::move(revoke));
   if (!revoked.ok()) co_return reply(revoked.status());
   if (revoked->revoked() == 0) {
     co_return reply(absl::NotFoundError(common::StrCat("no session on device '", device, "'")));
@@ -72,7 +72,7 @@ HandlerTask SessionHandlers::ChangePassword(internal::HandleRequest request, Rep
   internal::GetUserRequest get;
   get.set_username(session.username());
   get.set_with_password_hash(true);
-  auto user = co_await Call(storage_, &StorageClient::GetUser, std::move(get));
+  auto user = co_await Call(storage_, &StorageApi::GetUser, std::move(get));
   if (!user.ok()) co_return reply(user.status());
   if (auto turn = co_await HashWorkerTurn(
           hash_workers_, std::chrono::milliseconds(config_.password_queue_max_wait_ms));
@@ -95,7 +95,7 @@ HandlerTask SessionHandlers::ChangePassword(internal::HandleRequest request, Rep
   revoke.set_device_id(session.device_id());
   revoke.set_all_but_device(true);
   revoke.set_password_hash(std::move(*new_hash));
-  auto revoked = co_await Call(storage_, &StorageClient::RevokeSessions, std::move(revoke));
+  auto revoked = co_await Call(storage_, &StorageApi::RevokeSessions, std::move(revoke));
   if (!revoked.ok()) co_return reply(revoked.status());
   throttle_->Succeeded(session.username());
   common::GetLogger("account")->info("event=password_changed uid={} sessions_revoked={}",

@@ -7,19 +7,19 @@
 // Thread-safe; all work is asynchronous.
 
 #include "common/work_pool.h"
-#include "logic/access_push_client.h"
+#include "logic/access_push_api.h"
 #include "logic/handler_task.h"
 #include "logic/logic_config.h"
 #include "logic/login_throttle.h"
 #include "logic/password_hasher.h"
 #include "logic/request_dispatcher.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 
 namespace im::logic {
 
 class SessionHandlers {
  public:
-  SessionHandlers(const LogicConfig& config, StorageClient* storage, AccessPushClient* access,
+  SessionHandlers(const LogicConfig& config, StorageApi* storage, AccessPushApi* access,
                   const PasswordHasher* hasher, common::WorkPool* hash_workers,
                   LoginThrottle* throttle)
       : config_(config),
@@ -44,8 +44,8 @@ class SessionHandlers {
                    const std::string& reason);
 
   const LogicConfig& config_;
-  StorageClient* storage_;
-  AccessPushClient* access_;
+  StorageApi* storage_;
+  AccessPushApi* access_;
   const PasswordHasher* hasher_;
   common::WorkPool* hash_workers_;
   LoginThrottle* throttle_;

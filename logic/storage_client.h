@@ -1,8 +1,8 @@
 #pragma once
-// Logic's client of im-storage: one method per storage operation, each
-// asynchronous with the configured deadline. `done` runs once, on a gRPC
-// thread, and must not block. A storage that is down or too slow comes back
-// as UNAVAILABLE ("storage unavailable"), so callers need no gRPC knowledge.
+// Logic's gRPC client of im-storage (the StorageApi of logic/storage_api.h),
+// each call with the configured deadline; `done` runs on a gRPC thread. A
+// storage that is down or too slow comes back as UNAVAILABLE ("storage
+// unavailable"), so callers need no gRPC knowledge.
 // Message appends, acks and the login calls (ResumeSession, RegisterRoute,
 // RemoveRoute), the hot calls, travel on coalescing streams
 // (common/sharded_stream_client.h: `spread.streams` per kind of call, spread
@@ -23,6 +23,7 @@
 #include "common/in_flight.h"
 #include "common/internal_tls.h"
 #include "common/stream_spread.h"
+#include "logic/storage_api.h"
 #include "storage.grpc.pb.h"
 
 namespace im::common {
@@ -32,10 +33,7 @@ class ShardedStreamClient;
 
 namespace im::logic {
 
-template <typename T>
-using Done = std::function<void(absl::StatusOr<T>)>;
-
-class StorageClient {
+class StorageClient final : public StorageApi {
  public:
   // `in_flight` outlives this client.
   StorageClient(const std::string& target, const common::InternalCredentials& credentials,
@@ -43,59 +41,73 @@ class StorageClient {
                 common::StreamSpread spread = {});
   ~StorageClient();
 
-  void CreateUser(internal::CreateUserRequest request, Done<internal::CreateUserResponse> done);
-  void GetUser(internal::GetUserRequest request, Done<internal::User> done);
+  void CreateUser(internal::CreateUserRequest request,
+                  Done<internal::CreateUserResponse> done) override;
+  void GetUser(internal::GetUserRequest request, Done<internal::User> done) override;
   void CreateSession(internal::CreateSessionRequest request,
-                     Done<internal::CreateSessionResponse> done);
+                     Done<internal::CreateSessionResponse> done) override;
   void RevokeSession(internal::RevokeSessionRequest request,
-                     Done<internal::RevokeSessionResponse> done);
-  void GuardLogin(internal::GuardLoginRequest request, Done<internal::GuardLoginResponse> done);
-  void ListSessions(internal::UserRef request, Done<internal::ListSessionsResponse> done);
+                     Done<internal::RevokeSessionResponse> done) override;
+  void GuardLogin(internal::GuardLoginRequest request,
+                  Done<internal::GuardLoginResponse> done) override;
+  void ListSessions(internal::UserRef request, Done<internal::ListSessionsResponse> done) override;
   void RevokeSessions(internal::RevokeSessionsRequest request,
-                      Done<internal::RevokeSessionsResponse> done);
+                      Done<internal::RevokeSessionsResponse> done) override;
   // A token login: the session, its user and the route, in one call.
   void ResumeSession(internal::ResumeSessionRequest request,
-                     Done<internal::ResumeSessionResponse> done);
+                     Done<internal::ResumeSessionResponse> done) override;
   void AppendMessage(internal::AppendMessageRequest request,
-                     Done<internal::AppendMessageResponse> done);
+                     Done<internal::AppendMessageResponse> done) override;
   void RegisterRoute(internal::RegisterRouteRequest request,
-                     Done<internal::RegisterRouteResponse> done);
-  void RemoveRoute(internal::RemoveRouteRequest request, Done<internal::RemoveRouteResponse> done);
-  void GetRoutes(internal::GetRoutesRequest request, Done<internal::GetRoutesResponse> done);
-  void RenewNodeLease(internal::NodeLeaseRequest request, Done<internal::NodeLeaseResponse> done);
+                     Done<internal::RegisterRouteResponse> done) override;
+  void RemoveRoute(internal::RemoveRouteRequest request,
+                   Done<internal::RemoveRouteResponse> done) override;
+  void GetRoutes(internal::GetRoutesRequest request,
+                 Done<internal::GetRoutesResponse> done) override;
+  void RenewNodeLease(internal::NodeLeaseRequest request,
+                      Done<internal::NodeLeaseResponse> done) override;
   void RestoreRoutes(internal::RestoreRoutesRequest request,
-                     Done<internal::RestoreRoutesResponse> done);
-  void ReleaseNodeLease(internal::NodeLeaseRelease request, Done<internal::NodeLeaseReleased> done);
+                     Done<internal::RestoreRoutesResponse> done) override;
+  void ReleaseNodeLease(internal::NodeLeaseRelease request,
+                        Done<internal::NodeLeaseReleased> done) override;
 
-  void RequestFriend(internal::RequestFriendRequest request, Done<internal::RelationChange> done);
-  void RespondFriend(internal::RespondFriendRequest request, Done<internal::RelationChange> done);
-  void CancelFriendRequest(internal::UserPair request, Done<internal::RelationChange> done);
-  void RemoveFriend(internal::UserPair request, Done<internal::RelationChange> done);
-  void SetBlock(internal::SetBlockRequest request, Done<internal::RelationChange> done);
+  void RequestFriend(internal::RequestFriendRequest request,
+                     Done<internal::RelationChange> done) override;
+  void RespondFriend(internal::RespondFriendRequest request,
+                     Done<internal::RelationChange> done) override;
+  void CancelFriendRequest(internal::UserPair request,
+                           Done<internal::RelationChange> done) override;
+  void RemoveFriend(internal::UserPair request, Done<internal::RelationChange> done) override;
+  void SetBlock(internal::SetBlockRequest request, Done<internal::RelationChange> done) override;
   void SetMessagePolicy(internal::SetMessagePolicyRequest request,
-                        Done<internal::SetMessagePolicyResponse> done);
-  void ListFriends(internal::UserRef request, Done<internal::ListFriendsResponse> done);
+                        Done<internal::SetMessagePolicyResponse> done) override;
+  void ListFriends(internal::UserRef request, Done<internal::ListFriendsResponse> done) override;
   void ListFriendRequests(internal::UserRef request,
-                          Done<internal::ListFriendRequestsResponse> done);
-  void ListBlocked(internal::UserRef request, Done<internal::ListBlockedResponse> done);
-  void GetRelation(internal::UserPair request, Done<internal::Relation> done);
+                          Done<internal::ListFriendRequestsResponse> done) override;
+  void ListBlocked(internal::UserRef request, Done<internal::ListBlockedResponse> done) override;
+  void GetRelation(internal::UserPair request, Done<internal::Relation> done) override;
 
-  void SyncMessages(internal::SyncMessagesRequest request, Done<internal::MessagePage> done);
-  void AckMessages(internal::AckMessagesRequest request, Done<internal::AckMessagesResponse> done);
-  void ListConversations(internal::UserRef request, Done<internal::ListConversationsResponse> done);
-  void History(internal::HistoryQuery request, Done<internal::MessagePage> done);
-  void MarkRead(internal::MarkReadQuery request, Done<internal::MarkReadResult> done);
+  void SyncMessages(internal::SyncMessagesRequest request,
+                    Done<internal::MessagePage> done) override;
+  void AckMessages(internal::AckMessagesRequest request,
+                   Done<internal::AckMessagesResponse> done) override;
+  void ListConversations(internal::UserRef request,
+                         Done<internal::ListConversationsResponse> done) override;
+  void History(internal::HistoryQuery request, Done<internal::MessagePage> done) override;
+  void MarkRead(internal::MarkReadQuery request, Done<internal::MarkReadResult> done) override;
   void RecallMessage(internal::RecallMessageRequest request,
-                     Done<internal::RecallMessageResponse> done);
+                     Done<internal::RecallMessageResponse> done) override;
 
-  void CreateGroup(internal::CreateGroupRequest request, Done<internal::GroupChangeResult> done);
-  void ChangeGroup(internal::ChangeGroupRequest request, Done<internal::GroupChangeResult> done);
-  void GetGroupInfo(internal::GroupRef request, Done<client::GroupInfo> done);
+  void CreateGroup(internal::CreateGroupRequest request,
+                   Done<internal::GroupChangeResult> done) override;
+  void ChangeGroup(internal::ChangeGroupRequest request,
+                   Done<internal::GroupChangeResult> done) override;
+  void GetGroupInfo(internal::GroupRef request, Done<client::GroupInfo> done) override;
   void ListGroupMembers(internal::ListGroupMembersRequest request,
-                        Done<client::GroupMembersResponse> done);
-  void ListGroups(internal::UserRef request, Done<client::GroupListResponse> done);
+                        Done<client::GroupMembersResponse> done) override;
+  void ListGroups(internal::UserRef request, Done<client::GroupListResponse> done) override;
   void GetGroupRoutes(internal::GetGroupRoutesRequest request,
-                      Done<internal::GetRoutesResponse> done);
+                      Done<internal::GetRoutesResponse> done) override;
 
  private:
   std::unique_ptr<internal::Storage::Stub> stub_;

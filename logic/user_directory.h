@@ -9,20 +9,20 @@
 #include <string>
 
 #include "logic/sharded_cache.h"
-#include "logic/storage_client.h"
+#include "logic/storage_api.h"
 
 namespace im::logic {
 
 class UserDirectory {
  public:
-  UserDirectory(StorageClient* storage, std::size_t max_entries)
+  UserDirectory(StorageApi* storage, std::size_t max_entries)
       : storage_(storage), by_name_(max_entries) {}
 
   // The user named `name`, or storage's error (NOT_FOUND for no such user).
   void FindByName(const std::string& name, Done<internal::User> done);
 
  private:
-  StorageClient* storage_;
+  StorageApi* storage_;
   ShardedCache<std::string, internal::User> by_name_;
 };
 
