@@ -14,17 +14,12 @@ class AccountHandlersTest : public ::testing::Test {
  protected:
   AccountHandlersTest() {
     handlers_.RegisterWith(dispatcher_);
-    bob_.set_user_id(2);
-    bob_.set_username("bob");
+    bob_ = StoredUser(2, "bob");
     bob_.set_password_hash(hasher_.Hash(kPassword).value_or(""));
     storage_.Answer<internal::GuardLoginRequest, internal::GuardLoginResponse>(
         "GuardLogin",
         [](const internal::GuardLoginRequest&) { return internal::GuardLoginResponse(); });
-    storage_.Answer<internal::GetUserRequest, internal::User>(
-        "GetUser", [this](const internal::GetUserRequest& r) -> absl::StatusOr<internal::User> {
-          if (r.username() == "bob") return bob_;
-          return absl::NotFoundError("no such user");
-        });
+    storage_.AnswerUsers({bob_});
     storage_.Answer<internal::CreateSessionRequest, internal::CreateSessionResponse>(
         "CreateSession",
         [](const internal::CreateSessionRequest&) { return internal::CreateSessionResponse(); });

@@ -23,8 +23,8 @@
 // (a std::string, a protobuf): a double free. So a coroutine never writes
 // `co_await Suspend<T>([captures] ...)`: it awaits what a plain function
 // returns (Call, PeerNamed, HashWorkerTurn, AdmitAttempt, ...), which builds
-// the lambda outside the coroutine. Found by valgrind; tests built with
-// -fsanitize=address catch it too.
+// the lambda outside the coroutine. (Found as an im-logic crash at the first
+// login; valgrind on a small coroutine showed the second destruction.)
 
 #include <atomic>
 #include <coroutine>

@@ -40,6 +40,17 @@ class ScriptedStorage final : public StorageApi {
     answers_[method] = std::move(answer);
   }
 
+  // GetUser finds these users by name; any other name is NOT_FOUND.
+  void AnswerUsers(std::vector<internal::User> users) {
+    Answer<internal::GetUserRequest, internal::User>(
+        "GetUser", [users](const internal::GetUserRequest& r) -> absl::StatusOr<internal::User> {
+          for (const auto& user : users) {
+            if (user.username() == r.username()) return user;
+          }
+          return absl::NotFoundError("no such user");
+        });
+  }
+
   std::vector<Call> Calls() const {
     std::lock_guard lock(mutex_);
     return calls_;
@@ -293,6 +304,14 @@ inline internal::SessionContext LoggedIn(std::uint64_t user_id, const std::strin
   session.set_access_endpoint("a1:7100");
   session.set_conn_id(conn_id);
   return session;
+}
+
+// A user as storage returns it.
+inline internal::User StoredUser(std::uint64_t user_id, const std::string& username) {
+  internal::User user;
+  user.set_user_id(user_id);
+  user.set_username(username);
+  return user;
 }
 
 }  // namespace im::logic

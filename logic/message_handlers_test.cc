@@ -19,14 +19,7 @@ class MessageHandlersTest : public ::testing::Test {
  protected:
   MessageHandlersTest() {
     handlers_.RegisterWith(dispatcher_);
-    storage_.Answer<internal::GetUserRequest, internal::User>(
-        "GetUser", [](const internal::GetUserRequest& r) -> absl::StatusOr<internal::User> {
-          if (r.username() != "bob") return absl::NotFoundError("no such user");
-          internal::User bob;
-          bob.set_user_id(2);
-          bob.set_username("bob");
-          return bob;
-        });
+    storage_.AnswerUsers({StoredUser(2, "bob")});
     RelationIs(Strangers());
     // Stored as seq 5; bob is online on a2, alice on a1 (the sender) and a3.
     storage_.Answer<internal::AppendMessageRequest, internal::AppendMessageResponse>(

@@ -9,22 +9,11 @@ namespace {
 
 using Outcome = internal::RelationOutcome;
 
-internal::User Bob() {
-  internal::User bob;
-  bob.set_user_id(2);
-  bob.set_username("bob");
-  return bob;
-}
-
 class RelationHandlersTest : public ::testing::Test {
  protected:
   RelationHandlersTest() {
     handlers_.RegisterWith(dispatcher_);
-    storage_.Answer<internal::GetUserRequest, internal::User>(
-        "GetUser", [](const internal::GetUserRequest& r) -> absl::StatusOr<internal::User> {
-          if (r.username() == "bob") return Bob();
-          return absl::NotFoundError("no such user");
-        });
+    storage_.AnswerUsers({StoredUser(2, "bob")});
     // Bob is online on a2, alice on a1 (this connection) and a3.
     storage_.Answer<internal::GetRoutesRequest, internal::GetRoutesResponse>(
         "GetRoutes", [](const internal::GetRoutesRequest& r) {
