@@ -11,6 +11,10 @@ namespace im::access {
 
 void AccessConfig::Describe(common::ConfigSchema& s) {
   s.Add("listen", &listen, "host:port where clients connect (TCP, framed protobuf)");
+  s.Add("websocket_listen", &websocket_listen,
+        "host:port where WebSocket clients (browsers) connect: one binary message per frame, "
+        "TLS (wss) as on listen (empty: off)");
+  s.Add("websocket_path", &websocket_path, "the path WebSocket clients upgrade at");
   s.Add("push_listen", &push_listen, "host:port of this node's Access gRPC service");
   s.Add("push_advertise", &push_advertise,
         "host:port logic uses to reach push_listen (default: push_listen)");
@@ -117,6 +121,12 @@ absl::Status AccessConfig::Validate() const {
   std::uint16_t port;
   if (auto s = SplitHostPort(listen, &host, &port); !s.ok()) return s;
   if (auto s = SplitHostPort(PushEndpoint(), &host, &port); !s.ok()) return s;
+  if (!websocket_listen.empty()) {
+    if (auto s = SplitHostPort(websocket_listen, &host, &port); !s.ok()) return s;
+    if (websocket_path.empty() || websocket_path.front() != '/') {
+      return absl::InvalidArgumentError("websocket_path must start with '/'");
+    }
+  }
   if (tls_cert_file.empty() != tls_key_file.empty()) {
     return absl::InvalidArgumentError("tls.cert_file and tls.key_file go together");
   }

@@ -12,6 +12,10 @@ namespace im::access {
 
 struct AccessConfig {
   std::string listen = "127.0.0.1:7000";  // clients connect here
+  // WebSocket clients (browsers) connect here, upgrading at websocket_path;
+  // the same TLS as `listen`. Empty: no WebSocket port.
+  std::string websocket_listen;
+  std::string websocket_path = "/im";
   // TLS on the client port (PEM files). Without them the port is plain TCP,
   // which only allow_plaintext permits (local development).
   std::string tls_cert_file;

@@ -4,8 +4,8 @@
 #include <array>
 
 #include "access/connection_registry.h"
-#include "access/request_gateway.h"
 #include "access/login_admission.h"
+#include "access/request_gateway.h"
 #include "common/client_status.h"
 #include "common/clock.h"
 #include "common/logging.h"
@@ -50,8 +50,9 @@ ConnectionCounters::ConnectionCounters(common::Metrics* metrics)
           "Times a connection was not read for a while: it sent over max_bytes_per_second.")) {}
 
 Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
-                       RequestGateway* logic, ConnectionRegistry* registry, LoginAdmission* admission)
-    : stream_(std::move(socket), options.tls),
+                       RequestGateway* logic, ConnectionRegistry* registry,
+                       LoginAdmission* admission)
+    : stream_(std::move(socket), options.tls, options.websocket_path, options.max_frame_bytes),
       conn_id_(conn_id),
       options_(options),
       logic_(logic),
@@ -79,8 +80,9 @@ void Connection::Refuse(absl::Status status) {
   asio::post(stream_.get_executor(), [self = shared_from_this(), status = std::move(status)] {
     Log()->warn("event=refused conn={} error=\"{}\"", self->conn_id_, status.message());
     // A refused connection is in no registry, so no deadline would end a TLS
-    // handshake that never finishes: close it at once, without a word.
-    if (self->stream_.is_tls()) return self->Close("refused");
+    // handshake or WebSocket upgrade that never finishes: close it at once,
+    // without a word.
+    if (self->stream_.needs_handshake()) return self->Close("refused");
     self->Begin([self, status] { self->FailAndClose(status); });
   });
 }
@@ -90,8 +92,11 @@ void Connection::Begin(std::function<void()> then) {
   stream_.Handshake([self = shared_from_this(), then = std::move(then)](const error_code& ec) {
     if (self->closed_) return;
     if (ec) {
-      Log()->info("event=tls_handshake_failed conn={} error=\"{}\"", self->conn_id_, ec.message());
-      return self->Close("tls handshake failed");
+      const char* what = self->stream_.is_websocket() ? "websocket" : "tls";
+      Log()->info("event={}_handshake_failed conn={} error=\"{}\"", what, self->conn_id_,
+                  ec.message());
+      return self->Close(self->stream_.is_websocket() ? "websocket handshake failed"
+                                                      : "tls handshake failed");
     }
     self->handshake_done_ = true;
     self->UpdateDeadline();
@@ -485,8 +490,9 @@ void Connection::OnDeadline() {
   const std::int64_t now = SteadyNowMs();
   if (!handshake_done_) {
     if (now >= started_ms_ + options_.handshake_timeout.count()) {
-      Log()->info("event=tls_handshake_timeout conn={}", conn_id_);
-      Close("tls handshake timeout");
+      const char* what = stream_.is_websocket() ? "websocket" : "tls";
+      Log()->info("event={}_handshake_timeout conn={}", what, conn_id_);
+      Close(stream_.is_websocket() ? "websocket handshake timeout" : "tls handshake timeout");
     }
     return;
   }

@@ -88,6 +88,9 @@ struct ConnectionOptions {
   // worth; past it the connection is not read until it is back within (TCP
   // then slows the client down). 0: no limit.
   std::size_t max_bytes_per_second = 0;
+  // Empty: frames straight on the stream. Otherwise the client speaks
+  // WebSocket, upgrading at this path (see client_stream.h).
+  std::string websocket_path;
 };
 
 // What a login bound the connection to (user_id 0 until then).

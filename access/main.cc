@@ -44,13 +44,7 @@ int Run(int argc, char** argv) {
 
   std::string host;
   std::uint16_t port = 0;
-  SplitHostPort(config.listen, &host, &port).IgnoreError();  // validated above
   boost::system::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) {
-    log->error("event=startup_failed error=\"listen host must be an IP address: {}\"", host);
-    return 2;
-  }
 
   // This process's name in routes and its lease: a restarted node is a new
   // instance, so routes of the one before never reach the new connections.
@@ -87,7 +81,8 @@ int Run(int argc, char** argv) {
                                   &counters,
                                   tls.get(),
                                   std::chrono::milliseconds(config.tls_handshake_timeout_ms),
-                                  static_cast<std::size_t>(config.max_bytes_per_second)};
+                                  static_cast<std::size_t>(config.max_bytes_per_second),
+                                  /*websocket_path=*/""};
   const std::size_t threads = config.io_threads > 0
                                   ? static_cast<std::size_t>(config.io_threads)
                                   : std::max(1u, std::thread::hardware_concurrency());
@@ -106,14 +101,33 @@ int Run(int argc, char** argv) {
   LoginAdmission admission(static_cast<double>(config.login_rate),
                            static_cast<double>(config.login_burst),
                            static_cast<std::uint32_t>(config.max_logins_in_flight));
-  std::unique_ptr<Listener> listener;
-  try {
-    listener = std::make_unique<Listener>(pool, asio::ip::tcp::endpoint(address, port), options,
-                                          &logic, &registry, &admission);
-  } catch (const boost::system::system_error& e) {
-    log->error("event=startup_failed error=\"cannot listen on {}: {}\"", config.listen,
-               e.code().message());
-    return 1;
+  // The framed-TCP port, and the WebSocket port where configured: the same
+  // connections, registry, limits and TLS; only the framing differs.
+  const ConnectionOptions websocket_options = [&] {
+    ConnectionOptions made = options;
+    made.websocket_path = config.websocket_path;
+    return made;
+  }();
+  std::vector<std::unique_ptr<Listener>> listeners;
+  for (const auto& [listen, listen_options] :
+       {std::pair{config.listen, &options},
+        std::pair{config.websocket_listen, &websocket_options}}) {
+    if (listen.empty()) continue;
+    SplitHostPort(listen, &host, &port).IgnoreError();  // validated above
+    const auto listen_address = asio::ip::make_address(host, ec);
+    if (ec) {
+      log->error("event=startup_failed error=\"listen host must be an IP address: {}\"", host);
+      return 2;
+    }
+    try {
+      listeners.push_back(
+          std::make_unique<Listener>(pool, asio::ip::tcp::endpoint(listen_address, port),
+                                     *listen_options, &logic, &registry, &admission));
+    } catch (const boost::system::system_error& e) {
+      log->error("event=startup_failed error=\"cannot listen on {}: {}\"", listen,
+                 e.code().message());
+      return 1;
+    }
   }
   PushService push_service(&registry);
   auto server = common::StartGrpcServer(config.push_listen, {&push_service}, internal_plane);
@@ -164,15 +178,16 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
-  listener->Start();
+  for (auto& listener : listeners) listener->Start();
   sweeper.Start();
   lease.Start();
   pool.Run();
   log->info(
-      "event=started node={} instance={} listen={} push={} logic={} io_threads={} "
+      "event=started node={} instance={} listen={} websocket={} push={} logic={} io_threads={} "
       "max_connections={}",
-      config.node_id, instance, config.listen, config.PushEndpoint(), config.logic_target, threads,
-      config.ConnectionCap());
+      config.node_id, instance, config.listen,
+      config.websocket_listen.empty() ? "off" : config.websocket_listen + config.websocket_path,
+      config.PushEndpoint(), config.logic_target, threads, config.ConnectionCap());
 
   const int signal = common::WaitForShutdownSignal();
   log->info("event=stopping signal={} connections={}", signal, registry.size());
@@ -185,7 +200,7 @@ int Run(int argc, char** argv) {
   // then the lease goes, so whatever route is left stops counting at once.
   const auto drain_started = std::chrono::steady_clock::now();
   const auto drain_until = drain_started + std::chrono::milliseconds(config.drain_timeout_ms);
-  listener->Stop();
+  for (auto& listener : listeners) listener->Stop();
   registry.ForEach([](const auto& conn) {
     conn->Kick(0, "server shutting down, reconnect", /*reconnect=*/true);
   });

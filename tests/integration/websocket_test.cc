@@ -1,0 +1,213 @@
+// WebSocket on im-access: access node 1 restarted with a WebSocket port
+// (`websocket_listen`) beside its framed-TCP one. A browser-like client logs
+// in over WebSocket and chats with a TCP user on node 0 both ways, while the
+// same user is online over TCP on another device, and syncs;
+// requests that are not upgrades, upgrades at another path, framed TCP bytes
+// and oversized messages are refused or closed, and the port carries on.
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "tests/integration/cluster_env.h"
+#include "tests/support/http_request.h"
+#include "tests/support/test_env.h"
+#include "tests/support/websocket_client.h"
+
+namespace im::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr char kPath[] = "/im";
+
+class WebSocketTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    port_ = PickFreePort();
+    SharedCluster().StopAccess(1);
+    SharedCluster().StartAccess(1, {"--websocket_listen=127.0.0.1:" + std::to_string(port_),
+                                    std::string("--websocket_path=") + kPath});
+    ASSERT_TRUE(WaitForPort(port_, seconds(10)));
+  }
+  static void TearDownTestSuite() {
+    SharedCluster().StopAccess(1);
+    SharedCluster().StartAccess(1);
+  }
+
+  static std::string Address() { return "127.0.0.1:" + std::to_string(port_); }
+
+  // Registers `name` on `ws` and logs it in there, as device "browser".
+  static void RegisterAndLogIn(WebSocketClient& ws, const std::string& name) {
+    auto registered = ws.Call(Frame([&](auto& f) {
+                                f.mutable_register_user()->set_username(name);
+                                f.mutable_register_user()->set_password(kPassword);
+                              }),
+                              seconds(5));
+    ASSERT_TRUE(registered.ok()) << registered.status();
+    ASSERT_EQ(registered->status().code(), 0) << registered->status().message();
+    auto login = ws.Call(Frame([&](auto& f) {
+                           f.mutable_login()->set_username(name);
+                           f.mutable_login()->set_password(kPassword);
+                           f.mutable_login()->set_device_id("browser");
+                         }),
+                         seconds(5));
+    ASSERT_TRUE(login.ok()) << login.status();
+    ASSERT_EQ(login->status().code(), 0) << login->status().message();
+  }
+
+  // A plain WebSocket client registered and logged in as `name`.
+  static std::unique_ptr<WebSocketClient> LoggedIn(const std::string& name) {
+    auto ws = WebSocketClient::Connect(port_, kPath);
+    EXPECT_TRUE(ws.ok()) << ws.status();
+    if (!ws.ok()) return nullptr;
+    RegisterAndLogIn(**ws, name);
+    return std::move(*ws);
+  }
+
+  static int port_;
+};
+int WebSocketTest::port_ = 0;
+
+TEST_F(WebSocketTest, ABrowserClientChatsWithATcpUserBothWaysAndSyncs) {
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  auto web = LoggedIn(alice);
+  ASSERT_NE(web, nullptr);
+  auto tcp = RegisterAndLogin(bob, 0);
+  ASSERT_NE(tcp, nullptr);
+  // Alice is also online over TCP, on her phone.
+  auto phone = Connect(0);
+  ASSERT_NE(phone, nullptr);
+  ASSERT_TRUE(phone->Login(alice, kPassword, "phone").ok());
+
+  auto sent = web->Call(Frame([&](auto& f) {
+                          f.mutable_send_message()->set_to_user(bob);
+                          f.mutable_send_message()->set_text("from the browser");
+                          f.mutable_send_message()->set_client_msg_id("w1");
+                        }),
+                        seconds(5));
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_EQ(sent->status().code(), 0) << sent->status().message();
+  auto got = NextEventMatching(*tcp, [](const auto& f) { return f.has_message(); });
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->message().text(), "from the browser");
+
+  // A reply larger than one TCP segment comes back as one pushed message.
+  const std::string big(60 * 1024, 'y');
+  ASSERT_TRUE(tcp->SendText(alice, big).ok());
+  absl::StatusOr<client::ServerFrame> pushed;
+  do {
+    pushed = web->Receive(seconds(5));
+  } while (pushed.ok() && !pushed->has_message());
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_EQ(pushed->message().text(), big);
+  EXPECT_EQ(pushed->message().sender(), bob);
+  auto on_phone = NextEventMatching(*phone, [](const auto& f) { return f.has_message(); });
+  ASSERT_TRUE(on_phone.ok()) << on_phone.status();
+  EXPECT_EQ(on_phone->message().text(), "from the browser") << "her own send, on her other device";
+
+  // Sync over WebSocket gives the same conversation.
+  auto synced = web->Call(Frame([](auto& f) { f.mutable_sync()->set_limit(100); }), seconds(5));
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  ASSERT_EQ(synced->sync().messages_size(), 1);  // what alice has not acked: bob's reply
+  EXPECT_EQ(synced->sync().messages(0).text(), big);
+}
+
+TEST_F(WebSocketTest, RequestsThatAreNotUpgradesHereAreRefusedAndThePortCarriesOn) {
+  const std::string plain = HttpGet(Address(), kPath);
+  EXPECT_NE(plain.find("400 Bad Request"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("send an upgrade request"), std::string::npos) << plain;
+
+  const std::string elsewhere = HttpRequest(
+      Address(),
+      "GET /chat HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  EXPECT_NE(elsewhere.find("404 Not Found"), std::string::npos) << elsewhere;
+  EXPECT_FALSE(WebSocketClient::Connect(port_, "/chat").ok());
+
+  // A framed-TCP client at the WebSocket port: not HTTP, so it is closed.
+  const int raw = ConnectRaw(Address());
+  ASSERT_GE(raw, 0);
+  const std::string ping = common::EncodeFrame(Frame([](auto& f) { f.mutable_ping(); }));
+  ASSERT_EQ(write(raw, ping.data(), ping.size()), static_cast<ssize_t>(ping.size()));
+  char byte;
+  timeval wait{5, 0};
+  setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  EXPECT_LE(read(raw, &byte, 1), 0) << "closed without a frame";
+  close(raw);
+
+  auto ws = WebSocketClient::Connect(port_, kPath);
+  ASSERT_TRUE(ws.ok()) << ws.status();
+  auto pong = (*ws)->Call(Frame([](auto& f) { f.mutable_ping(); }), seconds(5));
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  EXPECT_TRUE(pong->has_pong());
+}
+
+TEST_F(WebSocketTest, GarbageAndOversizedMessagesCloseOnlyTheirOwnConnection) {
+  auto garbage = WebSocketClient::Connect(port_, kPath);
+  ASSERT_TRUE(garbage.ok());
+  ASSERT_TRUE((*garbage)->SendBytes("\xff\xff\xff not a protobuf").ok());
+  auto answer = (*garbage)->Receive(seconds(5));
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->status().code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_FALSE((*garbage)->Receive(seconds(5)).ok()) << "closed after the error";
+
+  // Over the pre-login frame limit (16 KiB): closed, as over TCP.
+  auto big = WebSocketClient::Connect(port_, kPath);
+  ASSERT_TRUE(big.ok());
+  (void)(*big)->SendBytes(std::string(20 * 1024, 'x'));
+  absl::StatusOr<client::ServerFrame> last;
+  do {
+    last = (*big)->Receive(seconds(5));
+  } while (last.ok());
+  EXPECT_EQ(last.status().code(), absl::StatusCode::kUnavailable) << last.status();
+
+  const std::string carol = UniqueName("carol");
+  auto fine = LoggedIn(carol);
+  ASSERT_NE(fine, nullptr);
+  auto pong = fine->Call(Frame([](auto& f) { f.mutable_ping(); }), seconds(5));
+  ASSERT_TRUE(pong.ok()) << pong.status();
+}
+
+// wss: the same node with the client port's TLS certificate serves TLS on
+// the WebSocket port too; a client trusting the CA chats, a plain one fails.
+TEST_F(WebSocketTest, WithTlsTheWebSocketPortSpeaksWss) {
+  const std::string certs = SharedCluster().dir() + "/ws-tls";
+  const std::string command = std::string("bash ") + IM_SOURCE_DIR + "/deploy/make-dev-certs.sh " +
+                              certs + " localhost 127.0.0.1 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  SharedCluster().StopAccess(1);
+  SharedCluster().StartAccess(
+      1, {"--websocket_listen=127.0.0.1:" + std::to_string(port_),
+          std::string("--websocket_path=") + kPath, "--tls.cert_file=" + certs + "/server.pem",
+          "--tls.key_file=" + certs + "/server-key.pem"});
+  ASSERT_TRUE(WaitForPort(port_, seconds(10)));
+
+  EXPECT_FALSE(WebSocketClient::Connect(port_, kPath).ok()) << "plain ws at a wss port";
+  auto secure = WebSocketClient::Connect(port_, kPath, certs + "/ca.pem");
+  ASSERT_TRUE(secure.ok()) << secure.status();
+  ASSERT_NO_FATAL_FAILURE(RegisterAndLogIn(**secure, UniqueName("dave")));
+  const std::string big(60 * 1024, 'z');  // several TLS records in one WebSocket message
+  const std::string erin = UniqueName("erin");
+  auto tcp = RegisterAndLogin(erin, 0);
+  ASSERT_NE(tcp, nullptr);
+  auto sent = (*secure)->Call(Frame([&](auto& f) {
+                                f.mutable_send_message()->set_to_user(erin);
+                                f.mutable_send_message()->set_text(big);
+                              }),
+                              seconds(5));
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_EQ(sent->status().code(), 0) << sent->status().message();
+  auto got = NextEventMatching(*tcp, [](const auto& f) { return f.has_message(); });
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->message().text(), big);
+  auto pong = (*secure)->Call(Frame([](auto& f) { f.mutable_ping(); }), seconds(5));
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  EXPECT_TRUE(pong->has_pong());
+  SetUpTestSuite();  // back to plain WebSocket for the tests after this one
+}
+
+}  // namespace
+}  // namespace im::testing
