@@ -38,7 +38,8 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
         "certificate chain (PEM) of the client port: with tls.key_file, clients must speak TLS");
   s.Add("tls.key_file", &tls_key_file, "private key (PEM) of tls.cert_file");
   s.Add("tls.handshake_timeout_ms", &tls_handshake_timeout_ms,
-        "close TLS connections whose handshake has not finished by then", 100, 600000);
+        "close connections whose TLS handshake or WebSocket upgrade has not finished by then", 100,
+        600000);
   s.Add("allow_plaintext", &allow_plaintext,
         "without TLS files, serve clients over plain TCP (local development only: passwords and "
         "session tokens travel in clear)");

@@ -2,8 +2,9 @@
 // (`websocket_listen`) beside its framed-TCP one. A browser-like client logs
 // in over WebSocket and chats with a TCP user on node 0 both ways, while the
 // same user is online over TCP on another device, and syncs;
-// requests that are not upgrades, upgrades at another path, framed TCP bytes
-// and oversized messages are refused or closed, and the port carries on.
+// requests that are not upgrades, upgrades at another path, framed TCP bytes,
+// silent connections and oversized messages are refused or closed, and the
+// port carries on.
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,8 +29,9 @@ class WebSocketTest : public ::testing::Test {
   static void SetUpTestSuite() {
     port_ = PickFreePort();
     SharedCluster().StopAccess(1);
-    SharedCluster().StartAccess(1, {"--websocket_listen=127.0.0.1:" + std::to_string(port_),
-                                    std::string("--websocket_path=") + kPath});
+    SharedCluster().StartAccess(
+        1, {"--websocket_listen=127.0.0.1:" + std::to_string(port_),
+            std::string("--websocket_path=") + kPath, "--tls.handshake_timeout_ms=500"});
     ASSERT_TRUE(WaitForPort(port_, seconds(10)));
   }
   static void TearDownTestSuite() {
@@ -137,6 +139,16 @@ TEST_F(WebSocketTest, RequestsThatAreNotUpgradesHereAreRefusedAndThePortCarriesO
   setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   EXPECT_LE(read(raw, &byte, 1), 0) << "closed without a frame";
   close(raw);
+
+  // A connection that never sends its upgrade is closed at the handshake
+  // timeout (500 ms here), like an unfinished TLS handshake.
+  const int silent = ConnectRaw(Address());
+  ASSERT_GE(silent, 0);
+  setsockopt(silent, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  const auto opened = std::chrono::steady_clock::now();
+  EXPECT_LE(read(silent, &byte, 1), 0) << "closed without an answer";
+  EXPECT_LT(std::chrono::steady_clock::now() - opened, seconds(4));
+  close(silent);
 
   auto ws = WebSocketClient::Connect(port_, kPath);
   ASSERT_TRUE(ws.ok()) << ws.status();
