@@ -68,18 +68,21 @@ restarted() {
 }
 # A request goes to another replica once the dead one's connection fails; a
 # client retries what was refused "try again" for a few seconds, as im-cli users do.
+# On failure the last attempt's output is shown.
 cli_retry() {
   local i
   for ((i = 0; i < 50; i++)); do
-    if "${CLI[@]}" "$@" >/dev/null 2>&1; then return 0; fi
+    if "${CLI[@]}" "$@" >"$STATE/cli.out" 2>&1; then return 0; fi
     sleep 0.1
   done
+  cat "$STATE/cli.out" >&2
   return 1
 }
 
 kill9 im-logic im-storage
-user=u$RANDOM
-peer=p$RANDOM
+# Names of fixed width: a username has 3 to 32 characters.
+user=$(printf 'u%05d' "$RANDOM")
+peer=$(printf 'p%05d' "$RANDOM")
 cli_retry register "$user" --password pw-12345678 || fail "register with one replica of each tier dead"
 cli_retry register "$peer" --password pw-12345678 || fail "register $peer"
 cli_retry --user "$user" --password pw-12345678 send "$peer" "while replicas were down" ||
