@@ -73,6 +73,8 @@ commands are "cli-cmd", so a command run beside a chat window never ends it.
 
 --tls speaks TLS to the server and checks its certificate against the system's CAs;
 --ca FILE (PEM) checks it against FILE instead (a development CA, say).
+--server ws://HOST:PORT/PATH (wss:// with TLS) speaks WebSocket, as a browser does,
+to a server's WebSocket port.
 Environment: IM_SERVER, IM_USER, IM_PASSWORD, IM_DEVICE, IM_CA work as the flags do; IM_TLS=1 as --tls.
 Exit status: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable, unavailable or timed out.
 )";

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <random>
 
+#include "client-cli/websocket_transport.h"
 #include "common/client_status.h"
 #include "common/frame_codec.h"
 #include "common/str_cat.h"
@@ -60,26 +61,40 @@ absl::StatusOr<std::unique_ptr<ImClient>> ImClient::Connect(const std::string& a
     const std::size_t comma = std::min(addresses.find(',', start), addresses.size());
     const std::string address = addresses.substr(start, comma - start);
     start = comma + 1;
-    const auto colon = address.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
-      return absl::InvalidArgumentError(
-          common::StrCat("server address \"", address, "\" is not HOST:PORT"));
+    const std::optional<WebSocketUrl> websocket = ParseWebSocketUrl(address);
+    const std::string host_port = websocket ? websocket->host_port : address;
+    const auto colon = host_port.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == host_port.size()) {
+      return absl::InvalidArgumentError(common::StrCat(
+          "server address \"", address, "\" is not HOST:PORT (or ws://HOST:PORT/PATH)"));
     }
-    std::string host = address.substr(0, colon);
-    const int fd = ConnectTcp(host, address.substr(colon + 1), timeout);
+    std::string host = host_port.substr(0, colon);
+    const int fd = ConnectTcp(host, host_port.substr(colon + 1), timeout);
     if (fd < 0) {
       tried.push_back(address);
       continue;
     }
-    if (!tls.enabled) return std::unique_ptr<ImClient>(new ImClient(PlainTransport(fd)));
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-      host = host.substr(1, host.size() - 2);  // [::1]
+    std::unique_ptr<ClientTransport> transport;
+    if (tls.enabled || (websocket && websocket->secure)) {
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);  // [::1]
+      }
+      // A server that fails the handshake is not tried past: its certificate
+      // is wrong, and the user must hear of it.
+      auto secured = TlsTransport(fd, host, tls, static_cast<int>(timeout.count()));
+      if (!secured.ok()) return secured.status();
+      transport = std::move(*secured);
+    } else {
+      transport = PlainTransport(fd);
     }
-    // A server that fails the handshake is not tried past: its certificate
-    // is wrong, and the user must hear of it.
-    auto secured = TlsTransport(fd, host, tls, static_cast<int>(timeout.count()));
-    if (!secured.ok()) return secured.status();
-    return std::unique_ptr<ImClient>(new ImClient(std::move(*secured)));
+    if (websocket) {
+      // So is one that refuses the upgrade: the path is wrong.
+      auto upgraded = WebSocketTransport(std::move(transport), host_port, websocket->path,
+                                         static_cast<int>(timeout.count()));
+      if (!upgraded.ok()) return upgraded.status();
+      transport = std::move(*upgraded);
+    }
+    return std::unique_ptr<ImClient>(new ImClient(std::move(transport)));
   }
   std::string list;
   for (const auto& a : tried) list += (list.empty() ? "" : ", ") + a;

@@ -33,6 +33,9 @@ class ImClient {
   // A, B" if none does; INVALID_ARGUMENT for an address that is not HOST:PORT.
   // With `tls.enabled`, each connection must complete a TLS handshake
   // (certificate verified, see client_transport.h) within `timeout` too.
+  // An address ws://HOST:PORT/PATH (wss:// for TLS) is a WebSocket port: the
+  // connection is upgraded at PATH within `timeout` (websocket_transport.h)
+  // and then carries the same frames.
   static absl::StatusOr<std::unique_ptr<ImClient>> Connect(
       const std::string& addresses, milliseconds timeout = milliseconds(5000),
       const TlsOptions& tls = {});

@@ -1,7 +1,8 @@
 // The delivery checker, bounded: a few dozen devices for a few seconds over two
 // access nodes, with one of them killed (SIGKILL), or drained (SIGTERM), and
 // restarted every second, or with one of two logic or storage replicas
-// killed and restarted, sending 1:1 and to groups.
+// killed and restarted, sending 1:1 and to groups. Through access kills and
+// drains, every other device is a browser on the nodes' WebSocket ports.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -13,12 +14,26 @@
 namespace im::testing {
 namespace {
 
+// Traffic with every other device on WebSocket.
+DeliveryCheckOptions MixedTrafficOver(const TestCluster& cluster) {
+  DeliveryCheckOptions options = TrafficOver(cluster);
+  options.websocket_addresses = {cluster.websocket_address(0), cluster.websocket_address(1)};
+  return options;
+}
+
+// Both transports must have carried traffic, or the split means nothing.
+void ExpectBothTransportsCarried(const DeliveryCheckReport& report) {
+  EXPECT_GT(report.tcp.deliveries, 100u) << report.Summary();
+  EXPECT_GT(report.websocket.deliveries, 100u) << report.Summary();
+}
+
 TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessKillsAndReconnects) {
   ClusterOptions cluster_options;
   cluster_options.access_nodes = 2;
+  cluster_options.websocket = true;
   TestCluster cluster(cluster_options);
 
-  DeliveryCheckOptions options = TrafficOver(cluster);
+  DeliveryCheckOptions options = MixedTrafficOver(cluster);
   options.fault = [&cluster](std::mt19937& rng) {
     const int node = static_cast<int>(rng() % 2);
     cluster.KillAccess(node);
@@ -30,6 +45,7 @@ TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessKillsAndReconn
   EXPECT_GT(report.acked, 100u) << "too little traffic to mean anything";
   EXPECT_GT(report.group_acked, 30u) << "too little group traffic to mean anything";
   EXPECT_GT(report.reconnects, report.devices) << "no reconnects happened";
+  ExpectBothTransportsCarried(report);
 }
 
 // The same with graceful drains (SIGTERM) instead of kills: clients are told
@@ -37,9 +53,10 @@ TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessKillsAndReconn
 TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessDrains) {
   ClusterOptions cluster_options;
   cluster_options.access_nodes = 2;
+  cluster_options.websocket = true;
   TestCluster cluster(cluster_options);
 
-  DeliveryCheckOptions options = TrafficOver(cluster);
+  DeliveryCheckOptions options = MixedTrafficOver(cluster);
   int unclean_exits = 0;
   options.fault = [&cluster, &unclean_exits](std::mt19937& rng) {
     const int node = static_cast<int>(rng() % 2);
@@ -53,6 +70,7 @@ TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessDrains) {
   EXPECT_EQ(unclean_exits, 0) << "a drained access node did not exit 0";
   EXPECT_GT(report.acked, 100u) << "too little traffic to mean anything";
   EXPECT_GT(report.reconnects, report.devices) << "no reconnects happened";
+  ExpectBothTransportsCarried(report);
 }
 
 // Two replicas of logic and of storage: each fault kills (-9) one replica of

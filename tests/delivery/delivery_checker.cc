@@ -46,11 +46,13 @@ struct Ledger {
 // One simulated device: a user's device id, its connection, and what it got.
 class Device {
  public:
+  // The device connects to one of `addresses` (TCP or WebSocket ports).
   Device(std::string user, std::string device_id, const DeliveryCheckOptions& options,
-         cli::InboxOptions inbox_options)
+         const std::vector<std::string>& addresses, cli::InboxOptions inbox_options)
       : user_(std::move(user)),
         device_id_(std::move(device_id)),
         options_(options),
+        addresses_(addresses),
         inbox_(
             nullptr, [this](const client::ChatMessage& m) { delivered_.push_back(m); },
             inbox_options) {}
@@ -60,13 +62,14 @@ class Device {
   const std::vector<client::ChatMessage>& delivered() const { return delivered_; }
   std::uint64_t redelivered_after_ack() const { return inbox_.redelivered_after_ack(); }
   std::uint64_t reconnects() const { return reconnects_; }
+  bool over_websocket() const { return &addresses_ == &options_.websocket_addresses; }
 
   // Connects (to a random access node) and catches up, retrying until `until`.
   bool EnsureConnected(std::mt19937& rng, Clock::time_point until) {
     while (client_ == nullptr || !client_->connected()) {
       if (Clock::now() > until) return false;
       client_.reset();
-      const auto& address = options_.access_addresses[rng() % options_.access_addresses.size()];
+      const auto& address = addresses_[rng() % addresses_.size()];
       auto client = cli::ImClient::Connect(address, milliseconds(1000));
       if (client.ok() && (*client)->Login(user_, options_.password, device_id_).ok()) {
         client_ = std::move(*client);
@@ -131,6 +134,7 @@ class Device {
   std::string user_;
   std::string device_id_;
   const DeliveryCheckOptions& options_;
+  const std::vector<std::string>& addresses_;
   std::unique_ptr<cli::ImClient> client_;
   cli::Inbox inbox_;
   std::vector<client::ChatMessage> delivered_;
@@ -223,12 +227,22 @@ bool IsOwed(const Ledger::Acked& acked, const std::string& user, const std::stri
 
 }  // namespace
 
+std::string TransportCounts::Summary() const {
+  return common::StrCat("devices=", devices, " deliveries=", deliveries, " lost=", lost,
+                        " duplicated=", duplicated, " reordered=", reordered,
+                        " unexpected=", unexpected, " unsettled=", unsettled);
+}
+
 std::string DeliveryCheckReport::Summary() const {
-  return common::StrCat("devices=", devices, " send_attempts=", send_attempts, " acked=", acked,
-                        " group_acked=", group_acked, " deliveries=", deliveries,
-                        " reconnects=", reconnects, " lost=", lost, " duplicated=", duplicated,
-                        " reordered=", reordered, " unexpected=", unexpected,
-                        " unsettled=", unsettled);
+  std::string summary = common::StrCat(
+      "devices=", devices, " send_attempts=", send_attempts, " acked=", acked,
+      " group_acked=", group_acked, " deliveries=", deliveries, " reconnects=", reconnects,
+      " lost=", lost, " duplicated=", duplicated, " reordered=", reordered,
+      " unexpected=", unexpected, " unsettled=", unsettled);
+  if (websocket.devices != 0) {
+    summary += common::StrCat("; tcp: ", tcp.Summary(), "; websocket: ", websocket.Summary());
+  }
+  return summary;
 }
 
 DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
@@ -245,8 +259,10 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
       // acks and wait a little for crossed pushes, as a busy client would.
       const cli::InboxOptions inbox_options =
           d % 2 == 0 ? cli::InboxOptions{} : cli::InboxOptions{milliseconds(50), milliseconds(100)};
-      devices.push_back(
-          std::make_unique<Device>(u, common::StrCat("dev", d), options, inbox_options));
+      const bool websocket = !options.websocket_addresses.empty() && d % 2 == 1;
+      devices.push_back(std::make_unique<Device>(
+          u, common::StrCat("dev", d), options,
+          websocket ? options.websocket_addresses : options.access_addresses, inbox_options));
     }
   }
 
@@ -287,39 +303,49 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
   for (auto& t : threads) t.join();
 
   DeliveryCheckReport report;
-  report.devices = devices.size();
   report.send_attempts = ledger.attempted.size();
   report.acked = ledger.acked.size();
   for (const auto& [msg_id, acked] : ledger.acked) report.group_acked += acked.to.group_id != 0;
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> id_at;  // (conv, seq) -> msg
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const auto& d = devices[i];
-    if (!settled[i]) ++report.unsettled;
+    TransportCounts& counts = d->over_websocket() ? report.websocket : report.tcp;
+    ++counts.devices;
+    if (!settled[i]) ++counts.unsettled;
     report.reconnects += d->reconnects();
-    report.duplicated += d->redelivered_after_ack();
+    counts.duplicated += d->redelivered_after_ack();
     std::set<std::uint64_t> got;
     std::map<std::uint64_t, std::uint64_t> last_seq;  // conv -> seq
     for (const auto& m : d->delivered()) {
-      ++report.deliveries;
-      if (!got.insert(m.msg_id()).second) ++report.duplicated;
+      ++counts.deliveries;
+      if (!got.insert(m.msg_id()).second) ++counts.duplicated;
       auto& last = last_seq[m.conv_id()];
-      if (m.seq() <= last) ++report.reordered;
+      if (m.seq() <= last) ++counts.reordered;
       last = m.seq();
       auto sender = ledger.attempted.find(m.text());
       const bool system = m.kind() == "system" && groups.count(m.group_id()) != 0;
       if (!system && (sender == ledger.attempted.end() || sender->second != m.sender())) {
-        ++report.unexpected;
+        ++counts.unexpected;
       }
       auto [slot, fresh] = id_at.emplace(std::make_pair(m.conv_id(), m.seq()), m.msg_id());
-      if (!fresh && slot->second != m.msg_id()) ++report.unexpected;
+      if (!fresh && slot->second != m.msg_id()) ++counts.unexpected;
     }
     // Every acknowledged message of a conversation this user is in.
     if (!settled[i]) continue;
     for (const auto& [msg_id, acked] : ledger.acked) {
       if (IsOwed(acked, d->user(), d->device_id(), groups) && got.count(msg_id) == 0) {
-        ++report.lost;
+        ++counts.lost;
       }
     }
+  }
+  for (const TransportCounts* counts : {&report.tcp, &report.websocket}) {
+    report.devices += counts->devices;
+    report.deliveries += counts->deliveries;
+    report.lost += counts->lost;
+    report.duplicated += counts->duplicated;
+    report.reordered += counts->reordered;
+    report.unexpected += counts->unexpected;
+    report.unsettled += counts->unsettled;
   }
   return report;
 }

@@ -1,5 +1,6 @@
 #pragma once
-// The delivery checker: drives many simulated devices over TCP through random
+// The delivery checker: drives many simulated devices over TCP (and, if given
+// WebSocket ports, some over WebSocket, as browsers connect) through random
 // sends (resending with the same client_msg_id after a timeout or a lost
 // connection), random disconnects and reconnects, and whatever faults the
 // caller injects (e.g. killing an im-access), then lets everything settle and
@@ -26,6 +27,9 @@ namespace im::testing {
 
 struct DeliveryCheckOptions {
   std::vector<std::string> access_addresses;  // devices connect to a random one
+  // ws://HOST:PORT/PATH of the same nodes: when given, every other device of
+  // each user connects to one of these instead.
+  std::vector<std::string> websocket_addresses;
   int users = 8;
   int max_devices_per_user = 2;
   std::chrono::milliseconds duration{3000};
@@ -43,6 +47,18 @@ struct DeliveryCheckOptions {
   std::chrono::milliseconds fault_every{1000};
 };
 
+// What the devices of one transport received, and what went wrong for them.
+struct TransportCounts {
+  std::uint64_t devices = 0;
+  std::uint64_t deliveries = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t duplicated = 0;
+  std::uint64_t reordered = 0;
+  std::uint64_t unexpected = 0;
+  std::uint64_t unsettled = 0;
+  std::string Summary() const;
+};
+
 struct DeliveryCheckReport {
   std::uint64_t devices = 0;
   std::uint64_t send_attempts = 0;  // distinct messages a sender tried
@@ -55,6 +71,9 @@ struct DeliveryCheckReport {
   std::uint64_t reordered = 0;
   std::uint64_t unexpected = 0;
   std::uint64_t unsettled = 0;
+  // The device counts above, split by transport.
+  TransportCounts tcp;
+  TransportCounts websocket;
 
   bool ok() const {
     return lost == 0 && duplicated == 0 && reordered == 0 && unexpected == 0 && unsettled == 0;

@@ -4,13 +4,14 @@
 // same user is online over TCP on another device, and syncs;
 // requests that are not upgrades, upgrades at another path, framed TCP bytes,
 // silent connections and oversized messages are refused or closed, and the
-// port carries on.
+// port carries on. im-cli speaks WebSocket too (--server ws://...).
 
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
+#include "tests/integration/cli_runner.h"
 #include "tests/integration/cluster_env.h"
 #include "tests/support/http_request.h"
 #include "tests/support/test_env.h"
@@ -117,6 +118,29 @@ TEST_F(WebSocketTest, ABrowserClientChatsWithATcpUserBothWaysAndSyncs) {
   EXPECT_EQ(synced->sync().messages(0).text(), big);
 }
 
+TEST_F(WebSocketTest, ImCliChatsOverWebSocketAndNamesAWrongPath) {
+  const std::string url = "ws://" + Address() + kPath;
+  const std::string carol = UniqueName("carol"), dan = UniqueName("dan");
+  auto tcp = RegisterAndLogin(dan, 0);
+  ASSERT_NE(tcp, nullptr);
+  CliResult registered = RunCli({"--server", url, "register", carol, "--password", kPassword});
+  ASSERT_EQ(registered.exit_code, 0) << registered.err;
+  CliResult sent = RunCli({"--server", url, "--user", carol, "--password", kPassword, "send", dan,
+                           "typed into im-cli, carried by WebSocket"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  auto got = NextEventMatching(*tcp, [](const auto& f) { return f.has_message(); });
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->message().text(), "typed into im-cli, carried by WebSocket");
+  EXPECT_EQ(got->message().sender(), carol);
+
+  CliResult lost = RunCli({"--server", "ws://" + Address() + "/chat", "register", UniqueName("x"),
+                           "--password", kPassword});
+  EXPECT_EQ(lost.exit_code, 3) << lost.out << lost.err;
+  EXPECT_NE(lost.err.find("WebSocket upgrade at /chat failed: HTTP/1.1 404 Not Found"),
+            std::string::npos)
+      << lost.err;
+}
+
 TEST_F(WebSocketTest, RequestsThatAreNotUpgradesHereAreRefusedAndThePortCarriesOn) {
   const std::string plain = HttpGet(Address(), kPath);
   EXPECT_NE(plain.find("400 Bad Request"), std::string::npos) << plain;
@@ -218,6 +242,22 @@ TEST_F(WebSocketTest, WithTlsTheWebSocketPortSpeaksWss) {
   auto pong = (*secure)->Call(Frame([](auto& f) { f.mutable_ping(); }), seconds(5));
   ASSERT_TRUE(pong.ok()) << pong.status();
   EXPECT_TRUE(pong->has_pong());
+
+  // ImClient (im-cli's library) over wss, trusting the same CA.
+  const std::string url = "wss://127.0.0.1:" + std::to_string(port_) + kPath;
+  auto client = cli::ImClient::Connect(url, cli::TlsOptions{false, certs + "/ca.pem"});
+  ASSERT_TRUE(client.ok()) << client.status();
+  const std::string fay = UniqueName("fay");
+  ASSERT_TRUE((*client)->Register(fay, kPassword).ok());
+  ASSERT_TRUE((*client)->Login(fay, kPassword, "browser").ok());
+  ASSERT_TRUE((*client)->SendText(erin, "over wss from ImClient").ok());
+  got = NextEventMatching(*tcp, [](const auto& f) { return f.has_message(); });
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->message().text(), "over wss from ImClient");
+  auto untrusted = cli::ImClient::Connect(url, cli::TlsOptions{});
+  ASSERT_FALSE(untrusted.ok()) << "the system's CAs do not know the development CA";
+  EXPECT_NE(untrusted.status().message().find("TLS handshake"), std::string::npos)
+      << untrusted.status();
   SetUpTestSuite();  // back to plain WebSocket for the tests after this one
 }
 

@@ -66,6 +66,7 @@ TestCluster::TestCluster(ClusterOptions options)
     access_ports_.push_back(PickFreePort());
     push_ports_.push_back(PickFreePort());
     access_metrics_ports_.push_back(PickFreePort());
+    websocket_ports_.push_back(options_.websocket ? PickFreePort() : 0);
     access_.push_back(std::make_unique<ChildProcess>());
   }
   mariadb_.Start();
@@ -183,10 +184,15 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
        // Tests send megabytes as fast as they can; bad_input_test.cc
        // restarts a node with a small limit.
        "--max_bytes_per_second=0"});
+  if (options_.websocket) {
+    argv.insert(argv.end(), {"--websocket_listen=" + Loopback(websocket_ports_[node]),
+                             "--websocket_path=/im"});
+  }
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   access_[node]->Start(argv, dir_ + "/access-" + std::to_string(node + 1) + ".log");
   WaitUp(*access_[node], access_ports_[node], "im-access");
   WaitUp(*access_[node], push_ports_[node], "im-access push service");
+  if (options_.websocket) WaitUp(*access_[node], websocket_ports_[node], "im-access WebSocket");
   if (logic_.AnyRunning()) WaitUntilAccessServing();
 }
 
@@ -200,6 +206,10 @@ void TestCluster::RestartDaemons() {
 }
 
 std::string TestCluster::access_address(int node) const { return Loopback(access_ports_[node]); }
+
+std::string TestCluster::websocket_address(int node) const {
+  return "ws://" + Loopback(websocket_ports_[node]) + "/im";
+}
 
 void TestCluster::FlushRedis() {
   storage::RedisOptions options;

@@ -38,6 +38,8 @@ struct ClusterOptions {
   // A directory made by `deploy/make-dev-certs.sh --internal`: every daemon
   // then speaks mutual TLS on the internal plane. Empty: plaintext.
   std::string internal_tls_dir;
+  // Every access node serves WebSocket too, at websocket_address(node).
+  bool websocket = false;
 };
 
 class TestCluster {
@@ -78,6 +80,8 @@ class TestCluster {
   void RestartDaemons();
 
   std::string access_address(int node = 0) const;
+  // ws://127.0.0.1:PORT/im, with ClusterOptions::websocket (ImClient speaks it).
+  std::string websocket_address(int node = 0) const;
   // The node's Access gRPC service (Push, Kick, Stats), as logic reaches it.
   std::string push_address(int node = 0) const;
   // Where each daemon serves Prometheus metrics (GET /metrics).
@@ -129,7 +133,7 @@ class TestCluster {
   };
   Tier storage_, logic_;
   std::vector<std::string> logic_extra_flags_;
-  std::vector<int> access_ports_, push_ports_, access_metrics_ports_;
+  std::vector<int> access_ports_, push_ports_, access_metrics_ports_, websocket_ports_;
   std::vector<std::unique_ptr<ChildProcess>> access_;
   std::unique_ptr<storage::MysqlConnection> db_;
 };
