@@ -33,9 +33,6 @@ struct WebSocketUrl {
 // The parts of `address` if it starts with ws:// or wss://, else nothing.
 std::optional<WebSocketUrl> ParseWebSocketUrl(std::string_view address);
 
-// Sec-WebSocket-Accept for a Sec-WebSocket-Key: base64(SHA-1(key + GUID)).
-std::string WebSocketAcceptFor(const std::string& key);
-
 // Upgrades `inner` (a stream connected to the server, plain or TLS) to a
 // WebSocket at `path`, naming `host_port` in the Host header, within
 // `timeout_ms`. UNAVAILABLE "WebSocket upgrade at PATH failed: REASON" (the

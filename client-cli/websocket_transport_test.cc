@@ -5,6 +5,8 @@
 
 #include "client-cli/websocket_transport.h"
 
+#include "client-cli/websocket_codec.h"
+
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -247,6 +249,35 @@ TEST(WebSocketTransportTest, CloseTextAndOversizedMessagesEndTheStream) {
     auto ws = WebSocketTransport(std::move(server), "127.0.0.1:1", "/im", 1000);
     ASSERT_TRUE(ws.ok()) << ws.status();
     EXPECT_EQ(ReceiveAll(**ws), Prefixed("before"));
+  }
+}
+
+TEST(WebSocketDecoderTest, BytesArrivingOneAtATimeMakeTheSameMessages) {
+  const std::string stream = ServerFrame(0x2, "first", false) + ServerFrame(0x9, "ping") +
+                             ServerFrame(0x0, std::string(200, 's')) + ServerFrame(0x2, "");
+  WebSocketDecoder decoder;
+  std::vector<WebSocketDecoder::Message> messages;
+  for (char c : stream) {
+    decoder.Append(std::string_view(&c, 1));
+    while (auto m = decoder.Next()) messages.push_back(*m);
+  }
+  ASSERT_TRUE(decoder.status().ok()) << decoder.status();
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[0].opcode, kWsPing);
+  EXPECT_EQ(messages[1].opcode, kWsBinary);
+  EXPECT_EQ(messages[1].payload, "first" + std::string(200, 's'));
+  EXPECT_EQ(messages[2].payload, "");
+}
+
+TEST(WebSocketDecoderTest, FragmentsOutOfOrderAreAnError) {
+  for (const std::string& stream :
+       {ServerFrame(0x0, "a continuation of nothing"),
+        ServerFrame(0x2, "started", false) + ServerFrame(0x2, "a new message inside it"),
+        ServerFrame(0x9, "a fragmented ping", false)}) {
+    WebSocketDecoder decoder;
+    decoder.Append(stream);
+    EXPECT_FALSE(decoder.Next().has_value());
+    EXPECT_EQ(decoder.status().code(), absl::StatusCode::kInvalidArgument);
   }
 }
 
