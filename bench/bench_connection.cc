@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include "common/str_cat.h"
+
 namespace im::bench {
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -16,10 +18,16 @@ constexpr int kUnavailable = 14;
 
 }  // namespace
 
-void BenchConnection::Connect(const asio::ip::tcp::endpoint& server,
-                              const asio::ip::address& source, std::function<void(bool)> done) {
+std::string ServerAddress::ToString() const {
+  const std::string host_port =
+      common::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+  return websocket_path.empty() ? host_port : common::StrCat("ws://", host_port, websocket_path);
+}
+
+void BenchConnection::Connect(const ServerAddress& server, const asio::ip::address& source,
+                              std::function<void(bool)> done) {
   error_code ec;
-  socket_.open(server.protocol(), ec);
+  socket_.open(server.endpoint.protocol(), ec);
   if (!ec) {
     const int one = 1;
     // Defer the port choice to connect(): the 4-tuple, not the bind, must be unique.
@@ -30,20 +38,42 @@ void BenchConnection::Connect(const asio::ip::tcp::endpoint& server,
     closed_ = true;
     return asio::post(socket_.get_executor(), [done = std::move(done)] { done(false); });
   }
-  socket_.async_connect(server,
-                        [self = shared_from_this(), done = std::move(done)](const error_code& ec) {
-                          if (ec || self->closed_) {
-                            self->Close();
-                            return done(false);
-                          }
-                          error_code ignored;
-                          self->socket_.non_blocking(true, ignored);
-                          self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-                          self->open_ = true;
-                          self->WaitReadable();
-                          self->WriteNext();
-                          done(true);
-                        });
+  socket_.async_connect(server.endpoint, [self = shared_from_this(), server,
+                                          done = std::move(done)](const error_code& ec) mutable {
+    if (ec || self->closed_) {
+      self->Close();
+      return done(false);
+    }
+    error_code ignored;
+    self->socket_.non_blocking(true, ignored);
+    self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (!server.websocket_path.empty()) return self->Upgrade(server, std::move(done));
+    self->Opened();
+    done(true);
+  });
+}
+
+void BenchConnection::Opened() {
+  open_ = true;
+  WaitReadable();
+  WriteNext();
+}
+
+// Writes the upgrade request; OnReadable takes the answer and then calls
+// `done` (Close, if it comes first, calls it with false).
+void BenchConnection::Upgrade(const ServerAddress& server, std::function<void(bool)> done) {
+  websocket_ = std::make_unique<WebSocket>();
+  websocket_->key = cli::NewWebSocketKey();
+  websocket_->opened = std::move(done);
+  const std::string host_port = common::StrCat(server.endpoint.address().to_string(), ":",
+                                               server.endpoint.port());
+  writing_ = cli::WebSocketUpgradeRequest(host_port, server.websocket_path, websocket_->key);
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const error_code& ec, std::size_t) {
+                      self->writing_.clear();
+                      if (ec) return self->Close();
+                      self->WaitReadable();
+                    });
 }
 
 void BenchConnection::Call(client::ClientFrame frame, FrameHandler on_response) {
@@ -68,7 +98,17 @@ void BenchConnection::Ping() {
 }
 
 void BenchConnection::Queue(const client::ClientFrame& frame) {
+  if (websocket_) return QueueWebSocket(cli::kWsBinary, frame.SerializeAsString());
   queued_ += common::EncodeFrame(frame);
+  if (writing_.empty()) WriteNext();
+}
+
+void BenchConnection::QueueWebSocket(std::uint8_t opcode, std::string_view payload) {
+  std::uint32_t& x = websocket_->mask;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  cli::AppendWebSocketFrame(queued_, opcode, payload, x);
   if (writing_.empty()) WriteNext();
 }
 
@@ -97,15 +137,72 @@ void BenchConnection::OnReadable(const error_code& ec) {
     const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
     if (read_ec == asio::error::would_block) break;
     if (read_ec || n == 0) return Close();
-    if (!decoder_.Append(std::string_view(buffer.data(), n)).ok()) return Close();
-    while (auto body = decoder_.Next()) {
-      client::ServerFrame frame;
-      if (!frame.ParseFromArray(body->data(), static_cast<int>(body->size()))) return Close();
-      Dispatch(frame);
-      if (closed_) return;
-    }
+    if (!TakeBytes(std::string_view(buffer.data(), n))) return;
   }
   WaitReadable();
+}
+
+bool BenchConnection::TakeBytes(std::string_view bytes) {
+  if (websocket_) return TakeWebSocketBytes(bytes);
+  if (!decoder_.Append(bytes).ok()) {
+    Close();
+    return false;
+  }
+  while (auto body = decoder_.Next()) {
+    if (!TakeFrame(*body)) return false;
+  }
+  return true;
+}
+
+bool BenchConnection::TakeWebSocketBytes(std::string_view bytes) {
+  WebSocket& ws = *websocket_;
+  if (ws.opened) {  // still upgrading
+    ws.answer.append(bytes);
+    std::size_t head_bytes = 0;
+    const std::optional<absl::Status> answer =
+        cli::CheckWebSocketUpgrade(ws.answer, ws.key, &head_bytes);
+    if (!answer) return true;
+    if (!answer->ok()) {
+      Close();
+      return false;
+    }
+    ws.decoder.Append(std::string_view(ws.answer).substr(head_bytes));
+    std::string().swap(ws.answer);
+    std::string().swap(ws.key);
+    auto opened = std::move(ws.opened);
+    ws.opened = nullptr;
+    open_ = true;  // OnReadable waits for the next bytes, as it does for TCP
+    WriteNext();
+    opened(true);
+    if (closed_) return false;
+  } else {
+    ws.decoder.Append(bytes);
+  }
+  while (auto message = ws.decoder.Next()) {
+    if (message->opcode == cli::kWsBinary) {
+      if (!TakeFrame(message->payload)) return false;
+    } else if (message->opcode == cli::kWsPing) {
+      QueueWebSocket(cli::kWsPong, message->payload);
+    } else if (message->opcode != cli::kWsPong) {
+      Close();  // close, or text (not this protocol)
+      return false;
+    }
+  }
+  if (!ws.decoder.status().ok()) {
+    Close();
+    return false;
+  }
+  return true;
+}
+
+bool BenchConnection::TakeFrame(std::string_view body) {
+  client::ServerFrame frame;
+  if (!frame.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    Close();
+    return false;
+  }
+  Dispatch(frame);
+  return !closed_;
 }
 
 void BenchConnection::Dispatch(const client::ServerFrame& frame) {
@@ -135,6 +232,11 @@ void BenchConnection::Close() {
   auto pending = std::move(pending_);
   pending_.clear();
   for (auto& [id, handler] : pending) handler(failed);
+  if (websocket_ && websocket_->opened) {
+    auto opened = std::move(websocket_->opened);
+    websocket_->opened = nullptr;
+    opened(false);
+  }
   if (auto on_close = std::move(on_close_)) on_close();
   on_event_ = nullptr;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // One client connection of the load generator: the real framing
-// (common/frame_codec) and protocol over a non-blocking socket driven by an
+// (common/frame_codec; or WebSocket, client-cli/websocket_codec, when the
+// server address names a WebSocket path) and protocol over a non-blocking
+// socket driven by an
 // io_context that exactly one thread runs, so no strand or lock is needed.
 // Calls are matched to responses by req_id; frames the server sends on its
 // own (req_id 0) go to the event handler. Writes are coalesced: whatever is
@@ -24,9 +26,20 @@
 #include <vector>
 
 #include "client.pb.h"
+#include "client-cli/websocket_codec.h"
 #include "common/frame_codec.h"
 
 namespace im::bench {
+
+// Where a connection goes: an access node's framed-TCP client port, or, with
+// `websocket_path` set, its WebSocket port (the connection upgrades at that
+// path first, then carries one frame per binary message).
+struct ServerAddress {
+  boost::asio::ip::tcp::endpoint endpoint;
+  std::string websocket_path;  // empty: framed TCP
+  // As ImClient takes it: IP:PORT, or ws://IP:PORT/PATH.
+  std::string ToString() const;
+};
 
 class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
  public:
@@ -37,8 +50,9 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
   }
 
   // Opens a socket bound to `source` (port chosen at connect time, so many
-  // connections share one source address) and connects to `server`.
-  void Connect(const boost::asio::ip::tcp::endpoint& server, const boost::asio::ip::address& source,
+  // connections share one source address) and connects to `server` (and
+  // upgrades, for a WebSocket port); `done(true)` once calls can be made.
+  void Connect(const ServerAddress& server, const boost::asio::ip::address& source,
                std::function<void(bool ok)> done);
 
   // Sends `frame` with a fresh req_id; `on_response` gets its response, or a
@@ -57,14 +71,32 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
  private:
   explicit BenchConnection(boost::asio::io_context& io) : socket_(io), decoder_(64 << 20) {}
 
+  // What a WebSocket connection needs besides the socket (absent for TCP).
+  struct WebSocket {
+    std::string key;                   // of the upgrade request
+    std::string answer;                // the upgrade's answer while it arrives
+    std::function<void(bool)> opened;  // Connect's `done`, until the upgrade ends
+    cli::WebSocketDecoder decoder;
+    std::uint32_t mask = 0x9e3779b9;  // xorshift state for frame masks
+  };
+
+  void Opened();
+  void Upgrade(const ServerAddress& server, std::function<void(bool)> done);
+  // Takes received bytes: frames, or (while upgrading) the upgrade's answer.
+  // False once the connection was closed.
+  bool TakeBytes(std::string_view bytes);
+  bool TakeWebSocketBytes(std::string_view bytes);
+  bool TakeFrame(std::string_view body);
   void WaitReadable();
   void OnReadable(const boost::system::error_code& ec);
   void Dispatch(const client::ServerFrame& frame);
   void Queue(const client::ClientFrame& frame);
+  void QueueWebSocket(std::uint8_t opcode, std::string_view payload);
   void WriteNext();
 
   boost::asio::ip::tcp::socket socket_;
   common::FrameDecoder decoder_;
+  std::unique_ptr<WebSocket> websocket_;
   std::string queued_;   // encoded frames waiting for the next write
   std::string writing_;  // the bytes of the write in flight
   bool open_ = false;

@@ -41,7 +41,7 @@ std::int64_t IntendedMicros(const std::string& text, const std::string& tag,
   return us;
 }
 
-void BenchDevice::Start(const boost::asio::ip::tcp::endpoint& server,
+void BenchDevice::Start(const ServerAddress& server,
                         const boost::asio::ip::address& source, Done done) {
   Drop();
   conn_ = BenchConnection::Create(io_);

@@ -54,7 +54,7 @@ class BenchDevice {
 
   // Connects, logs in with the token and syncs to the end (what it finds is
   // taken and acked, not recorded). Safe to call again after Drop().
-  void Start(const boost::asio::ip::tcp::endpoint& server, const boost::asio::ip::address& source,
+  void Start(const ServerAddress& server, const boost::asio::ip::address& source,
              Done done);
   // From now on deliveries are checked and passed to `on_message`.
   void Record(OnMessage on_message, OnNotice on_notice = nullptr);

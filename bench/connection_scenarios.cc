@@ -181,7 +181,7 @@ struct LoginLoops {
   std::vector<std::string> first_error;   // per worker
   std::vector<LatencyHistogram> latency;  // per worker, while measuring
   std::atomic<bool> measuring{false};
-  std::vector<boost::asio::ip::tcp::endpoint> servers;
+  std::vector<ServerAddress> servers;
 };
 
 void LoginOnce(boost::asio::io_context& io, int worker, std::size_t loop,
@@ -214,8 +214,7 @@ void LoginOnce(boost::asio::io_context& io, int worker, std::size_t loop,
 
 // Registers `names` (an existing user is fine) with the bench password.
 std::string RegisterAll(const BenchOptions& o, const std::vector<std::string>& names) {
-  auto client = cli::ImClient::Connect(
-      common::StrCat(o.servers.front().address().to_string(), ":", o.servers.front().port()));
+  auto client = cli::ImClient::Connect(o.servers.front().ToString());
   if (!client.ok()) return std::string(client.status().message());
   for (const auto& name : names) {
     auto r = (*client)->Register(name, kBenchPassword);

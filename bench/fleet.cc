@@ -11,7 +11,7 @@ asio::ip::address SourceAddress(std::size_t index) {
       127, 1, static_cast<unsigned char>(host / 250), static_cast<unsigned char>(1 + host % 250)});
 }
 
-Fleet::Fleet(std::vector<asio::ip::tcp::endpoint> servers, int threads, std::string run_tag)
+Fleet::Fleet(std::vector<ServerAddress> servers, int threads, std::string run_tag)
     : servers_(std::move(servers)),
       tag_(std::move(run_tag)),
       workers_(std::make_unique<IoWorkers>(std::max(1, threads))) {

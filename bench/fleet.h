@@ -26,7 +26,7 @@ boost::asio::ip::address SourceAddress(std::size_t index);
 
 class Fleet {
  public:
-  Fleet(std::vector<boost::asio::ip::tcp::endpoint> servers, int threads, std::string run_tag);
+  Fleet(std::vector<ServerAddress> servers, int threads, std::string run_tag);
   ~Fleet();
   Fleet(const Fleet&) = delete;
   Fleet& operator=(const Fleet&) = delete;
@@ -75,7 +75,7 @@ class Fleet {
   void StartOne(int worker, std::size_t i, int attempt, const std::shared_ptr<StartRun>& run);
   void Heartbeat(int worker);
 
-  std::vector<boost::asio::ip::tcp::endpoint> servers_;
+  std::vector<ServerAddress> servers_;
   std::string tag_;
   std::vector<std::unique_ptr<BenchDevice>> devices_;  // destroyed after workers_
   std::unique_ptr<IoWorkers> workers_;

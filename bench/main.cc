@@ -41,6 +41,9 @@ Scenarios (each measures a --seconds window after --warmup seconds):
 
 Flags:
   --server H:P[,H:P...]  access nodes, used round-robin      (127.0.0.1:7000)
+  --transport tcp|ws     framed TCP, or WebSocket (then --server names the nodes'
+                         WebSocket ports)                    (tcp)
+  --websocket-path P     where a WebSocket connection upgrades (/im)
   --users-file PATH      seeded users and tokens             (.im-bench-users)
   --prefix P             seeded user names P0, P1, ...       (bu)
   --users N              seed: how many
@@ -59,8 +62,8 @@ Flags:
   std::exit(2);
 }
 
-std::vector<boost::asio::ip::tcp::endpoint> ParseServers(const std::string& list) {
-  std::vector<boost::asio::ip::tcp::endpoint> servers;
+std::vector<ServerAddress> ParseServers(const std::string& list) {
+  std::vector<ServerAddress> servers;
   std::size_t start = 0;
   while (start <= list.size()) {
     const auto end = std::min(list.find(',', start), list.size());
@@ -72,7 +75,7 @@ std::vector<boost::asio::ip::tcp::endpoint> ParseServers(const std::string& list
     if (colon == std::string::npos || ec || port <= 0 || port > 65535) {
       BadUsage(common::StrCat("--server: \"", item, "\" is not IP:PORT"));
     }
-    servers.emplace_back(address, static_cast<unsigned short>(port));
+    servers.push_back({{address, static_cast<unsigned short>(port)}, ""});
     start = end + 1;
   }
   return servers;
@@ -98,6 +101,8 @@ Parsed Parse(int argc, char** argv) {
   Parsed p;
   BenchOptions& o = p.options;
   o.servers = ParseServers("127.0.0.1:7000");
+  std::string transport = "tcp";
+  std::string websocket_path = "/im";
   std::vector<std::string> args(argv + 1, argv + argc);
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];
@@ -151,11 +156,20 @@ Parsed Parse(int argc, char** argv) {
       p.summary_file = value;
     } else if (flag == "--pids") {
       o.pids = value;
+    } else if (flag == "--transport") {
+      if (value != "tcp" && value != "ws") BadUsage("--transport: tcp or ws");
+      transport = value;
+    } else if (flag == "--websocket-path") {
+      if (!value.starts_with("/")) BadUsage("--websocket-path: a path, starting with /");
+      websocket_path = value;
     } else {
       BadUsage(common::StrCat("unknown flag ", flag));
     }
   }
   if (p.scenario.empty()) BadUsage("which scenario?");
+  if (transport == "ws") {
+    for (ServerAddress& server : o.servers) server.websocket_path = websocket_path;
+  }
   return p;
 }
 
@@ -185,6 +199,7 @@ int Run(int argc, char** argv) {
     BenchContext context{p.options, LoadUsers(p.options.users_file), &*usage, RunTag(), argv[0]};
     report = it->second(context);
   }
+  if (!p.options.servers.front().websocket_path.empty()) report.parameters += " transport=ws";
   std::fputs(p.json ? (report.Json() + "\n").c_str() : report.Table().c_str(), stdout);
   std::fflush(stdout);
   if (!p.summary_file.empty()) {

@@ -21,7 +21,7 @@ namespace im::bench {
 inline constexpr char kBenchPassword[] = "bench-password";
 
 struct BenchOptions {
-  std::vector<boost::asio::ip::tcp::endpoint> servers;  // access nodes, used round-robin
+  std::vector<ServerAddress> servers;  // access nodes, used round-robin
   std::string users_file = ".im-bench-users";
   std::string prefix = "bu";
   int threads = 2;      // load generator threads (per worker process)
