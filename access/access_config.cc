@@ -15,6 +15,9 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
         "host:port where WebSocket clients (browsers) connect: one binary message per frame, "
         "TLS (wss) as on listen (empty: off)");
   s.Add("websocket_path", &websocket_path, "the path WebSocket clients upgrade at");
+  s.Add("web_root", &web_root,
+        "directory of a web client (index.html and what it loads), served on the WebSocket port "
+        "and read at start-up (empty: none)");
   s.Add("push_listen", &push_listen, "host:port of this node's Access gRPC service");
   s.Add("push_advertise", &push_advertise,
         "host:port logic uses to reach push_listen (default: push_listen)");
@@ -127,6 +130,8 @@ absl::Status AccessConfig::Validate() const {
     if (websocket_path.empty() || websocket_path.front() != '/') {
       return absl::InvalidArgumentError("websocket_path must start with '/'");
     }
+  } else if (!web_root.empty()) {
+    return absl::InvalidArgumentError("web_root is served on websocket_listen: set that too");
   }
   if (tls_cert_file.empty() != tls_key_file.empty()) {
     return absl::InvalidArgumentError("tls.cert_file and tls.key_file go together");

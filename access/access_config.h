@@ -16,6 +16,9 @@ struct AccessConfig {
   // the same TLS as `listen`. Empty: no WebSocket port.
   std::string websocket_listen;
   std::string websocket_path = "/im";
+  // A directory of web client files (index.html and what it loads) served on
+  // the WebSocket port to plain GETs, read at start-up. Empty: none.
+  std::string web_root;
   // TLS on the client port (PEM files). Without them the port is plain TCP,
   // which only allow_plaintext permits (local development).
   std::string tls_cert_file;

@@ -11,9 +11,11 @@
 // TLS starts with Handshake(); nothing is read or written before it succeeded.
 //
 // WebSocket (a non-empty `websocket_path`): Handshake() also reads the HTTP
-// upgrade request (after the TLS handshake, for wss), answers 404 for
-// another path and 400 for anything that is not a WebSocket upgrade, and
-// accepts the upgrade. Then one binary WebSocket message carries one frame
+// upgrade request (after the TLS handshake, for wss) and accepts the
+// upgrade; a GET for one of the web client's files (`pages`, if given) is
+// answered with it, any other path 404 and anything else that is not a
+// WebSocket upgrade 400, and the handshake then fails (served_page() tells
+// a page served from a refusal). Then one binary WebSocket message carries one frame
 // body (a ClientFrame in, a ServerFrame out) without the 4-byte length: Read
 // hands the Connection each message with the length put in front, and Write
 // sends each length-prefixed frame of its buffers as one message. So the
@@ -37,6 +39,8 @@
 #include <variant>
 #include <vector>
 
+#include "access/web_pages.h"
+
 namespace im::access {
 
 class ClientStream {
@@ -48,20 +52,24 @@ class ClientStream {
   static constexpr std::size_t kTlsReadBytes = 8 * 1024;
 
   // `tls` null: plain TCP. Otherwise it must outlive the stream.
-  // `websocket_path` empty: raw frames; else WebSocket at that path.
+  // `websocket_path` empty: raw frames; else WebSocket at that path, with
+  // `pages` (may be null; must outlive the stream) served beside it.
   ClientStream(Socket socket, boost::asio::ssl::context* tls, std::string websocket_path = {},
-               std::size_t max_message_bytes = 1 << 20)
+               std::size_t max_message_bytes = 1 << 20, const WebPages* pages = nullptr)
       : socket_(std::move(socket)) {
     if (tls != nullptr) tls_ = std::make_unique<boost::asio::ssl::stream<Socket&>>(socket_, *tls);
     if (!websocket_path.empty()) {
       ws_ = std::make_unique<WebSocket>();
       ws_->path = std::move(websocket_path);
       ws_->max_message_bytes = max_message_bytes;
+      ws_->pages = pages;
     }
   }
 
   bool is_tls() const { return tls_ != nullptr; }
   bool is_websocket() const { return ws_ != nullptr; }
+  // Whether the handshake failed because it answered a GET with a page.
+  bool served_page() const { return ws_ != nullptr && ws_->served_page; }
   // True when Handshake() has work to do (TLS or a WebSocket upgrade).
   bool needs_handshake() const { return tls_ || ws_; }
   auto get_executor() { return socket_.get_executor(); }
@@ -140,10 +148,13 @@ class ClientStream {
   struct WebSocket {
     std::string path;
     std::size_t max_message_bytes = 0;
+    const WebPages* pages = nullptr;
+    bool served_page = false;
     std::variant<std::monostate, std::unique_ptr<PlainWs>, std::unique_ptr<TlsWs>> stream;
     boost::beast::flat_buffer buffer;  // the upgrade request, then each message read
     std::unique_ptr<boost::beast::http::request_parser<boost::beast::http::empty_body>> request;
     std::unique_ptr<boost::beast::http::request<boost::beast::http::empty_body>> upgrade;
+    // The HTTP answer to a request that is not an upgrade: a page or a refusal.
     std::unique_ptr<boost::beast::http::response<boost::beast::http::string_body>> refusal;
     std::string frame;                  // the message read, as a length-prefixed frame
     std::vector<std::string> outgoing;  // the frame bodies Write is sending, one message each
@@ -172,8 +183,17 @@ class ClientStream {
       const auto raw_target = request.target();
       const std::string_view target(raw_target.data(), raw_target.size());
       const std::string_view path = target.substr(0, target.find('?'));
+      const WebPages::File* page = nullptr;
+      if (ws_->pages != nullptr && path != ws_->path && request.method() == http::verb::get) {
+        page = ws_->pages->Find(path);
+      }
+      if (page != nullptr) {
+        ws_->served_page = true;
+        return Answer(http::status::ok, page->content_type, page->body, std::move(h));
+      }
       if (path != ws_->path || !boost::beast::websocket::is_upgrade(request)) {
-        return Refuse(path != ws_->path ? http::status::not_found : http::status::bad_request,
+        return Answer(path != ws_->path ? http::status::not_found : http::status::bad_request,
+                      "text/plain",
                       path != ws_->path ? "no WebSocket endpoint at this path\n"
                                         : "this port speaks WebSocket: send an upgrade request\n",
                       std::move(h));
@@ -201,13 +221,18 @@ class ClientStream {
     http::async_read(socket_, ws_->buffer, *ws_->request, std::move(on_request));
   }
 
+  // Answers the request over HTTP, closing after it (the handshake fails).
   template <typename Handler>
-  void Refuse(boost::beast::http::status status, const char* why, Handler handler) {
+  void Answer(boost::beast::http::status status, std::string_view content_type,
+              std::string_view body, Handler handler) {
     namespace http = boost::beast::http;
     ws_->refusal = std::make_unique<http::response<http::string_body>>(status, 11);
-    ws_->refusal->set(http::field::content_type, "text/plain");
+    ws_->refusal->set(http::field::content_type,
+                      boost::beast::string_view(content_type.data(), content_type.size()));
+    ws_->refusal->set(http::field::cache_control, "no-cache");
+    ws_->refusal->set("X-Content-Type-Options", "nosniff");
     ws_->refusal->keep_alive(false);
-    ws_->refusal->body() = why;
+    ws_->refusal->body() = body;
     ws_->refusal->prepare_payload();
     auto done = [h = std::move(handler)](const ErrorCode&, std::size_t) mutable {
       h(boost::asio::error::operation_not_supported);

@@ -52,7 +52,8 @@ ConnectionCounters::ConnectionCounters(common::Metrics* metrics)
 Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
                        RequestGateway* logic, ConnectionRegistry* registry,
                        LoginAdmission* admission)
-    : stream_(std::move(socket), options.tls, options.websocket_path, options.max_frame_bytes),
+    : stream_(std::move(socket), options.tls, options.websocket_path, options.max_frame_bytes,
+              options.web_pages),
       conn_id_(conn_id),
       options_(options),
       logic_(logic),
@@ -91,6 +92,7 @@ void Connection::Begin(std::function<void()> then) {
   stream_.Prepare();
   stream_.Handshake([self = shared_from_this(), then = std::move(then)](const error_code& ec) {
     if (self->closed_) return;
+    if (ec && self->stream_.served_page()) return self->Close("web page served");
     if (ec) {
       const char* what = self->stream_.is_websocket() ? "websocket" : "tls";
       Log()->info("event={}_handshake_failed conn={} error=\"{}\"", what, self->conn_id_,

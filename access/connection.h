@@ -47,6 +47,7 @@
 
 #include "absl/status/statusor.h"
 #include "access/client_stream.h"
+#include "access/web_pages.h"
 #include "client.pb.h"
 #include "common/frame_codec.h"
 #include "common/metrics.h"
@@ -91,6 +92,9 @@ struct ConnectionOptions {
   // Empty: frames straight on the stream. Otherwise the client speaks
   // WebSocket, upgrading at this path (see client_stream.h).
   std::string websocket_path;
+  // With websocket_path: the web client's files, served on the same port
+  // (null: none). Outlives every connection.
+  const WebPages* web_pages = nullptr;
 };
 
 // What a login bound the connection to (user_id 0 until then).

@@ -23,6 +23,7 @@
 #include "access/node_lease.h"
 #include "access/push_service.h"
 #include "access/tls_context.h"
+#include "access/web_pages.h"
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
 #include "common/health.h"
@@ -103,9 +104,19 @@ int Run(int argc, char** argv) {
                            static_cast<std::uint32_t>(config.max_logins_in_flight));
   // The framed-TCP port, and the WebSocket port where configured: the same
   // connections, registry, limits and TLS; only the framing differs.
+  std::unique_ptr<const WebPages> web_pages;
+  if (!config.web_root.empty()) {
+    auto loaded = WebPages::Load(config.web_root);
+    if (!loaded.ok()) {
+      log->error("event=startup_failed error=\"{}\"", loaded.status().message());
+      return 2;
+    }
+    web_pages = std::move(*loaded);
+  }
   const ConnectionOptions websocket_options = [&] {
     ConnectionOptions made = options;
     made.websocket_path = config.websocket_path;
+    made.web_pages = web_pages.get();
     return made;
   }();
   std::vector<std::unique_ptr<Listener>> listeners;
@@ -183,10 +194,11 @@ int Run(int argc, char** argv) {
   lease.Start();
   pool.Run();
   log->info(
-      "event=started node={} instance={} listen={} websocket={} push={} logic={} io_threads={} "
-      "max_connections={}",
+      "event=started node={} instance={} listen={} websocket={} web_files={} push={} logic={} "
+      "io_threads={} max_connections={}",
       config.node_id, instance, config.listen,
       config.websocket_listen.empty() ? "off" : config.websocket_listen + config.websocket_path,
+      web_pages ? web_pages->file_count() : 0,
       config.PushEndpoint(), config.logic_target, threads, config.ConnectionCap());
 
   const int signal = common::WaitForShutdownSignal();
