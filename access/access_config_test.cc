@@ -35,6 +35,15 @@ TEST(AccessConfigTest, AByteRateIsOffOrAtLeastFourKilobytes) {
   EXPECT_TRUE(config.Validate().ok());
 }
 
+TEST(AccessConfigTest, AWebRootIsServedOnTheWebSocketPortSoItNeedsOne) {
+  AccessConfig config;
+  config.allow_plaintext = true;
+  config.web_root = "/srv/im-web";
+  EXPECT_EQ(config.Validate().message(), "web_root is served on websocket_listen: set that too");
+  config.websocket_listen = "127.0.0.1:7400";
+  EXPECT_TRUE(config.Validate().ok());
+}
+
 TEST(AccessConfigTest, InternalTlsFilesGoTogether) {
   AccessConfig config;
   config.allow_plaintext = true;

@@ -26,6 +26,9 @@
 # IM_RESTART_PAUSE (1: seconds before the first restart of a dead process),
 # IM_STATE_DIR, IM_BUILD_DIR. Extra daemon flags: IM_STORAGE_FLAGS,
 # IM_LOGIC_FLAGS, IM_ACCESS_FLAGS (word-split).
+# The web chat page (web/, assembled by scripts/web-assets.sh into
+# $IM_STATE_DIR/web) is served on each node's WebSocket port when its npm
+# library is installed (scripts/install-deps.sh does it).
 # The PIDs of the running daemons are in $IM_STATE_DIR/pids as name=pid lines
 # (rewritten when one is restarted).
 set -euo pipefail
@@ -68,6 +71,13 @@ if [ "${IM_INTERNAL_PLAINTEXT:-0}" != 1 ]; then
   INTERNAL_TLS=(--internal_tls.ca_file="$STATE/internal-tls/ca.pem"
                 --internal_tls.cert_file="$STATE/internal-tls/internal.pem"
                 --internal_tls.key_file="$STATE/internal-tls/internal-key.pem")
+fi
+WEB_ROOT=()
+WEB_NOTE="off (its npm library is missing: run scripts/install-deps.sh)"
+if "$ROOT/scripts/web-assets.sh" "$STATE/web" 2>/dev/null; then
+  WEB_ROOT=(--web_root="$STATE/web")
+  WEB_NOTE="$([ -n "$CA_FLAG" ] && echo https || echo http)://127.0.0.1:$WEBSOCKET_PORT/"
+  [ -z "$CA_FLAG" ] || WEB_NOTE+=" (the browser warns about the development certificate: accept it, or import $STATE/tls/ca.pem)"
 fi
 
 pids=()   # supervisors, in start order
@@ -213,7 +223,7 @@ for ((k=1; k<=ACCESS_NODES; k++)); do
   name=$(name_of im-access "$k")
   start "$name" "$LOGS/$name.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
     --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((PUSH_PORT+k-1))" \
-    --websocket_listen="127.0.0.1:$((WEBSOCKET_PORT+k-1))" \
+    --websocket_listen="127.0.0.1:$((WEBSOCKET_PORT+k-1))" "${WEB_ROOT[@]}" \
     --logic_target="$(replicas "$LOGIC_PORT" "$LOGIC_REPLICAS")" --logic_streams="$LOGIC_REPLICAS" \
     --node_id="access-$k" "${CLIENT_TLS[@]}" "${INTERNAL_TLS[@]}" \
     --metrics_listen="127.0.0.1:$((METRICS_PORT+k-1))" \
@@ -228,6 +238,7 @@ cat <<BANNER
 
   IM cluster is up: clients connect to 127.0.0.1:$CLIENT_PORT$([ "$ACCESS_NODES" = 1 ] || echo " (and the next $((ACCESS_NODES-1)) ports)"), $([ -n "$CA_FLAG" ] && echo "over TLS (development CA: $STATE/tls/ca.pem)" || echo "over plain TCP")
   WebSocket clients (browsers): $([ -n "$CA_FLAG" ] && echo wss || echo ws)://127.0.0.1:$WEBSOCKET_PORT/im
+  Web chat page: $WEB_NOTE
   (MariaDB :$MYSQL_PORT, Redis :$REDIS_PORT, data in $STATE, logs in $LOGS;
   between the daemons: $([ ${#INTERNAL_TLS[@]} -gt 0 ] && echo "mutual TLS, internal CA $STATE/internal-tls/ca.pem" || echo "plaintext gRPC"))
 

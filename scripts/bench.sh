@@ -12,6 +12,8 @@
 # The stack serves plain TCP (IM_PLAINTEXT=1): im-bench does not speak TLS.
 # IM_ACCESS_FLAGS, IM_LOGIC_FLAGS, IM_STORAGE_FLAGS, IM_LOGIC_REPLICAS and
 # IM_STORAGE_REPLICAS reach deploy/run-local.sh (for A/B runs of a setting).
+# BENCH_TRANSPORT=ws measures over the access nodes' WebSocket ports
+# (7400-7402) instead of framed TCP (seeding stays on TCP).
 # BENCH_SCENARIOS="throughput latency hot" runs only the scenarios named
 # (idle logins password-logins throughput latency hot fanout storm biggroup).
 # Exit code 1 if any scenario failed or the delivery checker found a loss or
@@ -40,6 +42,12 @@ HOT_IN_FLIGHT=${HOT_IN_FLIGHT:-32}
 SCENARIOS=${BENCH_SCENARIOS:-idle logins password-logins throughput latency hot fanout storm biggroup}
 NODES=3
 SERVERS=127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002
+TRANSPORT=${BENCH_TRANSPORT:-tcp}
+case "$TRANSPORT" in
+  tcp) MEASURED_SERVERS=$SERVERS ;;
+  ws) MEASURED_SERVERS=127.0.0.1:7400,127.0.0.1:7401,127.0.0.1:7402 ;;
+  *) echo "bench: BENCH_TRANSPORT is tcp or ws" >&2; exit 2 ;;
+esac
 mkdir -p "$STATE"
 
 stack_pid=""
@@ -84,8 +92,8 @@ stop_stack
 echo "bench: starting the stack with the shipped configs" >&2
 start_stack
 PIDS=$(paste -sd, "$STATE/pids")
-common=(--server "$SERVERS" --users-file "$USERS_FILE" --pids "$PIDS" --summary "$SUMMARY"
-        --seconds "$SECONDS_EACH" --warmup 2)
+common=(--server "$MEASURED_SERVERS" --transport "$TRANSPORT" --users-file "$USERS_FILE"
+        --pids "$PIDS" --summary "$SUMMARY" --seconds "$SECONDS_EACH" --warmup 2)
 {
   echo "| scenario | parameters | figures | cluster CPU in the window | delivery check | bound by |"
   echo "|---|---|---|---|---|---|"

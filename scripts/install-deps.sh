@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the project needs to build, test and run.
+# Installs the Debian 12 packages the project needs to build, test and run,
+# and the web page's npm packages (web/node_modules, from the npm registry).
 # Idempotent and quick when everything is present (one dpkg query).
 #   --build-only   only what compiling needs (used by deploy/docker/im.Dockerfile)
 set -euo pipefail
@@ -18,7 +19,21 @@ if [ "${1:-}" != "--build-only" ]; then
   PACKAGES+=(clang libclang-rt-14-dev)
   # the fault test that cuts and slows the links between the tiers
   PACKAGES+=(nftables)
+  # the web page: npm for its library, and the browser its test drives
+  PACKAGES+=(chromium fonts-dejavu-core)
+  command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 fi
+
+# The web page's library and its test's browser driver, at the versions in
+# web/package-lock.json.
+install_web_packages() {
+  [ "${1:-}" != "--build-only" ] || return 0
+  [ ! -d "$ROOT/web/node_modules/protobufjs" ] || [ ! -d "$ROOT/web/node_modules/playwright-core" ] ||
+    return 0
+  echo "install-deps: installing the web page's npm packages in web/node_modules" >&2
+  (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error) >&2
+}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -26,7 +41,10 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  install_web_packages "${1:-}"
+  exit 0
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -37,3 +55,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_web_packages "${1:-}"

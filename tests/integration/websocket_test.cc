@@ -4,12 +4,14 @@
 // same user is online over TCP on another device, and syncs;
 // requests that are not upgrades, upgrades at another path, framed TCP bytes,
 // silent connections and oversized messages are refused or closed, and the
-// port carries on. im-cli speaks WebSocket too (--server ws://...).
+// port carries on. im-cli speaks WebSocket too (--server ws://...). The
+// node serves a web client's files (web_root) on the same port.
 
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "tests/integration/cli_runner.h"
 #include "tests/integration/cluster_env.h"
@@ -29,10 +31,15 @@ class WebSocketTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     port_ = PickFreePort();
+    const std::string web = SharedCluster().dir() + "/web";
+    ASSERT_EQ(std::system(("mkdir -p " + web).c_str()), 0);
+    std::ofstream(web + "/index.html") << "<!doctype html><title>chat</title>";
+    std::ofstream(web + "/app.js") << "start();";
     SharedCluster().StopAccess(1);
     SharedCluster().StartAccess(
         1, {"--websocket_listen=127.0.0.1:" + std::to_string(port_),
-            std::string("--websocket_path=") + kPath, "--tls.handshake_timeout_ms=500"});
+            std::string("--websocket_path=") + kPath, "--tls.handshake_timeout_ms=500",
+            "--web_root=" + web});
     ASSERT_TRUE(WaitForPort(port_, seconds(10)));
   }
   static void TearDownTestSuite() {
@@ -139,6 +146,28 @@ TEST_F(WebSocketTest, ImCliChatsOverWebSocketAndNamesAWrongPath) {
   EXPECT_NE(lost.err.find("WebSocket upgrade at /chat failed: HTTP/1.1 404 Not Found"),
             std::string::npos)
       << lost.err;
+}
+
+TEST_F(WebSocketTest, TheWebClientsFilesAreServedBesideTheWebSocket) {
+  const std::string page = HttpGet(Address(), "/");
+  EXPECT_NE(page.find("HTTP/1.1 200 OK"), std::string::npos) << page;
+  EXPECT_NE(page.find("Content-Type: text/html; charset=utf-8"), std::string::npos) << page;
+  EXPECT_NE(page.find("<!doctype html><title>chat</title>"), std::string::npos) << page;
+  const std::string script = HttpGet(Address(), "/app.js");
+  EXPECT_NE(script.find("Content-Type: text/javascript"), std::string::npos) << script;
+  EXPECT_NE(script.find("start();"), std::string::npos) << script;
+  for (const char* elsewhere : {"/missing.js", "/../web/index.html", "/web/app.js"}) {
+    const std::string answer = HttpGet(Address(), elsewhere);
+    EXPECT_NE(answer.find("404 Not Found"), std::string::npos) << elsewhere << ": " << answer;
+  }
+  // A POST of a page's name is not a GET: refused like any other request.
+  const std::string posted = HttpRequest(
+      Address(), "POST /app.js HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_NE(posted.find("404 Not Found"), std::string::npos) << posted;
+  // The WebSocket path is still only for upgrades, and the port still chats.
+  EXPECT_NE(HttpGet(Address(), kPath).find("400 Bad Request"), std::string::npos);
+  auto web = LoggedIn(UniqueName("gina"));
+  ASSERT_NE(web, nullptr);
 }
 
 TEST_F(WebSocketTest, RequestsThatAreNotUpgradesHereAreRefusedAndThePortCarriesOn) {
