@@ -31,6 +31,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 // clang-format on
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -157,9 +158,10 @@ class ClientStream {
     // The HTTP answer to a request that is not an upgrade: a page or a refusal.
     std::unique_ptr<boost::beast::http::response<boost::beast::http::string_body>> refusal;
     std::string frame;                  // the message read, as a length-prefixed frame
-    std::vector<std::string> outgoing;  // the frame bodies Write is sending, one message each
+    std::string outgoing;  // the length-prefixed frames Write is sending
+    // Where each frame's body lies in `outgoing`: one message each.
+    std::vector<std::pair<std::size_t, std::size_t>> outgoing_messages;
     std::size_t next_outgoing = 0;
-    std::size_t outgoing_bytes = 0;
   };
   static constexpr std::size_t kMaxUpgradeRequestBytes = 8 * 1024;
 
@@ -271,16 +273,16 @@ class ClientStream {
   // them one after another; handler(error, bytes of `buffers`) at the end.
   template <typename Buffers, typename Handler>
   void WriteMessages(const Buffers& buffers, Handler handler) {
-    std::string bytes(boost::asio::buffer_size(buffers), '\0');
+    std::string& bytes = ws_->outgoing;
+    bytes.resize(boost::asio::buffer_size(buffers));
     boost::asio::buffer_copy(boost::asio::buffer(bytes), buffers);
-    ws_->outgoing.clear();
+    ws_->outgoing_messages.clear();
     ws_->next_outgoing = 0;
-    ws_->outgoing_bytes = bytes.size();
     for (std::size_t at = 0; at + 4 <= bytes.size();) {
       const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + at);
       const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) |
                                  (std::size_t{p[2]} << 8) | std::size_t{p[3]};
-      ws_->outgoing.push_back(bytes.substr(at + 4, length));
+      ws_->outgoing_messages.emplace_back(at + 4, std::min(length, bytes.size() - at - 4));
       at += 4 + length;
     }
     WriteNextMessage(std::move(handler));
@@ -288,13 +290,14 @@ class ClientStream {
 
   template <typename Handler>
   void WriteNextMessage(Handler handler) {
-    if (ws_->next_outgoing == ws_->outgoing.size()) {
-      ws_->outgoing.clear();
-      return handler(ErrorCode(), ws_->outgoing_bytes);
+    if (ws_->next_outgoing == ws_->outgoing_messages.size()) {
+      const std::size_t written = ws_->outgoing.size();
+      std::string().swap(ws_->outgoing);  // an idle connection holds no write buffer
+      return handler(ErrorCode(), written);
     }
     OnWebSocket([this, &handler](auto& ws) {
-      const std::string& message = ws_->outgoing[ws_->next_outgoing++];
-      ws.async_write(boost::asio::buffer(message),
+      const auto [at, length] = ws_->outgoing_messages[ws_->next_outgoing++];
+      ws.async_write(boost::asio::buffer(ws_->outgoing.data() + at, length),
                      [this, h = std::move(handler)](const ErrorCode& ec, std::size_t) mutable {
                        if (ec) return h(ec, std::size_t{0});
                        WriteNextMessage(std::move(h));
