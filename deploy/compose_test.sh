@@ -11,7 +11,8 @@
 # same runtime stage as im.Dockerfile without compiling again), and then:
 #   1. `docker-compose up`: every service reports healthy;
 #   2. im-cli chats over TLS (trusting the development CA the im-certs service
-#      made) through both published access ports (a push crosses nodes);
+#      made) through both published access ports (a push crosses nodes), and
+#      sends over wss through a published WebSocket port;
 #   3. kill -9 of im-access-1 while alice listens on it: her listen reconnects
 #      by itself through im-access-2 and prints what was sent meanwhile, each
 #      message once; every acknowledged message is in the history once, and
@@ -30,6 +31,7 @@ IMAGE=im-cluster:compose-test-$$
 source "$ROOT/deploy/port_offset.sh"
 OFFSET=$(pick_port_offset)
 ACCESS_1=$((7000 + OFFSET)) ACCESS_2=$((7001 + OFFSET)) PROM=$((9090 + OFFSET))
+WEBSOCKET_1=$((7400 + OFFSET)) WEBSOCKET_2=$((7401 + OFFSET))
 dockerd_pid=""
 compose_up=""
 
@@ -125,6 +127,8 @@ IM_IMAGE=$IMAGE
 IM_PUBLISH_ADDRESS=127.0.0.1
 IM_ACCESS_1_PORT=$ACCESS_1
 IM_ACCESS_2_PORT=$ACCESS_2
+IM_ACCESS_1_WEBSOCKET_PORT=$WEBSOCKET_1
+IM_ACCESS_2_WEBSOCKET_PORT=$WEBSOCKET_2
 IM_PROMETHEUS_PORT=$PROM
 EOF
 log "building mariadb, redis and prometheus images"
@@ -186,6 +190,11 @@ cli "$ACCESS_1" --user "$alice" --password "$pw" send "$bob" --client-id "c$$-0"
 wait "$listener" || { cat "$WORK/bob.listen" >&2; fail "bob's listen on access-2 got no push"; }
 grep -q "hello across nodes" "$WORK/bob.listen" || fail "the push was not alice's message"
 log "ok: a message sent through access-1 was pushed to a listener on access-2"
+# The WebSocket port, as a browser reaches it: wss with the same certificate.
+"$BUILD/client-cli/im-cli" --server "wss://127.0.0.1:$WEBSOCKET_2/im" --user "$bob" --password "$pw" \
+  send "$alice" --client-id "c$$-ws" "over wss" >/dev/null 2>"$WORK/cli.err" ||
+  { cat "$WORK/cli.err" >&2; fail "bob's send over wss through access-2's WebSocket port"; }
+log "ok: a send over wss through access-2's WebSocket port"
 
 # --- 3. kill -9 of im-access-1 under a connected user -----------------------------
 # alice listens on access-1 (listed first; device "phone"), bob sends through access-2.
@@ -197,7 +206,7 @@ for i in 1 2 3; do
   cli "$ACCESS_2" --user "$bob" --password "$pw" send "$alice" --client-id "c$$-b$i" \
     "before kill $i" >/dev/null || fail "bob's send before the kill"
 done
-sent=4
+sent=5  # with the one over wss
 wait_for '[ "$(grep -c "before kill" "$WORK/alice.listen")" = 3 ]' 15 ||
   { cat "$WORK/alice.listen" >&2; fail "alice on access-1 did not get bob's 3 messages pushed"; }
 # A crash, not `docker kill` (which Docker takes for an operator's stop and
@@ -211,7 +220,7 @@ for i in 1 2 3; do
   cli "$ACCESS_2" --user "$bob" --password "$pw" send "$alice" --client-id "c$$-a$i" \
     "after kill $i" >/dev/null || fail "bob's send after the kill"
 done
-sent=7
+sent=8
 # alice's listen reconnects by itself (through access-2) and gets what she
 # missed: it ends once it has printed 6 messages.
 wait "$alice_listener" || { cat "$WORK/alice.listen" >&2; fail "alice's listen did not get all 6"; }
@@ -226,7 +235,7 @@ log "ok: alice's listen reconnected through access-2 and had all 6 messages, eac
     "$((SECONDS - killed_at)) s after the kill"
 history=$(cli "$ACCESS_2" --user "$bob" --password "$pw" history "$alice" --limit 100) ||
   fail "bob's history"
-for text in "hello across nodes" "before kill 1" "before kill 2" "before kill 3" \
+for text in "hello across nodes" "over wss" "before kill 1" "before kill 2" "before kill 3" \
             "after kill 1" "after kill 2" "after kill 3"; do
   count=$(grep -c -F "$text" <<<"$history" || true)
   [ "$count" = 1 ] || { echo "$history" >&2; fail "\"$text\" is in the history $count times"; }
