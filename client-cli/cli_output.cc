@@ -124,20 +124,25 @@ std::string FormatConversation(const client::ConversationSummary& c, bool json) 
                         FormatMessage(c.last_message(), false));
 }
 
+// After a send the server's content filter masked: others got it starred.
+constexpr std::string_view kMaskedNote = " (masked by the server's content filter)";
+
 std::string FormatSent(const std::string& peer, const client::SendMessageResponse& sent,
                        bool json) {
   if (json) {
     return common::StrCat("{\"type\":\"sent\",\"to\":", JsonString(peer),
                           ",\"msg_id\":", sent.msg_id(), ",\"conv_id\":", sent.conv_id(),
-                          ",\"seq\":", sent.seq(), ",\"sent_at_ms\":", sent.sent_at_ms(), "}");
+                          ",\"seq\":", sent.seq(), ",\"sent_at_ms\":", sent.sent_at_ms(),
+                          sent.masked() ? ",\"masked\":true}" : "}");
   }
-  return common::StrCat("sent to ", peer, ": msg_id=", sent.msg_id(), " seq=", sent.seq());
+  return common::StrCat("sent to ", peer, ": msg_id=", sent.msg_id(), " seq=", sent.seq(),
+                        sent.masked() ? kMaskedNote : "");
 }
 
 std::string FormatOwnSend(const std::string& peer, const std::string& text,
                           const client::SendMessageResponse& sent) {
   return common::StrCat("[", FormatTime(sent.sent_at_ms()), "] you -> ", peer, ": ", text, "  #",
-                        sent.seq());
+                        sent.seq(), sent.masked() ? kMaskedNote : "");
 }
 
 int ExitCodeFor(const absl::Status& status) {

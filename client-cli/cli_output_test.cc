@@ -39,6 +39,20 @@ TEST(CliOutputTest, OwnSendShowsThePeerTextAndSeq) {
   EXPECT_NE(line.find("] you -> bob: see you  #7"), std::string::npos) << line;
 }
 
+TEST(CliOutputTest, ASendTheFilterMaskedSaysSo) {
+  client::SendMessageResponse sent;
+  sent.set_msg_id(3);
+  sent.set_seq(7);
+  EXPECT_EQ(FormatSent("bob", sent, false), "sent to bob: msg_id=3 seq=7");
+  EXPECT_EQ(FormatSent("bob", sent, true).find("masked"), std::string::npos);
+  sent.set_masked(true);
+  EXPECT_EQ(FormatSent("bob", sent, false),
+            "sent to bob: msg_id=3 seq=7 (masked by the server's content filter)");
+  EXPECT_NE(FormatSent("bob", sent, true).find(",\"masked\":true}"), std::string::npos);
+  EXPECT_NE(FormatOwnSend("bob", "darn", sent).find("#7 (masked by the server's content filter)"),
+            std::string::npos);
+}
+
 TEST(CliOutputTest, GroupAndSystemMessagesNameTheirGroup) {
   client::ChatMessage m;
   m.set_group_id(12);

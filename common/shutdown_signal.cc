@@ -10,6 +10,7 @@ sigset_t ShutdownSet() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -21,11 +22,14 @@ void BlockShutdownSignals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-int WaitForShutdownSignal() {
+int WaitForShutdownSignal(const std::function<void()>& on_reload) {
   sigset_t set = ShutdownSet();
-  int signal = 0;
-  sigwait(&set, &signal);
-  return signal;
+  for (;;) {
+    int signal = 0;
+    sigwait(&set, &signal);
+    if (signal != SIGHUP) return signal;
+    if (on_reload) on_reload();
+  }
 }
 
 }  // namespace im::common

@@ -71,6 +71,9 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("limits.registrations_burst_per_address", &registrations_burst_per_address,
         "...of which this many at once", 1, 100000000);
   s.Add("max_text_bytes", &max_text_bytes, "largest message text accepted", 1, 1 << 20);
+  s.Add("filter_file", &filter_file,
+        "word filter for sends: lines 'refuse WORD', 'mask WORD', 'refuse /PATTERN/', "
+        "'mask /PATTERN/'; read at start and on SIGHUP (empty: none)");
   s.Add("recall_window_seconds", &recall_window_seconds,
         "how long after sending a message its sender may recall it", 0, 30 * 86400);
   s.Add("default_message_policy", &default_message_policy,

@@ -51,6 +51,9 @@ struct LogicConfig {
   std::int64_t password_ops_limit = 2;
   std::int64_t password_mem_limit_kib = 64 * 1024;
   std::int64_t max_text_bytes = 64 * 1024;  // also the limit for a typed message's payload
+  // The operator's word filter on sends (logic/send_filter.h), read at start
+  // and again on SIGHUP. Empty: none.
+  std::string filter_file;
   std::int64_t recall_window_seconds = 120;
   // Who may message a user who never chose: "everyone" or "friends".
   std::string default_message_policy = "everyone";

@@ -68,7 +68,22 @@ int Run(int argc, char** argv) {
   accounts.RegisterWith(dispatcher);
   SessionHandlers sessions(config, &storage, &access, &hasher, &hash_workers, &login_throttle);
   sessions.RegisterWith(dispatcher);
-  MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout);
+  // The word filter: a bad file stops the start, and on SIGHUP keeps the
+  // filter in force (the log says why).
+  SendFilterHolder send_filter;
+  const auto load_filter = [&config, &send_filter, &log]() -> bool {
+    if (config.filter_file.empty()) return true;
+    auto loaded = SendFilter::Load(config.filter_file);
+    if (!loaded.ok()) {
+      log->error("event=filter_not_loaded error=\"{}\"", loaded.status().message());
+      return false;
+    }
+    log->info("event=filter_loaded file={} entries={}", config.filter_file, (*loaded)->entries());
+    send_filter.Set(std::move(*loaded));
+    return true;
+  };
+  if (!load_filter()) return 2;
+  MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout, &send_filter);
   messages.RegisterWith(dispatcher);
   RelationHandlers relations(config, &storage, &users, &fanout);
   relations.RegisterWith(dispatcher);
@@ -108,7 +123,7 @@ int Run(int argc, char** argv) {
   }
   log->info("event=started listen={} storage={} metrics={}", config.listen, config.storage_target,
             config.metrics_listen);
-  const int signal = common::WaitForShutdownSignal();
+  const int signal = common::WaitForShutdownSignal([&load_filter] { load_filter(); });
   log->info("event=stopping signal={}", signal);
   health.SetDraining();
   metrics_server.Stop();

@@ -59,12 +59,33 @@ void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply 
   if (req.client_msg_id().size() > 64) {
     return reply(absl::InvalidArgumentError("client_msg_id longer than 64 bytes"));
   }
-  if (req.group_id() != 0) {
-    if (!req.to_user().empty()) {
-      return reply(absl::InvalidArgumentError("a message goes to a user or a group, not both"));
-    }
-    return SendToGroup(session, req, std::move(reply), sent_at);
+  if (req.group_id() != 0 && !req.to_user().empty()) {
+    return reply(absl::InvalidArgumentError("a message goes to a user or a group, not both"));
   }
+  const std::shared_ptr<const SendFilter> filter =
+      filter_ != nullptr && KindOf(req) == "text" ? filter_->current() : nullptr;
+  if (filter == nullptr) return Route(session, req, std::move(reply), sent_at);
+  SendFilter::Verdict verdict = filter->Apply(req.text());
+  if (verdict.refused) {
+    common::GetLogger("logic")->info("event=send_filtered uid={} rule=\"{}\"", session.user_id(),
+                                     verdict.rule);
+    return reply(absl::PermissionDeniedError(
+        "the server's content filter refused this message; nothing was sent"));
+  }
+  if (!verdict.masked) return Route(session, req, std::move(reply), sent_at);
+  client::SendMessageRequest masked = req;
+  masked.set_text(std::move(verdict.text));
+  Route(session, masked,
+        [reply = std::move(reply)](absl::StatusOr<internal::HandleResponse> response) {
+          if (response.ok()) response->mutable_frame()->mutable_send_message()->set_masked(true);
+          reply(std::move(response));
+        },
+        sent_at);
+}
+
+void MessageHandlers::Route(const internal::SessionContext& session,
+                            const client::SendMessageRequest& req, Reply reply, SentAt sent_at) {
+  if (req.group_id() != 0) return SendToGroup(session, req, std::move(reply), sent_at);
   Turn turn = order_.Arrive(session.access_node_id(), session.conn_id());
   LookUpPeer(*users_, session, req.to_user(), "cannot send a message to yourself",
              [this, session, req, reply, turn, sent_at](absl::StatusOr<internal::User> recipient) {

@@ -7,12 +7,16 @@
 // between members do not apply inside groups. The message is committed before
 // the sender's success response; only then is it pushed: to the recipient's
 // and the sender's other devices, or to the group's members' devices through
-// PushFanout::PushGroupMessage. Thread-safe; async.
+// PushFanout::PushGroupMessage. Before any of that, a text passes the
+// operator's send filter (`filter`, if given; send_filter.h): a refused send
+// stores nothing, a masked one is stored masked and its ack says `masked`.
+// Thread-safe; async.
 
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/relation_cache.h"
 #include "logic/request_dispatcher.h"
+#include "logic/send_filter.h"
 #include "logic/send_order.h"
 #include "logic/storage_api.h"
 #include "logic/user_directory.h"
@@ -21,16 +25,26 @@ namespace im::logic {
 
 class MessageHandlers {
  public:
+  // `filter` (may be null: no filter) outlives the handlers.
   MessageHandlers(const LogicConfig& config, StorageApi* storage, UserDirectory* users,
-                  RelationCache* relations, PushFanout* fanout)
-      : config_(config), storage_(storage), users_(users), relations_(relations), fanout_(fanout) {}
+                  RelationCache* relations, PushFanout* fanout,
+                  const SendFilterHolder* filter = nullptr)
+      : config_(config),
+        storage_(storage),
+        users_(users),
+        relations_(relations),
+        fanout_(fanout),
+        filter_(filter) {}
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
  private:
-  void SendMessage(const internal::HandleRequest& request, Reply reply);
   using Turn = std::shared_ptr<SendOrder::Turn>;  // null once the send lost its place
   using SentAt = PushFanout::SentAt;              // when the send reached logic
+  void SendMessage(const internal::HandleRequest& request, Reply reply);
+  // Sends `req` (validated and filtered) 1:1 or to its group.
+  void Route(const internal::SessionContext& session, const client::SendMessageRequest& req,
+             Reply reply, SentAt sent_at);
   // Decides on the relation (cached if it allows the send, else read fresh),
   // appends in its turn; decides again on a fresh read if it changed meanwhile.
   void CheckAndAppend(internal::SessionContext session, client::SendMessageRequest req,
@@ -57,6 +71,7 @@ class MessageHandlers {
   UserDirectory* users_;
   RelationCache* relations_;
   PushFanout* fanout_;
+  const SendFilterHolder* filter_;
   SendOrder order_;  // 1:1 sends stored in the order each connection sent them
 };
 

@@ -62,7 +62,8 @@ class MessageHandlersTest : public ::testing::Test {
   UserDirectory users_{&storage_, 100};
   RelationCache relations_{100};
   PushFanout fanout_{&storage_, &access_, 1000};
-  MessageHandlers handlers_{config_, &storage_, &users_, &relations_, &fanout_};
+  SendFilterHolder filter_;
+  MessageHandlers handlers_{config_, &storage_, &users_, &relations_, &fanout_, &filter_};
   RequestDispatcher dispatcher_;
 };
 
@@ -151,6 +152,31 @@ TEST_F(MessageHandlersTest, BadContentIsRefusedWithoutAStorageCall) {
   EXPECT_EQ(Code(Send("alice", "hi")), static_cast<int>(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(Code(Send("nobody", "hi")), static_cast<int>(absl::StatusCode::kNotFound));
   EXPECT_EQ(storage_.CallsTo("AppendMessage"), 0);
+}
+
+TEST_F(MessageHandlersTest, TheContentFilterRefusesBeforeStorageOrStoresAndPushesTheMaskedText) {
+  auto filter = SendFilter::Parse("refuse spamlink\nmask darn\n", "filter");
+  ASSERT_TRUE(filter.ok()) << filter.status();
+  filter_.Set(*filter);
+
+  const auto refused = Send("bob", "visit spamlink");
+  EXPECT_EQ(Code(refused), static_cast<int>(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(refused.frame().status().message(),
+            "the server's content filter refused this message; nothing was sent");
+  EXPECT_EQ(storage_.CallsTo("AppendMessage"), 0) << "nothing stored";
+
+  const auto masked = Send("bob", "darn it", "c2");
+  ASSERT_EQ(Code(masked), 0) << masked.frame().status().message();
+  EXPECT_TRUE(masked.frame().send_message().masked());
+  EXPECT_EQ(storage_.LastRequest<internal::AppendMessageRequest>("AppendMessage").text(),
+            "**** it");
+  ASSERT_FALSE(access_.pushes().empty());
+  EXPECT_EQ(access_.pushes().front().request.frame().message().text(), "**** it")
+      << "recipients get what was stored";
+
+  const auto clean = Send("bob", "hello", "c3");
+  ASSERT_EQ(Code(clean), 0);
+  EXPECT_FALSE(clean.frame().send_message().masked());
 }
 
 }  // namespace

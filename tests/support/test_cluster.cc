@@ -196,6 +196,12 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
   if (logic_.AnyRunning()) WaitUntilAccessServing();
 }
 
+void TestCluster::SignalLogic(int signal) {
+  for (auto& process : logic_.processes) {
+    if (process->pid() > 0) kill(process->pid(), signal);
+  }
+}
+
 void TestCluster::RestartDaemons() {
   for (auto& a : access_) a->Stop();
   logic_.StopAll();

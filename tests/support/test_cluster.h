@@ -73,6 +73,8 @@ class TestCluster {
   int StopAccess(int node = 0) { return access_[node]->Stop(); }
   void KillStorage() { storage_.KillAll(); }
   void KillLogic() { logic_.KillAll(); }
+  // Sends `signal` (say SIGHUP, a reload) to every running logic replica.
+  void SignalLogic(int signal);
   void KillStorageReplica(int replica) { storage_.processes[replica]->Kill(); }
   void KillLogicReplica(int replica) { logic_.processes[replica]->Kill(); }
   void KillAccess(int node = 0) { access_[node]->Kill(); }
