@@ -15,12 +15,18 @@
 // upgrade; a GET for one of the web client's files (`pages`, if given) is
 // answered with it, any other path 404 and anything else that is not a
 // WebSocket upgrade 400, and the handshake then fails (served_page() tells
-// a page served from a refusal). Then one binary WebSocket message carries one frame
-// body (a ClientFrame in, a ServerFrame out) without the 4-byte length: Read
-// hands the Connection each message with the length put in front, and Write
-// sends each length-prefixed frame of its buffers as one message. So the
+// a page served from a refusal). Then one binary WebSocket message carries
+// one frame body (a ClientFrame in, a ServerFrame out) without the 4-byte
+// length: Read hands the Connection the messages that arrived with their
+// lengths put in front, and Write sends each length-prefixed frame of its
+// buffers as one message, all of them in one socket write. So the
 // Connection frames, bounds and paces bytes the same way over every
-// transport. A message longer than `max_message_bytes` fails the read.
+// transport. The framing is common/websocket_codec's (not Beast's stream,
+// which keeps several kilobytes per connection): an idle WebSocket
+// connection holds no buffer either. A message longer than
+// `max_message_bytes`, an unmasked or text frame fails the read; a close
+// frame ends it like a closed socket. A ping is answered by a pong written
+// with the next write, or by the read itself when no write is under way.
 
 // clang-format off
 #include <utility>  // Boost 1.74's Asio uses std::exchange without including it (C++20)
@@ -28,19 +34,18 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 // clang-format on
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <variant>
-#include <vector>
 
 #include "access/web_pages.h"
+#include "common/websocket_codec.h"
 
 namespace im::access {
 
@@ -60,9 +65,8 @@ class ClientStream {
       : socket_(std::move(socket)) {
     if (tls != nullptr) tls_ = std::make_unique<boost::asio::ssl::stream<Socket&>>(socket_, *tls);
     if (!websocket_path.empty()) {
-      ws_ = std::make_unique<WebSocket>();
+      ws_ = std::make_unique<WebSocket>(max_message_bytes);
       ws_->path = std::move(websocket_path);
-      ws_->max_message_bytes = max_message_bytes;
       ws_->pages = pages;
     }
   }
@@ -104,27 +108,8 @@ class ClientStream {
   // handler(error, std::string_view bytes): the next bytes that arrived.
   template <typename Handler>
   void Read(Handler handler) {
-    if (ws_) return ReadMessage(std::move(handler));
-    if (tls_) {
-      if (!tls_buffer_) tls_buffer_ = std::make_unique<std::array<char, kTlsReadBytes>>();
-      tls_->async_read_some(
-          boost::asio::buffer(*tls_buffer_),
-          [this, h = std::move(handler)](const ErrorCode& ec, std::size_t n) mutable {
-            h(ec, std::string_view(tls_buffer_->data(), n));
-          });
-      return;
-    }
-    socket_.async_wait(Socket::wait_read, [this,
-                                           h = std::move(handler)](const ErrorCode& ec) mutable {
-      if (ec) return h(ec, std::string_view());
-      thread_local std::array<char, kPlainReadChunkBytes> buffer;
-      ErrorCode read_ec;
-      const std::size_t n = socket_.read_some(boost::asio::buffer(buffer), read_ec);
-      if (read_ec == boost::asio::error::would_block || read_ec == boost::asio::error::try_again) {
-        return Read(std::move(h));
-      }
-      h(read_ec, std::string_view(buffer.data(), n));
-    });
+    if (ws_) return ReadMessages(std::move(handler), /*in_completion=*/false);
+    ReadBytes(std::move(handler));
   }
 
   // handler(error, bytes): all of `buffers` written.
@@ -144,33 +129,61 @@ class ClientStream {
   }
 
  private:
-  using PlainWs = boost::beast::websocket::stream<Socket&>;
-  using TlsWs = boost::beast::websocket::stream<boost::asio::ssl::stream<Socket&>&>;
+  // The bytes that arrived on the TCP or TLS stream, WebSocket or not.
+  template <typename Handler>
+  void ReadBytes(Handler handler) {
+    if (tls_) {
+      if (!tls_buffer_) tls_buffer_ = std::make_unique<std::array<char, kTlsReadBytes>>();
+      tls_->async_read_some(
+          boost::asio::buffer(*tls_buffer_),
+          [this, h = std::move(handler)](const ErrorCode& ec, std::size_t n) mutable {
+            h(ec, std::string_view(tls_buffer_->data(), n));
+          });
+      return;
+    }
+    socket_.async_wait(Socket::wait_read, [this,
+                                           h = std::move(handler)](const ErrorCode& ec) mutable {
+      if (ec) return h(ec, std::string_view());
+      thread_local std::array<char, kPlainReadChunkBytes> buffer;
+      ErrorCode read_ec;
+      const std::size_t n = socket_.read_some(boost::asio::buffer(buffer), read_ec);
+      if (read_ec == boost::asio::error::would_block || read_ec == boost::asio::error::try_again) {
+        return ReadBytes(std::move(h));
+      }
+      h(read_ec, std::string_view(buffer.data(), n));
+    });
+  }
+
+  // Writes `bytes` (which must stay put until then) to the TCP or TLS stream.
+  template <typename Handler>
+  void WriteBytes(const std::string& bytes, Handler handler) {
+    auto done = [h = std::move(handler)](const ErrorCode& ec, std::size_t) mutable { h(ec); };
+    if (tls_) return boost::asio::async_write(*tls_, boost::asio::buffer(bytes), std::move(done));
+    boost::asio::async_write(socket_, boost::asio::buffer(bytes), std::move(done));
+  }
+
   struct WebSocket {
+    explicit WebSocket(std::size_t max_message_bytes)
+        : decoder(max_message_bytes, /*require_masked=*/true) {}
     std::string path;
-    std::size_t max_message_bytes = 0;
     const WebPages* pages = nullptr;
     bool served_page = false;
-    std::variant<std::monostate, std::unique_ptr<PlainWs>, std::unique_ptr<TlsWs>> stream;
-    boost::beast::flat_buffer buffer;  // the upgrade request, then each message read
+    boost::beast::flat_buffer buffer;  // the upgrade request (released after it)
     std::unique_ptr<boost::beast::http::request_parser<boost::beast::http::empty_body>> request;
-    std::unique_ptr<boost::beast::http::request<boost::beast::http::empty_body>> upgrade;
     // The HTTP answer to a request that is not an upgrade: a page or a refusal.
     std::unique_ptr<boost::beast::http::response<boost::beast::http::string_body>> refusal;
-    std::string frame;                  // the message read, as a length-prefixed frame
-    std::string outgoing;  // the length-prefixed frames Write is sending
-    // Where each frame's body lies in `outgoing`: one message each.
-    std::vector<std::pair<std::size_t, std::size_t>> outgoing_messages;
-    std::size_t next_outgoing = 0;
+    common::WebSocketDecoder decoder;
+    ErrorCode read_error;  // met after messages that were handed out first
+    // Writes: at most one under way, the Connection's or a read's pong.
+    bool writing = false;
+    std::string out;   // the bytes being written
+    std::string pong;  // the answer to the latest ping, for the next write
+    // A Write that came while a read's pong was being written.
+    std::string waiting;
+    std::size_t waiting_bytes = 0;
+    std::function<void(const ErrorCode&, std::size_t)> waiting_done;
   };
   static constexpr std::size_t kMaxUpgradeRequestBytes = 8 * 1024;
-
-  // Calls fn(the WebSocket stream over TLS or over TCP); it must be made.
-  template <typename Fn>
-  void OnWebSocket(Fn&& fn) {
-    if (auto* tls = std::get_if<std::unique_ptr<TlsWs>>(&ws_->stream)) return fn(**tls);
-    fn(*std::get<std::unique_ptr<PlainWs>>(ws_->stream));
-  }
 
   // Reads the HTTP request and accepts it as a WebSocket upgrade, or answers
   // 400/404 and fails with `operation_not_supported`.
@@ -200,23 +213,21 @@ class ClientStream {
                                         : "this port speaks WebSocket: send an upgrade request\n",
                       std::move(h));
       }
-      if (tls_) {
-        ws_->stream = std::make_unique<TlsWs>(*tls_);
-      } else {
-        ws_->stream = std::make_unique<PlainWs>(socket_);
+      const auto key = request[http::field::sec_websocket_key];
+      if (key.empty() || request[http::field::sec_websocket_version] != "13") {
+        return Answer(http::status::bad_request, "text/plain",
+                      "a WebSocket upgrade needs Sec-WebSocket-Key and version 13\n", std::move(h));
       }
-      ws_->upgrade = std::make_unique<http::request<http::empty_body>>(ws_->request->release());
+      // Frames a client sent right behind its request stay for the decoder.
+      const auto leftover = ws_->buffer.data();
+      ws_->decoder.Append(
+          std::string_view(static_cast<const char*>(leftover.data()), leftover.size()));
+      ws_->out = common::WebSocketUpgradeAnswer(std::string_view(key.data(), key.size()));
       ws_->request.reset();
-      ws_->buffer.clear();  // a client sends nothing more before it hears 101
-      ws_->buffer.shrink_to_fit();
-      OnWebSocket([this, &h](auto& ws) {
-        ws.binary(true);
-        ws.auto_fragment(false);
-        ws.read_message_max(ws_->max_message_bytes);
-        ws.async_accept(*ws_->upgrade, [this, h = std::move(h)](const ErrorCode& ec) mutable {
-          ws_->upgrade.reset();
-          h(ec);
-        });
+      ws_->buffer = boost::beast::flat_buffer();
+      WriteBytes(ws_->out, [this, h = std::move(h)](const ErrorCode& ec) mutable {
+        std::string().swap(ws_->out);
+        h(ec);
       });
     };
     if (tls_) return http::async_read(*tls_, ws_->buffer, *ws_->request, std::move(on_request));
@@ -243,66 +254,147 @@ class ClientStream {
     http::async_write(socket_, *ws_->refusal, std::move(done));
   }
 
+  // Hands the handler the messages decoded so far (as length-prefixed
+  // frames), reading more until there is one; answers a ping on the way.
+  // `in_completion`: called from a read's completion, where the handler may
+  // run at once (else it is posted, as every Read completes later).
   template <typename Handler>
-  void ReadMessage(Handler handler) {
-    OnWebSocket([this, &handler](auto& ws) {
-      ws.async_read(ws_->buffer, [this, h = std::move(handler)](const ErrorCode& ec,
-                                                                std::size_t n) mutable {
-        if (ec) {
-          ws_->buffer.clear();
-          return h(ec, std::string_view());
-        }
-        const std::uint32_t length = static_cast<std::uint32_t>(n);
-        ws_->frame.resize(4 + n);
-        ws_->frame[0] = static_cast<char>(length >> 24);
-        ws_->frame[1] = static_cast<char>(length >> 16);
-        ws_->frame[2] = static_cast<char>(length >> 8);
-        ws_->frame[3] = static_cast<char>(length);
-        boost::asio::buffer_copy(boost::asio::buffer(ws_->frame.data() + 4, n), ws_->buffer.data());
-        ws_->buffer.consume(ws_->buffer.size());
-        std::string frame = std::move(ws_->frame);
-        ws_->frame.clear();
-        // `h` may start the next read (on ws_->buffer) before it returns.
-        ws_->buffer.shrink_to_fit();
-        h(ErrorCode(), std::string_view(frame));
+  void ReadMessages(Handler handler, bool in_completion) {
+    ErrorCode ec;
+    std::string frames = DecodedFrames(ec);
+    if (!ws_->pong.empty() && !ws_->writing) {
+      // The pong goes now, within this read, which keeps the connection alive.
+      ws_->writing = true;
+      ws_->out = std::move(ws_->pong);
+      ws_->pong.clear();
+      return WriteBytes(ws_->out, [this, h = std::move(handler), frames = std::move(frames),
+                                   ec](const ErrorCode&) mutable {
+        ws_->writing = false;
+        std::string().swap(ws_->out);
+        if (ws_->waiting_done) WriteWaiting();
+        Deliver(std::move(h), ec, std::move(frames), /*in_completion=*/true);
       });
-    });
+    }
+    Deliver(std::move(handler), ec, std::move(frames), in_completion);
   }
 
-  // Splits the length-prefixed frames of `buffers` into messages and sends
-  // them one after another; handler(error, bytes of `buffers`) at the end.
+  template <typename Handler>
+  void Deliver(Handler handler, ErrorCode ec, std::string frames, bool in_completion) {
+    if (!ec && frames.empty()) {
+      return ReadBytes(
+          [this, h = std::move(handler)](const ErrorCode& read_ec, std::string_view bytes) mutable {
+            if (read_ec) return h(read_ec, std::string_view());
+            ws_->decoder.Append(bytes);
+            ReadMessages(std::move(h), /*in_completion=*/true);
+          });
+    }
+    if (in_completion) return handler(ec, std::string_view(frames));
+    boost::asio::post(socket_.get_executor(),
+                      [h = std::move(handler), ec, frames = std::move(frames)]() mutable {
+                        h(ec, std::string_view(frames));
+                      });
+  }
+
+  // The binary messages decoded so far, each with its length in front. A
+  // ping leaves its pong in ws_->pong; a close, text or bad framing sets
+  // `ec` (kept for the next read if messages came before it).
+  std::string DecodedFrames(ErrorCode& ec) {
+    std::string frames;
+    if (ws_->read_error) {
+      ec = std::exchange(ws_->read_error, ErrorCode());
+      return frames;
+    }
+    ErrorCode failed;
+    while (auto message = ws_->decoder.Next()) {
+      if (message->opcode == common::kWsBinary) {
+        const auto length = static_cast<std::uint32_t>(message->payload.size());
+        for (int shift = 24; shift >= 0; shift -= 8) {
+          frames.push_back(static_cast<char>((length >> shift) & 0xff));
+        }
+        frames += message->payload;
+      } else if (message->opcode == common::kWsPing) {
+        ws_->pong.clear();  // only the latest ping needs its answer
+        common::AppendServerWebSocketFrame(ws_->pong, common::kWsPong, message->payload);
+      } else if (message->opcode == common::kWsClose) {
+        failed = boost::asio::error::eof;
+        break;
+      } else if (message->opcode != common::kWsPong) {
+        failed = boost::asio::error::invalid_argument;  // text: this protocol is binary
+        break;
+      }
+    }
+    if (!failed && !ws_->decoder.status().ok()) {
+      failed = ws_->decoder.status().code() == absl::StatusCode::kResourceExhausted
+                   ? boost::asio::error::message_size
+                   : boost::asio::error::invalid_argument;
+    }
+    if (frames.empty()) {
+      ec = failed;
+    } else {
+      ws_->read_error = failed;
+    }
+    return frames;
+  }
+
+  // Sends each length-prefixed frame of `buffers` as one message, after a
+  // pending pong, in one write; handler(error, bytes of `buffers`) at the end.
   template <typename Buffers, typename Handler>
   void WriteMessages(const Buffers& buffers, Handler handler) {
-    std::string& bytes = ws_->outgoing;
-    bytes.resize(boost::asio::buffer_size(buffers));
-    boost::asio::buffer_copy(boost::asio::buffer(bytes), buffers);
-    ws_->outgoing_messages.clear();
-    ws_->next_outgoing = 0;
-    for (std::size_t at = 0; at + 4 <= bytes.size();) {
-      const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + at);
+    std::string flat(boost::asio::buffer_size(buffers), '\0');
+    boost::asio::buffer_copy(boost::asio::buffer(flat), buffers);
+    std::string messages;
+    messages.reserve(flat.size() + flat.size() / 8 + 16);
+    for (std::size_t at = 0; at + 4 <= flat.size();) {
+      const auto* p = reinterpret_cast<const unsigned char*>(flat.data() + at);
       const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) |
                                  (std::size_t{p[2]} << 8) | std::size_t{p[3]};
-      ws_->outgoing_messages.emplace_back(at + 4, std::min(length, bytes.size() - at - 4));
+      common::AppendServerWebSocketFrame(
+          messages, common::kWsBinary,
+          std::string_view(flat).substr(at + 4, std::min(length, flat.size() - at - 4)));
       at += 4 + length;
     }
-    WriteNextMessage(std::move(handler));
+    if (ws_->writing) {  // a read's pong is being written: go right after it
+      ws_->waiting = std::move(messages);
+      ws_->waiting_bytes = flat.size();
+      auto shared = std::make_shared<Handler>(std::move(handler));
+      ws_->waiting_done = [shared](const ErrorCode& ec, std::size_t n) { (*shared)(ec, n); };
+      return;
+    }
+    StartWrite(std::move(messages), flat.size(), std::move(handler));
   }
 
   template <typename Handler>
-  void WriteNextMessage(Handler handler) {
-    if (ws_->next_outgoing == ws_->outgoing_messages.size()) {
-      const std::size_t written = ws_->outgoing.size();
-      std::string().swap(ws_->outgoing);  // an idle connection holds no write buffer
-      return handler(ErrorCode(), written);
-    }
-    OnWebSocket([this, &handler](auto& ws) {
-      const auto [at, length] = ws_->outgoing_messages[ws_->next_outgoing++];
-      ws.async_write(boost::asio::buffer(ws_->outgoing.data() + at, length),
-                     [this, h = std::move(handler)](const ErrorCode& ec, std::size_t) mutable {
-                       if (ec) return h(ec, std::size_t{0});
-                       WriteNextMessage(std::move(h));
-                     });
+  void StartWrite(std::string messages, std::size_t bytes, Handler handler) {
+    ws_->writing = true;
+    ws_->out = std::move(ws_->pong);
+    ws_->pong.clear();
+    ws_->out += messages;
+    WriteBytes(ws_->out, [this, bytes, h = std::move(handler)](const ErrorCode& ec) mutable {
+      AfterWrite(ec, bytes, std::move(h));
     });
+  }
+
+  // A pong for a ping that came during the write goes before the handler
+  // runs (the handler keeps the connection alive meanwhile).
+  template <typename Handler>
+  void AfterWrite(const ErrorCode& ec, std::size_t bytes, Handler handler) {
+    if (!ec && !ws_->pong.empty()) {
+      ws_->out = std::move(ws_->pong);
+      ws_->pong.clear();
+      return WriteBytes(ws_->out,
+                        [this, bytes, h = std::move(handler)](const ErrorCode& pong_ec) mutable {
+                          AfterWrite(pong_ec, bytes, std::move(h));
+                        });
+    }
+    ws_->writing = false;
+    std::string().swap(ws_->out);  // an idle connection keeps no write buffer
+    handler(ec, ec ? std::size_t{0} : bytes);
+  }
+
+  void WriteWaiting() {
+    auto done = std::move(ws_->waiting_done);
+    ws_->waiting_done = nullptr;
+    StartWrite(std::exchange(ws_->waiting, std::string()), ws_->waiting_bytes, std::move(done));
   }
 
   Socket socket_;

@@ -63,11 +63,11 @@ void BenchConnection::Opened() {
 // `done` (Close, if it comes first, calls it with false).
 void BenchConnection::Upgrade(const ServerAddress& server, std::function<void(bool)> done) {
   websocket_ = std::make_unique<WebSocket>();
-  websocket_->key = cli::NewWebSocketKey();
+  websocket_->key = common::NewWebSocketKey();
   websocket_->opened = std::move(done);
   const std::string host_port = common::StrCat(server.endpoint.address().to_string(), ":",
                                                server.endpoint.port());
-  writing_ = cli::WebSocketUpgradeRequest(host_port, server.websocket_path, websocket_->key);
+  writing_ = common::WebSocketUpgradeRequest(host_port, server.websocket_path, websocket_->key);
   asio::async_write(socket_, asio::buffer(writing_),
                     [self = shared_from_this()](const error_code& ec, std::size_t) {
                       self->writing_.clear();
@@ -98,7 +98,7 @@ void BenchConnection::Ping() {
 }
 
 void BenchConnection::Queue(const client::ClientFrame& frame) {
-  if (websocket_) return QueueWebSocket(cli::kWsBinary, frame.SerializeAsString());
+  if (websocket_) return QueueWebSocket(common::kWsBinary, frame.SerializeAsString());
   queued_ += common::EncodeFrame(frame);
   if (writing_.empty()) WriteNext();
 }
@@ -108,7 +108,7 @@ void BenchConnection::QueueWebSocket(std::uint8_t opcode, std::string_view paylo
   x ^= x << 13;
   x ^= x >> 17;
   x ^= x << 5;
-  cli::AppendWebSocketFrame(queued_, opcode, payload, x);
+  common::AppendWebSocketFrame(queued_, opcode, payload, x);
   if (writing_.empty()) WriteNext();
 }
 
@@ -160,7 +160,7 @@ bool BenchConnection::TakeWebSocketBytes(std::string_view bytes) {
     ws.answer.append(bytes);
     std::size_t head_bytes = 0;
     const std::optional<absl::Status> answer =
-        cli::CheckWebSocketUpgrade(ws.answer, ws.key, &head_bytes);
+        common::CheckWebSocketUpgrade(ws.answer, ws.key, &head_bytes);
     if (!answer) return true;
     if (!answer->ok()) {
       Close();
@@ -179,11 +179,11 @@ bool BenchConnection::TakeWebSocketBytes(std::string_view bytes) {
     ws.decoder.Append(bytes);
   }
   while (auto message = ws.decoder.Next()) {
-    if (message->opcode == cli::kWsBinary) {
+    if (message->opcode == common::kWsBinary) {
       if (!TakeFrame(message->payload)) return false;
-    } else if (message->opcode == cli::kWsPing) {
-      QueueWebSocket(cli::kWsPong, message->payload);
-    } else if (message->opcode != cli::kWsPong) {
+    } else if (message->opcode == common::kWsPing) {
+      QueueWebSocket(common::kWsPong, message->payload);
+    } else if (message->opcode != common::kWsPong) {
       Close();  // close, or text (not this protocol)
       return false;
     }

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "client.pb.h"
-#include "client-cli/websocket_codec.h"
+#include "common/websocket_codec.h"
 #include "common/frame_codec.h"
 
 namespace im::bench {
@@ -76,7 +76,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
     std::string key;                   // of the upgrade request
     std::string answer;                // the upgrade's answer while it arrives
     std::function<void(bool)> opened;  // Connect's `done`, until the upgrade ends
-    cli::WebSocketDecoder decoder;
+    common::WebSocketDecoder decoder;
     std::uint32_t mask = 0x9e3779b9;  // xorshift state for frame masks
   };
 

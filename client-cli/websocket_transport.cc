@@ -9,8 +9,8 @@
 #include <random>
 #include <thread>
 
-#include "client-cli/websocket_codec.h"
 #include "common/str_cat.h"
+#include "common/websocket_codec.h"
 
 namespace im::cli {
 namespace {
@@ -77,8 +77,9 @@ class WebSocket final : public ClientTransport {
       const std::size_t length = (std::size_t{h[0]} << 24) | (std::size_t{h[1]} << 16) |
                                  (std::size_t{h[2]} << 8) | std::size_t{h[3]};
       if (unsent_.size() - taken - 4 < length) break;
-      AppendWebSocketFrame(frames, kWsBinary, std::string_view(unsent_).substr(taken + 4, length),
-                           mask_rng_());
+      common::AppendWebSocketFrame(frames, common::kWsBinary,
+                                   std::string_view(unsent_).substr(taken + 4, length),
+                                   mask_rng_());
       taken += 4 + length;
     }
     unsent_.erase(0, taken);
@@ -94,7 +95,7 @@ class WebSocket final : public ClientTransport {
   bool ReadMessage() {
     char chunk[16 * 1024];
     for (;;) {
-      std::optional<WebSocketDecoder::Message> message = decoder_.Next();
+      std::optional<common::WebSocketDecoder::Message> message = decoder_.Next();
       if (!message) {
         if (!decoder_.status().ok()) return false;
         const std::size_t got = inner_->Receive(chunk, sizeof chunk);
@@ -103,16 +104,19 @@ class WebSocket final : public ClientTransport {
         continue;
       }
       switch (message->opcode) {
-        case kWsPing: {
+        case common::kWsPing: {
           std::lock_guard lock(send_mutex_);
-          if (!inner_->Send(EncodeWebSocketFrame(kWsPong, message->payload, mask_rng_())).ok()) {
+          if (!inner_
+                   ->Send(
+                       common::EncodeWebSocketFrame(common::kWsPong, message->payload, mask_rng_()))
+                   .ok()) {
             return false;
           }
           continue;
         }
-        case kWsPong:
+        case common::kWsPong:
           continue;
-        case kWsBinary:
+        case common::kWsBinary:
           out_.clear();
           out_pos_ = 0;
           for (int shift = 24; shift >= 0; shift -= 8) {
@@ -128,7 +132,7 @@ class WebSocket final : public ClientTransport {
 
   const std::unique_ptr<ClientTransport> inner_;
   // Reader thread only.
-  WebSocketDecoder decoder_;
+  common::WebSocketDecoder decoder_;
   std::string out_;  // a message with its length prefix, being handed out
   std::size_t out_pos_ = 0;
   // Senders (and the reader's pongs).
@@ -162,9 +166,9 @@ absl::StatusOr<std::unique_ptr<ClientTransport>> WebSocketTransport(
     return absl::UnavailableError(
         common::StrCat("WebSocket upgrade at ", path, " failed: ", reason));
   };
-  const std::string key = NewWebSocketKey();
+  const std::string key = common::NewWebSocketKey();
   Watchdog watchdog(*inner, timeout_ms);
-  const absl::Status sent = inner->Send(WebSocketUpgradeRequest(host_port, path, key));
+  const absl::Status sent = inner->Send(common::WebSocketUpgradeRequest(host_port, path, key));
   std::string received;
   std::size_t head_bytes = 0;
   std::optional<absl::Status> answer;
@@ -173,7 +177,7 @@ absl::StatusOr<std::unique_ptr<ClientTransport>> WebSocketTransport(
     const std::size_t n = inner->Receive(chunk, sizeof chunk);
     if (n == 0) break;
     received.append(chunk, n);
-    answer = CheckWebSocketUpgrade(received, key, &head_bytes);
+    answer = common::CheckWebSocketUpgrade(received, key, &head_bytes);
   }
   if (watchdog.Dismiss()) return failed(common::StrCat("no answer within ", timeout_ms, " ms"));
   if (!sent.ok()) return failed(sent.message());
@@ -182,8 +186,8 @@ absl::StatusOr<std::unique_ptr<ClientTransport>> WebSocketTransport(
                                    : "the server's answer is not an HTTP response");
   }
   if (!answer->ok()) return failed(answer->message());
-  return std::unique_ptr<ClientTransport>(std::make_unique<WebSocket>(
-      std::move(inner), std::string_view(received).substr(head_bytes)));
+  return std::unique_ptr<ClientTransport>(
+      std::make_unique<WebSocket>(std::move(inner), std::string_view(received).substr(head_bytes)));
 }
 
 }  // namespace im::cli

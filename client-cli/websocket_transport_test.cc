@@ -5,13 +5,13 @@
 
 #include "client-cli/websocket_transport.h"
 
-#include "client-cli/websocket_codec.h"
-
 #include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+
+#include "common/websocket_codec.h"
 
 namespace im::cli {
 namespace {
@@ -88,7 +88,7 @@ std::string KeyIn(std::string_view request) {
 std::string SwitchingProtocols(std::string_view request) {
   return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
          "sec-websocket-accept:  " +
-         WebSocketAcceptFor(KeyIn(request)) + "\r\n\r\n";
+         common::WebSocketAcceptFor(KeyIn(request)) + "\r\n\r\n";
 }
 
 // A length-prefixed frame, as ImClient writes and reads them.
@@ -137,7 +137,7 @@ std::string ReceiveAll(ClientTransport& transport) {
 }
 
 TEST(WebSocketTransportTest, TheAcceptKeyIsTheOneInRfc6455) {
-  EXPECT_EQ(WebSocketAcceptFor("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  EXPECT_EQ(common::WebSocketAcceptFor("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 }
 
 TEST(WebSocketTransportTest, UrlsNameHostPortPathAndTls) {
@@ -234,8 +234,7 @@ TEST(WebSocketTransportTest, ASilentServerTimesOut) {
 
 TEST(WebSocketTransportTest, CloseTextAndOversizedMessagesEndTheStream) {
   const std::vector<std::string> endings = {
-      ServerFrame(0x8, ""),
-      ServerFrame(0x1, "text is not this protocol"),
+      ServerFrame(0x8, ""), ServerFrame(0x1, "text is not this protocol"),
       std::string("\x82\x7f\x00\x00\x00\x00\x10\x00\x00\x00", 10),  // 256 MiB announced
   };
   for (const std::string& ending : endings) {
@@ -255,16 +254,16 @@ TEST(WebSocketTransportTest, CloseTextAndOversizedMessagesEndTheStream) {
 TEST(WebSocketDecoderTest, BytesArrivingOneAtATimeMakeTheSameMessages) {
   const std::string stream = ServerFrame(0x2, "first", false) + ServerFrame(0x9, "ping") +
                              ServerFrame(0x0, std::string(200, 's')) + ServerFrame(0x2, "");
-  WebSocketDecoder decoder;
-  std::vector<WebSocketDecoder::Message> messages;
+  common::WebSocketDecoder decoder;
+  std::vector<common::WebSocketDecoder::Message> messages;
   for (char c : stream) {
     decoder.Append(std::string_view(&c, 1));
     while (auto m = decoder.Next()) messages.push_back(*m);
   }
   ASSERT_TRUE(decoder.status().ok()) << decoder.status();
   ASSERT_EQ(messages.size(), 3u);
-  EXPECT_EQ(messages[0].opcode, kWsPing);
-  EXPECT_EQ(messages[1].opcode, kWsBinary);
+  EXPECT_EQ(messages[0].opcode, common::kWsPing);
+  EXPECT_EQ(messages[1].opcode, common::kWsBinary);
   EXPECT_EQ(messages[1].payload, "first" + std::string(200, 's'));
   EXPECT_EQ(messages[2].payload, "");
 }
@@ -274,7 +273,7 @@ TEST(WebSocketDecoderTest, FragmentsOutOfOrderAreAnError) {
        {ServerFrame(0x0, "a continuation of nothing"),
         ServerFrame(0x2, "started", false) + ServerFrame(0x2, "a new message inside it"),
         ServerFrame(0x9, "a fragmented ping", false)}) {
-    WebSocketDecoder decoder;
+    common::WebSocketDecoder decoder;
     decoder.Append(stream);
     EXPECT_FALSE(decoder.Next().has_value());
     EXPECT_EQ(decoder.status().code(), absl::StatusCode::kInvalidArgument);

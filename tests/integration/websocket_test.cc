@@ -7,12 +7,15 @@
 // port carries on. im-cli speaks WebSocket too (--server ws://...). The
 // node serves a web client's files (web_root) on the same port.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 
+#include "common/websocket_codec.h"
 #include "tests/integration/cli_runner.h"
 #include "tests/integration/cluster_env.h"
 #include "tests/support/http_request.h"
@@ -27,6 +30,67 @@ using std::chrono::seconds;
 
 constexpr char kPath[] = "/im";
 
+// A WebSocket client at the frame level (common/websocket_codec), for the
+// control frames and protocol errors a well-behaved client never sends.
+class RawWebSocket {
+ public:
+  // Connects to 127.0.0.1:`port` and upgrades at `path`; false if it cannot.
+  bool Open(int port, const std::string& path) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{5, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) return false;
+    const std::string key = common::NewWebSocketKey();
+    if (!Send(common::WebSocketUpgradeRequest("127.0.0.1", path, key))) return false;
+    std::string received;
+    std::size_t head = 0;
+    for (;;) {
+      char buffer[4096];
+      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) return false;
+      received.append(buffer, static_cast<std::size_t>(n));
+      if (auto answer = common::CheckWebSocketUpgrade(received, key, &head)) {
+        decoder_.Append(std::string_view(received).substr(head));
+        return answer->ok();
+      }
+    }
+  }
+  ~RawWebSocket() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool Send(const std::string& bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // The next message the server sends; nothing once it closed (or after 5 s).
+  std::optional<common::WebSocketDecoder::Message> Next() {
+    for (;;) {
+      if (auto message = decoder_.Next()) return message;
+      char buffer[4096];
+      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) return std::nullopt;
+      decoder_.Append(std::string_view(buffer, static_cast<std::size_t>(n)));
+    }
+  }
+  // Whether the server closed the connection (rather than stayed silent).
+  bool ClosedByServer() {
+    char byte;
+    return recv(fd_, &byte, 1, 0) == 0;
+  }
+
+ private:
+  int fd_ = -1;
+  common::WebSocketDecoder decoder_;
+};
+
+std::string Masked(std::uint8_t opcode, const std::string& payload) {
+  return common::EncodeWebSocketFrame(opcode, payload, 0x12345678);
+}
+
 class WebSocketTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -36,10 +100,9 @@ class WebSocketTest : public ::testing::Test {
     std::ofstream(web + "/index.html") << "<!doctype html><title>chat</title>";
     std::ofstream(web + "/app.js") << "start();";
     SharedCluster().StopAccess(1);
-    SharedCluster().StartAccess(
-        1, {"--websocket_listen=127.0.0.1:" + std::to_string(port_),
-            std::string("--websocket_path=") + kPath, "--tls.handshake_timeout_ms=500",
-            "--web_root=" + web});
+    SharedCluster().StartAccess(1, {"--websocket_listen=127.0.0.1:" + std::to_string(port_),
+                                    std::string("--websocket_path=") + kPath,
+                                    "--tls.handshake_timeout_ms=500", "--web_root=" + web});
     ASSERT_TRUE(WaitForPort(port_, seconds(10)));
   }
   static void TearDownTestSuite() {
@@ -161,8 +224,8 @@ TEST_F(WebSocketTest, TheWebClientsFilesAreServedBesideTheWebSocket) {
     EXPECT_NE(answer.find("404 Not Found"), std::string::npos) << elsewhere << ": " << answer;
   }
   // A POST of a page's name is not a GET: refused like any other request.
-  const std::string posted = HttpRequest(
-      Address(), "POST /app.js HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n");
+  const std::string posted =
+      HttpRequest(Address(), "POST /app.js HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n");
   EXPECT_NE(posted.find("404 Not Found"), std::string::npos) << posted;
   // The WebSocket path is still only for upgrades, and the port still chats.
   EXPECT_NE(HttpGet(Address(), kPath).find("400 Bad Request"), std::string::npos);
@@ -234,6 +297,50 @@ TEST_F(WebSocketTest, GarbageAndOversizedMessagesCloseOnlyTheirOwnConnection) {
   ASSERT_NE(fine, nullptr);
   auto pong = fine->Call(Frame([](auto& f) { f.mutable_ping(); }), seconds(5));
   ASSERT_TRUE(pong.ok()) << pong.status();
+}
+
+TEST_F(WebSocketTest, PingsAreAnsweredAndProtocolErrorsCloseTheConnection) {
+  {
+    RawWebSocket ws;
+    ASSERT_TRUE(ws.Open(port_, kPath));
+    ASSERT_TRUE(ws.Send(Masked(common::kWsPing, "are you there")));
+    auto pong = ws.Next();
+    ASSERT_TRUE(pong.has_value());
+    EXPECT_EQ(pong->opcode, common::kWsPong);
+    EXPECT_EQ(pong->payload, "are you there");
+    // A ping between the fragments of a request, then the request's answer.
+    client::ClientFrame ping;
+    ping.set_req_id(7);
+    ping.mutable_ping();
+    const std::string body = ping.SerializeAsString();
+    std::string fragmented =
+        common::EncodeWebSocketFrame(common::kWsBinary, body.substr(0, 1), 0x01020304);
+    fragmented[0] = static_cast<char>(common::kWsBinary);  // FIN off: more follows
+    std::string last = Masked(common::kWsContinuation, body.substr(1));
+    ASSERT_TRUE(ws.Send(fragmented + Masked(common::kWsPing, "again") + last));
+    std::vector<std::uint8_t> opcodes;
+    for (int i = 0; i < 2; ++i) {
+      auto message = ws.Next();
+      ASSERT_TRUE(message.has_value());
+      opcodes.push_back(message->opcode);
+      if (message->opcode == common::kWsBinary) {
+        client::ServerFrame answer;
+        ASSERT_TRUE(answer.ParseFromString(message->payload));
+        EXPECT_EQ(answer.req_id(), 7u);
+        EXPECT_TRUE(answer.has_pong());
+      }
+    }
+    std::sort(opcodes.begin(), opcodes.end());
+    EXPECT_EQ(opcodes, (std::vector<std::uint8_t>{common::kWsBinary, common::kWsPong}));
+  }
+  // An unmasked frame, a text message, a close: each closes the connection.
+  for (const std::string& bad : {std::string("\x82\x01x", 3), Masked(common::kWsText, "text"),
+                                 Masked(common::kWsClose, "")}) {
+    RawWebSocket ws;
+    ASSERT_TRUE(ws.Open(port_, kPath));
+    ASSERT_TRUE(ws.Send(bad));
+    EXPECT_TRUE(ws.ClosedByServer()) << "after frame type " << (static_cast<int>(bad[0]) & 0x0f);
+  }
 }
 
 // wss: the same node with the client port's TLS certificate serves TLS on

@@ -1,4 +1,4 @@
-#include "client-cli/websocket_codec.h"
+#include "common/websocket_codec.h"
 
 #include <openssl/evp.h>
 
@@ -8,7 +8,7 @@
 
 #include "common/str_cat.h"
 
-namespace im::cli {
+namespace im::common {
 namespace {
 
 constexpr std::size_t kMaxHandshakeBytes = 8 * 1024;
@@ -61,8 +61,8 @@ std::string NewWebSocketKey() {
   return Base64(nonce);
 }
 
-std::string WebSocketAcceptFor(const std::string& key) {
-  const std::string input = key + std::string(kAcceptGuid);
+std::string WebSocketAcceptFor(std::string_view key) {
+  const std::string input = std::string(key) + std::string(kAcceptGuid);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha1(), nullptr);
@@ -72,12 +72,18 @@ std::string WebSocketAcceptFor(const std::string& key) {
 std::string WebSocketUpgradeRequest(const std::string& host_port, const std::string& path,
                                     const std::string& key) {
   return common::StrCat("GET ", path, " HTTP/1.1\r\nHost: ", host_port,
-                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ",
-                        key, "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ", key,
+                        "\r\nSec-WebSocket-Version: 13\r\n\r\n");
 }
 
-std::optional<absl::Status> CheckWebSocketUpgrade(std::string_view received,
-                                                  const std::string& key,
+std::string WebSocketUpgradeAnswer(std::string_view key) {
+  return common::StrCat(
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: ",
+      WebSocketAcceptFor(key), "\r\n\r\n");
+}
+
+std::optional<absl::Status> CheckWebSocketUpgrade(std::string_view received, const std::string& key,
                                                   std::size_t* head_bytes) {
   const std::size_t end = received.find("\r\n\r\n");
   if (end == std::string_view::npos) {
@@ -96,21 +102,35 @@ std::optional<absl::Status> CheckWebSocketUpgrade(std::string_view received,
   return absl::OkStatus();
 }
 
-void AppendWebSocketFrame(std::string& out, std::uint8_t opcode, std::string_view payload,
-                          std::uint32_t mask) {
+namespace {
+
+// The header of a frame with FIN set; `mask_bit` 0x80 for a masked one.
+void AppendHeader(std::string& out, std::uint8_t opcode, std::size_t length, unsigned mask_bit) {
   out.push_back(static_cast<char>(0x80 | opcode));
-  if (payload.size() < 126) {
-    out.push_back(static_cast<char>(0x80 | payload.size()));
-  } else if (payload.size() <= 0xffff) {
-    out.push_back(static_cast<char>(0x80 | 126));
-    out.push_back(static_cast<char>(payload.size() >> 8));
-    out.push_back(static_cast<char>(payload.size() & 0xff));
+  if (length < 126) {
+    out.push_back(static_cast<char>(mask_bit | length));
+  } else if (length <= 0xffff) {
+    out.push_back(static_cast<char>(mask_bit | 126));
+    out.push_back(static_cast<char>(length >> 8));
+    out.push_back(static_cast<char>(length & 0xff));
   } else {
-    out.push_back(static_cast<char>(0x80 | 127));
+    out.push_back(static_cast<char>(mask_bit | 127));
     for (int shift = 56; shift >= 0; shift -= 8) {
-      out.push_back(static_cast<char>((std::uint64_t{payload.size()} >> shift) & 0xff));
+      out.push_back(static_cast<char>((std::uint64_t{length} >> shift) & 0xff));
     }
   }
+}
+
+}  // namespace
+
+void AppendServerWebSocketFrame(std::string& out, std::uint8_t opcode, std::string_view payload) {
+  AppendHeader(out, opcode, payload.size(), 0);
+  out.append(payload);
+}
+
+void AppendWebSocketFrame(std::string& out, std::uint8_t opcode, std::string_view payload,
+                          std::uint32_t mask) {
+  AppendHeader(out, opcode, payload.size(), 0x80);
   const char key[4] = {static_cast<char>(mask >> 24), static_cast<char>(mask >> 16),
                        static_cast<char>(mask >> 8), static_cast<char>(mask)};
   out.append(key, 4);
@@ -160,8 +180,11 @@ std::optional<WebSocketDecoder::Message> WebSocketDecoder::Next() {
       header = 10;
     }
     const bool control = (opcode & 0x8) != 0;
-    if (length > kMaxWebSocketMessageBytes ||
-        fragments_.size() + length > kMaxWebSocketMessageBytes) {
+    if (require_masked_ && !masked) {
+      status_ = absl::InvalidArgumentError("an unmasked frame from a client");
+      return std::nullopt;
+    }
+    if (length > max_message_bytes_ || fragments_.size() + length > max_message_bytes_) {
       status_ = absl::ResourceExhaustedError("WebSocket message too large");
       return std::nullopt;
     }
@@ -178,13 +201,17 @@ std::optional<WebSocketDecoder::Message> WebSocketDecoder::Next() {
       for (std::size_t i = 0; i < payload.size(); ++i) payload[i] ^= in[mask_at + i % 4];
     }
     consumed_ += header + length;
+    if (consumed_ == buffer_.size()) {
+      std::string().swap(buffer_);  // all taken: hold no buffer while idle
+      consumed_ = 0;
+    }
     if (control) return Message{opcode, std::move(payload)};
     if (fin && fragments_opcode_ == 0) return Message{opcode, std::move(payload)};
     if (fragments_opcode_ == 0) fragments_opcode_ = opcode;
     fragments_ += payload;
     if (fin) {
       Message whole{fragments_opcode_, std::move(fragments_)};
-      fragments_.clear();
+      std::string().swap(fragments_);
       fragments_opcode_ = 0;
       return whole;
     }
@@ -192,4 +219,4 @@ std::optional<WebSocketDecoder::Message> WebSocketDecoder::Next() {
   return std::nullopt;
 }
 
-}  // namespace im::cli
+}  // namespace im::common
