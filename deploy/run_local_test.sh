@@ -11,26 +11,10 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(realpath "$1")
-STATE=$(mktemp -d "${TMPDIR:-/tmp}/im-run-local-test.XXXXXX")
-source "$ROOT/deploy/port_offset.sh"
-OFFSET=$(pick_port_offset)
+name=run-local-test
+source "$ROOT/deploy/launcher_test_lib.sh"
 # The launcher serves TLS with a development CA it makes in $STATE/tls.
 CLI=("$BUILD/client-cli/im-cli" --server "127.0.0.1:$((7000 + OFFSET))" --ca "$STATE/tls/ca.pem")
-launcher=""
-
-cleanup() {
-  if [ -n "$launcher" ] && kill -0 "$launcher" 2>/dev/null; then
-    kill -TERM "$launcher" 2>/dev/null || true
-    wait "$launcher" 2>/dev/null || true
-  fi
-  rm -rf "$STATE"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 30 "$STATE/launcher.log" >&2 || true
-  exit 1
-}
 pid_of() { sed -n "s/^$1=//p" "$STATE/pids" 2>/dev/null; }
 # waits up to $2 tenths of a second for command $1 to succeed
 wait_for() {
@@ -42,11 +26,7 @@ wait_for() {
   return 1
 }
 
-IM_BUILD_DIR=$BUILD IM_STATE_DIR=$STATE IM_PORT_OFFSET=$OFFSET IM_ACCESS_NODES=2 \
-  IM_LOGIC_REPLICAS=2 IM_STORAGE_REPLICAS=2 IM_RESTART_PAUSE=8 \
-  "$ROOT/deploy/run-local.sh" >"$STATE/launcher.log" 2>&1 &
-launcher=$!
-wait_for 'grep -q "IM cluster is up" "$STATE/launcher.log"' 600 || fail "the cluster did not come up"
+start_launcher IM_ACCESS_NODES=2 IM_LOGIC_REPLICAS=2 IM_STORAGE_REPLICAS=2 IM_RESTART_PAUSE=8
 
 # kill9 NAME...: kill -9 each, and check every other process still runs.
 kill9() {

@@ -17,35 +17,13 @@ for need in /usr/bin/chromium "$ROOT/web/node_modules/playwright-core" \
 done
 command -v node >/dev/null || { echo "SKIP: node is missing"; exit 77; }
 
-STATE=$(mktemp -d "${TMPDIR:-/tmp}/im-web-test.XXXXXX")
-source "$ROOT/deploy/port_offset.sh"
-OFFSET=$(pick_port_offset)
-launcher=""
-cleanup() {
-  if [ -n "$launcher" ] && kill -0 "$launcher" 2>/dev/null; then
-    kill -TERM "$launcher" 2>/dev/null || true
-    wait "$launcher" 2>/dev/null || true
-  fi
-  rm -rf "$STATE"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 20 "$STATE/launcher.log" >&2 || true
-  for log in "$STATE"/logs/im-access*.log; do tail -n 5 "$log" >&2 || true; done
-  exit 1
-}
-
-IM_BUILD_DIR=$BUILD IM_STATE_DIR=$STATE IM_PORT_OFFSET=$OFFSET \
-  "$ROOT/deploy/run-local.sh" >"$STATE/launcher.log" 2>&1 &
-launcher=$!
-for _ in $(seq 1 600); do
-  grep -q "IM cluster is up" "$STATE/launcher.log" 2>/dev/null && break
-  kill -0 "$launcher" 2>/dev/null || fail "the launcher stopped"
-  sleep 0.1
-done
-grep -q "IM cluster is up" "$STATE/launcher.log" || fail "the cluster did not come up"
+name=web-test
+source "$ROOT/deploy/launcher_test_lib.sh"
+start_launcher
 PAGE="https://127.0.0.1:$((7400 + OFFSET))/"
 grep -qF "Web chat page: $PAGE" "$STATE/launcher.log" || fail "the banner does not offer the page at $PAGE"
 
-node "$ROOT/tests/web/chat_in_two_pages.mjs" "$PAGE" "$BUILD/web-test" || fail "the two pages did not chat"
+node "$ROOT/tests/web/chat_in_two_pages.mjs" "$PAGE" "$BUILD/web-test" || {
+  for log in "$STATE"/logs/im-access*.log; do tail -n 5 "$log" >&2 || true; done
+  fail "the two pages did not chat"
+}
