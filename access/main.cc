@@ -102,8 +102,7 @@ int Run(int argc, char** argv) {
   LoginAdmission admission(static_cast<double>(config.login_rate),
                            static_cast<double>(config.login_burst),
                            static_cast<std::uint32_t>(config.max_logins_in_flight));
-  // The framed-TCP port, and the WebSocket port where configured: the same
-  // connections, registry, limits and TLS; only the framing differs.
+  // The web client's files, served on the WebSocket port (web_root).
   std::unique_ptr<const WebPages> web_pages;
   if (!config.web_root.empty()) {
     auto loaded = WebPages::Load(config.web_root);
@@ -113,6 +112,8 @@ int Run(int argc, char** argv) {
     }
     web_pages = std::move(*loaded);
   }
+  // The framed-TCP port, and the WebSocket port where configured: the same
+  // connections, registry, limits and TLS; only the framing differs.
   const ConnectionOptions websocket_options = [&] {
     ConnectionOptions made = options;
     made.websocket_path = config.websocket_path;
