@@ -14,6 +14,7 @@
 
 #include "client.pb.h"
 #include "common/frame_codec.h"
+#include "fuzz/chunked_input.h"
 
 namespace {
 
@@ -29,22 +30,16 @@ struct Decoded {
 Decoded Decode(std::string_view stream, std::string_view chunk_sizes) {
   im::common::FrameDecoder decoder(kMaxFrameBytes);
   Decoded out;
-  std::size_t at = 0, turn = 0;
-  while (at < stream.size() && !out.failed) {
-    std::size_t chunk = chunk_sizes.empty()
-                            ? stream.size()
-                            : static_cast<unsigned char>(chunk_sizes[turn++ % chunk_sizes.size()]);
-    if (chunk == 0) chunk = stream.size();
-    chunk = std::min(chunk, stream.size() - at);
-    out.failed = !decoder.Append(stream.substr(at, chunk)).ok();
-    at += chunk;
+  im::fuzz::ForEachChunk(stream, chunk_sizes, [&](std::string_view chunk) {
+    out.failed = !decoder.Append(chunk).ok();
     while (!out.failed) {
       auto body = decoder.Next();
       if (!body) break;
       out.bodies.emplace_back(*body);
     }
     out.failed = out.failed || !decoder.status().ok();
-  }
+    return !out.failed;
+  });
   return out;
 }
 
@@ -52,10 +47,7 @@ Decoded Decode(std::string_view stream, std::string_view chunk_sizes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  // The first byte says how many of the next bytes are chunk sizes.
-  const std::size_t sizes = std::min<std::size_t>(data[0] % 8, size - 1);
-  const std::string_view chunk_sizes(reinterpret_cast<const char*>(data) + 1, sizes);
-  const std::string_view stream(reinterpret_cast<const char*>(data) + 1 + sizes, size - 1 - sizes);
+  const auto [chunk_sizes, stream] = im::fuzz::SplitInput(data, size);
 
   const Decoded whole = Decode(stream, "");
   const Decoded chunked = Decode(stream, chunk_sizes);
