@@ -18,6 +18,15 @@ void AccessConfig::Describe(common::ConfigSchema& s) {
   s.Add("web_root", &web_root,
         "directory of a web client (index.html and what it loads), served on the WebSocket port "
         "and read at start-up (empty: none)");
+  s.Add("poll_listen", &poll_listen,
+        "host:port of HTTP long-poll for clients that can open neither TCP nor WebSocket: "
+        "POST poll_path/login and poll_path/request, GET poll_path/events; TLS as on listen "
+        "(empty: off)");
+  s.Add("poll_path", &poll_path, "the path under which the long-poll requests go");
+  s.Add("poll_timeout_ms", &poll_timeout_ms,
+        "a long poll with nothing for it is answered empty after this long (under "
+        "idle_timeout_ms: each poll keeps the session alive)",
+        100, 600000);
   s.Add("push_listen", &push_listen, "host:port of this node's Access gRPC service");
   s.Add("push_advertise", &push_advertise,
         "host:port logic uses to reach push_listen (default: push_listen)");
@@ -132,6 +141,17 @@ absl::Status AccessConfig::Validate() const {
     }
   } else if (!web_root.empty()) {
     return absl::InvalidArgumentError("web_root is served on websocket_listen: set that too");
+  }
+  if (!poll_listen.empty()) {
+    if (auto s = SplitHostPort(poll_listen, &host, &port); !s.ok()) return s;
+    if (poll_path.size() < 2 || poll_path.front() != '/' || poll_path.back() == '/') {
+      return absl::InvalidArgumentError("poll_path must start with '/' and not end with one");
+    }
+    if (poll_timeout_ms >= idle_timeout_ms) {
+      return absl::InvalidArgumentError(
+          "poll_timeout_ms must be under idle_timeout_ms, or a client waiting in a poll would "
+          "be closed as idle");
+    }
   }
   if (tls_cert_file.empty() != tls_key_file.empty()) {
     return absl::InvalidArgumentError("tls.cert_file and tls.key_file go together");

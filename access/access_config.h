@@ -19,6 +19,13 @@ struct AccessConfig {
   // A directory of web client files (index.html and what it loads) served on
   // the WebSocket port to plain GETs, read at start-up. Empty: none.
   std::string web_root;
+  // HTTP long-poll clients (neither TCP nor WebSocket) send requests and
+  // poll here, under poll_path (access/poll_http_connection.h); the same TLS
+  // as `listen`. Empty: no long-poll port. A poll is answered within
+  // poll_timeout_ms, which must be under idle_timeout_ms.
+  std::string poll_listen;
+  std::string poll_path = "/poll";
+  std::int64_t poll_timeout_ms = 25000;
   // TLS on the client port (PEM files). Without them the port is plain TCP,
   // which only allow_plaintext permits (local development).
   std::string tls_cert_file;

@@ -27,6 +27,10 @@
 // `max_message_bytes`, an unmasked or text frame fails the read; a close
 // frame ends it like a closed socket. A ping is answered by a pong written
 // with the next write, or by the read itself when no write is under way.
+//
+// Long-poll (made with a PollMailbox): no socket at all. Read and Write go
+// to the mailbox (access/poll_mailbox.h), which the session's HTTP requests
+// feed and drain; the frames are the same length-prefixed ones.
 
 // clang-format off
 #include <utility>  // Boost 1.74's Asio uses std::exchange without including it (C++20)
@@ -44,7 +48,9 @@
 #include <string>
 #include <string_view>
 
+#include "access/poll_mailbox.h"
 #include "access/web_pages.h"
+#include "common/frame_codec.h"
 #include "common/websocket_codec.h"
 
 namespace im::access {
@@ -70,6 +76,10 @@ class ClientStream {
       ws_->pages = pages;
     }
   }
+
+  // A long-poll session's stream: reads and writes go to `mailbox`.
+  explicit ClientStream(std::shared_ptr<PollMailbox> mailbox)
+      : socket_(mailbox->executor()), mailbox_(std::move(mailbox)) {}
 
   bool is_tls() const { return tls_ != nullptr; }
   bool is_websocket() const { return ws_ != nullptr; }
@@ -108,6 +118,7 @@ class ClientStream {
   // handler(error, std::string_view bytes): the next bytes that arrived.
   template <typename Handler>
   void Read(Handler handler) {
+    if (mailbox_) return mailbox_->Read(std::move(handler));
     if (ws_) return ReadMessages(std::move(handler), /*in_completion=*/false);
     ReadBytes(std::move(handler));
   }
@@ -115,6 +126,12 @@ class ClientStream {
   // handler(error, bytes): all of `buffers` written.
   template <typename Buffers, typename Handler>
   void Write(const Buffers& buffers, Handler handler) {
+    if (mailbox_) {
+      return mailbox_->Write(std::vector<boost::asio::const_buffer>(
+                                 boost::asio::buffer_sequence_begin(buffers),
+                                 boost::asio::buffer_sequence_end(buffers)),
+                             std::move(handler));
+    }
     if (ws_) return WriteMessages(buffers, std::move(handler));
     if (tls_) return boost::asio::async_write(*tls_, buffers, std::move(handler));
     boost::asio::async_write(socket_, buffers, std::move(handler));
@@ -123,6 +140,7 @@ class ClientStream {
   // Closes the socket at once (no TLS close_notify: a closing connection has
   // flushed what it had to say); outstanding operations end with an error.
   void Close() {
+    if (mailbox_) return mailbox_->Close();
     ErrorCode ignored;
     socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -307,11 +325,7 @@ class ClientStream {
     ErrorCode failed;
     while (auto message = ws_->decoder.Next()) {
       if (message->opcode == common::kWsBinary) {
-        const auto length = static_cast<std::uint32_t>(message->payload.size());
-        for (int shift = 24; shift >= 0; shift -= 8) {
-          frames.push_back(static_cast<char>((length >> shift) & 0xff));
-        }
-        frames += message->payload;
+        common::AppendFrame(frames, message->payload);
       } else if (message->opcode == common::kWsPing) {
         ws_->pong.clear();  // only the latest ping needs its answer
         common::AppendServerWebSocketFrame(ws_->pong, common::kWsPong, message->payload);
@@ -401,6 +415,7 @@ class ClientStream {
   std::unique_ptr<boost::asio::ssl::stream<Socket&>> tls_;
   std::unique_ptr<std::array<char, kTlsReadBytes>> tls_buffer_;
   std::unique_ptr<WebSocket> ws_;
+  std::shared_ptr<PollMailbox> mailbox_;  // long-poll: instead of the socket
 };
 
 }  // namespace im::access

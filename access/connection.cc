@@ -66,6 +66,21 @@ Connection::Connection(Socket socket, std::uint64_t conn_id, const ConnectionOpt
   if (!ec) peer_address_ = peer.address().to_string();
 }
 
+Connection::Connection(std::shared_ptr<PollMailbox> mailbox, std::string peer_address,
+                       std::uint64_t conn_id, const ConnectionOptions& options,
+                       RequestGateway* logic, ConnectionRegistry* registry,
+                       LoginAdmission* admission)
+    : stream_(std::move(mailbox)),
+      conn_id_(conn_id),
+      peer_address_(std::move(peer_address)),
+      options_(options),
+      logic_(logic),
+      registry_(registry),
+      admission_(admission) {
+  started_ms_ = last_read_ms_ = SteadyNowMs();
+  UpdateDeadline();
+}
+
 std::int64_t Connection::SteadyNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())

@@ -1,5 +1,6 @@
 #pragma once
-// One client connection (TCP, or TLS over TCP: access/client_stream.h): reads frames, answers Ping,
+// One client connection (TCP, TLS over TCP, WebSocket, or an HTTP long-poll
+// session: access/client_stream.h): reads frames, answers Ping,
 // forwards every other request to logic with this connection's session context, binds the session
 // when logic answers a login, and writes responses and pushed frames.
 //
@@ -111,6 +112,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Connection(Socket socket, std::uint64_t conn_id, const ConnectionOptions& options,
              RequestGateway* logic, ConnectionRegistry* registry, LoginAdmission* admission);
+  // A long-poll session's connection: no socket; its client's HTTP requests
+  // feed and drain `mailbox` (access/poll_mailbox.h). `peer_address`: the
+  // client's IP, as a socket would tell it.
+  Connection(std::shared_ptr<PollMailbox> mailbox, std::string peer_address, std::uint64_t conn_id,
+             const ConnectionOptions& options, RequestGateway* logic,
+             ConnectionRegistry* registry, LoginAdmission* admission);
 
   std::uint64_t id() const { return conn_id_; }
 

@@ -13,12 +13,27 @@ std::size_t ConnectionRegistry::AddressHash::operator()(const Address& a) const 
       std::string_view(reinterpret_cast<const char*>(a.data()), a.size()));
 }
 
+ConnectionRegistry::Address ConnectionRegistry::KeyOf(const unsigned char* bytes,
+                                                     std::size_t size) {
+  Address key{};
+  if (size == 4) {  // IPv4-mapped: ::ffff:a.b.c.d
+    key[10] = key[11] = 0xff;
+    std::memcpy(key.data() + 12, bytes, 4);
+  } else if (size == key.size()) {
+    std::memcpy(key.data(), bytes, size);
+  }
+  return key;
+}
+
 absl::Status ConnectionRegistry::Add(std::uint64_t conn_id, const std::shared_ptr<Connection>& conn,
                                      const Address& peer) {
   std::lock_guard lock(mutex_);
   if (max_connections_ > 0 && connections_.size() >= max_connections_) {
     return absl::ResourceExhaustedError(common::StrCat(
         "server full (", max_connections_, " connections); try another server or again later"));
+  }
+  if (connections_.count(conn_id) != 0) {
+    return absl::AlreadyExistsError(common::StrCat("connection id ", conn_id, " is taken"));
   }
   std::uint32_t& from_peer = per_address_[peer];
   if (max_per_address_ > 0 && from_peer >= max_per_address_) {

@@ -4,7 +4,10 @@
 // max_connections in all and max_per_address from one source address (0: no
 // cap). Holds weak references: a connection's lifetime is its own.
 // Remove(id, conn) removes the entry only if it still points to `conn`.
-// Thread-safe.
+// Connection ids come from NewConnectionId(), one counter for every port of
+// the process (TCP, WebSocket, long-poll), so no two connections share one;
+// they start from the start time, so a stale route never names a new
+// connection after a restart. Thread-safe.
 
 #include <array>
 #include <atomic>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/clock.h"
 
 namespace im::access {
 
@@ -27,9 +31,16 @@ class ConnectionRegistry {
   using Address = std::array<unsigned char, 16>;
 
   ConnectionRegistry(std::size_t max_connections, std::size_t max_per_address)
-      : max_connections_(max_connections), max_per_address_(max_per_address) {}
+      : max_connections_(max_connections),
+        max_per_address_(max_per_address),
+        next_conn_id_(static_cast<std::uint64_t>(common::NowMs()) << 16) {}
 
-  // RESOURCE_EXHAUSTED (and nothing added) when a cap is reached.
+  // The key of a source address (IPv4 as IPv4-mapped IPv6), from its bytes.
+  static Address KeyOf(const unsigned char* bytes, std::size_t size);
+  std::uint64_t NewConnectionId() { return next_conn_id_++; }
+
+  // RESOURCE_EXHAUSTED (and nothing added) when a cap is reached, or
+  // ALREADY_EXISTS if `conn_id` is taken.
   absl::Status Add(std::uint64_t conn_id, const std::shared_ptr<Connection>& conn,
                    const Address& peer);
   void Remove(std::uint64_t conn_id, const Connection* conn);
@@ -55,6 +66,7 @@ class ConnectionRegistry {
 
   const std::size_t max_connections_;
   const std::size_t max_per_address_;
+  std::atomic<std::uint64_t> next_conn_id_;
   std::atomic<bool> route_pending_{false};
   mutable std::mutex mutex_;
   std::unordered_map<std::uint64_t, Entry> connections_;

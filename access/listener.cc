@@ -1,23 +1,43 @@
 #include "access/listener.h"
 
 #include "access/connection_registry.h"
-#include "common/clock.h"
 #include "common/logging.h"
 
 namespace im::access {
 namespace asio = boost::asio;
 
-Listener::Listener(IoPool& pool, const asio::ip::tcp::endpoint& endpoint,
-                   const ConnectionOptions& options, RequestGateway* logic,
-                   ConnectionRegistry* registry, LoginAdmission* admission)
+Listener::Listener(IoPool& pool, const asio::ip::tcp::endpoint& endpoint, OnAccept on_accept)
     : pool_(pool),
       acceptor_(pool.first(), endpoint, /*reuse_address=*/true),
       retry_timer_(pool.first()),
-      options_(options),
-      logic_(logic),
-      registry_(registry),
-      admission_(admission),
-      next_conn_id_(static_cast<std::uint64_t>(common::NowMs()) << 16) {}
+      on_accept_(std::move(on_accept)) {}
+
+Listener::OnAccept Listener::ClientConnections(const ConnectionOptions& options,
+                                               RequestGateway* logic, ConnectionRegistry* registry,
+                                               LoginAdmission* admission) {
+  return [&options, logic, registry, admission](Connection::Socket socket) {
+    const ConnectionRegistry::Address peer = PeerKey(socket);
+    const std::uint64_t id = registry->NewConnectionId();
+    auto conn =
+        std::make_shared<Connection>(std::move(socket), id, options, logic, registry, admission);
+    if (absl::Status admitted = registry->Add(id, conn, peer); !admitted.ok()) {
+      conn->Refuse(std::move(admitted));
+    } else {
+      conn->Start();
+    }
+  };
+}
+
+ConnectionRegistry::Address Listener::PeerKey(const Connection::Socket& socket) {
+  boost::system::error_code ec;
+  const asio::ip::address address = socket.remote_endpoint(ec).address();
+  if (address.is_v6()) {
+    const auto bytes = address.to_v6().to_bytes();
+    return ConnectionRegistry::KeyOf(bytes.data(), bytes.size());
+  }
+  const auto bytes = address.to_v4().to_bytes();
+  return ConnectionRegistry::KeyOf(bytes.data(), bytes.size());
+}
 
 void Listener::Start() {
   asio::post(acceptor_.get_executor(), [this] { Accept(); });
@@ -43,23 +63,9 @@ void Listener::Accept() {
           });
           return;
         }
-        boost::system::error_code peer_ec;
-        const auto peer = socket.remote_endpoint(peer_ec).address();
-        const std::uint64_t id = next_conn_id_++;
-        auto conn = std::make_shared<Connection>(std::move(socket), id, options_, logic_, registry_,
-                                                 admission_);
-        if (absl::Status admitted = registry_->Add(id, conn, AddressKey(peer)); !admitted.ok()) {
-          conn->Refuse(std::move(admitted));
-        } else {
-          conn->Start();
-        }
+        on_accept_(std::move(socket));
         Accept();
       });
-}
-
-ConnectionRegistry::Address Listener::AddressKey(const asio::ip::address& address) {
-  if (address.is_v6()) return address.to_v6().to_bytes();
-  return asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4()).to_bytes();
 }
 
 }  // namespace im::access

@@ -1,11 +1,12 @@
 #pragma once
-// Accepts client connections on one address and starts a Connection for each,
-// registered under a new connection id, or refuses it with an error frame when
-// the registry's caps (in all, per source address) are reached. Connection ids are unique across
-// restarts of this node in practice (they start from the start time), so a
-// stale route never names a new connection. Accept errors (e.g. out of file
-// descriptors) are logged and retried after a pause, never spun on.
-// Start/Stop may be called from any thread.
+// Accepts connections on one address and hands each accepted socket to
+// `on_accept`, on the io_context it will live on (IoPool::Next, round robin).
+// ClientConnections() is the `on_accept` of the client ports (TCP and
+// WebSocket): a Connection for each, registered under a new connection id,
+// or refused with an error frame when the registry's caps (in all, per source
+// address) are reached. Accept errors (e.g. out of file descriptors) are
+// logged and retried after a pause, never spun on. Start/Stop may be called
+// from any thread.
 
 #include <atomic>
 // clang-format off
@@ -13,6 +14,7 @@
 #include <boost/asio.hpp>
 // clang-format on
 #include <cstdint>
+#include <functional>
 
 #include "access/connection.h"
 #include "access/connection_registry.h"
@@ -22,9 +24,15 @@ namespace im::access {
 
 class Listener {
  public:
-  Listener(IoPool& pool, const boost::asio::ip::tcp::endpoint& endpoint,
-           const ConnectionOptions& options, RequestGateway* logic, ConnectionRegistry* registry,
-           LoginAdmission* admission);
+  using OnAccept = std::function<void(Connection::Socket socket)>;
+
+  Listener(IoPool& pool, const boost::asio::ip::tcp::endpoint& endpoint, OnAccept on_accept);
+
+  // Starts a Connection with `options` for each socket (all must outlive the listener).
+  static OnAccept ClientConnections(const ConnectionOptions& options, RequestGateway* logic,
+                                    ConnectionRegistry* registry, LoginAdmission* admission);
+  // The registry's key of a socket's peer address.
+  static ConnectionRegistry::Address PeerKey(const Connection::Socket& socket);
 
   void Start();
   void Stop();
@@ -32,16 +40,11 @@ class Listener {
 
  private:
   void Accept();
-  static ConnectionRegistry::Address AddressKey(const boost::asio::ip::address& address);
 
   IoPool& pool_;  // the acceptor runs on its first context; connections on each in turn
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
-  const ConnectionOptions& options_;
-  RequestGateway* logic_;
-  ConnectionRegistry* registry_;
-  LoginAdmission* admission_;
-  std::atomic<std::uint64_t> next_conn_id_;
+  const OnAccept on_accept_;
 };
 
 }  // namespace im::access

@@ -21,6 +21,8 @@
 #include "access/logic_client.h"
 #include "access/login_admission.h"
 #include "access/node_lease.h"
+#include "access/poll_http_connection.h"
+#include "access/poll_sessions.h"
 #include "access/push_service.h"
 #include "access/tls_context.h"
 #include "access/web_pages.h"
@@ -120,10 +122,24 @@ int Run(int argc, char** argv) {
     made.web_pages = web_pages.get();
     return made;
   }();
+  // The long-poll port: sessions are Connections too, fed by HTTP requests.
+  PollSessions poll_sessions(options, &logic, &registry, &admission);
+  const PollEndpointOptions poll_options{config.poll_path,
+                                         std::chrono::milliseconds(config.poll_timeout_ms),
+                                         std::chrono::milliseconds(30000),
+                                         static_cast<std::size_t>(config.max_frame_bytes),
+                                         tls.get(),
+                                         std::chrono::milliseconds(config.tls_handshake_timeout_ms)};
+  const Listener::OnAccept start_poll_connection = [&poll_options,
+                                                    &poll_sessions](Connection::Socket socket) {
+    std::make_shared<PollHttpConnection>(std::move(socket), poll_options, &poll_sessions)->Start();
+  };
   std::vector<std::unique_ptr<Listener>> listeners;
-  for (const auto& [listen, listen_options] :
-       {std::pair{config.listen, &options},
-        std::pair{config.websocket_listen, &websocket_options}}) {
+  for (const auto& [listen, on_accept] :
+       {std::pair{config.listen, Listener::ClientConnections(options, &logic, &registry, &admission)},
+        std::pair{config.websocket_listen,
+                  Listener::ClientConnections(websocket_options, &logic, &registry, &admission)},
+        std::pair{config.poll_listen, start_poll_connection}}) {
     if (listen.empty()) continue;
     SplitHostPort(listen, &host, &port).IgnoreError();  // validated above
     const auto listen_address = asio::ip::make_address(host, ec);
@@ -134,7 +150,7 @@ int Run(int argc, char** argv) {
     try {
       listeners.push_back(
           std::make_unique<Listener>(pool, asio::ip::tcp::endpoint(listen_address, port),
-                                     *listen_options, &logic, &registry, &admission));
+                                     on_accept));
     } catch (const boost::system::system_error& e) {
       log->error("event=startup_failed error=\"cannot listen on {}: {}\"", listen,
                  e.code().message());
@@ -195,11 +211,12 @@ int Run(int argc, char** argv) {
   lease.Start();
   pool.Run();
   log->info(
-      "event=started node={} instance={} listen={} websocket={} web_files={} push={} logic={} "
-      "io_threads={} max_connections={}",
+      "event=started node={} instance={} listen={} websocket={} web_files={} long_poll={} push={} "
+      "logic={} io_threads={} max_connections={}",
       config.node_id, instance, config.listen,
       config.websocket_listen.empty() ? "off" : config.websocket_listen + config.websocket_path,
       web_pages ? web_pages->file_count() : 0,
+      config.poll_listen.empty() ? "off" : config.poll_listen + config.poll_path,
       config.PushEndpoint(), config.logic_target, threads, config.ConnectionCap());
 
   const int signal = common::WaitForShutdownSignal();

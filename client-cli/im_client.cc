@@ -11,6 +11,7 @@
 #include <cstring>
 #include <random>
 
+#include "client-cli/poll_transport.h"
 #include "client-cli/websocket_transport.h"
 #include "common/client_status.h"
 #include "common/frame_codec.h"
@@ -53,6 +54,26 @@ int ConnectTcp(const std::string& host, const std::string& port, milliseconds ti
 
 }  // namespace
 
+namespace {
+
+// A stream to `host`:`port`, TLS when `secure` (the certificate verified
+// against `tls`'s CA, naming `host`). Nothing if nobody accepts there (the
+// caller tries its next address); an error if the TLS handshake fails.
+absl::StatusOr<std::unique_ptr<ClientTransport>> OpenStream(std::string host,
+                                                            const std::string& port, bool secure,
+                                                            const TlsOptions& tls,
+                                                            milliseconds timeout) {
+  const int fd = ConnectTcp(host, port, timeout);
+  if (fd < 0) return std::unique_ptr<ClientTransport>();
+  if (!secure) return PlainTransport(fd);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);  // [::1]
+  }
+  return TlsTransport(fd, host, tls, static_cast<int>(timeout.count()));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ImClient>> ImClient::Connect(const std::string& addresses,
                                                             milliseconds timeout,
                                                             const TlsOptions& tls) {
@@ -62,39 +83,47 @@ absl::StatusOr<std::unique_ptr<ImClient>> ImClient::Connect(const std::string& a
     const std::string address = addresses.substr(start, comma - start);
     start = comma + 1;
     const std::optional<WebSocketUrl> websocket = ParseWebSocketUrl(address);
-    const std::string host_port = websocket ? websocket->host_port : address;
+    const std::optional<PollUrl> long_poll = ParsePollUrl(address);
+    const std::string host_port =
+        websocket ? websocket->host_port : long_poll ? long_poll->host_port : address;
     const auto colon = host_port.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == host_port.size()) {
-      return absl::InvalidArgumentError(common::StrCat(
-          "server address \"", address, "\" is not HOST:PORT (or ws://HOST:PORT/PATH)"));
+      return absl::InvalidArgumentError(
+          common::StrCat("server address \"", address,
+                         "\" is not HOST:PORT (or ws://HOST:PORT/PATH, http://HOST:PORT/PATH)"));
     }
-    std::string host = host_port.substr(0, colon);
-    const int fd = ConnectTcp(host, host_port.substr(colon + 1), timeout);
-    if (fd < 0) {
+    const std::string host = host_port.substr(0, colon);
+    const std::string port = host_port.substr(colon + 1);
+    const bool secure =
+        tls.enabled || (websocket && websocket->secure) || (long_poll && long_poll->secure);
+    // A server that fails the TLS handshake is not tried past: its
+    // certificate is wrong, and the user must hear of it.
+    auto transport = OpenStream(host, port, secure, tls, timeout);
+    if (!transport.ok()) return transport.status();
+    if (*transport == nullptr) {
       tried.push_back(address);
       continue;
     }
-    std::unique_ptr<ClientTransport> transport;
-    if (tls.enabled || (websocket && websocket->secure)) {
-      if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);  // [::1]
-      }
-      // A server that fails the handshake is not tried past: its certificate
-      // is wrong, and the user must hear of it.
-      auto secured = TlsTransport(fd, host, tls, static_cast<int>(timeout.count()));
-      if (!secured.ok()) return secured.status();
-      transport = std::move(*secured);
-    } else {
-      transport = PlainTransport(fd);
+    if (long_poll) {
+      // Long-poll opens more connections to the same server as it needs them.
+      Connector connect = [host, port, secure, tls,
+                           timeout]() -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
+        auto stream = OpenStream(host, port, secure, tls, timeout);
+        if (stream.ok() && *stream == nullptr) {
+          return absl::UnavailableError(common::StrCat("server unreachable at ", host, ":", port));
+        }
+        return stream;
+      };
+      *transport = PollTransport(std::move(connect), *long_poll, std::move(*transport));
     }
     if (websocket) {
       // So is one that refuses the upgrade: the path is wrong.
-      auto upgraded = WebSocketTransport(std::move(transport), host_port, websocket->path,
+      auto upgraded = WebSocketTransport(std::move(*transport), host_port, websocket->path,
                                          static_cast<int>(timeout.count()));
       if (!upgraded.ok()) return upgraded.status();
-      transport = std::move(*upgraded);
+      *transport = std::move(*upgraded);
     }
-    return std::unique_ptr<ImClient>(new ImClient(std::move(transport)));
+    return std::unique_ptr<ImClient>(new ImClient(std::move(*transport)));
   }
   std::string list;
   for (const auto& a : tried) list += (list.empty() ? "" : ", ") + a;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/str_cat.h"
+#include "common/frame_codec.h"
 #include "common/websocket_codec.h"
 
 namespace im::cli {
@@ -119,10 +120,7 @@ class WebSocket final : public ClientTransport {
         case common::kWsBinary:
           out_.clear();
           out_pos_ = 0;
-          for (int shift = 24; shift >= 0; shift -= 8) {
-            out_.push_back(static_cast<char>((message->payload.size() >> shift) & 0xff));
-          }
-          out_ += message->payload;
+          common::AppendFrame(out_, message->payload);
           return true;
         default:  // close, text (the protocol is binary) or unknown
           return false;

@@ -26,6 +26,14 @@ std::string EncodeFrame(const google::protobuf::MessageLite& message) {
   return frame;
 }
 
+void AppendFrame(std::string& out, std::string_view body) {
+  const auto length = static_cast<std::uint32_t>(body.size());
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((length >> shift) & 0xff));
+  }
+  out.append(body);
+}
+
 absl::Status FrameDecoder::Append(std::string_view bytes) {
   if (!status_.ok()) return status_;
   // Drop what Next() has handed out before growing the buffer.

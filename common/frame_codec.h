@@ -26,6 +26,8 @@ inline constexpr std::size_t kDefaultMaxFrameBytes = 1 << 20;
 
 // Returns the frame (header + serialized body) for `message`.
 std::string EncodeFrame(const google::protobuf::MessageLite& message);
+// Appends the frame of an already serialized `body` (its header, then it) to `out`.
+void AppendFrame(std::string& out, std::string_view body);
 
 class FrameDecoder {
  public:
