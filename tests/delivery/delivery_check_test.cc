@@ -2,7 +2,7 @@
 // access nodes, with one of them killed (SIGKILL), or drained (SIGTERM), and
 // restarted every second, or with one of two logic or storage replicas
 // killed and restarted, sending 1:1 and to groups. Through access kills and
-// drains, every other device is a browser on the nodes' WebSocket ports.
+// drains, the devices take TCP, WebSocket (as browsers) and HTTP long-poll in turn.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -14,24 +14,31 @@
 namespace im::testing {
 namespace {
 
-// Traffic with every other device on WebSocket.
+// Traffic with the devices on TCP, WebSocket and long-poll in turn.
 DeliveryCheckOptions MixedTrafficOver(const TestCluster& cluster) {
   DeliveryCheckOptions options = TrafficOver(cluster);
   options.websocket_addresses = {cluster.websocket_address(0), cluster.websocket_address(1)};
+  options.poll_addresses = {cluster.poll_address(0), cluster.poll_address(1)};
   return options;
 }
 
-// Both transports must have carried traffic, or the split means nothing.
-void ExpectBothTransportsCarried(const DeliveryCheckReport& report) {
+ClusterOptions TwoNodesWithEveryTransport() {
+  ClusterOptions options;
+  options.access_nodes = 2;
+  options.websocket = true;
+  options.long_poll = true;
+  return options;
+}
+
+// Every transport must have carried traffic, or the split means nothing.
+void ExpectEveryTransportCarried(const DeliveryCheckReport& report) {
   EXPECT_GT(report.tcp.deliveries, 100u) << report.Summary();
   EXPECT_GT(report.websocket.deliveries, 100u) << report.Summary();
+  EXPECT_GT(report.long_poll.deliveries, 100u) << report.Summary();
 }
 
 TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessKillsAndReconnects) {
-  ClusterOptions cluster_options;
-  cluster_options.access_nodes = 2;
-  cluster_options.websocket = true;
-  TestCluster cluster(cluster_options);
+  TestCluster cluster(TwoNodesWithEveryTransport());
 
   DeliveryCheckOptions options = MixedTrafficOver(cluster);
   options.fault = [&cluster](std::mt19937& rng) {
@@ -45,16 +52,13 @@ TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessKillsAndReconn
   EXPECT_GT(report.acked, 100u) << "too little traffic to mean anything";
   EXPECT_GT(report.group_acked, 30u) << "too little group traffic to mean anything";
   EXPECT_GT(report.reconnects, report.devices) << "no reconnects happened";
-  ExpectBothTransportsCarried(report);
+  ExpectEveryTransportCarried(report);
 }
 
 // The same with graceful drains (SIGTERM) instead of kills: clients are told
 // to reconnect and the node waits for them before it exits.
 TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessDrains) {
-  ClusterOptions cluster_options;
-  cluster_options.access_nodes = 2;
-  cluster_options.websocket = true;
-  TestCluster cluster(cluster_options);
+  TestCluster cluster(TwoNodesWithEveryTransport());
 
   DeliveryCheckOptions options = MixedTrafficOver(cluster);
   int unclean_exits = 0;
@@ -70,7 +74,7 @@ TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughAccessDrains) {
   EXPECT_EQ(unclean_exits, 0) << "a drained access node did not exit 0";
   EXPECT_GT(report.acked, 100u) << "too little traffic to mean anything";
   EXPECT_GT(report.reconnects, report.devices) << "no reconnects happened";
-  ExpectBothTransportsCarried(report);
+  ExpectEveryTransportCarried(report);
 }
 
 // Two replicas of logic and of storage: each fault kills (-9) one replica of

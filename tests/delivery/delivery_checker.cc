@@ -46,7 +46,7 @@ struct Ledger {
 // One simulated device: a user's device id, its connection, and what it got.
 class Device {
  public:
-  // The device connects to one of `addresses` (TCP or WebSocket ports).
+  // The device connects to one of `addresses` (TCP, WebSocket or long-poll ports).
   Device(std::string user, std::string device_id, const DeliveryCheckOptions& options,
          const std::vector<std::string>& addresses, cli::InboxOptions inbox_options)
       : user_(std::move(user)),
@@ -62,7 +62,7 @@ class Device {
   const std::vector<client::ChatMessage>& delivered() const { return delivered_; }
   std::uint64_t redelivered_after_ack() const { return inbox_.redelivered_after_ack(); }
   std::uint64_t reconnects() const { return reconnects_; }
-  bool over_websocket() const { return &addresses_ == &options_.websocket_addresses; }
+  const std::vector<std::string>& addresses() const { return addresses_; }
 
   // Connects (to a random access node) and catches up, retrying until `until`.
   bool EnsureConnected(std::mt19937& rng, Clock::time_point until) {
@@ -239,8 +239,9 @@ std::string DeliveryCheckReport::Summary() const {
       " group_acked=", group_acked, " deliveries=", deliveries, " reconnects=", reconnects,
       " lost=", lost, " duplicated=", duplicated, " reordered=", reordered,
       " unexpected=", unexpected, " unsettled=", unsettled);
-  if (websocket.devices != 0) {
-    summary += common::StrCat("; tcp: ", tcp.Summary(), "; websocket: ", websocket.Summary());
+  if (websocket.devices != 0 || long_poll.devices != 0) {
+    summary += common::StrCat("; tcp: ", tcp.Summary(), "; websocket: ", websocket.Summary(),
+                              "; long-poll: ", long_poll.Summary());
   }
   return summary;
 }
@@ -251,6 +252,10 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
   for (int u = 0; u < options.users; ++u) users.push_back(common::StrCat(options.name_prefix, u));
   RegisterUsers(options, users);
   const Groups groups = CreateGroups(options, users);
+  // The transports devices take in turn.
+  std::vector<const std::vector<std::string>*> transports{&options.access_addresses};
+  if (!options.websocket_addresses.empty()) transports.push_back(&options.websocket_addresses);
+  if (!options.poll_addresses.empty()) transports.push_back(&options.poll_addresses);
   std::vector<std::unique_ptr<Device>> devices;
   for (const auto& u : users) {
     const int n = 1 + static_cast<int>(rng() % options.max_devices_per_user);
@@ -259,10 +264,9 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
       // acks and wait a little for crossed pushes, as a busy client would.
       const cli::InboxOptions inbox_options =
           d % 2 == 0 ? cli::InboxOptions{} : cli::InboxOptions{milliseconds(50), milliseconds(100)};
-      const bool websocket = !options.websocket_addresses.empty() && d % 2 == 1;
-      devices.push_back(std::make_unique<Device>(
-          u, common::StrCat("dev", d), options,
-          websocket ? options.websocket_addresses : options.access_addresses, inbox_options));
+      devices.push_back(std::make_unique<Device>(u, common::StrCat("dev", d), options,
+                                                 *transports[devices.size() % transports.size()],
+                                                 inbox_options));
     }
   }
 
@@ -309,7 +313,9 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> id_at;  // (conv, seq) -> msg
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const auto& d = devices[i];
-    TransportCounts& counts = d->over_websocket() ? report.websocket : report.tcp;
+    TransportCounts& counts = &d->addresses() == &options.websocket_addresses ? report.websocket
+                              : &d->addresses() == &options.poll_addresses   ? report.long_poll
+                                                                             : report.tcp;
     ++counts.devices;
     if (!settled[i]) ++counts.unsettled;
     report.reconnects += d->reconnects();
@@ -338,7 +344,7 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
       }
     }
   }
-  for (const TransportCounts* counts : {&report.tcp, &report.websocket}) {
+  for (const TransportCounts* counts : {&report.tcp, &report.websocket, &report.long_poll}) {
     report.devices += counts->devices;
     report.deliveries += counts->deliveries;
     report.lost += counts->lost;

@@ -1,6 +1,7 @@
 #pragma once
 // The delivery checker: drives many simulated devices over TCP (and, if given
-// WebSocket ports, some over WebSocket, as browsers connect) through random
+// WebSocket or long-poll ports, some over those, as browsers and HTTP-only
+// clients connect) through random
 // sends (resending with the same client_msg_id after a timeout or a lost
 // connection), random disconnects and reconnects, and whatever faults the
 // caller injects (e.g. killing an im-access), then lets everything settle and
@@ -27,9 +28,11 @@ namespace im::testing {
 
 struct DeliveryCheckOptions {
   std::vector<std::string> access_addresses;  // devices connect to a random one
-  // ws://HOST:PORT/PATH of the same nodes: when given, every other device of
-  // each user connects to one of these instead.
+  // ws://HOST:PORT/PATH and http://HOST:PORT/PATH (long-poll) of the same
+  // nodes: when given, devices take the transports in turn (TCP, WebSocket,
+  // long-poll, TCP, ...), each connecting to one of its transport's addresses.
   std::vector<std::string> websocket_addresses;
+  std::vector<std::string> poll_addresses;
   int users = 8;
   int max_devices_per_user = 2;
   std::chrono::milliseconds duration{3000};
@@ -74,6 +77,7 @@ struct DeliveryCheckReport {
   // The device counts above, split by transport.
   TransportCounts tcp;
   TransportCounts websocket;
+  TransportCounts long_poll;
 
   bool ok() const {
     return lost == 0 && duplicated == 0 && reordered == 0 && unexpected == 0 && unsettled == 0;

@@ -67,6 +67,7 @@ TestCluster::TestCluster(ClusterOptions options)
     push_ports_.push_back(PickFreePort());
     access_metrics_ports_.push_back(PickFreePort());
     websocket_ports_.push_back(options_.websocket ? PickFreePort() : 0);
+    poll_ports_.push_back(options_.long_poll ? PickFreePort() : 0);
     access_.push_back(std::make_unique<ChildProcess>());
   }
   mariadb_.Start();
@@ -188,11 +189,16 @@ void TestCluster::StartAccess(int node, const std::vector<std::string>& extra_fl
     argv.insert(argv.end(), {"--websocket_listen=" + Loopback(websocket_ports_[node]),
                              "--websocket_path=/im"});
   }
+  if (options_.long_poll) {
+    argv.insert(argv.end(), {"--poll_listen=" + Loopback(poll_ports_[node]),
+                             "--poll_path=/poll", "--poll_timeout_ms=2000"});
+  }
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   access_[node]->Start(argv, dir_ + "/access-" + std::to_string(node + 1) + ".log");
   WaitUp(*access_[node], access_ports_[node], "im-access");
   WaitUp(*access_[node], push_ports_[node], "im-access push service");
   if (options_.websocket) WaitUp(*access_[node], websocket_ports_[node], "im-access WebSocket");
+  if (options_.long_poll) WaitUp(*access_[node], poll_ports_[node], "im-access long-poll");
   if (logic_.AnyRunning()) WaitUntilAccessServing();
 }
 
@@ -215,6 +221,10 @@ std::string TestCluster::access_address(int node) const { return Loopback(access
 
 std::string TestCluster::websocket_address(int node) const {
   return "ws://" + Loopback(websocket_ports_[node]) + "/im";
+}
+
+std::string TestCluster::poll_address(int node) const {
+  return "http://" + Loopback(poll_ports_[node]) + "/poll";
 }
 
 void TestCluster::FlushRedis() {

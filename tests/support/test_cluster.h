@@ -40,6 +40,9 @@ struct ClusterOptions {
   std::string internal_tls_dir;
   // Every access node serves WebSocket too, at websocket_address(node).
   bool websocket = false;
+  // Every access node serves HTTP long-poll too, at poll_address(node), with
+  // polls answered within 2 s.
+  bool long_poll = false;
 };
 
 class TestCluster {
@@ -84,6 +87,8 @@ class TestCluster {
   std::string access_address(int node = 0) const;
   // ws://127.0.0.1:PORT/im, with ClusterOptions::websocket (ImClient speaks it).
   std::string websocket_address(int node = 0) const;
+  // http://127.0.0.1:PORT/poll, with ClusterOptions::long_poll (ImClient speaks it).
+  std::string poll_address(int node = 0) const;
   // The node's Access gRPC service (Push, Kick, Stats), as logic reaches it.
   std::string push_address(int node = 0) const;
   // Where each daemon serves Prometheus metrics (GET /metrics).
@@ -135,7 +140,8 @@ class TestCluster {
   };
   Tier storage_, logic_;
   std::vector<std::string> logic_extra_flags_;
-  std::vector<int> access_ports_, push_ports_, access_metrics_ports_, websocket_ports_;
+  std::vector<int> access_ports_, push_ports_, access_metrics_ports_, websocket_ports_,
+      poll_ports_;
   std::vector<std::unique_ptr<ChildProcess>> access_;
   std::unique_ptr<storage::MysqlConnection> db_;
 };
