@@ -75,6 +75,8 @@ commands are "cli-cmd", so a command run beside a chat window never ends it.
 --ca FILE (PEM) checks it against FILE instead (a development CA, say).
 --server ws://HOST:PORT/PATH (wss:// with TLS) speaks WebSocket, as a browser does,
 to a server's WebSocket port.
+--server http://HOST:PORT/PATH (https:// with TLS) speaks HTTP long-poll, for networks
+that let only HTTP through, to a server's long-poll port (e.g. https://127.0.0.1:7500/poll).
 Environment: IM_SERVER, IM_USER, IM_PASSWORD, IM_DEVICE, IM_CA work as the flags do; IM_TLS=1 as --tls.
 Exit status: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable, unavailable or timed out.
 )";

@@ -32,6 +32,7 @@ source "$ROOT/deploy/port_offset.sh"
 OFFSET=$(pick_port_offset)
 ACCESS_1=$((7000 + OFFSET)) ACCESS_2=$((7001 + OFFSET)) PROM=$((9090 + OFFSET))
 WEBSOCKET_1=$((7400 + OFFSET)) WEBSOCKET_2=$((7401 + OFFSET))
+POLL_1=$((7500 + OFFSET)) POLL_2=$((7501 + OFFSET))
 dockerd_pid=""
 compose_up=""
 
@@ -129,6 +130,8 @@ IM_ACCESS_1_PORT=$ACCESS_1
 IM_ACCESS_2_PORT=$ACCESS_2
 IM_ACCESS_1_WEBSOCKET_PORT=$WEBSOCKET_1
 IM_ACCESS_2_WEBSOCKET_PORT=$WEBSOCKET_2
+IM_ACCESS_1_POLL_PORT=$POLL_1
+IM_ACCESS_2_POLL_PORT=$POLL_2
 IM_PROMETHEUS_PORT=$PROM
 EOF
 log "building mariadb, redis and prometheus images"
@@ -195,6 +198,11 @@ log "ok: a message sent through access-1 was pushed to a listener on access-2"
   send "$alice" --client-id "c$$-ws" "over wss" >/dev/null 2>"$WORK/cli.err" ||
   { cat "$WORK/cli.err" >&2; fail "bob's send over wss through access-2's WebSocket port"; }
 log "ok: a send over wss through access-2's WebSocket port"
+# The long-poll port, for clients that speak only HTTP: https, the same certificate.
+"$BUILD/client-cli/im-cli" --server "https://127.0.0.1:$POLL_1/poll" --user "$bob" --password "$pw" \
+  send "$alice" --client-id "c$$-poll" "over https long-poll" >/dev/null 2>"$WORK/cli.err" ||
+  { cat "$WORK/cli.err" >&2; fail "bob's send over HTTP long-poll through access-1"; }
+log "ok: a send over https long-poll through access-1's long-poll port"
 
 # --- 3. kill -9 of im-access-1 under a connected user -----------------------------
 # alice listens on access-1 (listed first; device "phone"), bob sends through access-2.

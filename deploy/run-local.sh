@@ -9,8 +9,8 @@
 # Expects a build in $IM_BUILD_DIR (default build/): use scripts/run.sh.
 #
 # Environment: IM_PORT (client port, 7000), IM_ACCESS_NODES (1; node k listens
-# on IM_PORT+k-1, for WebSocket clients on 7400+k-1 at /im, and serves pushes
-# on 7100+k-1), IM_LOGIC_REPLICAS (1; replica
+# on IM_PORT+k-1, for WebSocket clients on 7400+k-1 at /im, for HTTP
+# long-poll clients on 7500+k-1 at /poll, and serves pushes on 7100+k-1), IM_LOGIC_REPLICAS (1; replica
 # k on 7200+k-1) and IM_STORAGE_REPLICAS (1; on 7300+k-1), each tier calling
 # the next one's replicas round-robin, IM_MYSQL_PORT (13306),
 # IM_REDIS_PORT (16379), IM_PORT_OFFSET (0: added to every port above and to
@@ -46,6 +46,7 @@ PUSH_PORT=$(( 7100 + OFFSET ))
 LOGIC_PORT=$(( 7200 + OFFSET ))
 STORAGE_PORT=$(( 7300 + OFFSET ))
 WEBSOCKET_PORT=$(( 7400 + OFFSET ))
+POLL_PORT=$(( 7500 + OFFSET ))
 METRICS_PORT=$(( 9100 + OFFSET ))  # access k: +k-1; logic: 9200 +k-1; storage: 9300 +k-1
 ACCESS_NODES=${IM_ACCESS_NODES:-1}
 LOGIC_REPLICAS=${IM_LOGIC_REPLICAS:-1}
@@ -224,6 +225,7 @@ for ((k=1; k<=ACCESS_NODES; k++)); do
   start "$name" "$LOGS/$name.log" "$BUILD/access/im-access" --config "$CONFIG/im-access.toml" \
     --listen="127.0.0.1:$((CLIENT_PORT+k-1))" --push_listen="127.0.0.1:$((PUSH_PORT+k-1))" \
     --websocket_listen="127.0.0.1:$((WEBSOCKET_PORT+k-1))" "${WEB_ROOT[@]}" \
+    --poll_listen="127.0.0.1:$((POLL_PORT+k-1))" \
     --logic_target="$(replicas "$LOGIC_PORT" "$LOGIC_REPLICAS")" --logic_streams="$LOGIC_REPLICAS" \
     --node_id="access-$k" "${CLIENT_TLS[@]}" "${INTERNAL_TLS[@]}" \
     --metrics_listen="127.0.0.1:$((METRICS_PORT+k-1))" \
@@ -238,6 +240,7 @@ cat <<BANNER
 
   IM cluster is up: clients connect to 127.0.0.1:$CLIENT_PORT$([ "$ACCESS_NODES" = 1 ] || echo " (and the next $((ACCESS_NODES-1)) ports)"), $([ -n "$CA_FLAG" ] && echo "over TLS (development CA: $STATE/tls/ca.pem)" || echo "over plain TCP")
   WebSocket clients (browsers): $([ -n "$CA_FLAG" ] && echo wss || echo ws)://127.0.0.1:$WEBSOCKET_PORT/im
+  HTTP long-poll clients: $([ -n "$CA_FLAG" ] && echo https || echo http)://127.0.0.1:$POLL_PORT/poll   (im-cli --server URL)
   Web chat page: $WEB_NOTE
   (MariaDB :$MYSQL_PORT, Redis :$REDIS_PORT, data in $STATE, logs in $LOGS;
   between the daemons: $([ ${#INTERNAL_TLS[@]} -gt 0 ] && echo "mutual TLS, internal CA $STATE/internal-tls/ca.pem" || echo "plaintext gRPC"))

@@ -5,7 +5,8 @@
 # state in a temporary directory. Checks: it comes up; with one logic and one
 # storage replica killed (-9) the others serve im-cli's register and send;
 # each killed process is started again while the rest keep running; im-cli
-# speaks TLS to it, trusting the development CA it made; SIGTERM
+# speaks TLS to it, trusting the development CA it made, and long-poll over
+# https; SIGTERM
 # to the launcher stops every process it started. Bounded: about a minute.
 # Usage: run_local_test.sh BUILD_DIR
 set -euo pipefail
@@ -77,6 +78,11 @@ restarted im-access-2 "${killed[0]}"
 cli_retry --user "$peer" --password pw-12345678 send "$user" "after the restarts" ||
   fail "send after the restarts"
 echo "ok: im-access-2 killed and started again; the others kept running; im-cli still sends"
+# The long-poll port, as a client that speaks only HTTP reaches it: https.
+CLI=("$BUILD/client-cli/im-cli" --server "https://127.0.0.1:$((7500 + OFFSET))/poll" --ca "$STATE/tls/ca.pem")
+cli_retry --user "$user" --password pw-12345678 send "$peer" "over HTTP long-poll" ||
+  fail "send over https long-poll"
+echo "ok: im-cli sends over https long-poll"
 
 # Metrics: the sends above were counted by the logic replicas (restarted
 # ones start from zero, so count over both).
