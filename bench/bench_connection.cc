@@ -21,11 +21,18 @@ constexpr int kUnavailable = 14;
 std::string ServerAddress::ToString() const {
   const std::string host_port =
       common::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+  if (!poll_path.empty()) return common::StrCat("http://", host_port, poll_path);
   return websocket_path.empty() ? host_port : common::StrCat("ws://", host_port, websocket_path);
 }
 
 void BenchConnection::Connect(const ServerAddress& server, const asio::ip::address& source,
                               std::function<void(bool)> done) {
+  source_ = source;
+  if (!server.poll_path.empty()) {
+    poll_ = std::make_unique<LongPoll>(
+        static_cast<asio::io_context&>(socket_.get_executor().context()), server.poll_path,
+        common::StrCat(server.endpoint.address().to_string(), ":", server.endpoint.port()));
+  }
   error_code ec;
   socket_.open(server.endpoint.protocol(), ec);
   if (!ec) {
@@ -98,6 +105,11 @@ void BenchConnection::Ping() {
 }
 
 void BenchConnection::Queue(const client::ClientFrame& frame) {
+  if (poll_) {
+    queued_ += PollRequest(frame);
+    if (writing_.empty()) WriteNext();
+    return;
+  }
   if (websocket_) return QueueWebSocket(common::kWsBinary, frame.SerializeAsString());
   queued_ += common::EncodeFrame(frame);
   if (writing_.empty()) WriteNext();
@@ -144,7 +156,12 @@ void BenchConnection::OnReadable(const error_code& ec) {
 
 bool BenchConnection::TakeBytes(std::string_view bytes) {
   if (websocket_) return TakeWebSocketBytes(bytes);
-  if (!decoder_.Append(bytes).ok()) {
+  if (poll_) return TakePollAnswers(bytes);
+  return TakeFrames(bytes);
+}
+
+bool BenchConnection::TakeFrames(std::string_view frames) {
+  if (!decoder_.Append(frames).ok()) {
     Close();
     return false;
   }
@@ -152,6 +169,99 @@ bool BenchConnection::TakeBytes(std::string_view bytes) {
     if (!TakeFrame(*body)) return false;
   }
   return true;
+}
+
+std::string BenchConnection::PollRequest(const client::ClientFrame& frame) const {
+  const std::string body = frame.SerializeAsString();
+  const bool login = poll_->token.empty();
+  return common::StrCat("POST ", poll_->path, login ? "/login" : "/request",
+                        " HTTP/1.1\r\nHost: ", poll_->host, "\r\n",
+                        login ? "" : common::StrCat("Authorization: Bearer ", poll_->token, "\r\n"),
+                        "Content-Length: ", body.size(), "\r\n\r\n", body);
+}
+
+bool BenchConnection::NextAnswer(std::string& in, int* status, std::string* body) {
+  const std::size_t head_end = in.find("\r\n\r\n");
+  if (head_end == std::string::npos) return false;
+  *status = in.starts_with("HTTP/1.") && in.size() > 12 ? std::atoi(in.c_str() + 9) : 0;
+  std::size_t length = 0;
+  const std::size_t field = in.find("Content-Length: ");
+  if (field != std::string::npos && field < head_end) {
+    length = std::strtoull(in.c_str() + field + 16, nullptr, 10);
+  }
+  if (in.size() < head_end + 4 + length) return false;
+  body->assign(in, head_end + 4, length);
+  in.erase(0, head_end + 4 + length);
+  return true;
+}
+
+bool BenchConnection::TakePollAnswers(std::string_view bytes) {
+  poll_->answers.append(bytes);
+  int status = 0;
+  std::string body;
+  while (NextAnswer(poll_->answers, &status, &body)) {
+    if (status != 200) {  // the session is gone (or the request was refused): as a lost connection
+      Close();
+      return false;
+    }
+    const bool logging_in = poll_->token.empty();
+    if (!TakeFrames(body)) return false;
+    if (logging_in && !poll_->token.empty()) StartEvents();
+  }
+  return true;
+}
+
+void BenchConnection::StartEvents() {
+  error_code ec;
+  LongPoll& p = *poll_;
+  p.events.open(socket_.local_endpoint(ec).protocol(), ec);
+  if (!ec) {
+    const int one = 1;
+    setsockopt(p.events.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    p.events.bind(asio::ip::tcp::endpoint(source_, 0), ec);
+  }
+  if (ec) return Close();
+  p.events.async_connect(socket_.remote_endpoint(ec),
+                         [self = shared_from_this()](const error_code& connect_ec) {
+                           if (self->closed_) return;
+                           if (connect_ec) return self->Close();
+                           self->PollEvents();
+                         });
+}
+
+void BenchConnection::PollEvents() {
+  LongPoll& p = *poll_;
+  p.events_out = common::StrCat("GET ", p.path, "/events HTTP/1.1\r\nHost: ", p.host,
+                                "\r\nAuthorization: Bearer ", p.token, "\r\n\r\n");
+  asio::async_write(p.events, asio::buffer(p.events_out),
+                    [self = shared_from_this()](const error_code& ec, std::size_t) {
+                      if (self->closed_) return;
+                      if (ec) return self->Close();
+                      std::string().swap(self->poll_->events_out);
+                      self->ReadEvents();
+                    });
+}
+
+void BenchConnection::ReadEvents() {
+  poll_->events.async_wait(
+      asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) {
+        if (self->closed_) return;
+        if (ec) return self->Close();
+        LongPoll& p = *self->poll_;
+        thread_local std::array<char, 64 * 1024> buffer;
+        error_code read_ec;
+        const std::size_t n = p.events.read_some(asio::buffer(buffer), read_ec);
+        if (read_ec == asio::error::would_block) return self->ReadEvents();
+        if (read_ec || n == 0) return self->Close();
+        p.events_in.append(buffer.data(), n);
+        int status = 0;
+        std::string body;
+        if (!NextAnswer(p.events_in, &status, &body)) return self->ReadEvents();
+        if (status != 200) return self->Close();
+        std::string().swap(p.events_in);
+        if (!self->TakeFrames(body)) return;
+        self->PollEvents();
+      });
 }
 
 bool BenchConnection::TakeWebSocketBytes(std::string_view bytes) {
@@ -201,6 +311,9 @@ bool BenchConnection::TakeFrame(std::string_view body) {
     Close();
     return false;
   }
+  if (poll_ && poll_->token.empty() && frame.has_login() && frame.status().code() == 0) {
+    poll_->token = frame.login().session_token();
+  }
   Dispatch(frame);
   return !closed_;
 }
@@ -225,6 +338,15 @@ void BenchConnection::Close() {
   closed_ = true;
   open_ = false;
   error_code ignored;
+  if (poll_ && !poll_->token.empty() && socket_.is_open()) {
+    // Ends the session now rather than at its idle timeout: the request goes
+    // out before the socket closes (best effort, never waited for).
+    const std::string bye = common::StrCat("POST ", poll_->path, "/close HTTP/1.1\r\nHost: ",
+                                           poll_->host, "\r\nAuthorization: Bearer ",
+                                           poll_->token, "\r\nContent-Length: 0\r\n\r\n");
+    socket_.write_some(asio::buffer(bye), ignored);
+  }
+  if (poll_) poll_->events.close(ignored);
   socket_.close(ignored);
   client::ServerFrame failed;
   failed.mutable_status()->set_code(kUnavailable);

@@ -1,7 +1,8 @@
 #pragma once
 // One client connection of the load generator: the real framing
-// (common/frame_codec; or WebSocket, client-cli/websocket_codec, when the
-// server address names a WebSocket path) and protocol over a non-blocking
+// (common/frame_codec; or WebSocket, common/websocket_codec, when the server
+// address names a WebSocket path; or HTTP long-poll requests, when it names
+// a long-poll path) and protocol over a non-blocking
 // socket driven by an
 // io_context that exactly one thread runs, so no strand or lock is needed.
 // Calls are matched to responses by req_id; frames the server sends on its
@@ -33,11 +34,15 @@ namespace im::bench {
 
 // Where a connection goes: an access node's framed-TCP client port, or, with
 // `websocket_path` set, its WebSocket port (the connection upgrades at that
-// path first, then carries one frame per binary message).
+// path first, then carries one frame per binary message), or, with
+// `poll_path` set, its HTTP long-poll port (each frame is a POST, pipelined
+// on one socket, answered in order; once logged in, a second socket holds
+// GET PATH/events, one after another, for the pushes).
 struct ServerAddress {
   boost::asio::ip::tcp::endpoint endpoint;
   std::string websocket_path;  // empty: framed TCP
-  // As ImClient takes it: IP:PORT, or ws://IP:PORT/PATH.
+  std::string poll_path;       // non-empty: HTTP long-poll
+  // As ImClient takes it: IP:PORT, ws://IP:PORT/PATH or http://IP:PORT/PATH.
   std::string ToString() const;
 };
 
@@ -80,6 +85,30 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
     std::uint32_t mask = 0x9e3779b9;  // xorshift state for frame masks
   };
 
+  // What a long-poll connection needs besides the request socket (absent otherwise).
+  struct LongPoll {
+    LongPoll(boost::asio::io_context& io, std::string path, std::string host)
+        : path(std::move(path)), host(std::move(host)), events(io) {}
+    std::string path;
+    std::string host;   // the Host header
+    std::string token;  // once a login was answered with one
+    std::string answers;                   // the request socket's answers as they arrive
+    boost::asio::ip::tcp::socket events;  // holds GET PATH/events
+    std::string events_in;
+    std::string events_out;
+  };
+
+  // The HTTP request that carries `frame` (a long-poll connection).
+  std::string PollRequest(const client::ClientFrame& frame) const;
+  // Takes the request socket's bytes: whole answers are dispatched.
+  bool TakePollAnswers(std::string_view bytes);
+  // Cuts the next whole HTTP answer off `in` into `body`; false while
+  // incomplete; `status` 0 if it is not HTTP.
+  static bool NextAnswer(std::string& in, int* status, std::string* body);
+  bool TakeFrames(std::string_view frames);
+  void StartEvents();
+  void PollEvents();
+  void ReadEvents();
   void Opened();
   void Upgrade(const ServerAddress& server, std::function<void(bool)> done);
   // Takes received bytes: frames, or (while upgrading) the upgrade's answer.
@@ -97,6 +126,8 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
   boost::asio::ip::tcp::socket socket_;
   common::FrameDecoder decoder_;
   std::unique_ptr<WebSocket> websocket_;
+  std::unique_ptr<LongPoll> poll_;
+  boost::asio::ip::address source_;  // the address the sockets are bound to
   std::string queued_;   // encoded frames waiting for the next write
   std::string writing_;  // the bytes of the write in flight
   bool open_ = false;

@@ -1,8 +1,8 @@
 // im-bench at tiny sizes against a real cluster (two access nodes): every
 // scenario runs to the end, moves what it says it moved, and the delivery
-// checker finds nothing wrong; the same over WebSocket (--transport ws) for
-// the scenarios that connect in their own ways. A smoke test of the tool: it
-// asserts no timing.
+// checker finds nothing wrong; the same over WebSocket (--transport ws) and
+// HTTP long-poll (--transport poll) for the scenarios that connect in their
+// own ways. A smoke test of the tool: it asserts no timing.
 
 #include <gtest/gtest.h>
 
@@ -26,6 +26,7 @@ class BenchSmokeTest : public ::testing::Test {
     options.access_nodes = 2;
     options.idle_timeout_ms = 60000;
     options.websocket = true;
+    options.long_poll = true;
     cluster_ = new TestCluster(options);
   }
   static void TearDownTestSuite() {
@@ -33,24 +34,28 @@ class BenchSmokeTest : public ::testing::Test {
     cluster_ = nullptr;
   }
 
-  // HOST:PORT of node `node`'s WebSocket port.
-  static std::string WebSocketHostPort(int node) {
-    const std::string url = cluster_->websocket_address(node);  // ws://HOST:PORT/im
-    return url.substr(5, url.rfind('/') - 5);
+  // HOST:PORT of a URL (ws://HOST:PORT/PATH, http://HOST:PORT/PATH).
+  static std::string HostPort(const std::string& url) {
+    const std::size_t start = url.find("//") + 2;
+    return url.substr(start, url.find('/', start) - start);
   }
 
-  // Runs im-bench with `args` plus the cluster's addresses (the WebSocket
-  // ports and --transport=ws with `websocket`), waits for it.
-  static BenchRun Bench(std::vector<std::string> args, bool websocket = false) {
+  // Runs im-bench with `args` plus the cluster's addresses for `transport`
+  // (tcp, ws or poll: the nodes' matching ports and --transport), waits for it.
+  static BenchRun Bench(std::vector<std::string> args, const std::string& transport = "tcp") {
     static int run = 0;
     const std::string log = cluster_->dir() + "/bench-" + std::to_string(++run) + ".log";
     args.insert(args.begin(), std::string(IM_BINARY_DIR) + "/bench/im-bench");
-    if (websocket) {
-      args.push_back("--server=" + WebSocketHostPort(0) + "," + WebSocketHostPort(1));
-      args.push_back("--transport=ws");
+    if (transport == "ws") {
+      args.push_back("--server=" + HostPort(cluster_->websocket_address(0)) + "," +
+                     HostPort(cluster_->websocket_address(1)));
+    } else if (transport == "poll") {
+      args.push_back("--server=" + HostPort(cluster_->poll_address(0)) + "," +
+                     HostPort(cluster_->poll_address(1)));
     } else {
       args.push_back("--server=" + cluster_->access_address(0) + "," + cluster_->access_address(1));
     }
+    args.push_back("--transport=" + transport);
     for (const std::string& flag :
          {"--users-file=" + cluster_->dir() + "/bench-users", "--pids=" + cluster_->ProcessList(),
           std::string("--warmup=0.5"), std::string("--seconds=1.5"), std::string("--json")}) {
@@ -124,23 +129,30 @@ TEST_F(BenchSmokeTest, EveryScenarioRunsAndTheCheckerFindsNothingWrong) {
   EXPECT_GT(FigureValue(logins.output, "logins"), 0) << logins.output;
 }
 
-TEST_F(BenchSmokeTest, OverWebSocketTheScenariosRunAndTheCheckerFindsNothingWrong) {
-  const BenchRun seed = Bench({"seed", "--users=40"}, /*websocket=*/true);
-  ASSERT_EQ(seed.exit_code, 0) << seed.output;
-  EXPECT_NE(seed.output.find("transport=ws"), std::string::npos) << seed.output;
+// Over WebSocket and over HTTP long-poll, the scenarios that connect in their own ways.
+TEST_F(BenchSmokeTest, OverWebSocketAndLongPollTheScenariosRunAndTheCheckerFindsNothingWrong) {
+  for (const std::string transport : {"ws", "poll"}) {
+    SCOPED_TRACE(transport);
+    const BenchRun seed = Bench({"seed", "--users=40"}, transport);
+    ASSERT_EQ(seed.exit_code, 0) << seed.output;
+    EXPECT_NE(seed.output.find("transport=" + transport), std::string::npos) << seed.output;
 
-  const BenchRun throughput = Bench({"throughput", "--pairs=3", "--in-flight=2"}, true);
-  ExpectCleanDelivery(throughput);
-  EXPECT_GT(FigureValue(throughput.output, "persisted (acked)"), 0) << throughput.output;
-  const BenchRun storm = Bench({"storm", "--connections=20", "--senders=2", "--missed=2"}, true);
-  ExpectCleanDelivery(storm);
-  EXPECT_EQ(FigureValue(storm.output, "clients back and synced"), 20) << storm.output;
-  const BenchRun idle = Bench({"idle", "--connections=30", "--procs=1"}, true);
-  EXPECT_EQ(idle.exit_code, 0) << idle.output;
-  EXPECT_EQ(FigureValue(idle.output, "connections held at the end"), 30) << idle.output;
-  const BenchRun logins = Bench({"logins", "--concurrency=4"}, true);
-  EXPECT_EQ(logins.exit_code, 0) << logins.output;
-  EXPECT_GT(FigureValue(logins.output, "logins"), 0) << logins.output;
+    const BenchRun throughput = Bench({"throughput", "--pairs=3", "--in-flight=2"}, transport);
+    ExpectCleanDelivery(throughput);
+    EXPECT_GT(FigureValue(throughput.output, "persisted (acked)"), 0) << throughput.output;
+    ExpectCleanDelivery(
+        Bench({"fanout", "--members=6", "--senders=2", "--in-flight=1"}, transport));
+    const BenchRun storm =
+        Bench({"storm", "--connections=20", "--senders=2", "--missed=2"}, transport);
+    ExpectCleanDelivery(storm);
+    EXPECT_EQ(FigureValue(storm.output, "clients back and synced"), 20) << storm.output;
+    const BenchRun idle = Bench({"idle", "--connections=30", "--procs=1"}, transport);
+    EXPECT_EQ(idle.exit_code, 0) << idle.output;
+    EXPECT_EQ(FigureValue(idle.output, "connections held at the end"), 30) << idle.output;
+    const BenchRun logins = Bench({"logins", "--concurrency=4"}, transport);
+    EXPECT_EQ(logins.exit_code, 0) << logins.output;
+    EXPECT_GT(FigureValue(logins.output, "logins"), 0) << logins.output;
+  }
 }
 
 TEST_F(BenchSmokeTest, TooFewSeededUsersIsAClearFailure) {

@@ -41,9 +41,11 @@ Scenarios (each measures a --seconds window after --warmup seconds):
 
 Flags:
   --server H:P[,H:P...]  access nodes, used round-robin      (127.0.0.1:7000)
-  --transport tcp|ws     framed TCP, or WebSocket (then --server names the nodes'
-                         WebSocket ports)                    (tcp)
+  --transport tcp|ws|poll  framed TCP, WebSocket or HTTP long-poll (then
+                         --server names the nodes' WebSocket or long-poll
+                         ports)                              (tcp)
   --websocket-path P     where a WebSocket connection upgrades (/im)
+  --poll-path P          where the long-poll requests go     (/poll)
   --users-file PATH      seeded users and tokens             (.im-bench-users)
   --prefix P             seeded user names P0, P1, ...       (bu)
   --users N              seed: how many
@@ -103,6 +105,7 @@ Parsed Parse(int argc, char** argv) {
   o.servers = ParseServers("127.0.0.1:7000");
   std::string transport = "tcp";
   std::string websocket_path = "/im";
+  std::string poll_path = "/poll";
   std::vector<std::string> args(argv + 1, argv + argc);
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];
@@ -157,8 +160,13 @@ Parsed Parse(int argc, char** argv) {
     } else if (flag == "--pids") {
       o.pids = value;
     } else if (flag == "--transport") {
-      if (value != "tcp" && value != "ws") BadUsage("--transport: tcp or ws");
+      if (value != "tcp" && value != "ws" && value != "poll") {
+        BadUsage("--transport: tcp, ws or poll");
+      }
       transport = value;
+    } else if (flag == "--poll-path") {
+      if (!value.starts_with("/")) BadUsage("--poll-path: a path, starting with /");
+      poll_path = value;
     } else if (flag == "--websocket-path") {
       if (!value.starts_with("/")) BadUsage("--websocket-path: a path, starting with /");
       websocket_path = value;
@@ -167,8 +175,9 @@ Parsed Parse(int argc, char** argv) {
     }
   }
   if (p.scenario.empty()) BadUsage("which scenario?");
-  if (transport == "ws") {
-    for (ServerAddress& server : o.servers) server.websocket_path = websocket_path;
+  for (ServerAddress& server : o.servers) {
+    if (transport == "ws") server.websocket_path = websocket_path;
+    if (transport == "poll") server.poll_path = poll_path;
   }
   return p;
 }
@@ -200,6 +209,7 @@ int Run(int argc, char** argv) {
     report = it->second(context);
   }
   if (!p.options.servers.front().websocket_path.empty()) report.parameters += " transport=ws";
+  if (!p.options.servers.front().poll_path.empty()) report.parameters += " transport=poll";
   std::fputs(p.json ? (report.Json() + "\n").c_str() : report.Table().c_str(), stdout);
   std::fflush(stdout);
   if (!p.summary_file.empty()) {

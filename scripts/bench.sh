@@ -13,7 +13,8 @@
 # IM_ACCESS_FLAGS, IM_LOGIC_FLAGS, IM_STORAGE_FLAGS, IM_LOGIC_REPLICAS and
 # IM_STORAGE_REPLICAS reach deploy/run-local.sh (for A/B runs of a setting).
 # BENCH_TRANSPORT=ws measures over the access nodes' WebSocket ports
-# (7400-7402) instead of framed TCP (seeding stays on TCP).
+# (7400-7402), BENCH_TRANSPORT=poll over their HTTP long-poll ports
+# (7500-7502), instead of framed TCP (seeding stays on TCP).
 # BENCH_SCENARIOS="throughput latency hot" runs only the scenarios named
 # (idle logins password-logins throughput latency hot fanout storm biggroup).
 # Exit code 1 if any scenario failed or the delivery checker found a loss or
@@ -46,7 +47,8 @@ TRANSPORT=${BENCH_TRANSPORT:-tcp}
 case "$TRANSPORT" in
   tcp) MEASURED_SERVERS=$SERVERS ;;
   ws) MEASURED_SERVERS=127.0.0.1:7400,127.0.0.1:7401,127.0.0.1:7402 ;;
-  *) echo "bench: BENCH_TRANSPORT is tcp or ws" >&2; exit 2 ;;
+  poll) MEASURED_SERVERS=127.0.0.1:7500,127.0.0.1:7501,127.0.0.1:7502 ;;
+  *) echo "bench: BENCH_TRANSPORT is tcp, ws or poll" >&2; exit 2 ;;
 esac
 mkdir -p "$STATE"
 
