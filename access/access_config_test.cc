@@ -44,6 +44,24 @@ TEST(AccessConfigTest, AWebRootIsServedOnTheWebSocketPortSoItNeedsOne) {
   EXPECT_TRUE(config.Validate().ok());
 }
 
+TEST(AccessConfigTest, APollIsAnsweredWithinTheIdleTimeoutAndItsPathIsAPath) {
+  AccessConfig config;
+  config.allow_plaintext = true;
+  config.poll_listen = "127.0.0.1:7500";
+  EXPECT_TRUE(config.Validate().ok()) << config.Validate();
+  config.poll_timeout_ms = config.idle_timeout_ms;
+  EXPECT_NE(config.Validate().message().find("poll_timeout_ms must be under idle_timeout_ms"),
+            std::string::npos)
+      << config.Validate();
+  config.poll_timeout_ms = 25000;
+  for (const char* bad : {"poll", "/", "/poll/"}) {
+    config.poll_path = bad;
+    EXPECT_FALSE(config.Validate().ok()) << bad;
+  }
+  config.poll_path = "/im/poll";
+  EXPECT_TRUE(config.Validate().ok());
+}
+
 TEST(AccessConfigTest, InternalTlsFilesGoTogether) {
   AccessConfig config;
   config.allow_plaintext = true;

@@ -25,15 +25,10 @@ ConnectionRegistry::Address ConnectionRegistry::KeyOf(const unsigned char* bytes
   return key;
 }
 
-absl::Status ConnectionRegistry::Add(std::uint64_t conn_id, const std::shared_ptr<Connection>& conn,
-                                     const Address& peer) {
-  std::lock_guard lock(mutex_);
-  if (max_connections_ > 0 && connections_.size() >= max_connections_) {
+absl::Status ConnectionRegistry::AdmitLocked(const Address& peer) {
+  if (max_connections_ > 0 && connections_.size() + reserved_ >= max_connections_) {
     return absl::ResourceExhaustedError(common::StrCat(
         "server full (", max_connections_, " connections); try another server or again later"));
-  }
-  if (connections_.count(conn_id) != 0) {
-    return absl::AlreadyExistsError(common::StrCat("connection id ", conn_id, " is taken"));
   }
   std::uint32_t& from_peer = per_address_[peer];
   if (max_per_address_ > 0 && from_peer >= max_per_address_) {
@@ -42,6 +37,21 @@ absl::Status ConnectionRegistry::Add(std::uint64_t conn_id, const std::shared_pt
         common::StrCat("too many connections from your address (at most ", max_per_address_, ")"));
   }
   ++from_peer;
+  return absl::OkStatus();
+}
+
+void ConnectionRegistry::ForgetLocked(const Address& peer) {
+  auto it = per_address_.find(peer);
+  if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
+
+absl::Status ConnectionRegistry::Add(std::uint64_t conn_id, const std::shared_ptr<Connection>& conn,
+                                     const Address& peer) {
+  std::lock_guard lock(mutex_);
+  if (connections_.count(conn_id) != 0) {
+    return absl::AlreadyExistsError(common::StrCat("connection id ", conn_id, " is taken"));
+  }
+  if (absl::Status admitted = AdmitLocked(peer); !admitted.ok()) return admitted;
   connections_[conn_id] = Entry{conn, peer};
   return absl::OkStatus();
 }
@@ -52,9 +62,21 @@ void ConnectionRegistry::Remove(std::uint64_t conn_id, const Connection* conn) {
   if (it == connections_.end()) return;
   auto current = it->second.conn.lock();
   if (current != nullptr && current.get() != conn) return;
-  auto peer = per_address_.find(it->second.peer);
-  if (peer != per_address_.end() && --peer->second == 0) per_address_.erase(peer);
+  ForgetLocked(it->second.peer);
   connections_.erase(it);
+}
+
+absl::Status ConnectionRegistry::Reserve(const Address& peer) {
+  std::lock_guard lock(mutex_);
+  if (absl::Status admitted = AdmitLocked(peer); !admitted.ok()) return admitted;
+  ++reserved_;
+  return absl::OkStatus();
+}
+
+void ConnectionRegistry::Release(const Address& peer) {
+  std::lock_guard lock(mutex_);
+  ForgetLocked(peer);
+  --reserved_;
 }
 
 std::shared_ptr<Connection> ConnectionRegistry::Find(std::uint64_t conn_id) const {

@@ -44,8 +44,13 @@ class ConnectionRegistry {
   absl::Status Add(std::uint64_t conn_id, const std::shared_ptr<Connection>& conn,
                    const Address& peer);
   void Remove(std::uint64_t conn_id, const Connection* conn);
+  // A socket that is not a Connection (an HTTP long-poll connection) counts
+  // against the same caps while it is open: Reserve when it opens
+  // (RESOURCE_EXHAUSTED, nothing counted, past a cap), Release once when it closes.
+  absl::Status Reserve(const Address& peer);
+  void Release(const Address& peer);
   std::shared_ptr<Connection> Find(std::uint64_t conn_id) const;
-  std::size_t size() const;
+  std::size_t size() const;  // Connections (not the sockets reserved)
   // Calls `fn` for every live connection (outside the lock).
   void ForEach(const std::function<void(const std::shared_ptr<Connection>&)>& fn) const;
   // The live connections whose deadline_ms() is at or before `now_ms`.
@@ -63,6 +68,9 @@ class ConnectionRegistry {
   struct AddressHash {
     std::size_t operator()(const Address& a) const;
   };
+  // Counts one more socket from `peer`, unless a cap is reached. Holds mutex_.
+  absl::Status AdmitLocked(const Address& peer);
+  void ForgetLocked(const Address& peer);
 
   const std::size_t max_connections_;
   const std::size_t max_per_address_;
@@ -71,6 +79,7 @@ class ConnectionRegistry {
   mutable std::mutex mutex_;
   std::unordered_map<std::uint64_t, Entry> connections_;
   std::unordered_map<Address, std::uint32_t, AddressHash> per_address_;
+  std::size_t reserved_ = 0;  // sockets counted by Reserve
 };
 
 }  // namespace im::access

@@ -80,6 +80,14 @@ void PollHttpConnection::OnOwnThread(Fn fn) {
 void PollHttpConnection::Start() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     self->stream_.Prepare();
+    if (absl::Status admitted = self->sessions_->registry()->Reserve(self->peer_key_);
+        !admitted.ok()) {
+      Log()->warn("event=refused peer={} error=\"{}\"", self->peer_, admitted.message());
+      if (self->stream_.is_tls()) return self->Close();  // no handshake: closed without a word
+      self->keep_alive_ = false;
+      return self->Refuse(http::status::service_unavailable, std::string(admitted.message()));
+    }
+    self->counted_ = true;
     self->ArmDeadline(self->options_.handshake_timeout);
     self->stream_.Handshake([self](const error_code& ec) {
       if (self->state_ == State::kClosed) return;
@@ -353,6 +361,7 @@ void PollHttpConnection::OnDeadline() {
 void PollHttpConnection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
+  if (std::exchange(counted_, false)) sessions_->registry()->Release(peer_key_);
   timer_.cancel();
   stream_.Close();
   if (polling_ && poll_has_frames_) {

@@ -29,6 +29,9 @@
 //
 // A connection must send each request whole within request_timeout of the
 // last answer (or of connecting), or it is closed; TLS as on the TCP port.
+// Each connection counts against the node's connection caps (in all and per
+// source address: ConnectionRegistry::Reserve) while open, besides the
+// sessions it opens; past a cap it is answered 503 and closed.
 // While a poll is held the connection is still read, so a client that goes
 // away ends its poll at once and the frames stay for its next poll. Frames
 // handed to a poll that could not be written end the session (the client
@@ -115,6 +118,7 @@ class PollHttpConnection : public std::enable_shared_from_this<PollHttpConnectio
   std::shared_ptr<PollMailbox> polling_;  // while a poll is held
   std::uint64_t poll_ticket_ = 0;
   bool poll_has_frames_ = false;  // the answer being written carries polled frames
+  bool counted_ = false;          // reserved in the registry until Close
 };
 
 }  // namespace im::access

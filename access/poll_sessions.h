@@ -40,6 +40,8 @@ class PollSessions {
   // Null if no open session has that token.
   std::shared_ptr<PollMailbox> Find(const std::string& token) const;
   std::size_t size() const;
+  // Where the long-poll port's HTTP connections are counted too (Reserve/Release).
+  ConnectionRegistry* registry() const { return registry_; }
 
  private:
   void Forget(const std::string& token, const PollMailbox* mailbox);

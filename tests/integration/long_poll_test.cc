@@ -7,6 +7,8 @@
 // requests get clear HTTP errors and the session carries on. ImClient and
 // im-cli speak it (--server http://HOST:PORT/poll).
 
+#include <unistd.h>
+
 #include <future>
 #include <thread>
 
@@ -319,6 +321,36 @@ TEST_F(LongPollTest, BadRequestsGetClearErrorsAndTheSessionCarriesOn) {
   const auto answers = Frames(a.body);
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_TRUE(answers[0].has_pong()) << "the session carried on";
+}
+
+// Each HTTP connection counts against the node's connection caps, as a TCP
+// connection does: past the per-address cap (2 here) a request is answered
+// 503, and closing connections makes room again.
+TEST_F(LongPollTest, HttpConnectionsCountAgainstTheConnectionCaps) {
+  SharedCluster().StopAccess(1);
+  SharedCluster().StartAccess(1, {"--poll_listen=127.0.0.1:" + std::to_string(port_),
+                                  std::string("--poll_path=") + kPath,
+                                  "--poll_timeout_ms=" + std::to_string(kPollTimeoutMs),
+                                  "--max_connections_per_address=2"});
+  ASSERT_TRUE(WaitForPort(port_, seconds(10)));
+  std::vector<int> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(ConnectRaw(Address()));
+    ASSERT_GE(held.back(), 0);
+  }
+  std::this_thread::sleep_for(milliseconds(200));  // both accepted and counted
+  const HttpAnswer refused = Http(Address(), "GET", Target("events"), "some-token");
+  EXPECT_EQ(refused.status, 503) << refused.whole;
+  EXPECT_NE(refused.body.find("too many connections from your address"), std::string::npos)
+      << refused.whole;
+  for (int fd : held) close(fd);
+  bool answered = false;
+  for (int i = 0; i < 50 && !answered; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    answered = Http(Address(), "GET", Target("events"), "some-token").status == 401;
+  }
+  EXPECT_TRUE(answered) << "the closed connections made room";
+  SetUpTestSuite();  // back to the suite's settings for the tests after this one
 }
 
 TEST_F(LongPollTest, ImCliChatsOverLongPoll) {
