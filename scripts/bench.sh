@@ -127,7 +127,10 @@ run() {
   "$BENCH" "$2" "${common[@]}" "${@:3}" || failed=1
 }
 # idle first, on fresh daemons: RSS growth means nothing once memory was reused.
-run idle idle --connections "$IDLE_CONNECTIONS" --procs $(( (IDLE_CONNECTIONS + 17999) / 18000 )) \
+# At most 18,000 sockets per im-bench process (a long-poll device holds two).
+SOCKETS_PER_DEVICE=$([ "$TRANSPORT" = poll ] && echo 2 || echo 1)
+run idle idle --connections "$IDLE_CONNECTIONS" \
+  --procs $(( (IDLE_CONNECTIONS * SOCKETS_PER_DEVICE + 17999) / 18000 )) \
   --concurrency 64
 run logins logins --concurrency 32
 run password-logins logins --password --concurrency 8
