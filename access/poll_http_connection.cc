@@ -35,6 +35,19 @@ std::string_view BearerToken(const http::request<http::string_body>& request) {
   return token;
 }
 
+// "login", "request", "events" or "close" for PATH/<that> (any query
+// aside), else "".
+std::string_view ActionOf(const http::request<http::string_body>& request,
+                          const std::string& base) {
+  const std::string_view target = View(request.target());
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path.size() <= base.size() + 1 || path.substr(0, base.size()) != base ||
+      path[base.size()] != '/') {
+    return {};
+  }
+  return path.substr(base.size() + 1);
+}
+
 PollHttpConnection::Status HttpStatusOf(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kUnavailable:
@@ -84,15 +97,17 @@ void PollHttpConnection::Start() {
         !admitted.ok()) {
       Log()->warn("event=refused peer={} error=\"{}\"", self->peer_, admitted.message());
       if (self->stream_.is_tls()) return self->Close();  // no handshake: closed without a word
-      self->keep_alive_ = false;
-      return self->Refuse(http::status::service_unavailable, std::string(admitted.message()));
+      self->state_ = State::kOpen;
+      self->last_request_ = true;
+      return self->Refuse(self->NewSlot(true), http::status::service_unavailable,
+                          std::string(admitted.message()));
     }
     self->counted_ = true;
     self->ArmDeadline(self->options_.handshake_timeout);
     self->stream_.Handshake([self](const error_code& ec) {
       if (self->state_ == State::kClosed) return;
       if (ec) return self->Close();
-      self->state_ = State::kReading;
+      self->state_ = State::kOpen;
       self->ArmDeadline(self->options_.request_timeout);
       self->Receive();
     });
@@ -100,7 +115,8 @@ void PollHttpConnection::Start() {
 }
 
 void PollHttpConnection::Receive() {
-  if (reading_ || state_ == State::kClosed) return;
+  if (reading_ || state_ == State::kClosed || state_ == State::kHandshake) return;
+  if (in_.size() >= kHeaderLimit + options_.max_body_bytes + 1024) return;  // parse some first
   reading_ = true;
   stream_.Read([self = shared_from_this()](const error_code& ec, std::string_view bytes) {
     self->reading_ = false;
@@ -110,76 +126,89 @@ void PollHttpConnection::Receive() {
 
 void PollHttpConnection::OnBytes(const error_code& ec, std::string_view bytes) {
   if (state_ == State::kClosed) return;
-  if (ec) {
-    // The client went away. A poll it was holding ends; its frames stay for the next one.
-    if (polling_) polling_->EndPoll(poll_ticket_);
-    return Close();
-  }
+  // The client went away: a poll it was holding ends, and its frames stay for the next one.
+  if (ec) return Close();
   if (state_ == State::kLingering) return Receive();  // discarded
   in_.append(bytes);
-  if (in_.size() > kHeaderLimit + options_.max_body_bytes + 1024) {
-    return Close();  // pipelined far past what one request may be
-  }
-  if (state_ == State::kReading) return ParseRequest();
-  // Bytes behind a request still being answered (pipelined), or the next
-  // one: parsed once it is answered. Reading goes on while a poll is held,
-  // so a client that leaves is noticed.
-  if (state_ == State::kPolling) Receive();
+  HandleRequests();
+  Receive();  // also while a poll is held, to hear of a client that leaves
 }
 
-void PollHttpConnection::ParseRequest() {
-  http::request_parser<http::string_body> parser;
-  parser.header_limit(kHeaderLimit);
-  parser.body_limit(options_.max_body_bytes);
-  parser.eager(true);
+void PollHttpConnection::HandleRequests() {
+  while (state_ == State::kOpen) {
+    if (deferred_) {  // an exclusive request, once everything before it is answered
+      if (!slots_.empty()) return;
+      std::unique_ptr<Request> request = std::move(deferred_);
+      Handle(*request);
+      continue;
+    }
+    if (last_request_ || slots_.size() >= kMaxPipelined) return;
+    if (!slots_.empty() && slots_.back()->exclusive) return;
+    std::unique_ptr<Request> request = NextRequest();
+    if (!request) return;
+    if (!slots_.empty() && ActionOf(*request, options_.path) != "request") {
+      deferred_ = std::move(request);
+      return;
+    }
+    Handle(*request);
+  }
+}
+
+std::unique_ptr<PollHttpConnection::Request> PollHttpConnection::NextRequest() {
+  if (!parser_) {
+    parser_ = std::make_unique<http::request_parser<http::string_body>>();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->eager(true);
+  }
   error_code ec;
-  std::size_t used = 0;
-  while (!parser.is_done() && used < in_.size()) {
-    const std::size_t n = parser.put(asio::buffer(in_.data() + used, in_.size() - used), ec);
-    used += n;
-    if (ec || n == 0) break;
+  while (!parser_->is_done() && !in_.empty()) {
+    const std::size_t used = parser_->put(asio::buffer(in_), ec);
+    in_.erase(0, used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec || used == 0) break;
   }
-  if (ec == http::error::need_more || (!ec && !parser.is_done())) {
-    return Receive();  // the rest of the request is still to come
-  }
-  keep_alive_ = !ec && parser.keep_alive();
-  if (ec == http::error::body_limit) {
-    keep_alive_ = false;
-    return Refuse(http::status::payload_too_large,
-                  common::StrCat("the body is over ", options_.max_body_bytes, " bytes"));
-  }
-  if (ec == http::error::header_limit) {
-    keep_alive_ = false;
-    return Refuse(http::status::request_header_fields_too_large,
-                  common::StrCat("the header is over ", kHeaderLimit, " bytes"));
-  }
-  if (ec) {
-    keep_alive_ = false;
-    return Refuse(http::status::bad_request, common::StrCat("malformed HTTP: ", ec.message()));
-  }
-  in_.erase(0, used);
   if (in_.empty()) std::string().swap(in_);  // hold no buffer between requests
-  Handle(parser.get());
+  if (!ec && !parser_->is_done()) return nullptr;  // the rest is still to come
+  if (ec) {
+    parser_.reset();
+    last_request_ = true;
+    Slot* slot = NewSlot(true);
+    if (ec == http::error::body_limit) {
+      Refuse(slot, http::status::payload_too_large,
+             common::StrCat("the body is over ", options_.max_body_bytes, " bytes"));
+    } else if (ec == http::error::header_limit) {
+      Refuse(slot, http::status::request_header_fields_too_large,
+             common::StrCat("the header is over ", kHeaderLimit, " bytes"));
+    } else {
+      Refuse(slot, http::status::bad_request, common::StrCat("malformed HTTP: ", ec.message()));
+    }
+    return nullptr;
+  }
+  auto request = std::make_unique<Request>(parser_->release());
+  parser_.reset();
+  if (!request->keep_alive()) last_request_ = true;
+  return request;
 }
 
-void PollHttpConnection::Handle(const http::request<http::string_body>& request) {
-  const std::string_view target = View(request.target());
-  const std::string_view path = target.substr(0, target.find('?'));
+void PollHttpConnection::Handle(const Request& request) {
   const std::string& base = options_.path;
-  const std::string_view action = path.size() > base.size() && path.substr(0, base.size()) == base &&
-                                          path[base.size()] == '/'
-                                      ? path.substr(base.size() + 1)
-                                      : std::string_view();
+  const std::string_view action = ActionOf(request, base);
   const bool is_get = request.method() == http::verb::get;
   const bool is_post = request.method() == http::verb::post;
+  Slot* slot = NewSlot(/*exclusive=*/action != "request");
   if (action != "login" && action != "request" && action != "events" && action != "close") {
-    return Refuse(http::status::not_found,
+    return Refuse(slot, http::status::not_found,
                   common::StrCat("no long-poll endpoint at this path: POST ", base, "/login, POST ",
                                  base, "/request, GET ", base, "/events, POST ", base, "/close"));
   }
   if ((action == "events" && !is_get) || (action != "events" && !is_post)) {
     const char* allowed = action == "events" ? "GET" : "POST";
-    return Refuse(http::status::method_not_allowed, common::StrCat(path, " takes ", allowed),
+    return Refuse(slot, http::status::method_not_allowed,
+                  common::StrCat(View(request.target()), " takes ", allowed),
                   common::StrCat("Allow: ", allowed, "\r\n"));
   }
   // The frame of a login or request.
@@ -188,19 +217,19 @@ void PollHttpConnection::Handle(const http::request<http::string_body>& request)
     client::ClientFrame frame;
     if (request.body().empty() ||
         !frame.ParseFromArray(request.body().data(), static_cast<int>(request.body().size()))) {
-      return Refuse(http::status::bad_request,
+      return Refuse(slot, http::status::bad_request,
                     "the body must be one ClientFrame (its protobuf bytes, no length in front)");
     }
     if (frame.req_id() == 0) {
-      return Refuse(http::status::bad_request,
+      return Refuse(slot, http::status::bad_request,
                     "the frame needs a req_id (unique among your requests in flight)");
     }
     req_id = frame.req_id();
-    if (action == "login") return Login(request.body(), req_id);
+    if (action == "login") return Login(slot, request.body(), req_id);
   }
   const std::string_view token = BearerToken(request);
   if (token.empty()) {
-    return Refuse(http::status::unauthorized,
+    return Refuse(slot, http::status::unauthorized,
                   common::StrCat("send Authorization: Bearer TOKEN, the session_token that your "
                                  "login at ",
                                  base, "/login answered"),
@@ -208,31 +237,36 @@ void PollHttpConnection::Handle(const http::request<http::string_body>& request)
   }
   std::shared_ptr<PollMailbox> mailbox = sessions_->Find(std::string(token));
   if (!mailbox) {
-    return Refuse(http::status::unauthorized,
+    return Refuse(slot, http::status::unauthorized,
                   common::StrCat("no session with this token on this server: log in again at ",
                                  base, "/login"),
                   "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n");
   }
-  if (action == "request") return Submit(mailbox, request.body(), req_id);
-  if (action == "events") return StartPoll(std::move(mailbox));
+  if (action == "request") return Submit(slot, mailbox, request.body(), req_id);
+  if (action == "events") return StartPoll(slot, std::move(mailbox));
   mailbox->Hangup();  // close
-  Respond(http::status::no_content, "", "");
+  Respond(slot, http::status::no_content, "", "");
 }
 
-void PollHttpConnection::Login(std::string frame, std::uint64_t req_id) {
+PollHttpConnection::Slot* PollHttpConnection::NewSlot(bool exclusive) {
+  slots_.push_back(std::make_unique<Slot>());
+  slots_.back()->exclusive = exclusive;
+  return slots_.back().get();
+}
+
+void PollHttpConnection::Login(Slot* slot, std::string frame, std::uint64_t req_id) {
   auto opened = sessions_->Open(stream_.get_executor(), peer_, peer_key_);
-  if (!opened.ok()) return Refuse(http::status::service_unavailable, std::string(opened.status().message()));
+  if (!opened.ok()) {
+    return Refuse(slot, http::status::service_unavailable, std::string(opened.status().message()));
+  }
   std::shared_ptr<PollMailbox> mailbox = std::move(*opened);
-  state_ = State::kAnswering;
-  timer_.cancel();  // the Connection answers every request (logic calls have deadlines)
   mailbox->Submit(std::move(frame), req_id,
-                  [self = shared_from_this(), mailbox](absl::StatusOr<std::string> frames) {
+                  [self = shared_from_this(), slot, mailbox](absl::StatusOr<std::string> frames) {
                     // On the mailbox's thread: bind before anything else may use the token.
                     bool bound = false;
                     if (frames.ok()) {
-                      std::string_view rest = *frames;
-                      common::FrameDecoder decoder(rest.size() + 1);
-                      decoder.Append(rest).IgnoreError();
+                      common::FrameDecoder decoder(frames->size() + 1);
+                      decoder.Append(*frames).IgnoreError();
                       while (auto body = decoder.Next()) {
                         client::ServerFrame answer;
                         if (answer.ParseFromArray(body->data(), static_cast<int>(body->size())) &&
@@ -244,92 +278,109 @@ void PollHttpConnection::Login(std::string frame, std::uint64_t req_id) {
                       }
                     }
                     if (!bound) mailbox->Hangup();  // a register, or a refused login
-                    self->OnOwnThread([self, frames = std::move(frames)]() mutable {
-                      self->OnAnswer(std::move(frames));
+                    self->OnOwnThread([self, slot, frames = std::move(frames)]() mutable {
+                      self->Answer(slot, std::move(frames));
                     });
                   });
 }
 
-void PollHttpConnection::Submit(const std::shared_ptr<PollMailbox>& mailbox, std::string frame,
-                                std::uint64_t req_id) {
-  state_ = State::kAnswering;
-  timer_.cancel();
+void PollHttpConnection::Submit(Slot* slot, const std::shared_ptr<PollMailbox>& mailbox,
+                                std::string frame, std::uint64_t req_id) {
   mailbox->Submit(std::move(frame), req_id,
-                  [self = shared_from_this()](absl::StatusOr<std::string> frames) {
-                    self->OnOwnThread([self, frames = std::move(frames)]() mutable {
-                      self->OnAnswer(std::move(frames));
+                  [self = shared_from_this(), slot](absl::StatusOr<std::string> frames) {
+                    self->OnOwnThread([self, slot, frames = std::move(frames)]() mutable {
+                      self->Answer(slot, std::move(frames));
                     });
                   });
 }
 
-void PollHttpConnection::StartPoll(std::shared_ptr<PollMailbox> mailbox) {
-  state_ = State::kPolling;
+void PollHttpConnection::StartPoll(Slot* slot, std::shared_ptr<PollMailbox> mailbox) {
+  poll_slot_ = slot;
   polling_ = std::move(mailbox);
   const std::uint64_t ticket = ++poll_ticket_;
   ArmDeadline(options_.poll_timeout);
-  polling_->Poll(ticket, [self = shared_from_this(), ticket,
+  polling_->Poll(ticket, [self = shared_from_this(), ticket, slot,
                           mailbox = polling_](absl::StatusOr<std::string> frames) {
-    asio::post(self->stream_.get_executor(), [self, ticket, mailbox,
+    asio::post(self->stream_.get_executor(), [self, ticket, slot, mailbox,
                                               frames = std::move(frames)]() mutable {
-      if (self->state_ != State::kPolling || self->poll_ticket_ != ticket) {
+      const bool has_frames = frames.ok() && !frames->empty();
+      if (self->state_ == State::kClosed || self->poll_slot_ != slot ||
+          self->poll_ticket_ != ticket) {
         // This connection is gone: frames handed to it would be lost, so the
         // session ends, and the client logs in again and syncs.
-        if (frames.ok() && !frames->empty()) mailbox->Hangup();
+        if (has_frames) mailbox->Hangup();
         return;
       }
-      // polling_ stays until the answer is written: frames that cannot be end the session.
-      self->poll_has_frames_ = frames.ok() && !frames->empty();
-      self->OnAnswer(std::move(frames));
+      self->poll_slot_ = nullptr;
+      self->polling_.reset();
+      if (has_frames) slot->polled_from = mailbox;
+      self->Answer(slot, std::move(frames));
     });
   });
-  Receive();
 }
 
-void PollHttpConnection::OnAnswer(absl::StatusOr<std::string> frames) {
+void PollHttpConnection::Answer(Slot* slot, absl::StatusOr<std::string> frames) {
   if (!frames.ok()) {
-    return Refuse(HttpStatusOf(frames.status()), std::string(frames.status().message()));
+    return Refuse(slot, HttpStatusOf(frames.status()), std::string(frames.status().message()));
   }
-  Respond(http::status::ok, "application/octet-stream", std::move(*frames));
+  Respond(slot, http::status::ok, "application/octet-stream", std::move(*frames));
 }
 
-void PollHttpConnection::Refuse(Status status, std::string_view message,
+void PollHttpConnection::Refuse(Slot* slot, Status status, std::string_view message,
                                 std::string_view extra_headers) {
   Log()->debug("event=poll_refused status={} error=\"{}\"", static_cast<int>(status), message);
-  Respond(status, "text/plain; charset=utf-8", common::StrCat(message, "\n"), extra_headers);
+  Respond(slot, status, "text/plain; charset=utf-8", common::StrCat(message, "\n"),
+          extra_headers);
 }
 
-void PollHttpConnection::Respond(Status status, std::string_view content_type, std::string body,
-                                 std::string_view extra_headers) {
+void PollHttpConnection::Respond(Slot* slot, Status status, std::string_view content_type,
+                                 std::string body, std::string_view extra_headers) {
   if (state_ == State::kClosed) return;
-  const auto reason = http::obsolete_reason(status);
-  out_ = common::StrCat("HTTP/1.1 ", static_cast<int>(status), " ", View(reason), "\r\n");
-  if (!content_type.empty()) out_ += common::StrCat("Content-Type: ", content_type, "\r\n");
+  std::string& out = slot->response;
+  out = common::StrCat("HTTP/1.1 ", static_cast<int>(status), " ",
+                       View(http::obsolete_reason(status)), "\r\n");
+  if (!content_type.empty()) out += common::StrCat("Content-Type: ", content_type, "\r\n");
   if (status != http::status::no_content) {
-    out_ += common::StrCat("Content-Length: ", body.size(), "\r\n");
+    out += common::StrCat("Content-Length: ", body.size(), "\r\n");
   }
-  out_ += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
-  out_ += extra_headers;
-  if (!keep_alive_) out_ += "Connection: close\r\n";
-  out_ += "\r\n";
-  out_ += body;
-  state_ = State::kWriting;
+  out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+  out += extra_headers;
+  // No request follows the last one: the answer says the connection closes.
+  if (last_request_ && !deferred_ && slot == slots_.back().get()) out += "Connection: close\r\n";
+  out += "\r\n";
+  out += body;
+  slot->ready = true;
+  WriteReady();
+}
+
+void PollHttpConnection::WriteReady() {
+  if (writing_ > 0 || state_ == State::kClosed) return;
+  out_.clear();
+  for (const auto& slot : slots_) {
+    if (!slot->ready) break;
+    out_.push_back(asio::buffer(slot->response));
+    ++writing_;
+  }
+  if (writing_ == 0) return;
   ArmDeadline(options_.request_timeout);
-  std::array<asio::const_buffer, 1> buffers{asio::buffer(out_)};
-  stream_.Write(buffers, [self = shared_from_this()](const error_code& ec, std::size_t) {
+  stream_.Write(out_, [self = shared_from_this()](const error_code& ec, std::size_t) {
     self->OnWritten(ec);
   });
 }
 
 void PollHttpConnection::OnWritten(const error_code& ec) {
   if (state_ == State::kClosed) return;
-  std::string().swap(out_);
-  if (ec) return Close();  // which ends the session if this carried its frames
-  poll_has_frames_ = false;
-  polling_.reset();
-  if (!keep_alive_) return Linger();
-  state_ = State::kReading;
-  ArmDeadline(options_.request_timeout);
-  if (!in_.empty()) return ParseRequest();
+  if (ec) return Close();  // which ends the sessions whose polled frames these carried
+  for (; writing_ > 0; --writing_) slots_.pop_front();
+  out_.clear();
+  if (last_request_ && slots_.empty() && !deferred_) return Linger();
+  if (slots_.empty()) {
+    ArmDeadline(options_.request_timeout);  // until the next request is whole
+  } else if (!poll_slot_) {
+    timer_.cancel();  // the session answers every request (logic calls have deadlines)
+  }
+  WriteReady();
+  HandleRequests();
   Receive();
 }
 
@@ -351,11 +402,14 @@ void PollHttpConnection::ArmDeadline(std::chrono::milliseconds after) {
 }
 
 void PollHttpConnection::OnDeadline() {
-  if (state_ == State::kPolling && polling_) {
+  if (state_ == State::kClosed) return;
+  if (poll_slot_ && polling_) {
     polling_->EndPoll(poll_ticket_);  // answered with nothing
     return;
   }
-  if (state_ != State::kAnswering && state_ != State::kClosed) Close();
+  // Waiting only for a session's answers has no deadline of its own.
+  if (state_ == State::kOpen && writing_ == 0 && !slots_.empty()) return;
+  Close();
 }
 
 void PollHttpConnection::Close() {
@@ -364,13 +418,18 @@ void PollHttpConnection::Close() {
   if (std::exchange(counted_, false)) sessions_->registry()->Release(peer_key_);
   timer_.cancel();
   stream_.Close();
-  if (polling_ && poll_has_frames_) {
-    // Polled frames were handed to this connection and not written: the
-    // client logs in again and syncs, as after a lost TCP connection.
-    Log()->info("event=poll_answer_lost peer={}", peer_);
-    polling_->Hangup();
+  // Polled frames handed to this connection and not written: the client
+  // logs in again and syncs, as after a lost TCP connection.
+  for (const auto& slot : slots_) {
+    if (slot->polled_from) {
+      Log()->info("event=poll_answer_lost peer={}", peer_);
+      slot->polled_from->Hangup();
+    }
   }
+  // A poll still held ends; its frames stay for the client's next poll.
+  if (polling_) polling_->EndPoll(poll_ticket_);
   polling_.reset();
+  poll_slot_ = nullptr;
 }
 
 }  // namespace im::access

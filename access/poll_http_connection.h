@@ -27,11 +27,16 @@
 // (the node's connection caps). A client that stops polling is closed at
 // the idle timeout like a silent TCP client.
 //
-// A connection must send each request whole within request_timeout of the
-// last answer (or of connecting), or it is closed; TLS as on the TCP port.
-// Each connection counts against the node's connection caps (in all and per
-// source address: ConnectionRegistry::Reserve) while open, besides the
-// sessions it opens; past a cap it is answered 503 and closed.
+// Requests may be pipelined (sent before the earlier ones are answered):
+// up to kMaxPipelined POST PATH/request go to the session at once and are
+// answered in the order sent, as HTTP/1.1 requires; a login, poll or close
+// waits for the answers before it, and nothing after it is read until it is
+// answered. A connection must send each request whole within
+// request_timeout of the last answer (or of connecting), or it is closed;
+// TLS as on the TCP port. Each connection counts against the node's
+// connection caps (in all and per source address: ConnectionRegistry::
+// Reserve) while open, besides the sessions it opens; past a cap it is
+// answered 503 and closed.
 // While a poll is held the connection is still read, so a client that goes
 // away ends its poll at once and the frames stay for its next poll. Frames
 // handed to a poll that could not be written end the session (the client
@@ -45,9 +50,11 @@
 // clang-format on
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "access/client_stream.h"
@@ -69,28 +76,46 @@ class PollHttpConnection : public std::enable_shared_from_this<PollHttpConnectio
  public:
   using Socket = ClientStream::Socket;
   using Status = boost::beast::http::status;
+  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+  static constexpr std::size_t kMaxPipelined = 16;
 
   // `options` and `sessions` outlive the connection.
   PollHttpConnection(Socket socket, const PollEndpointOptions& options, PollSessions* sessions);
   void Start();
 
  private:
-  enum class State { kHandshake, kReading, kAnswering, kPolling, kWriting, kLingering, kClosed };
+  enum class State { kHandshake, kOpen, kLingering, kClosed };
 
-  void Receive();  // one read at a time
+  // One request's HTTP answer, written in request order once it is ready.
+  struct Slot {
+    bool ready = false;
+    bool exclusive = false;  // a login, poll or close: nothing after it is read until it is written
+    std::string response;
+    // Set when the answer carries frames a poll took: if it cannot be
+    // written, that session ends.
+    std::shared_ptr<PollMailbox> polled_from;
+  };
+
+  void Receive();  // one read at a time, while there is room for the bytes
   void OnBytes(const boost::system::error_code& ec, std::string_view bytes);
-  void ParseRequest();  // in kReading: a whole request in in_ is handled
-  void Handle(const boost::beast::http::request<boost::beast::http::string_body>& request);
-  void Login(std::string frame, std::uint64_t req_id);
-  void Submit(const std::shared_ptr<PollMailbox>& mailbox, std::string frame,
+  // Handles the whole requests received, while the pipeline has room.
+  void HandleRequests();
+  // The next whole request in in_, or null (more bytes needed, or a
+  // malformed request, which was answered and ends the connection).
+  std::unique_ptr<Request> NextRequest();
+  void Handle(const Request& request);
+  void Login(Slot* slot, std::string frame, std::uint64_t req_id);
+  void Submit(Slot* slot, const std::shared_ptr<PollMailbox>& mailbox, std::string frame,
               std::uint64_t req_id);
-  void StartPoll(std::shared_ptr<PollMailbox> mailbox);
-  void OnAnswer(absl::StatusOr<std::string> frames);
-  // Writes an answer; then the next request is read (or, !keep_alive_, the
-  // connection closes).
-  void Respond(Status status, std::string_view content_type, std::string body,
+  void StartPoll(Slot* slot, std::shared_ptr<PollMailbox> mailbox);
+  Slot* NewSlot(bool exclusive);
+  // The answer to `slot`: its frames, or the error that took their place.
+  void Answer(Slot* slot, absl::StatusOr<std::string> frames);
+  void Respond(Slot* slot, Status status, std::string_view content_type, std::string body,
                std::string_view extra_headers = {});
-  void Refuse(Status status, std::string_view message, std::string_view extra_headers = {});
+  void Refuse(Slot* slot, Status status, std::string_view message,
+              std::string_view extra_headers = {});
+  void WriteReady();  // the ready answers at the front, in one write
   void OnWritten(const boost::system::error_code& ec);
   // After a last answer: stops sending and reads what the client still
   // sends (the rest of a body refused as too large) for a moment before
@@ -100,7 +125,7 @@ class PollHttpConnection : public std::enable_shared_from_this<PollHttpConnectio
   void ArmDeadline(std::chrono::milliseconds after);
   void OnDeadline();
   void Close();
-  // Posts `fn` to this connection's thread, keeping it alive.
+  // Runs `fn` on this connection's thread, unless it has closed by then.
   template <typename Fn>
   void OnOwnThread(Fn fn);
 
@@ -111,14 +136,19 @@ class PollHttpConnection : public std::enable_shared_from_this<PollHttpConnectio
   ConnectionRegistry::Address peer_key_;
   boost::asio::steady_timer timer_;
   State state_ = State::kHandshake;
-  bool reading_ = false;     // a read is outstanding
-  bool keep_alive_ = true;   // of the request being answered
-  std::string in_;           // received, not yet parsed
-  std::string out_;          // the answer being written
-  std::shared_ptr<PollMailbox> polling_;  // while a poll is held
+  bool reading_ = false;         // a read is outstanding
+  bool last_request_ = false;    // no request after the one received last (Connection: close, or malformed)
+  bool counted_ = false;         // reserved in the registry until Close
+  std::string in_;               // received, not yet parsed
+  std::unique_ptr<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::deque<std::unique_ptr<Slot>> slots_;  // answers owed, in request order
+  std::size_t writing_ = 0;                  // slots at the front being written
+  std::vector<boost::asio::const_buffer> out_;
+  std::unique_ptr<Request> deferred_;  // an exclusive request behind unanswered ones
+  // The poll held (its slot, session and ticket), if any.
+  Slot* poll_slot_ = nullptr;
+  std::shared_ptr<PollMailbox> polling_;
   std::uint64_t poll_ticket_ = 0;
-  bool poll_has_frames_ = false;  // the answer being written carries polled frames
-  bool counted_ = false;          // reserved in the registry until Close
 };
 
 }  // namespace im::access

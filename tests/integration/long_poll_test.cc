@@ -226,6 +226,7 @@ TEST_F(LongPollTest, ADeviceThatStopsPollingGoesOfflineAndOneThatClosesAtOnce) {
   ASSERT_FALSE(token.empty());
   auto viewer = RegisterAndLogin(fay, 0);
   ASSERT_NE(viewer, nullptr);
+  viewer->StartHeartbeat(milliseconds(1000));  // node 0's idle timeout is the cluster's 5 s
   auto created = viewer->Request(Frame([&](auto& f) {
     f.mutable_group_create()->set_name("presence");
     f.mutable_group_create()->add_members(erin);
@@ -263,6 +264,7 @@ TEST_F(LongPollTest, ADeviceThatStopsPollingGoesOfflineAndOneThatClosesAtOnce) {
   auto online_again = Clock::now();
   bool online = false;
   while (!online && Clock::now() - online_again < seconds(3)) {
+    std::this_thread::sleep_for(milliseconds(50));
     online = ShownOnline(*viewer, group, erin);
   }
   ASSERT_TRUE(online);
@@ -321,6 +323,63 @@ TEST_F(LongPollTest, BadRequestsGetClearErrorsAndTheSessionCarriesOn) {
   const auto answers = Frames(a.body);
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_TRUE(answers[0].has_pong()) << "the session carried on";
+}
+
+// HTTP/1.1 pipelining: requests sent back to back on one connection go to
+// the session together and are answered in the order sent; a poll behind
+// them waits for their answers and is then held as usual.
+TEST_F(LongPollTest, PipelinedRequestsAreAnsweredInTheOrderSent) {
+  const std::string kim = UniqueName("kim"), lee = UniqueName("lee");
+  const std::string token = PollLogin(kim);
+  ASSERT_FALSE(token.empty());
+  auto tcp = RegisterAndLogin(lee, 0);
+  ASSERT_NE(tcp, nullptr);
+  const auto post = [&](const std::string& body) {
+    return "POST " + Target("request") + " HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " +
+           token + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  std::string pipeline;
+  for (std::uint64_t id = 1; id <= 6; ++id) {
+    pipeline += post(id % 2 == 0 ? Body(id,
+                                        [&](auto& f) {
+                                          f.mutable_send_message()->set_to_user(lee);
+                                          f.mutable_send_message()->set_text(
+                                              "pipelined " + std::to_string(id));
+                                          f.mutable_send_message()->set_client_msg_id(
+                                              "pipe-" + std::to_string(id));
+                                        })
+                                 : Body(id, [](auto& f) { f.mutable_ping(); }));
+  }
+  pipeline += "GET " + Target("events") + " HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " +
+              token + "\r\nConnection: close\r\n\r\n";
+  const std::string whole = HttpRequest(Address(), pipeline);
+  // The answers, in order: six with frames, then the poll's (empty at its timeout).
+  std::vector<std::uint64_t> req_ids;
+  std::size_t at = 0;
+  int answers = 0;
+  while (at < whole.size()) {
+    const std::size_t head = whole.find("\r\n\r\n", at);
+    ASSERT_NE(head, std::string::npos) << whole;
+    ASSERT_EQ(whole.compare(at, 12, "HTTP/1.1 200"), 0) << whole.substr(at, 200);
+    const std::size_t length_at = whole.find("Content-Length: ", at);
+    ASSERT_LT(length_at, head);
+    const std::size_t length = std::stoul(whole.substr(length_at + 16));
+    for (const auto& f : Frames(whole.substr(head + 4, length))) {
+      EXPECT_EQ(f.status().code(), 0) << f.status().message();
+      req_ids.push_back(f.req_id());
+    }
+    at = head + 4 + length;
+    ++answers;
+  }
+  EXPECT_EQ(answers, 7);
+  EXPECT_EQ(req_ids, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+  std::vector<std::string> texts;
+  while (texts.size() < 3) {
+    auto got = NextEventMatching(*tcp, [](const auto& f) { return f.has_message(); });
+    ASSERT_TRUE(got.ok()) << got.status();
+    texts.push_back(got->message().text());
+  }
+  EXPECT_EQ(texts, (std::vector<std::string>{"pipelined 2", "pipelined 4", "pipelined 6"}));
 }
 
 // Each HTTP connection counts against the node's connection caps, as a TCP
