@@ -371,7 +371,8 @@ void PollHttpConnection::WriteReady() {
 void PollHttpConnection::OnWritten(const error_code& ec) {
   if (state_ == State::kClosed) return;
   if (ec) return Close();  // which ends the sessions whose polled frames these carried
-  for (; writing_ > 0; --writing_) slots_.pop_front();
+  slots_.erase(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(writing_));
+  writing_ = 0;
   out_.clear();
   if (last_request_ && slots_.empty() && !deferred_) return Linger();
   if (slots_.empty()) {

@@ -50,7 +50,6 @@
 // clang-format on
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -141,7 +140,7 @@ class PollHttpConnection : public std::enable_shared_from_this<PollHttpConnectio
   bool counted_ = false;         // reserved in the registry until Close
   std::string in_;               // received, not yet parsed
   std::unique_ptr<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  std::deque<std::unique_ptr<Slot>> slots_;  // answers owed, in request order
+  std::vector<std::unique_ptr<Slot>> slots_;  // answers owed, in request order (few: a vector)
   std::size_t writing_ = 0;                  // slots at the front being written
   std::vector<boost::asio::const_buffer> out_;
   std::unique_ptr<Request> deferred_;  // an exclusive request behind unanswered ones
