@@ -155,6 +155,7 @@ void PollHttpConnection::HandleRequests() {
 }
 
 std::unique_ptr<PollHttpConnection::Request> PollHttpConnection::NextRequest() {
+  if (in_.empty()) return nullptr;  // (a parser only once bytes came: none is held while idle)
   if (!parser_) {
     parser_ = std::make_unique<http::request_parser<http::string_body>>();
     parser_->header_limit(kHeaderLimit);

@@ -1,6 +1,5 @@
 #include "access/poll_mailbox.h"
 
-#include "client.pb.h"
 #include "common/frame_codec.h"
 #include "common/str_cat.h"
 
@@ -11,6 +10,19 @@ namespace {
 
 absl::Status SessionEnded() {
   return absl::UnavailableError("this session has ended: log in again");
+}
+
+// The req_id of a serialized ServerFrame: field 1, which the serializer
+// writes first when it is set (0 when it is not), so pushes are not parsed.
+std::uint64_t ReqIdOf(std::string_view body) {
+  if (body.empty() || static_cast<unsigned char>(body[0]) != 0x08) return 0;  // field 1, varint
+  std::uint64_t value = 0;
+  for (std::size_t i = 1, shift = 0; i < body.size() && shift < 64; ++i, shift += 7) {
+    const auto byte = static_cast<unsigned char>(body[i]);
+    value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return value;
+  }
+  return 0;  // truncated: not an answer to anything
 }
 
 std::uint32_t FrameLength(const char* p) {
@@ -43,12 +55,7 @@ void PollMailbox::Write(const std::vector<asio::const_buffer>& frames, WriteHand
           std::min<std::size_t>(common::kFrameHeaderBytes + FrameLength(rest.data()), rest.size());
       const std::string_view frame = rest.substr(0, size);
       rest.remove_prefix(size);
-      client::ServerFrame parsed;
-      std::uint64_t req_id = 0;
-      if (parsed.ParseFromArray(frame.data() + common::kFrameHeaderBytes,
-                                static_cast<int>(frame.size() - common::kFrameHeaderBytes))) {
-        req_id = parsed.req_id();
-      }
+      const std::uint64_t req_id = ReqIdOf(frame.substr(common::kFrameHeaderBytes));
       auto waiting = req_id != 0 ? waiting_.find(req_id) : waiting_.end();
       if (waiting != waiting_.end()) {
         Answer answer = std::move(waiting->second);

@@ -123,6 +123,20 @@ TEST_F(PollMailboxTest, ASubmittedFrameIsReadAndItsAnswerGoesToItsRequestOthersT
   EXPECT_EQ(Decode(*polled)[0].message().text(), "push");
 }
 
+TEST_F(PollMailboxTest, AnswersAreFoundByReqIdsOfAnySize) {
+  for (const std::uint64_t req_id : {std::uint64_t{1}, std::uint64_t{300},
+                                     (std::uint64_t{1} << 63) | 5}) {  // 1 to 10 varint bytes
+    auto answer = std::make_shared<std::promise<Answer>>();
+    mailbox_->Submit("x", req_id, Into(answer));
+    ASSERT_FALSE(Write({ServerFrameWith(req_id, "the answer")}).get());
+    auto answered = answer->get_future();
+    ASSERT_EQ(answered.wait_for(kSoon), std::future_status::ready) << req_id;
+    const auto frames = Decode(answered.get().value());
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].req_id(), req_id);
+  }
+}
+
 TEST_F(PollMailboxTest, APollWaitsForFramesAndEndsEmptyWhenItsTimeIsUp) {
   auto first = std::make_shared<std::promise<Answer>>();
   mailbox_->Poll(1, Into(first));
