@@ -259,4 +259,26 @@ absl::StatusOr<std::unique_ptr<ClientTransport>> TlsTransport(int fd, const std:
   return std::unique_ptr<ClientTransport>(std::make_unique<Tls>(fd, context, ssl));
 }
 
+std::optional<ServerUrl> ParseServerUrl(std::string_view address, std::string_view scheme,
+                                        std::string_view default_path) {
+  ServerUrl url;
+  const std::size_t colon = address.find("://");
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string_view given = address.substr(0, colon);
+  if (given == scheme) {
+    url.secure = false;
+  } else if (given.size() == scheme.size() + 1 && given.starts_with(scheme) && given.back() == 's') {
+    url.secure = true;
+  } else {
+    return std::nullopt;
+  }
+  address.remove_prefix(colon + 3);
+  const std::size_t slash = address.find('/');
+  url.host_port = std::string(address.substr(0, slash));
+  url.path = slash == std::string_view::npos ? std::string(default_path)
+                                             : std::string(address.substr(slash));
+  while (url.path.size() > 1 && url.path.back() == '/') url.path.pop_back();
+  return url;
+}
+
 }  // namespace im::cli

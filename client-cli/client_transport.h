@@ -5,6 +5,7 @@
 // in Receive while others Send; Shutdown (from any thread) ends both.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,18 @@ class ClientTransport {
   // Whether the stream is TLS.
   virtual bool encrypted() const = 0;
 };
+
+// A server address in URL form: SCHEME://HOST:PORT/PATH, the scheme's
+// secure form (SCHEME + "s") meaning TLS under it.
+struct ServerUrl {
+  std::string host_port;  // HOST:PORT, as a TCP address
+  std::string path;       // `default_path` when the URL names none; no trailing '/'
+  bool secure = false;
+};
+
+// The parts of `address` if it starts with SCHEME:// or SCHEMEs://, else nothing.
+std::optional<ServerUrl> ParseServerUrl(std::string_view address, std::string_view scheme,
+                                        std::string_view default_path);
 
 // For a plain-TCP connection the server closed before sending any frame: a
 // hint that the port may speak TLS, judged by the first bytes it sent (a TLS

@@ -297,23 +297,6 @@ class LongPoll final : public ClientTransport {
 
 }  // namespace
 
-std::optional<PollUrl> ParsePollUrl(std::string_view address) {
-  PollUrl url;
-  if (address.starts_with("https://")) {
-    url.secure = true;
-    address.remove_prefix(8);
-  } else if (address.starts_with("http://")) {
-    address.remove_prefix(7);
-  } else {
-    return std::nullopt;
-  }
-  const std::size_t slash = address.find('/');
-  url.host_port = std::string(address.substr(0, slash));
-  url.path = slash == std::string_view::npos ? "/poll" : std::string(address.substr(slash));
-  while (url.path.size() > 1 && url.path.back() == '/') url.path.pop_back();
-  return url;
-}
-
 std::unique_ptr<ClientTransport> PollTransport(Connector connect, const PollUrl& url,
                                                std::unique_ptr<ClientTransport> first) {
   return std::make_unique<LongPoll>(std::move(connect), url, std::move(first));

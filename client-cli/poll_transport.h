@@ -30,15 +30,12 @@
 
 namespace im::cli {
 
-// A server address in URL form: http://HOST:PORT/PATH or https://HOST:PORT/PATH.
-struct PollUrl {
-  std::string host_port;  // HOST:PORT, as a TCP address
-  std::string path;       // e.g. "/poll" (no trailing slash)
-  bool secure = false;    // https: TLS under HTTP
-};
-
-// The parts of `address` if it starts with http:// or https://, else nothing.
-std::optional<PollUrl> ParsePollUrl(std::string_view address);
+// A long-poll address: http://HOST:PORT/PATH or https://HOST:PORT/PATH
+// ("/poll" when the URL names no path).
+using PollUrl = ServerUrl;
+inline std::optional<PollUrl> ParsePollUrl(std::string_view address) {
+  return ParseServerUrl(address, "http", "/poll");
+}
 
 // Opens a new stream to the server (plain or TLS), or says why it cannot.
 using Connector = std::function<absl::StatusOr<std::unique_ptr<ClientTransport>>()>;

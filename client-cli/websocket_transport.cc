@@ -141,22 +141,6 @@ class WebSocket final : public ClientTransport {
 
 }  // namespace
 
-std::optional<WebSocketUrl> ParseWebSocketUrl(std::string_view address) {
-  WebSocketUrl url;
-  if (address.starts_with("wss://")) {
-    url.secure = true;
-    address.remove_prefix(6);
-  } else if (address.starts_with("ws://")) {
-    address.remove_prefix(5);
-  } else {
-    return std::nullopt;
-  }
-  const std::size_t slash = address.find('/');
-  url.host_port = std::string(address.substr(0, slash));
-  url.path = slash == std::string_view::npos ? "/" : std::string(address.substr(slash));
-  return url;
-}
-
 absl::StatusOr<std::unique_ptr<ClientTransport>> WebSocketTransport(
     std::unique_ptr<ClientTransport> inner, const std::string& host_port, const std::string& path,
     int timeout_ms) {

@@ -23,15 +23,12 @@
 
 namespace im::cli {
 
-// A server address in URL form: ws://HOST:PORT/PATH or wss://HOST:PORT/PATH.
-struct WebSocketUrl {
-  std::string host_port;  // HOST:PORT, as a TCP address
-  std::string path;       // "/" when the URL names none
-  bool secure = false;    // wss: TLS under the WebSocket
-};
-
-// The parts of `address` if it starts with ws:// or wss://, else nothing.
-std::optional<WebSocketUrl> ParseWebSocketUrl(std::string_view address);
+// A WebSocket address: ws://HOST:PORT/PATH or wss://HOST:PORT/PATH ("/" when
+// the URL names no path).
+using WebSocketUrl = ServerUrl;
+inline std::optional<WebSocketUrl> ParseWebSocketUrl(std::string_view address) {
+  return ParseServerUrl(address, "ws", "/");
+}
 
 // Upgrades `inner` (a stream connected to the server, plain or TLS) to a
 // WebSocket at `path`, naming `host_port` in the Host header, within

@@ -392,12 +392,18 @@ TEST_F(LongPollTest, HttpConnectionsCountAgainstTheConnectionCaps) {
                                   "--poll_timeout_ms=" + std::to_string(kPollTimeoutMs),
                                   "--max_connections_per_address=2"});
   ASSERT_TRUE(WaitForPort(port_, seconds(10)));
+  // Two connections, each answered once (so surely counted) and kept alive.
   std::vector<int> held;
   for (int i = 0; i < 2; ++i) {
     held.push_back(ConnectRaw(Address()));
     ASSERT_GE(held.back(), 0);
+    const std::string request = "GET " + Target("events") + " HTTP/1.1\r\nHost: test\r\n\r\n";
+    ASSERT_EQ(write(held.back(), request.data(), request.size()),
+              static_cast<ssize_t>(request.size()));
+    char answer[512];
+    ASSERT_GT(read(held.back(), answer, sizeof answer), 12);
+    EXPECT_EQ(std::string(answer, 12), "HTTP/1.1 401");
   }
-  std::this_thread::sleep_for(milliseconds(200));  // both accepted and counted
   const HttpAnswer refused = Http(Address(), "GET", Target("events"), "some-token");
   EXPECT_EQ(refused.status, 503) << refused.whole;
   EXPECT_NE(refused.body.find("too many connections from your address"), std::string::npos)
