@@ -85,6 +85,11 @@ std::shared_ptr<Connection> ConnectionRegistry::Find(std::uint64_t conn_id) cons
   return it == connections_.end() ? nullptr : it->second.conn.lock();
 }
 
+std::size_t ConnectionRegistry::reserved() const {
+  std::lock_guard lock(mutex_);
+  return reserved_;
+}
+
 std::size_t ConnectionRegistry::size() const {
   std::lock_guard lock(mutex_);
   return connections_.size();

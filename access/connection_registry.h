@@ -49,6 +49,7 @@ class ConnectionRegistry {
   // (RESOURCE_EXHAUSTED, nothing counted, past a cap), Release once when it closes.
   absl::Status Reserve(const Address& peer);
   void Release(const Address& peer);
+  std::size_t reserved() const;  // sockets counted by Reserve and not released
   std::shared_ptr<Connection> Find(std::uint64_t conn_id) const;
   std::size_t size() const;  // Connections (not the sockets reserved)
   // Calls `fn` for every live connection (outside the lock).

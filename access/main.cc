@@ -170,6 +170,11 @@ int Run(int argc, char** argv) {
 
   metrics.Sample("im_access_connections", "Open client connections (logged in or not).", "gauge",
                  [&registry] { return static_cast<double>(registry.size()); });
+  metrics.Sample("im_access_http_connections",
+                 "Open HTTP connections on the long-poll port (its sessions count as connections).",
+                 "gauge", [&registry] { return static_cast<double>(registry.reserved()); });
+  metrics.Sample("im_access_long_poll_sessions", "Long-poll sessions bound to a token.", "gauge",
+                 [&poll_sessions] { return static_cast<double>(poll_sessions.size()); });
   metrics.Sample("im_access_push_requests_total", "Push requests from logic.", "counter",
                  [&push_service] { return static_cast<double>(push_service.push_requests()); });
   metrics.Sample("im_access_push_targets_total", "Connections named by those pushes.", "counter",

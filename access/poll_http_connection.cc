@@ -115,7 +115,7 @@ void PollHttpConnection::Start() {
 }
 
 void PollHttpConnection::Receive() {
-  if (reading_ || state_ == State::kClosed || state_ == State::kHandshake) return;
+  if (reading_ || peer_done_ || state_ == State::kClosed || state_ == State::kHandshake) return;
   if (in_.size() >= kHeaderLimit + options_.max_body_bytes + 1024) return;  // parse some first
   reading_ = true;
   stream_.Read([self = shared_from_this()](const error_code& ec, std::string_view bytes) {
@@ -126,9 +126,16 @@ void PollHttpConnection::Receive() {
 
 void PollHttpConnection::OnBytes(const error_code& ec, std::string_view bytes) {
   if (state_ == State::kClosed) return;
+  if (state_ == State::kLingering) return ec ? Close() : Receive();  // discarded
+  if (ec == asio::error::eof && !poll_slot_ && !slots_.empty()) {
+    // The client sent its last request and shut down its side: it still
+    // gets the answers owed (and those of the requests already received),
+    // then the connection closes.
+    peer_done_ = true;
+    return;
+  }
   // The client went away: a poll it was holding ends, and its frames stay for the next one.
   if (ec) return Close();
-  if (state_ == State::kLingering) return Receive();  // discarded
   in_.append(bytes);
   HandleRequests();
   Receive();  // also while a poll is held, to hear of a client that leaves
@@ -383,11 +390,12 @@ void PollHttpConnection::OnWritten(const error_code& ec) {
   }
   WriteReady();
   HandleRequests();
+  if (peer_done_ && slots_.empty() && !deferred_ && writing_ == 0) return Close();
   Receive();
 }
 
 void PollHttpConnection::Linger() {
-  if (stream_.is_tls()) return Close();
+  if (stream_.is_tls() || peer_done_) return Close();  // (a client done sending has nothing to drain)
   error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   state_ = State::kLingering;

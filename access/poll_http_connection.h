@@ -137,6 +137,7 @@ class PollHttpConnection : public std::enable_shared_from_this<PollHttpConnectio
   State state_ = State::kHandshake;
   bool reading_ = false;         // a read is outstanding
   bool last_request_ = false;    // no request after the one received last (Connection: close, or malformed)
+  bool peer_done_ = false;       // the client shut down its side: answer what came, then close
   bool counted_ = false;         // reserved in the registry until Close
   std::string in_;               // received, not yet parsed
   std::unique_ptr<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(frame_codec_fuzz websocket_decoder_fuzz access_connection_fuzz)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(frame_codec_fuzz websocket_decoder_fuzz access_connection_fuzz poll_http_fuzz)
 BUILD_DIR=$(realpath -m "${IM_FUZZ_BUILD_DIR:-build-fuzz}")
 if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
   echo "fuzz: SKIPPED (clang++ or its libFuzzer runtime is not installed: apt-get install clang libclang-rt-14-dev)"

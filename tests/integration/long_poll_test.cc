@@ -7,6 +7,7 @@
 // requests get clear HTTP errors and the session carries on. ImClient and
 // im-cli speak it (--server http://HOST:PORT/poll).
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <future>
@@ -380,6 +381,35 @@ TEST_F(LongPollTest, PipelinedRequestsAreAnsweredInTheOrderSent) {
     texts.push_back(got->message().text());
   }
   EXPECT_EQ(texts, (std::vector<std::string>{"pipelined 2", "pipelined 4", "pipelined 6"}));
+}
+
+// A client that sends its requests and shuts down its side (a half-close)
+// still gets every answer, then the connection closes.
+TEST_F(LongPollTest, AClientThatShutsDownItsSideStillGetsItsAnswers) {
+  const std::string token = PollLogin(UniqueName("mia"));
+  ASSERT_FALSE(token.empty());
+  const int fd = ConnectRaw(Address());
+  ASSERT_GE(fd, 0);
+  std::string requests;
+  for (std::uint64_t id = 1; id <= 3; ++id) {
+    const std::string body = Body(id, [](auto& f) { f.mutable_ping(); });
+    requests += "POST " + Target("request") + " HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " +
+                token + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  ASSERT_EQ(write(fd, requests.data(), requests.size()), static_cast<ssize_t>(requests.size()));
+  shutdown(fd, SHUT_WR);
+  timeval wait{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  std::string whole;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) whole.append(buffer, n);
+  close(fd);
+  std::size_t answers = 0;
+  for (std::size_t at = whole.find("HTTP/1.1 200 OK"); at != std::string::npos;
+       at = whole.find("HTTP/1.1 200 OK", at + 1)) {
+    ++answers;
+  }
+  EXPECT_EQ(answers, 3u) << whole;
 }
 
 // Each HTTP connection counts against the node's connection caps, as a TCP
