@@ -14,7 +14,6 @@
 
 #include "access/connection.h"
 #include "access/connection_registry.h"
-#include "access/login_admission.h"
 #include "fuzz/access_harness.h"
 
 namespace {
@@ -25,10 +24,7 @@ using std::chrono::milliseconds;
 
 // The harness, and what the connections under test share.
 struct Harness : fuzz::AccessHarness {
-  common::Metrics metrics;
-  access::ConnectionCounters counters{&metrics};
   access::ConnectionRegistry registry{1000, 0};
-  access::LoginAdmission admission{1e9, 1e9, 0};
   const access::ConnectionOptions options{"fuzz-node",
                                           "127.0.0.1:1",
                                           64 * 1024,

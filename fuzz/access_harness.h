@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "access/connection.h"
+#include "access/login_admission.h"
 #include "access/logic_client.h"
 #include "common/internal_tls.h"
 #include "common/logging.h"
@@ -66,8 +67,9 @@ class StandInLogic final : public internal::Logic::CallbackService {
   common::StreamServer<internal::HandleCalls, internal::HandleResults> stream_{Answer};
 };
 
-// The stand-in logic and a LogicClient to it, one network thread, and a
-// listening socket on loopback. Lives until the process ends.
+// The stand-in logic and a LogicClient to it, one network thread, a
+// listening socket on loopback, and the counters and login admission the
+// connections under test share. Lives until the process ends.
 struct AccessHarness {
   AccessHarness() {
     common::InitLogging(std::getenv("IM_FUZZ_LOG") ? std::getenv("IM_FUZZ_LOG") : "error");
@@ -111,6 +113,9 @@ struct AccessHarness {
       io.get_executor()};
   boost::asio::ip::tcp::acceptor acceptor{io};
   std::thread io_thread;
+  common::Metrics metrics;
+  access::ConnectionCounters counters{&metrics};
+  access::LoginAdmission admission{1e9, 1e9, 0};  // no pace: every login is admitted
 };
 
 // Sends the input on `client`, shuts down its sending side, reads the

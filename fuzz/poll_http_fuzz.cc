@@ -14,7 +14,6 @@
 #include <memory>
 
 #include "access/connection_registry.h"
-#include "access/login_admission.h"
 #include "access/poll_http_connection.h"
 #include "access/poll_sessions.h"
 #include "fuzz/access_harness.h"
@@ -27,10 +26,7 @@ using std::chrono::milliseconds;
 
 // The harness, and what the connections and sessions under test share.
 struct Harness : fuzz::AccessHarness {
-  common::Metrics metrics;
-  access::ConnectionCounters counters{&metrics};
   access::ConnectionRegistry registry{100000, 0};
-  access::LoginAdmission admission{1e9, 1e9, 0};
   const access::ConnectionOptions options{"fuzz-node",
                                           "127.0.0.1:1",
                                           64 * 1024,
