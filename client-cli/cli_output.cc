@@ -124,8 +124,12 @@ std::string FormatConversation(const client::ConversationSummary& c, bool json) 
                         FormatMessage(c.last_message(), false));
 }
 
-// After a send the server's content filter masked: others got it starred.
-constexpr std::string_view kMaskedNote = " (masked by the server's content filter)";
+// After a send the server changed: others got its version, not the text typed.
+std::string_view ChangedNote(const client::SendMessageResponse& sent) {
+  if (sent.masked()) return " (masked by the server's content filter)";
+  if (sent.rewritten()) return " (rewritten by the server)";
+  return "";
+}
 
 std::string FormatSent(const std::string& peer, const client::SendMessageResponse& sent,
                        bool json) {
@@ -133,16 +137,17 @@ std::string FormatSent(const std::string& peer, const client::SendMessageRespons
     return common::StrCat("{\"type\":\"sent\",\"to\":", JsonString(peer),
                           ",\"msg_id\":", sent.msg_id(), ",\"conv_id\":", sent.conv_id(),
                           ",\"seq\":", sent.seq(), ",\"sent_at_ms\":", sent.sent_at_ms(),
-                          sent.masked() ? ",\"masked\":true}" : "}");
+                          sent.masked() ? ",\"masked\":true" : "",
+                          sent.rewritten() ? ",\"rewritten\":true" : "", "}");
   }
   return common::StrCat("sent to ", peer, ": msg_id=", sent.msg_id(), " seq=", sent.seq(),
-                        sent.masked() ? kMaskedNote : "");
+                        ChangedNote(sent));
 }
 
 std::string FormatOwnSend(const std::string& peer, const std::string& text,
                           const client::SendMessageResponse& sent) {
   return common::StrCat("[", FormatTime(sent.sent_at_ms()), "] you -> ", peer, ": ", text, "  #",
-                        sent.seq(), sent.masked() ? kMaskedNote : "");
+                        sent.seq(), ChangedNote(sent));
 }
 
 int ExitCodeFor(const absl::Status& status) {

@@ -53,6 +53,17 @@ TEST(CliOutputTest, ASendTheFilterMaskedSaysSo) {
             std::string::npos);
 }
 
+TEST(CliOutputTest, ASendTheHookRewroteSaysSo) {
+  client::SendMessageResponse sent;
+  sent.set_msg_id(3);
+  sent.set_seq(7);
+  sent.set_rewritten(true);
+  EXPECT_EQ(FormatSent("bob", sent, false), "sent to bob: msg_id=3 seq=7 (rewritten by the server)");
+  EXPECT_NE(FormatSent("bob", sent, true).find(",\"rewritten\":true}"), std::string::npos);
+  EXPECT_NE(FormatOwnSend("bob", "hi", sent).find("#7 (rewritten by the server)"),
+            std::string::npos);
+}
+
 TEST(CliOutputTest, GroupAndSystemMessagesNameTheirGroup) {
   client::ChatMessage m;
   m.set_group_id(12);

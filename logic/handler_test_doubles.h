@@ -209,6 +209,14 @@ class ScriptedStorage final : public StorageApi {
                       Done<internal::GetRoutesResponse> done) override {
     Respond("GetGroupRoutes", std::move(request), std::move(done));
   }
+  void ClaimWebhookEvents(internal::ClaimWebhookEventsRequest request,
+                          Done<internal::WebhookEvents> done) override {
+    Respond("ClaimWebhookEvents", std::move(request), std::move(done));
+  }
+  void FinishWebhookEvents(internal::FinishWebhookEventsRequest request,
+                           Done<internal::FinishWebhookEventsResponse> done) override {
+    Respond("FinishWebhookEvents", std::move(request), std::move(done));
+  }
 
  private:
   template <typename Request, typename Response>

@@ -2,6 +2,7 @@
 
 #include "common/grpc_server.h"
 #include "logic/message_policy.h"
+#include "logic/webhook_client.h"
 
 namespace im::logic {
 
@@ -74,6 +75,25 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("filter_file", &filter_file,
         "word filter for sends: lines 'refuse WORD', 'mask WORD', 'refuse /PATTERN/', "
         "'mask /PATTERN/'; read at start and on SIGHUP (empty: none)");
+  s.Add("webhook.before_send_url", &before_send_url,
+        "http://host:port/path asked about every send before it is stored: allow, refuse or "
+        "rewrite (empty: no hook)");
+  s.Add("webhook.before_send_timeout_ms", &before_send_timeout_ms,
+        "how long a send waits for the before_send hook's answer", 10, 60000);
+  s.Add("webhook.before_send_on_failure", &before_send_on_failure,
+        "when the before_send hook fails (no answer in time, an error, too many waiting): "
+        "allow (fail open) or refuse (fail closed)");
+  s.Add("webhook.after_send_url", &after_send_url,
+        "http://host:port/path told of every stored message, at least once, with an "
+        "Idempotency-Key (empty: no hook)");
+  s.Add("webhook.after_send_timeout_ms", &after_send_timeout_ms,
+        "how long one after_send delivery may take before it is retried later", 10, 600000);
+  s.Add("webhook.max_connections", &webhook_max_connections,
+        "HTTP connections to each hook at once", 1, 1024);
+  s.Add("webhook.max_pending", &webhook_max_pending,
+        "calls to each hook waiting or running at once; more fail at once (a send then follows "
+        "before_send_on_failure)",
+        1, 1000000);
   s.Add("recall_window_seconds", &recall_window_seconds,
         "how long after sending a message its sender may recall it", 0, 30 * 86400);
   s.Add("default_message_policy", &default_message_policy,
@@ -99,6 +119,13 @@ absl::Status LogicConfig::Validate() const {
   client::MessagePolicy policy;
   if (!ParseMessagePolicy(default_message_policy, &policy)) {
     return absl::InvalidArgumentError("default_message_policy must be everyone or friends");
+  }
+  if (before_send_on_failure != "allow" && before_send_on_failure != "refuse") {
+    return absl::InvalidArgumentError("webhook.before_send_on_failure must be allow or refuse");
+  }
+  for (const std::string* url : {&before_send_url, &after_send_url}) {
+    if (url->empty()) continue;
+    if (auto parsed = WebhookClient::ParseUrl(*url); !parsed.ok()) return parsed.status();
   }
   return absl::OkStatus();
 }

@@ -54,6 +54,14 @@ struct LogicConfig {
   // The operator's word filter on sends (logic/send_filter.h), read at start
   // and again on SIGHUP. Empty: none.
   std::string filter_file;
+  // The operator's webhooks (README "Webhooks"); empty URLs: none.
+  std::string before_send_url;         // asked about each send before it is stored
+  std::int64_t before_send_timeout_ms = 1000;
+  std::string before_send_on_failure = "allow";  // or "refuse": when the hook fails
+  std::string after_send_url;          // told of each stored message, at least once
+  std::int64_t after_send_timeout_ms = 5000;
+  std::int64_t webhook_max_connections = 8;  // per hook
+  std::int64_t webhook_max_pending = 1000;   // per hook: calls waiting or running
   std::int64_t recall_window_seconds = 120;
   // Who may message a user who never chose: "everyone" or "friends".
   std::string default_message_policy = "everyone";

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "common/daemon_main.h"
 #include "common/grpc_server.h"
@@ -26,6 +27,8 @@
 #include "logic/session_handlers.h"
 #include "logic/storage_client.h"
 #include "logic/user_directory.h"
+#include "logic/webhook_client.h"
+#include "logic/webhook_outbox.h"
 
 namespace im::logic {
 namespace {
@@ -83,7 +86,33 @@ int Run(int argc, char** argv) {
     return true;
   };
   if (!load_filter()) return 2;
-  MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout, &send_filter);
+  // The operator's webhooks. Their calls count in `in_flight`.
+  const auto webhook_client = [&](const std::string& url, std::int64_t timeout_ms) {
+    WebhookClient::Options options{url, std::chrono::milliseconds(timeout_ms),
+                                   static_cast<std::size_t>(config.webhook_max_connections),
+                                   static_cast<std::size_t>(config.webhook_max_pending)};
+    return url.empty() ? nullptr : *WebhookClient::Create(options, &in_flight);  // URL validated
+  };
+  std::unique_ptr<WebhookClient> before_send_client =
+      webhook_client(config.before_send_url, config.before_send_timeout_ms);
+  std::unique_ptr<WebhookClient> after_send_client =
+      webhook_client(config.after_send_url, config.after_send_timeout_ms);
+  std::optional<BeforeSendHook> before_send;
+  if (before_send_client) {
+    before_send.emplace(before_send_client.get(),
+                        config.before_send_on_failure == "refuse"
+                            ? BeforeSendHook::OnFailure::kRefuse
+                            : BeforeSendHook::OnFailure::kAllow,
+                        &metrics);
+  }
+  std::optional<WebhookOutbox> outbox;
+  if (after_send_client) {
+    outbox.emplace(&storage, after_send_client.get(), WebhookOutbox::Options{}, &metrics);
+  }
+  MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout,
+                           {.filter = &send_filter,
+                            .before_send = before_send ? &*before_send : nullptr,
+                            .record_events = outbox.has_value()});
   messages.RegisterWith(dispatcher);
   RelationHandlers relations(config, &storage, &users, &fanout);
   relations.RegisterWith(dispatcher);
@@ -121,8 +150,11 @@ int Run(int argc, char** argv) {
     log->error("event=startup_failed error=\"{}\"", s.message());
     return 1;
   }
-  log->info("event=started listen={} storage={} metrics={}", config.listen, config.storage_target,
-            config.metrics_listen);
+  if (outbox) outbox->Start();
+  log->info("event=started listen={} storage={} metrics={} before_send={} after_send={}",
+            config.listen, config.storage_target, config.metrics_listen,
+            config.before_send_url.empty() ? "-" : config.before_send_url,
+            config.after_send_url.empty() ? "-" : config.after_send_url);
   const int signal = common::WaitForShutdownSignal([&load_filter] { load_filter(); });
   log->info("event=stopping signal={}", signal);
   health.SetDraining();
@@ -130,6 +162,7 @@ int Run(int argc, char** argv) {
   health.Stop();
   service.DrainStreams();
   (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (outbox) outbox->Stop();  // what it had claimed and not finished is due again later
   // No request comes in any more; let the work requests started finish (each
   // call has its deadline, so this ends).
   if (!in_flight.WaitUntilIdle(std::chrono::seconds(5))) {

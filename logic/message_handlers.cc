@@ -42,6 +42,14 @@ absl::Status ValidateContent(const client::SendMessageRequest& req, std::int64_t
   return absl::OkStatus();
 }
 
+// `reply` with the ack's `flag` set (masked, rewritten) when it succeeds.
+Reply Flagging(Reply reply, void (client::SendMessageResponse::*flag)(bool)) {
+  return [reply = std::move(reply), flag](absl::StatusOr<internal::HandleResponse> response) {
+    if (response.ok()) (response->mutable_frame()->mutable_send_message()->*flag)(true);
+    reply(std::move(response));
+  };
+}
+
 }  // namespace
 
 void MessageHandlers::RegisterWith(RequestDispatcher& dispatcher) {
@@ -63,8 +71,8 @@ void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply 
     return reply(absl::InvalidArgumentError("a message goes to a user or a group, not both"));
   }
   const std::shared_ptr<const SendFilter> filter =
-      filter_ != nullptr && KindOf(req) == "text" ? filter_->current() : nullptr;
-  if (filter == nullptr) return Route(session, req, std::move(reply), sent_at);
+      screens_.filter != nullptr && KindOf(req) == "text" ? screens_.filter->current() : nullptr;
+  if (filter == nullptr) return AskHookThenRoute(session, req, std::move(reply), sent_at);
   SendFilter::Verdict verdict = filter->Apply(req.text());
   if (verdict.refused) {
     common::GetLogger("logic")->info("event=send_filtered uid={} rule=\"{}\"", session.user_id(),
@@ -72,21 +80,55 @@ void MessageHandlers::SendMessage(const internal::HandleRequest& request, Reply 
     return reply(absl::PermissionDeniedError(
         "the server's content filter refused this message; nothing was sent"));
   }
-  if (!verdict.masked) return Route(session, req, std::move(reply), sent_at);
+  if (!verdict.masked) return AskHookThenRoute(session, req, std::move(reply), sent_at);
   client::SendMessageRequest masked = req;
   masked.set_text(std::move(verdict.text));
-  Route(session, masked,
-        [reply = std::move(reply)](absl::StatusOr<internal::HandleResponse> response) {
-          if (response.ok()) response->mutable_frame()->mutable_send_message()->set_masked(true);
-          reply(std::move(response));
-        },
-        sent_at);
+  AskHookThenRoute(session, masked,
+                   Flagging(std::move(reply), &client::SendMessageResponse::set_masked), sent_at);
+}
+
+void MessageHandlers::AskHookThenRoute(const internal::SessionContext& session,
+                                       const client::SendMessageRequest& req, Reply reply,
+                                       SentAt sent_at) {
+  if (screens_.before_send == nullptr) {
+    return Route(session, req, std::move(reply), sent_at, nullptr);
+  }
+  // Its place in the connection's order, before the wait.
+  Turn turn = order_.Arrive(session.access_node_id(), session.conn_id());
+  screens_.before_send->Ask(
+      session, req,
+      [this, session, req, reply = std::move(reply), sent_at,
+       turn = std::move(turn)](BeforeSendHook::Decision decision) mutable {
+        using Action = BeforeSendHook::Decision::Action;
+        if (decision.action == Action::kRefuse) return reply(decision.refusal);
+        if (decision.action == Action::kAllow) {
+          return Route(session, req, std::move(reply), sent_at, std::move(turn));
+        }
+        client::SendMessageRequest rewritten = req;
+        if (KindOf(req) == "text") {
+          rewritten.set_text(std::move(decision.content));
+        } else {
+          rewritten.set_payload(std::move(decision.content));
+        }
+        if (absl::Status valid = ValidateContent(rewritten, config_.max_text_bytes); !valid.ok()) {
+          decision = screens_.before_send->Failed(absl::InvalidArgumentError(
+              common::StrCat("the hook's rewrite is no valid message: ", valid.message())));
+          if (decision.action == Action::kRefuse) return reply(decision.refusal);
+          return Route(session, req, std::move(reply), sent_at, std::move(turn));
+        }
+        Route(session, rewritten,
+              Flagging(std::move(reply), &client::SendMessageResponse::set_rewritten), sent_at,
+              std::move(turn));
+      });
 }
 
 void MessageHandlers::Route(const internal::SessionContext& session,
-                            const client::SendMessageRequest& req, Reply reply, SentAt sent_at) {
-  if (req.group_id() != 0) return SendToGroup(session, req, std::move(reply), sent_at);
-  Turn turn = order_.Arrive(session.access_node_id(), session.conn_id());
+                            const client::SendMessageRequest& req, Reply reply, SentAt sent_at,
+                            Turn turn) {
+  if (req.group_id() != 0) {
+    return SendToGroup(session, req, std::move(reply), sent_at, std::move(turn));
+  }
+  if (turn == nullptr) turn = order_.Arrive(session.access_node_id(), session.conn_id());
   LookUpPeer(*users_, session, req.to_user(), "cannot send a message to yourself",
              [this, session, req, reply, turn, sent_at](absl::StatusOr<internal::User> recipient) {
                if (!recipient.ok()) return reply(recipient.status());
@@ -132,6 +174,7 @@ void MessageHandlers::DecideAndAppend(internal::SessionContext session,
   append.set_check_relation(true);
   append.set_sender_relation_version(relation.user_version());
   append.set_recipient_relation_version(relation.peer_version());
+  RecordEvent(session, recipient.username(), &append);
   auto submit = [this, session, req, recipient, reply, attempt, sent_at,
                  append = std::move(append)]() mutable {
     storage_->AppendMessage(
@@ -159,7 +202,7 @@ void MessageHandlers::DecideAndAppend(internal::SessionContext session,
 
 void MessageHandlers::SendToGroup(const internal::SessionContext& session,
                                   const client::SendMessageRequest& req, Reply reply,
-                                  SentAt sent_at) {
+                                  SentAt sent_at, Turn turn) {
   // Membership, mute and mute-all are checked by storage under the group's
   // lock, so a kick or mute racing this send is either before or after it.
   internal::AppendMessageRequest append;
@@ -169,17 +212,35 @@ void MessageHandlers::SendToGroup(const internal::SessionContext& session,
   append.set_client_msg_id(req.client_msg_id());
   append.set_kind(KindOf(req));
   append.set_text(KindOf(req) == "text" ? req.text() : req.payload());
-  storage_->AppendMessage(
-      std::move(append),
-      [this, session, req, reply, sent_at](absl::StatusOr<internal::AppendMessageResponse> stored) {
-        if (!stored.ok()) return reply(stored.status());
-        Answer(session, *stored, reply);
-        if (stored->duplicate()) return;
-        client::ChatMessage message = StoredMessage(session, req, *stored);
-        message.set_group_id(req.group_id());
-        fanout_->PushGroupMessage(message, stored->member_count(), session.access_node_id(),
-                                  session.conn_id(), sent_at);
-      });
+  RecordEvent(session, "", &append);
+  auto submit = [this, session, req, reply, sent_at, append = std::move(append)]() mutable {
+    storage_->AppendMessage(
+        std::move(append), [this, session, req, reply,
+                            sent_at](absl::StatusOr<internal::AppendMessageResponse> stored) {
+          if (!stored.ok()) return reply(stored.status());
+          Answer(session, *stored, reply);
+          if (stored->duplicate()) return;
+          client::ChatMessage message = StoredMessage(session, req, *stored);
+          message.set_group_id(req.group_id());
+          fanout_->PushGroupMessage(message, stored->member_count(), session.access_node_id(),
+                                    session.conn_id(), sent_at);
+        });
+  };
+  if (turn == nullptr) return submit();
+  turn->WhenFirst([turn, submit = std::move(submit)]() mutable {
+    submit();
+    turn->Done();
+  });
+}
+
+void MessageHandlers::RecordEvent(const internal::SessionContext& session,
+                                  const std::string& recipient,
+                                  internal::AppendMessageRequest* append) const {
+  if (!screens_.record_events) return;
+  webhook::Event* event = append->mutable_webhook_event();
+  event->set_type("message.sent");
+  event->mutable_message()->set_sender(session.username());
+  event->mutable_message()->set_recipient(recipient);
 }
 
 void MessageHandlers::Answer(const internal::SessionContext& session,

@@ -10,8 +10,15 @@
 // PushFanout::PushGroupMessage. Before any of that, a text passes the
 // operator's send filter (`filter`, if given; send_filter.h): a refused send
 // stores nothing, a masked one is stored masked and its ack says `masked`.
+// Then the operator's before_send webhook (`before_send`, if given;
+// before_send_hook.h) may refuse it or rewrite it (the ack says `rewritten`).
+// A send that waits for the hook has already taken its turn in its
+// connection's order (SendOrder), so pipelined sends are stored in the order
+// they were sent, 1:1 and group alike. With an after_send webhook
+// (`record_events`), each message is recorded in storage's outbox with it.
 // Thread-safe; async.
 
+#include "logic/before_send_hook.h"
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/relation_cache.h"
@@ -23,18 +30,24 @@
 
 namespace im::logic {
 
+// What a send passes besides the checks every send has. Each may be null
+// (none) and outlives the handlers.
+struct SendScreens {
+  const SendFilterHolder* filter = nullptr;
+  BeforeSendHook* before_send = nullptr;
+  bool record_events = false;  // for the after_send webhook (webhook_outbox.h)
+};
+
 class MessageHandlers {
  public:
-  // `filter` (may be null: no filter) outlives the handlers.
   MessageHandlers(const LogicConfig& config, StorageApi* storage, UserDirectory* users,
-                  RelationCache* relations, PushFanout* fanout,
-                  const SendFilterHolder* filter = nullptr)
+                  RelationCache* relations, PushFanout* fanout, SendScreens screens = {})
       : config_(config),
         storage_(storage),
         users_(users),
         relations_(relations),
         fanout_(fanout),
-        filter_(filter) {}
+        screens_(screens) {}
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
@@ -42,9 +55,14 @@ class MessageHandlers {
   using Turn = std::shared_ptr<SendOrder::Turn>;  // null once the send lost its place
   using SentAt = PushFanout::SentAt;              // when the send reached logic
   void SendMessage(const internal::HandleRequest& request, Reply reply);
-  // Sends `req` (validated and filtered) 1:1 or to its group.
+  // Asks the before_send hook (if any) about `req` (validated and filtered),
+  // then routes it as the hook decided.
+  void AskHookThenRoute(const internal::SessionContext& session,
+                        const client::SendMessageRequest& req, Reply reply, SentAt sent_at);
+  // Sends `req` 1:1 or to its group, appending in `turn` (1:1 sends without
+  // one take theirs now).
   void Route(const internal::SessionContext& session, const client::SendMessageRequest& req,
-             Reply reply, SentAt sent_at);
+             Reply reply, SentAt sent_at, Turn turn);
   // Decides on the relation (cached if it allows the send, else read fresh),
   // appends in its turn; decides again on a fresh read if it changed meanwhile.
   void CheckAndAppend(internal::SessionContext session, client::SendMessageRequest req,
@@ -55,7 +73,10 @@ class MessageHandlers {
                        internal::User recipient, Reply reply, int attempt,
                        const internal::Relation& relation, Turn turn, SentAt sent_at);
   void SendToGroup(const internal::SessionContext& session, const client::SendMessageRequest& req,
-                   Reply reply, SentAt sent_at);
+                   Reply reply, SentAt sent_at, Turn turn);
+  // The outbox event recorded with the message (names only: storage fills the rest).
+  void RecordEvent(const internal::SessionContext& session, const std::string& recipient,
+                   internal::AppendMessageRequest* append) const;
   void Answer(const internal::SessionContext& session,
               const internal::AppendMessageResponse& stored, const Reply& reply);
   // The message as recipients see it (recipient and group left to the caller).
@@ -71,7 +92,7 @@ class MessageHandlers {
   UserDirectory* users_;
   RelationCache* relations_;
   PushFanout* fanout_;
-  const SendFilterHolder* filter_;
+  const SendScreens screens_;
   SendOrder order_;  // 1:1 sends stored in the order each connection sent them
 };
 

@@ -63,7 +63,8 @@ class MessageHandlersTest : public ::testing::Test {
   RelationCache relations_{100};
   PushFanout fanout_{&storage_, &access_, 1000};
   SendFilterHolder filter_;
-  MessageHandlers handlers_{config_, &storage_, &users_, &relations_, &fanout_, &filter_};
+  MessageHandlers handlers_{config_, &storage_, &users_, &relations_, &fanout_,
+                           SendScreens{.filter = &filter_}};
   RequestDispatcher dispatcher_;
 };
 

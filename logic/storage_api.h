@@ -88,6 +88,11 @@ class StorageApi {
   virtual void ListGroups(internal::UserRef request, Done<client::GroupListResponse> done) = 0;
   virtual void GetGroupRoutes(internal::GetGroupRoutesRequest request,
                               Done<internal::GetRoutesResponse> done) = 0;
+
+  virtual void ClaimWebhookEvents(internal::ClaimWebhookEventsRequest request,
+                                  Done<internal::WebhookEvents> done) = 0;
+  virtual void FinishWebhookEvents(internal::FinishWebhookEventsRequest request,
+                                   Done<internal::FinishWebhookEventsResponse> done) = 0;
 };
 
 }  // namespace im::logic

@@ -133,8 +133,9 @@ int Run(int argc, char** argv) {
   LoginGuard logins(&redis);
   SessionSweeper session_sweeper(&users, std::chrono::seconds(config.session_sweep_seconds),
                                  &metrics);
+  WebhookOutboxStore outbox(&mysql);
   StorageService service(&users, &messages, &conversations, &recent, &relations, &groups, &routes,
-                         &appends, &acks, &resumer, &logins, &workers);
+                         &appends, &acks, &resumer, &logins, &outbox, &workers);
 
   auto server = common::StartGrpcServer(config.listen, {&service}, internal_plane);
   if (!server.ok()) {

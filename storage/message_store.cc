@@ -11,6 +11,7 @@
 #include "storage/group_membership.h"
 #include "storage/group_rules.h"
 #include "storage/sql_batch.h"
+#include "storage/webhook_outbox_store.h"
 
 namespace im::storage {
 namespace {
@@ -331,6 +332,30 @@ absl::Status AppendInTransaction(MysqlConnection& conn, std::vector<Append>& bat
         }
         return absl::OkStatus();
       });
+  if (!status.ok()) return status;
+
+  // 6b. The webhook events of the new messages, in the same transaction.
+  std::vector<const webhook::Event*> events;
+  for (std::size_t i : accepted) {
+    Append& a = batch[i];
+    if (!a.webhook_event) continue;
+    const auto& r = *a.result;
+    client::ChatMessage* m = a.webhook_event->mutable_message();
+    m->set_msg_id(r.msg_id());
+    m->set_conv_id(r.conv_id());
+    m->set_seq(r.seq());
+    m->set_sender_id(a.sender_id);
+    m->set_sent_at_ms(r.sent_at_ms());
+    m->set_kind(a.kind);
+    m->set_group_id(a.group_id);
+    if (a.kind == "text") {
+      m->set_text(a.body);
+    } else {
+      m->set_payload(a.body);
+    }
+    events.push_back(&*a.webhook_event);
+  }
+  status = WebhookOutboxStore::RecordInTransaction(conn, events);
   if (!status.ok()) return status;
 
   // 7. Each conversation's new max_seq, and each sender's read cursor (what

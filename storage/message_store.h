@@ -37,6 +37,9 @@ struct Append {
   // The device it was sent from (may be empty): its sync cursor moves past
   // the message when the device had everything before it.
   std::string sender_device;
+  // Recorded in the webhook outbox with the message, in its transaction, when
+  // newly stored (see WebhookOutboxStore): its message is filled in here.
+  std::optional<webhook::Event> webhook_event;
   absl::StatusOr<internal::AppendMessageResponse> result = absl::UnknownError("not appended");
 };
 
@@ -67,6 +70,8 @@ class MessageStore {
   // when contiguous: if the cursor stood right before the first of them,
   // it moves to the last of the unbroken run, so a device does not find what
   // it sent itself in its next Sync; otherwise it stays.
+  // Appends with a webhook_event record it in the outbox, in the same
+  // transaction, when their message is newly stored (not for a resend).
   // Returns an error only when the transaction as a whole failed (then
   // every result is that error).
   absl::Status AppendMany(std::vector<Append>& batch);

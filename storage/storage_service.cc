@@ -153,6 +153,7 @@ void StorageService::StartAppend(const internal::AppendMessageRequest& request,
   append.body = request.text();
   append.kind = request.kind().empty() ? "text" : request.kind();
   append.sender_device = request.sender_device();
+  if (request.has_webhook_event()) append.webhook_event = request.webhook_event();
   if (request.check_relation() && request.group_id() == 0) {
     append.precondition = RelationPrecondition{request.sender_relation_version(),
                                                request.recipient_relation_version()};
@@ -444,6 +445,20 @@ grpc::ServerUnaryReactor* StorageService::RecallMessage(
     }
     return Fill(std::move(recalled), response);
   });
+}
+
+grpc::ServerUnaryReactor* StorageService::ClaimWebhookEvents(
+    grpc::CallbackServerContext* ctx, const internal::ClaimWebhookEventsRequest* request,
+    internal::WebhookEvents* response) {
+  return OnWorker(ctx, [this, request, response]() -> absl::Status {
+    return Fill(outbox_->Claim(request->limit(), request->lease_ms()), response);
+  });
+}
+
+grpc::ServerUnaryReactor* StorageService::FinishWebhookEvents(
+    grpc::CallbackServerContext* ctx, const internal::FinishWebhookEventsRequest* request,
+    internal::FinishWebhookEventsResponse* /*response*/) {
+  return OnWorker(ctx, [this, request]() -> absl::Status { return outbox_->Finish(*request); });
 }
 
 }  // namespace im::storage

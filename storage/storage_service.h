@@ -20,6 +20,7 @@
 #include "storage/route_store.h"
 #include "storage/session_resumer.h"
 #include "storage/user_store.h"
+#include "storage/webhook_outbox_store.h"
 
 namespace im::storage {
 
@@ -28,7 +29,8 @@ class StorageService final : public internal::Storage::CallbackService {
   StorageService(UserStore* users, MessageStore* messages, ConversationStore* conversations,
                  RecentMessages* recent, RelationStore* relations, GroupStore* groups,
                  RouteStore* routes, AppendWriter* appends, AckWriter* acks,
-                 SessionResumer* resumer, LoginGuard* logins, common::WorkPool* workers)
+                 SessionResumer* resumer, LoginGuard* logins, WebhookOutboxStore* outbox,
+                 common::WorkPool* workers)
       : users_(users),
         messages_(messages),
         conversations_(conversations),
@@ -40,6 +42,7 @@ class StorageService final : public internal::Storage::CallbackService {
         acks_(acks),
         resumer_(resumer),
         logins_(logins),
+        outbox_(outbox),
         workers_(workers) {}
 
   grpc::ServerBidiReactor<internal::AppendCalls, internal::AppendResults>* AppendStream(
@@ -161,6 +164,14 @@ class StorageService final : public internal::Storage::CallbackService {
                                            const internal::GetGroupRoutesRequest* request,
                                            internal::GetRoutesResponse* response) override;
 
+  // The webhook outbox (webhook_outbox_store.h).
+  grpc::ServerUnaryReactor* ClaimWebhookEvents(grpc::CallbackServerContext* ctx,
+                                               const internal::ClaimWebhookEventsRequest* request,
+                                               internal::WebhookEvents* response) override;
+  grpc::ServerUnaryReactor* FinishWebhookEvents(
+      grpc::CallbackServerContext* ctx, const internal::FinishWebhookEventsRequest* request,
+      internal::FinishWebhookEventsResponse* response) override;
+
  private:
   using Done = std::function<void(absl::Status)>;
   // One call of each stream: answered (`done`) when its group commit is.
@@ -189,6 +200,7 @@ class StorageService final : public internal::Storage::CallbackService {
   AckWriter* acks_;
   SessionResumer* resumer_;
   LoginGuard* logins_;
+  WebhookOutboxStore* outbox_;
   common::WorkPool* workers_;
   common::StreamServer<internal::AppendCalls, internal::AppendResults> append_stream_{
       [this](const auto& request, auto* response, Done done) {
