@@ -1,5 +1,8 @@
 #include "tests/support/hook_server.h"
 
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
 #include <utility>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,7 +11,9 @@
 #include <future>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <random>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 namespace im::testing {
@@ -34,25 +39,44 @@ struct HookServer::Impl {
   std::vector<Request> requests;
   std::size_t connections = 0;
 
-  void Listen(int port);
+  // Ports below the kernel's ephemeral range (32768 and up): one Stop()
+  // frees can then not be taken by an outgoing connection before Start().
+  static constexpr int kFirstPort = 20000, kLastPort = 32000;
+  bool Listen(int port);
+  int ListenBelowEphemeralPorts();
   void Accept();
   void Serve(std::shared_ptr<beast::tcp_stream> stream);
   void Read(std::shared_ptr<beast::tcp_stream> stream, std::shared_ptr<beast::flat_buffer> buffer);
   void CloseAll();
 };
 
-void HookServer::Impl::Listen(int port) {
+bool HookServer::Impl::Listen(int port) {
   acceptor = std::make_unique<tcp::acceptor>(io);
   tcp::endpoint at(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
-  acceptor->open(at.protocol());
-  acceptor->set_option(asio::socket_base::reuse_address(true));
-  acceptor->bind(at);
-  acceptor->listen();
+  beast::error_code ec;
+  acceptor->open(at.protocol(), ec);
+  // The daemons a test starts must not inherit it (they would keep the port).
+  if (!ec) ::fcntl(acceptor->native_handle(), F_SETFD, FD_CLOEXEC);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(at, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  return !ec;
+}
+
+int HookServer::Impl::ListenBelowEphemeralPorts() {
+  std::random_device random;
+  std::uniform_int_distribution<int> ports(kFirstPort, kLastPort);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = ports(random);
+    if (Listen(port)) return port;
+  }
+  throw std::runtime_error("HookServer: no free port to listen on");
 }
 
 void HookServer::Impl::Accept() {
   acceptor->async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (ec) return;  // closed by Stop
+    ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
     {
       std::lock_guard lock(mutex);
       ++connections;
@@ -127,8 +151,7 @@ void HookServer::Impl::CloseAll() {
 
 HookServer::HookServer(Answer answer) : impl_(std::make_unique<Impl>()) {
   impl_->answer = std::move(answer);
-  impl_->Listen(0);
-  port_ = impl_->acceptor->local_endpoint().port();
+  port_ = impl_->ListenBelowEphemeralPorts();
   impl_->Accept();
   impl_->thread = std::thread([this] { impl_->io.run(); });
 }
@@ -175,12 +198,14 @@ void HookServer::Stop() {
 
 void HookServer::Start() {
   std::promise<void> done;
+  bool listening = false;
   asio::post(impl_->io, [&] {
-    impl_->Listen(port_);
-    impl_->Accept();
+    listening = impl_->Listen(port_);
+    if (listening) impl_->Accept();
     done.set_value();
   });
   done.get_future().wait();
+  if (!listening) ADD_FAILURE() << "HookServer: port " << port_ << " was taken while stopped";
 }
 
 }  // namespace im::testing

@@ -1,5 +1,6 @@
 #pragma once
-// HookServer: a small HTTP/1.1 server on 127.0.0.1 (a free port) standing in
+// HookServer: a small HTTP/1.1 server on 127.0.0.1 (a free port below the
+// kernel's ephemeral range, so it is still free at Start()) standing in
 // for an operator's webhook in tests. It records every request and answers
 // each with what the test's `answer` returns (after that reply's delay, if
 // any). Keep-alive unless a reply says close. Stop() takes it down (the
