@@ -82,7 +82,8 @@ class SendWithHookTest : public ::testing::Test {
       : client_(*WebhookClient::Create({hook_.url("/before"), timeout, 4, 100}, nullptr)),
         before_send_(client_.get(), on_failure, nullptr),
         handlers_(config_, &storage_, &users_, &relations_, &fanout_,
-                  {.before_send = &before_send_, .record_events = true}) {
+                  {.before_send = &before_send_}) {
+    config_.after_send_url = "http://127.0.0.1:9/after";  // events recorded with the appends
     handlers_.RegisterWith(dispatcher_);
     storage_.AnswerUsers({StoredUser(2, "bob")});
     internal::Relation strangers;

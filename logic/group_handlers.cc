@@ -30,6 +30,7 @@ void GroupHandlers::Create(const internal::HandleRequest& request, Reply reply) 
   create.set_name(req.name());
   *create.mutable_members() = req.members();
   create.set_max_members(static_cast<std::uint32_t>(config_.max_group_members));
+  create.set_record_webhook_event(config_.RecordsWebhookEvents());
   storage_->CreateGroup(std::move(create), [this, session = request.session(),
                                             reply](absl::StatusOr<internal::GroupChangeResult> r) {
     if (!r.ok()) return reply(r.status());
@@ -52,6 +53,7 @@ void GroupHandlers::Change(const internal::HandleRequest& request, Reply reply) 
   change.set_actor_id(request.session().user_id());
   *change.mutable_change() = req;
   change.set_max_members(static_cast<std::uint32_t>(config_.max_group_members));
+  change.set_record_webhook_event(config_.RecordsWebhookEvents());
   storage_->ChangeGroup(std::move(change), [this, session = request.session(),
                                             reply](absl::StatusOr<internal::GroupChangeResult> r) {
     if (!r.ok()) return reply(r.status());

@@ -78,6 +78,9 @@ struct LogicConfig {
   void Describe(common::ConfigSchema& schema);
   absl::Status Validate() const;
   client::MessagePolicy DefaultMessagePolicy() const;
+  // Messages, relation and group changes are recorded for the after_send
+  // webhook (logic/webhook_outbox.h) when it has a URL.
+  bool RecordsWebhookEvents() const { return !after_send_url.empty(); }
 };
 
 }  // namespace im::logic

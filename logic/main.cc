@@ -111,8 +111,7 @@ int Run(int argc, char** argv) {
   }
   MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout,
                            {.filter = &send_filter,
-                            .before_send = before_send ? &*before_send : nullptr,
-                            .record_events = outbox.has_value()});
+                            .before_send = before_send ? &*before_send : nullptr});
   messages.RegisterWith(dispatcher);
   RelationHandlers relations(config, &storage, &users, &fanout);
   relations.RegisterWith(dispatcher);

@@ -236,7 +236,7 @@ void MessageHandlers::SendToGroup(const internal::SessionContext& session,
 void MessageHandlers::RecordEvent(const internal::SessionContext& session,
                                   const std::string& recipient,
                                   internal::AppendMessageRequest* append) const {
-  if (!screens_.record_events) return;
+  if (!config_.RecordsWebhookEvents()) return;
   webhook::Event* event = append->mutable_webhook_event();
   event->set_type("message.sent");
   event->mutable_message()->set_sender(session.username());

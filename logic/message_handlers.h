@@ -15,7 +15,8 @@
 // A send that waits for the hook has already taken its turn in its
 // connection's order (SendOrder), so pipelined sends are stored in the order
 // they were sent, 1:1 and group alike. With an after_send webhook
-// (`record_events`), each message is recorded in storage's outbox with it.
+// (LogicConfig::RecordsWebhookEvents), each message is recorded in storage's
+// outbox with it.
 // Thread-safe; async.
 
 #include "logic/before_send_hook.h"
@@ -35,7 +36,6 @@ namespace im::logic {
 struct SendScreens {
   const SendFilterHolder* filter = nullptr;
   BeforeSendHook* before_send = nullptr;
-  bool record_events = false;  // for the after_send webhook (webhook_outbox.h)
 };
 
 class MessageHandlers {

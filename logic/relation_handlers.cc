@@ -83,6 +83,7 @@ HandlerTask RelationHandlers::RequestFriend(internal::HandleRequest request, Rep
   change.set_user_id(session.user_id());
   change.set_peer_id(peer->user_id());
   change.set_note(req.note());
+  change.set_record_webhook_event(config_.RecordsWebhookEvents());
   auto r = co_await Call(storage_, &StorageApi::RequestFriend, std::move(change));
   if (!r.ok()) co_return reply(r.status());
   const std::string& name = peer->username();
@@ -125,6 +126,7 @@ HandlerTask RelationHandlers::RespondFriend(internal::HandleRequest request, Rep
   change.set_user_id(session.user_id());
   change.set_peer_id(peer->user_id());
   change.set_accept(accept);
+  change.set_record_webhook_event(config_.RecordsWebhookEvents());
   auto r = co_await Call(storage_, &StorageApi::RespondFriend, std::move(change));
   if (!r.ok()) co_return reply(r.status());
   const std::string& name = peer->username();
@@ -171,7 +173,9 @@ HandlerTask RelationHandlers::ApplyPairChange(internal::HandleRequest request,
   const internal::SessionContext& session = request.session();
   auto peer = co_await PeerNamed(*users_, session, peer_name, "you cannot befriend yourself");
   if (!peer.ok()) co_return reply(peer.status());
-  auto r = co_await Call(storage_, change.call, Pair(session.user_id(), peer->user_id()));
+  internal::UserPair pair = Pair(session.user_id(), peer->user_id());
+  pair.set_record_webhook_event(config_.RecordsWebhookEvents());
+  auto r = co_await Call(storage_, change.call, std::move(pair));
   if (!r.ok()) co_return reply(r.status());
   if (r->outcome() == change.nothing) {
     co_return reply(absl::FailedPreconditionError(change.nothing_message(peer->username())));
@@ -263,6 +267,7 @@ HandlerTask RelationHandlers::SetBlock(internal::HandleRequest request, Reply re
   change.set_user_id(session.user_id());
   change.set_peer_id(peer->user_id());
   change.set_blocked(request.frame().block_set().blocked());
+  change.set_record_webhook_event(config_.RecordsWebhookEvents());
   // The blocked user is not told.
   auto r = co_await Call(storage_, &StorageApi::SetBlock, std::move(change));
   if (!r.ok()) co_return reply(r.status());

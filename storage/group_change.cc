@@ -261,7 +261,8 @@ class Changer {
 }  // namespace
 
 absl::StatusOr<internal::GroupChangeResult> GroupStore::Change(
-    std::uint64_t actor_id, const client::GroupChangeRequest& change, std::uint32_t max_members) {
+    std::uint64_t actor_id, const client::GroupChangeRequest& change, std::uint32_t max_members,
+    bool record_event) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
@@ -286,7 +287,8 @@ absl::StatusOr<internal::GroupChangeResult> GroupStore::Change(
         if (!counted.ok()) return counted.status();
       }
       auto message =
-          RecordGroupEvent(conn, group_id, view->group.max_seq, actor, std::move(applied->event));
+          RecordGroupEvent(conn, group_id, view->group.max_seq, actor,
+                           std::move(applied->event), record_event);
       if (!message.ok()) return message.status();
       *result.mutable_system_message() = std::move(*message);
     }

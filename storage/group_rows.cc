@@ -7,6 +7,7 @@
 #include "common/str_cat.h"
 #include "storage/conversation_append.h"
 #include "storage/group_event_rows.h"
+#include "storage/webhook_outbox_store.h"
 #include "storage/sql_batch.h"
 
 namespace im::storage {
@@ -110,7 +111,7 @@ absl::Status RemoveMemberRow(MysqlConnection& conn, std::uint64_t group_id, std:
 absl::StatusOr<client::ChatMessage> RecordGroupEvent(MysqlConnection& conn, std::uint64_t group_id,
                                                      std::uint64_t locked_max_seq,
                                                      const NamedUser& actor,
-                                                     client::GroupEvent event) {
+                                                     client::GroupEvent event, bool for_webhook) {
   event.set_actor(actor.username);
   const std::string body = GroupEventBody(event);
   auto stored = InsertNextMessage(conn, group_id, locked_max_seq,
@@ -126,6 +127,12 @@ absl::StatusOr<client::ChatMessage> RecordGroupEvent(MysqlConnection& conn, std:
   message.set_kind("system");
   *message.mutable_group_event() = std::move(event);
   message.set_sent_at_ms(stored->sent_at_ms());
+  if (for_webhook) {
+    webhook::Event change;
+    change.set_type("group.changed");
+    *change.mutable_message() = message;
+    if (auto s = WebhookOutboxStore::RecordInTransaction(conn, {&change}); !s.ok()) return s;
+  }
   return message;
 }
 

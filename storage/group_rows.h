@@ -45,11 +45,12 @@ absl::Status RemoveMemberRow(MysqlConnection& conn, std::uint64_t group_id, std:
                              std::uint64_t last_seq);
 
 // Stores `event` (its actor set here) as a system message from `actor` at
-// seq locked_max_seq + 1 (see group_event_rows.h).
+// seq locked_max_seq + 1 (see group_event_rows.h); with `for_webhook`, also
+// in the webhook outbox (type "group.changed", that message).
 absl::StatusOr<client::ChatMessage> RecordGroupEvent(MysqlConnection& conn, std::uint64_t group_id,
                                                      std::uint64_t locked_max_seq,
                                                      const NamedUser& actor,
-                                                     client::GroupEvent event);
+                                                     client::GroupEvent event, bool for_webhook);
 
 // An event of `type` about `users`: the first `listed` named, the rest counted.
 client::GroupEvent EventAbout(client::GroupEvent::Type type, const std::vector<NamedUser>& users,

@@ -43,7 +43,7 @@ absl::Status CheckSize(std::size_t members, std::uint32_t max_members) {
 
 absl::StatusOr<internal::GroupChangeResult> GroupStore::Create(
     std::uint64_t owner_id, std::string_view name, const std::vector<std::string>& members,
-    std::uint32_t max_members) {
+    std::uint32_t max_members, bool record_event) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
@@ -79,7 +79,7 @@ absl::StatusOr<internal::GroupChangeResult> GroupStore::Create(
     }
     client::GroupEvent created = EventAbout(client::GroupEvent::CREATED, *invited);
     created.set_text(std::string(name));
-    auto message = RecordGroupEvent(conn, group_id, 0, owner, std::move(created));
+    auto message = RecordGroupEvent(conn, group_id, 0, owner, std::move(created), record_event);
     if (!message.ok()) return message.status();
     result.set_group_id(group_id);
     result.set_changed(true);

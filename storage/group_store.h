@@ -4,7 +4,8 @@
 // runs in one transaction that locks the group (group_membership.h), checks
 // storage/group_rules.h against what it locked, and records the change as a
 // "system" message in the group's sequence; a request that would change
-// nothing records nothing. Invites name users by username: one unknown name,
+// nothing records nothing; with `record_event`, the change is also recorded
+// for the after_send webhook in its transaction. Invites name users by username: one unknown name,
 // or a group pushed past `max_members`, refuses the whole request.
 // Thread-safe; blocking: call from a worker thread.
 
@@ -24,10 +25,12 @@ class GroupStore {
 
   absl::StatusOr<internal::GroupChangeResult> Create(std::uint64_t owner_id, std::string_view name,
                                                      const std::vector<std::string>& members,
-                                                     std::uint32_t max_members);
+                                                     std::uint32_t max_members,
+                                                     bool record_event = false);
   absl::StatusOr<internal::GroupChangeResult> Change(std::uint64_t actor_id,
                                                      const client::GroupChangeRequest& change,
-                                                     std::uint32_t max_members);
+                                                     std::uint32_t max_members,
+                                                     bool record_event = false);
 
   absl::StatusOr<client::GroupInfo> Info(std::uint64_t user_id, std::uint64_t group_id);
   absl::StatusOr<client::GroupMembersResponse> Members(std::uint64_t user_id,

@@ -1,8 +1,10 @@
 #include "storage/relation_store.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/clock.h"
+#include "storage/webhook_outbox_store.h"
 
 namespace im::storage {
 namespace {
@@ -70,11 +72,18 @@ bool ChangesRelation(RelationOutcome outcome) {
   }
 }
 
+// Outcomes that changed something, for the webhook: their names in lower case.
+bool IsEvent(RelationOutcome outcome) {
+  return ChangesRelation(outcome) || outcome == internal::REQUESTED ||
+         outcome == internal::DECLINED || outcome == internal::CANCELLED;
+}
+
 }  // namespace
 
 template <typename Change>
 absl::StatusOr<RelationOutcome> RelationStore::ChangePair(std::uint64_t user, std::uint64_t peer,
-                                                          Change change) {
+                                                          Change change, bool record_event,
+                                                          std::string_view note) {
   if (user == peer) return absl::InvalidArgumentError("a relation needs two different users");
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
@@ -82,13 +91,28 @@ absl::StatusOr<RelationOutcome> RelationStore::ChangePair(std::uint64_t user, st
   RelationOutcome outcome = internal::OUTCOME_UNSET;
   absl::Status status = RunTransaction(conn, [&]() -> absl::Status {
     auto locked = conn.Execute(
-        "SELECT user_id FROM users WHERE user_id IN (?, ?) ORDER BY user_id FOR UPDATE",
+        "SELECT user_id, username FROM users WHERE user_id IN (?, ?) ORDER BY user_id FOR UPDATE",
         {std::min(user, peer), std::max(user, peer)});
     if (!locked.ok()) return locked.status();
     if (locked->rows.size() != 2) return absl::NotFoundError("no such user");
     auto result = change(conn);
     if (!result.ok()) return result.status();
     outcome = *result;
+    if (record_event && IsEvent(outcome)) {
+      webhook::Event event;
+      event.set_type("relation.changed");
+      auto* relation = event.mutable_relation();
+      std::string change_name = internal::RelationOutcome_Name(outcome);
+      for (char& c : change_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      relation->set_change(change_name);
+      relation->set_user_id(user);
+      relation->set_peer_id(peer);
+      for (const SqlRow& row : locked->rows) {
+        (row.U64(0) == user ? relation->mutable_user() : relation->mutable_peer())->assign(row.Str(1));
+      }
+      if (outcome == internal::REQUESTED) relation->set_note(std::string(note));
+      if (auto s = WebhookOutboxStore::RecordInTransaction(conn, {&event}); !s.ok()) return s;
+    }
     if (!ChangesRelation(outcome)) return absl::OkStatus();
     return conn
         .Execute(
@@ -102,7 +126,8 @@ absl::StatusOr<RelationOutcome> RelationStore::ChangePair(std::uint64_t user, st
 }
 
 absl::StatusOr<RelationOutcome> RelationStore::RequestFriend(std::uint64_t user, std::uint64_t peer,
-                                                             std::string_view note) {
+                                                             std::string_view note,
+                                                             bool record_event) {
   return ChangePair(user, peer, [&](MysqlConnection& conn) -> absl::StatusOr<RelationOutcome> {
     auto blocked_by_peer = HasBlocked(conn, peer, user);
     if (!blocked_by_peer.ok()) return blocked_by_peer.status();
@@ -134,11 +159,11 @@ absl::StatusOr<RelationOutcome> RelationStore::RequestFriend(std::uint64_t user,
         {user, peer, std::int64_t{kPending}, note, now, now});
     if (!stored.ok()) return stored.status();
     return internal::REQUESTED;
-  });
+  }, record_event, note);
 }
 
 absl::StatusOr<RelationOutcome> RelationStore::RespondFriend(std::uint64_t user, std::uint64_t peer,
-                                                             bool accept) {
+                                                             bool accept, bool record_event) {
   return ChangePair(user, peer, [&](MysqlConnection& conn) -> absl::StatusOr<RelationOutcome> {
     auto state = RequestStateOf(conn, peer, user);
     if (!state.ok()) return state.status();
@@ -162,22 +187,24 @@ absl::StatusOr<RelationOutcome> RelationStore::RespondFriend(std::uint64_t user,
       default:
         return *friends ? internal::ALREADY_FRIENDS : internal::NO_REQUEST;
     }
-  });
+  }, record_event);
 }
 
 absl::StatusOr<RelationOutcome> RelationStore::CancelRequest(std::uint64_t user,
-                                                             std::uint64_t peer) {
+                                                             std::uint64_t peer,
+                                                             bool record_event) {
   return ChangePair(user, peer, [&](MysqlConnection& conn) -> absl::StatusOr<RelationOutcome> {
     auto state = RequestStateOf(conn, user, peer);
     if (!state.ok()) return state.status();
     if (*state != kPending) return internal::NO_REQUEST;
     if (auto s = SetRequestState(conn, user, peer, kWithdrawn); !s.ok()) return s;
     return internal::CANCELLED;
-  });
+  }, record_event);
 }
 
 absl::StatusOr<RelationOutcome> RelationStore::RemoveFriend(std::uint64_t user,
-                                                            std::uint64_t peer) {
+                                                            std::uint64_t peer,
+                                                            bool record_event) {
   return ChangePair(user, peer, [&](MysqlConnection& conn) -> absl::StatusOr<RelationOutcome> {
     auto removed = conn.Execute(
         "DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?)"
@@ -185,11 +212,11 @@ absl::StatusOr<RelationOutcome> RelationStore::RemoveFriend(std::uint64_t user,
         {user, peer, peer, user});
     if (!removed.ok()) return removed.status();
     return removed->affected_rows > 0 ? internal::REMOVED : internal::NOT_FRIENDS;
-  });
+  }, record_event);
 }
 
 absl::StatusOr<RelationOutcome> RelationStore::SetBlock(std::uint64_t user, std::uint64_t peer,
-                                                        bool blocked) {
+                                                        bool blocked, bool record_event) {
   return ChangePair(user, peer, [&](MysqlConnection& conn) -> absl::StatusOr<RelationOutcome> {
     auto changed = blocked ? conn.Execute(
                                  "INSERT IGNORE INTO blocks (user_id, blocked_id, created_at_ms)"
@@ -200,7 +227,7 @@ absl::StatusOr<RelationOutcome> RelationStore::SetBlock(std::uint64_t user, std:
     if (!changed.ok()) return changed.status();
     if (changed->affected_rows == 0) return internal::UNCHANGED;
     return blocked ? internal::BLOCKED : internal::UNBLOCKED;
-  });
+  }, record_event);
 }
 
 absl::Status RelationStore::SetMessagePolicy(std::uint64_t user, int policy) {

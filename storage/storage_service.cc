@@ -298,7 +298,8 @@ grpc::ServerUnaryReactor* StorageService::RequestFriend(
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     if (request->note().size() > 255) return absl::InvalidArgumentError("note too long");
     return FillOutcome(
-        relations_->RequestFriend(request->user_id(), request->peer_id(), request->note()),
+        relations_->RequestFriend(request->user_id(), request->peer_id(), request->note(),
+                                  request->record_webhook_event()),
         response);
   });
 }
@@ -308,7 +309,8 @@ grpc::ServerUnaryReactor* StorageService::RespondFriend(
     internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     return FillOutcome(
-        relations_->RespondFriend(request->user_id(), request->peer_id(), request->accept()),
+        relations_->RespondFriend(request->user_id(), request->peer_id(), request->accept(),
+                                  request->record_webhook_event()),
         response);
   });
 }
@@ -317,7 +319,8 @@ grpc::ServerUnaryReactor* StorageService::CancelFriendRequest(grpc::CallbackServ
                                                               const internal::UserPair* request,
                                                               internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return FillOutcome(relations_->CancelRequest(request->user_id(), request->peer_id()), response);
+    return FillOutcome(relations_->CancelRequest(request->user_id(), request->peer_id(),
+                                                 request->record_webhook_event()), response);
   });
 }
 
@@ -325,7 +328,8 @@ grpc::ServerUnaryReactor* StorageService::RemoveFriend(grpc::CallbackServerConte
                                                        const internal::UserPair* request,
                                                        internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return FillOutcome(relations_->RemoveFriend(request->user_id(), request->peer_id()), response);
+    return FillOutcome(relations_->RemoveFriend(request->user_id(), request->peer_id(),
+                                                request->record_webhook_event()), response);
   });
 }
 
@@ -334,7 +338,9 @@ grpc::ServerUnaryReactor* StorageService::SetBlock(grpc::CallbackServerContext* 
                                                    internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     return FillOutcome(
-        relations_->SetBlock(request->user_id(), request->peer_id(), request->blocked()), response);
+        relations_->SetBlock(request->user_id(), request->peer_id(), request->blocked(),
+                             request->record_webhook_event()),
+        response);
   });
 }
 

@@ -31,7 +31,8 @@ grpc::ServerUnaryReactor* StorageService::CreateGroup(grpc::CallbackServerContex
     if (auto s = CheckLimit(request->max_members(), request->members_size()); !s.ok()) return s;
     std::vector<std::string> members(request->members().begin(), request->members().end());
     return Fill(
-        groups_->Create(request->owner_id(), request->name(), members, request->max_members()),
+        groups_->Create(request->owner_id(), request->name(), members, request->max_members(),
+                        request->record_webhook_event()),
         response);
   });
 }
@@ -45,7 +46,8 @@ grpc::ServerUnaryReactor* StorageService::ChangeGroup(grpc::CallbackServerContex
         !s.ok()) {
       return s;
     }
-    return Fill(groups_->Change(request->actor_id(), request->change(), request->max_members()),
+    return Fill(groups_->Change(request->actor_id(), request->change(), request->max_members(),
+                                request->record_webhook_event()),
                 response);
   });
 }

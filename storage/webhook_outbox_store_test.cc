@@ -4,7 +4,9 @@
 
 #include <thread>
 
+#include "storage/group_store.h"
 #include "storage/message_store.h"
+#include "storage/relation_store.h"
 #include "storage/storage_test_env.h"
 
 namespace im::storage {
@@ -38,7 +40,24 @@ class WebhookOutboxStoreTest : public ::testing::Test {
     return a;
   }
 
+  // A user and their name.
+  static std::pair<std::uint64_t, std::string> Named(const std::string& prefix) {
+    static int counter = 0;
+    const std::string name = prefix + "_w" + std::to_string(++counter);
+    auto id = UserStore(GetStorageTestEnv().mysql_pool.get()).CreateUser(name, "hash");
+    EXPECT_TRUE(id.ok()) << id.status();
+    return {id.value_or(0), name};
+  }
+  std::vector<webhook::Event> ClaimAll() {
+    auto due = outbox_.Claim(200, 60000);
+    EXPECT_TRUE(due.ok()) << due.status();
+    if (!due.ok()) return {};
+    return {due->events().begin(), due->events().end()};
+  }
+
   MessageStore messages_{GetStorageTestEnv().mysql_pool.get()};
+  RelationStore relations_{GetStorageTestEnv().mysql_pool.get()};
+  GroupStore groups_{GetStorageTestEnv().mysql_pool.get()};
   WebhookOutboxStore outbox_{GetStorageTestEnv().mysql_pool.get()};
 };
 
@@ -140,6 +159,56 @@ TEST_F(WebhookOutboxStoreTest, AnExpiredLeaseMakesTheEventDueAgain) {
   ASSERT_EQ(again->events_size(), 1);
   EXPECT_EQ(again->events(0).event_id(), claimed->events(0).event_id());
   EXPECT_EQ(again->events(0).attempts(), 0u) << "an expired lease is no failed attempt";
+}
+
+TEST_F(WebhookOutboxStoreTest, RelationChangesThatHappenedAreRecordedWhenAsked) {
+  const auto [alice, alice_name] = Named("outbox_alice");
+  const auto [bob, bob_name] = Named("outbox_bob");
+  ASSERT_EQ(*relations_.RequestFriend(alice, bob, "hi, it's alice", true), internal::REQUESTED);
+  ASSERT_EQ(*relations_.RequestFriend(alice, bob, "again", true), internal::ALREADY_PENDING);
+  ASSERT_EQ(*relations_.RespondFriend(bob, alice, true, true), internal::ACCEPTED);
+  ASSERT_EQ(*relations_.SetBlock(bob, alice, true, /*record_event=*/false), internal::BLOCKED);
+  ASSERT_EQ(*relations_.SetBlock(bob, alice, false, true), internal::UNBLOCKED);
+  ASSERT_EQ(*relations_.RemoveFriend(alice, bob, true), internal::REMOVED);
+  ASSERT_EQ(*relations_.RemoveFriend(alice, bob, true), internal::NOT_FRIENDS);
+
+  std::vector<std::string> changes;
+  for (const auto& e : ClaimAll()) {
+    EXPECT_EQ(e.type(), "relation.changed");
+    changes.push_back(e.relation().change() + " " + e.relation().user() + " " +
+                      e.relation().peer());
+  }
+  EXPECT_EQ(changes, (std::vector<std::string>{"requested " + alice_name + " " + bob_name,
+                                               "accepted " + bob_name + " " + alice_name,
+                                               "unblocked " + bob_name + " " + alice_name,
+                                               "removed " + alice_name + " " + bob_name}))
+      << "nothing for ALREADY_PENDING, NOT_FRIENDS or what was not asked";
+}
+
+TEST_F(WebhookOutboxStoreTest, ARequestCarriesItsNoteAndIdsAndAGroupChangeItsSystemMessage) {
+  const auto [alice, alice_name] = Named("outbox_carol");
+  const auto [bob, bob_name] = Named("outbox_dave");
+  ASSERT_TRUE(relations_.RequestFriend(alice, bob, "hello there", true).ok());
+  auto created = groups_.Create(alice, "book club", {bob_name}, 10, true);
+  ASSERT_TRUE(created.ok()) << created.status();
+  client::GroupChangeRequest rename;
+  rename.set_group_id(created->group_id());
+  rename.set_rename("film club");
+  ASSERT_TRUE(groups_.Change(alice, rename, 10, true).ok());
+  ASSERT_TRUE(groups_.Change(alice, rename, 10, true).ok());  // no change: nothing recorded
+
+  const auto events = ClaimAll();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].relation().note(), "hello there");
+  EXPECT_EQ(events[0].relation().user_id(), alice);
+  EXPECT_EQ(events[0].relation().peer_id(), bob);
+  EXPECT_EQ(events[1].type(), "group.changed");
+  EXPECT_EQ(events[1].message().msg_id(), created->system_message().msg_id());
+  EXPECT_EQ(events[1].message().group_id(), created->group_id());
+  EXPECT_EQ(events[1].message().group_event().type(), client::GroupEvent::CREATED);
+  EXPECT_EQ(events[1].message().group_event().text(), "book club");
+  EXPECT_EQ(events[2].message().group_event().text(), "film club");
+  EXPECT_EQ(events[2].message().sender(), alice_name);
 }
 
 }  // namespace

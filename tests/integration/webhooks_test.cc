@@ -189,6 +189,52 @@ TEST_F(WebhooksTest, AfterSendGetsEveryStoredMessageOnceAsStored) {
   EXPECT_EQ(events_for_these, 5) << "one event per stored message, none for the resend";
 }
 
+TEST_F(WebhooksTest, RelationAndGroupChangesReachAfterSendToo) {
+  const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
+  auto a = RegisterAndLogin(alice);
+  auto b = RegisterAndLogin(bob);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(a->Request(Frame([&](auto& f) {
+                 f.mutable_friend_request()->set_peer(bob);
+                 f.mutable_friend_request()->set_note("it's alice");
+               })).ok());
+  ASSERT_TRUE(b->Request(Frame([&](auto& f) {
+                 f.mutable_friend_respond()->set_peer(alice);
+                 f.mutable_friend_respond()->set_accept(true);
+               })).ok());
+  auto group = a->Request(Frame([&](auto& f) {
+    f.mutable_group_create()->set_name("webhooked");
+    f.mutable_group_create()->add_members(bob);
+  }));
+  ASSERT_TRUE(group.ok()) << group.status();
+  const std::uint64_t group_id = group->group_create().group_id();
+
+  // Waits for the two relation changes and the group's creation.
+  std::vector<std::string> relation_changes;
+  bool created = false;
+  for (int i = 0; i < 200 && !(relation_changes.size() == 2 && created); ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    relation_changes.clear();
+    for (const auto& [id, event] : hooks->AfterSendEvents()) {
+      if (event.type() == "relation.changed" &&
+          (event.relation().user() == alice || event.relation().user() == bob)) {
+        relation_changes.push_back(event.relation().change() + " " + event.relation().user() +
+                                   " " + event.relation().peer() + " " +
+                                   event.relation().note());
+      }
+      if (event.type() == "group.changed" && event.message().group_id() == group_id) {
+        created = event.message().group_event().type() == client::GroupEvent::CREATED &&
+                  event.message().sender() == alice;
+      }
+    }
+  }
+  EXPECT_EQ(relation_changes, (std::vector<std::string>{"requested " + alice + " " + bob +
+                                                            " it's alice",
+                                                        "accepted " + bob + " " + alice + " "}));
+  EXPECT_TRUE(created);
+}
+
 TEST_F(WebhooksTest, AfterSendEventsSurviveAHookOutageAndAKillOfLogic) {
   const std::string alice = UniqueName("alice"), bob = UniqueName("bob");
   auto a = RegisterAndLogin(alice);
