@@ -15,6 +15,9 @@
 # BENCH_TRANSPORT=ws measures over the access nodes' WebSocket ports
 # (7400-7402), BENCH_TRANSPORT=poll over their HTTP long-poll ports
 # (7500-7502), instead of framed TCP (seeding stays on TCP).
+# BENCH_HOOKS=before, after or both measures with im-logic's webhooks on,
+# pointed at im-hook-sink (127.0.0.1:7900, answers "allow" at once; it prints
+# how many calls it answered when the run ends).
 # BENCH_SCENARIOS="throughput latency hot" runs only the scenarios named
 # (idle logins password-logins throughput latency hot fanout storm biggroup).
 # Exit code 1 if any scenario failed or the delivery checker found a loss or
@@ -91,8 +94,23 @@ start_stack "--password.ops_limit=1 --password.mem_limit_kib=8192"
 "$BENCH" seed --users "$need" --server "$SERVERS" --users-file "$USERS_FILE" --concurrency 32
 stop_stack
 
-echo "bench: starting the stack with the shipped configs" >&2
-start_stack
+HOOK_FLAGS=""
+hook_pid=""
+if [ -n "${BENCH_HOOKS:-}" ]; then
+  case "$BENCH_HOOKS" in before|after|both) ;; *) echo "bench: BENCH_HOOKS is before, after or both" >&2; exit 2 ;; esac
+  "$ROOT/${IM_BUILD_DIR:-build}/bench/im-hook-sink" --listen 127.0.0.1:7900 >"$STATE/hook-sink.log" 2>&1 &
+  hook_pid=$!
+  trap 'stop_stack; kill -TERM $hook_pid 2>/dev/null; wait $hook_pid 2>/dev/null; cat "$STATE/hook-sink.log" >&2' EXIT
+  if [ "$BENCH_HOOKS" != after ]; then
+    HOOK_FLAGS+=" --webhook.before_send_url=http://127.0.0.1:7900/before"
+  fi
+  if [ "$BENCH_HOOKS" != before ]; then
+    HOOK_FLAGS+=" --webhook.after_send_url=http://127.0.0.1:7900/after"
+  fi
+fi
+
+echo "bench: starting the stack with the shipped configs${HOOK_FLAGS:+ and$HOOK_FLAGS}" >&2
+start_stack "$HOOK_FLAGS"
 PIDS=$(paste -sd, "$STATE/pids")
 common=(--server "$MEASURED_SERVERS" --transport "$TRANSPORT" --users-file "$USERS_FILE"
         --pids "$PIDS" --summary "$SUMMARY" --seconds "$SECONDS_EACH" --warmup 2)

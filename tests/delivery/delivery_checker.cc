@@ -309,6 +309,7 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
   DeliveryCheckReport report;
   report.send_attempts = ledger.attempted.size();
   report.acked = ledger.acked.size();
+  for (const auto& [msg_id, acked] : ledger.acked) report.acked_msg_ids.push_back(msg_id);
   for (const auto& [msg_id, acked] : ledger.acked) report.group_acked += acked.to.group_id != 0;
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> id_at;  // (conv, seq) -> msg
   for (std::size_t i = 0; i < devices.size(); ++i) {

@@ -66,6 +66,7 @@ struct DeliveryCheckReport {
   std::uint64_t devices = 0;
   std::uint64_t send_attempts = 0;  // distinct messages a sender tried
   std::uint64_t acked = 0;          // of those, acknowledged to the sender
+  std::vector<std::uint64_t> acked_msg_ids;  // their msg_ids, ascending
   std::uint64_t group_acked = 0;    // of those, sent to a group
   std::uint64_t deliveries = 0;     // (device, message) pairs received
   std::uint64_t reconnects = 0;
