@@ -25,6 +25,15 @@ ConnectionRegistry::Address ConnectionRegistry::KeyOf(const unsigned char* bytes
   return key;
 }
 
+ConnectionRegistry::Address ConnectionRegistry::KeyOf(const boost::asio::ip::address& address) {
+  if (address.is_v6()) {
+    const auto bytes = address.to_v6().to_bytes();
+    return KeyOf(bytes.data(), bytes.size());
+  }
+  const auto bytes = address.to_v4().to_bytes();
+  return KeyOf(bytes.data(), bytes.size());
+}
+
 absl::Status ConnectionRegistry::AdmitLocked(const Address& peer) {
   if (max_connections_ > 0 && connections_.size() + reserved_ >= max_connections_) {
     return absl::ResourceExhaustedError(common::StrCat(

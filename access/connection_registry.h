@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "absl/status/status.h"
 #include "common/clock.h"
 
@@ -37,6 +39,7 @@ class ConnectionRegistry {
 
   // The key of a source address (IPv4 as IPv4-mapped IPv6), from its bytes.
   static Address KeyOf(const unsigned char* bytes, std::size_t size);
+  static Address KeyOf(const boost::asio::ip::address& address);
   std::uint64_t NewConnectionId() { return next_conn_id_++; }
 
   // RESOURCE_EXHAUSTED (and nothing added) when a cap is reached, or

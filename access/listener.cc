@@ -30,13 +30,7 @@ Listener::OnAccept Listener::ClientConnections(const ConnectionOptions& options,
 
 ConnectionRegistry::Address Listener::PeerKey(const Connection::Socket& socket) {
   boost::system::error_code ec;
-  const asio::ip::address address = socket.remote_endpoint(ec).address();
-  if (address.is_v6()) {
-    const auto bytes = address.to_v6().to_bytes();
-    return ConnectionRegistry::KeyOf(bytes.data(), bytes.size());
-  }
-  const auto bytes = address.to_v4().to_bytes();
-  return ConnectionRegistry::KeyOf(bytes.data(), bytes.size());
+  return ConnectionRegistry::KeyOf(socket.remote_endpoint(ec).address());
 }
 
 void Listener::Start() {

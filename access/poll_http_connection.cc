@@ -73,13 +73,7 @@ PollHttpConnection::PollHttpConnection(Socket socket, const PollEndpointOptions&
   const auto peer = stream_.socket().remote_endpoint(ec);
   if (!ec) {
     peer_ = peer.address().to_string();
-    if (peer.address().is_v6()) {
-      const auto bytes = peer.address().to_v6().to_bytes();
-      peer_key_ = ConnectionRegistry::KeyOf(bytes.data(), bytes.size());
-    } else {
-      const auto bytes = peer.address().to_v4().to_bytes();
-      peer_key_ = ConnectionRegistry::KeyOf(bytes.data(), bytes.size());
-    }
+    peer_key_ = ConnectionRegistry::KeyOf(peer.address());
   }
 }
 
