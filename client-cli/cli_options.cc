@@ -64,6 +64,9 @@ Commands (TO is a user, or g:ID for a group):
   group rename G NAME | announce G TEXT
   group role G USER admin|member | transfer G USER
   group mute G USER [--minutes N] | unmute G USER | mute-all G on|off
+  desk list DESK                for a desk's agents: your conversations and the queue
+  desk reply DESK CUSTOMER TEXT...   answer as the desk; the customer sees DESK and your name
+  desk history DESK CUSTOMER [--limit N] | transfer DESK CUSTOMER AGENT | close DESK CUSTOMER
   (none)                        interactive mode; type /help there
 
 Devices: a user may be logged in on several devices at once; each gets every

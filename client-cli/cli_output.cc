@@ -76,12 +76,15 @@ std::string FormatMessage(const client::ChatMessage& m, bool json) {
         ",\"kind\":", JsonString(kind), ",\"text\":", JsonString(text),
         m.has_group_event() ? ",\"event\":" + GroupEventJson(m.group_event()) : "",
         ",\"payload\":", JsonString(m.payload()), ",\"recalled\":", m.recalled() ? "true" : "false",
+        m.agent().empty() ? "" : ",\"agent\":" + JsonString(m.agent()),
         ",\"sent_at_ms\":", m.sent_at_ms(), "}");
   }
   const std::string where = m.group_id() != 0 ? common::StrCat("g:", m.group_id(), " ") : "";
   const std::string time = common::StrCat("[", FormatTime(m.sent_at_ms()), "] ", where);
   if (kind == "system") return common::StrCat(time, "* ", text);
-  const std::string head = time + m.sender();
+  // A desk's reply names the agent who wrote it: "support (ann)".
+  const std::string head =
+      time + m.sender() + (m.agent().empty() ? "" : common::StrCat(" (", m.agent(), ")"));
   if (m.recalled()) return common::StrCat(head, " recalled a message (msg ", m.msg_id(), ")");
   if (kind != "text") return common::StrCat(head, " sent ", kind, ": ", m.payload());
   return common::StrCat(head, ": ", m.text());

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "client-cli/cli_output.h"
+#include "client-cli/desk_commands.h"
 #include "client-cli/group_commands.h"
 #include "client-cli/inbox.h"
 #include "client-cli/login.h"
@@ -186,6 +187,8 @@ absl::Status ListenOn(const CliOptions& options, ImClient& client, Inbox& inbox,
       std::cout << FormatRecall(event->recalled(), options.json) << std::endl;
     } else if (event->has_typing_event()) {
       std::cout << FormatTyping(event->typing_event(), options.json) << std::endl;
+    } else if (event->has_desk_event()) {
+      std::cout << FormatDeskEvent(event->desk_event(), options.json) << std::endl;
     }
   }
   return absl::OkStatus();
@@ -351,6 +354,17 @@ int RunGroup(const CliOptions& options) {
   }
   return WithLogin(options, [&](ImClient& client, const std::string&) {
     return RunGroupCommand(client, *command, options.json, std::cout);
+  });
+}
+
+int RunDesk(const CliOptions& options) {
+  auto command = ParseDeskCommand(options.args, options.limit);
+  if (!command.ok()) {
+    std::cerr << "im-cli: " << command.status().message();
+    return kExitUsage;
+  }
+  return WithLogin(options, [&](ImClient& client, const std::string&) {
+    return RunDeskCommand(client, *command, options.json, std::cout);
   });
 }
 

@@ -27,6 +27,8 @@ int RunRecall(const CliOptions& options);
 int RunRelation(const CliOptions& options);
 // group ...: options.args is what follows "group".
 int RunGroup(const CliOptions& options);
+// desk list|reply|transfer|close|history DESK ... (desk_commands.h)
+int RunDesk(const CliOptions& options);
 
 int RunDevices(const CliOptions& options);  // devices [revoke DEVICE]
 int RunPasswd(const CliOptions& options);   // passwd

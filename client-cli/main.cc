@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   if (options->command == "recall") return RunRecall(*options);
   if (IsRelationGroup(options->command)) return RunRelation(*options);
   if (options->command == "group") return RunGroup(*options);
+  if (options->command == "desk") return RunDesk(*options);
   std::cerr << "im-cli: unknown command \"" << options->command << "\"\n" << UsageText();
   return kExitUsage;
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "client-cli/cli_output.h"
+#include "client-cli/desk_commands.h"
 #include "client-cli/commands.h"
 #include "client-cli/reconnect_backoff.h"
 #include "client-cli/relation_commands.h"
@@ -76,6 +77,8 @@ Link PrintEvents(ReplSession& s) {
       std::cout << FormatTyping(event->typing_event(), s.options.json) << "\n";
     } else if (event->has_friend_event()) {
       std::cout << FormatFriendEvent(event->friend_event(), s.user, s.options.json) << "\n";
+    } else if (event->has_desk_event()) {
+      std::cout << FormatDeskEvent(event->desk_event(), s.options.json) << "\n";
     } else if (event->has_kick()) {
       Notice(s, "disconnected: " + event->kick().reason() +
                     (event->kick().reconnect() ? "; reconnecting" : ""));

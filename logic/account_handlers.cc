@@ -228,6 +228,7 @@ void AccountHandlers::FinishLogin(const internal::SessionContext& session, std::
   bind->set_device_id(device_id);
   bind->set_route_epoch(registered.epoch());
   reply(std::move(response));
+  if (logged_in_) logged_in_(user_id, username);
 }
 
 void KickReplaced(AccessPushApi* access, std::uint64_t user_id, const internal::Route& old) {

@@ -32,6 +32,11 @@ class AccountHandlers {
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
+  // Called after each login is answered (password or token), with the user
+  // (DeskHandlers::OnLoggedIn). Set before requests arrive.
+  using LoggedIn = std::function<void(std::uint64_t user_id, const std::string& username)>;
+  void OnLoggedIn(LoggedIn observer) { logged_in_ = std::move(observer); }
+
  private:
   HandlerTask Register(internal::HandleRequest request, Reply reply);
   void Login(const internal::HandleRequest& request, Reply reply);
@@ -67,6 +72,7 @@ class AccountHandlers {
   common::WorkPool* hash_workers_;
   LoginThrottle* throttle_;
   UserRateLimiter* registrations_;
+  LoggedIn logged_in_;
   const std::string unknown_user_hash_;
 };
 

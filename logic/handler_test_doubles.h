@@ -209,6 +209,9 @@ class ScriptedStorage final : public StorageApi {
                       Done<internal::GetRoutesResponse> done) override {
     Respond("GetGroupRoutes", std::move(request), std::move(done));
   }
+  void Desk(internal::DeskCall request, Done<internal::DeskResult> done) override {
+    Respond("Desk", std::move(request), std::move(done));
+  }
   void ClaimWebhookEvents(internal::ClaimWebhookEventsRequest request,
                           Done<internal::WebhookEvents> done) override {
     Respond("ClaimWebhookEvents", std::move(request), std::move(done));

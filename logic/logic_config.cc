@@ -75,6 +75,9 @@ void LogicConfig::Describe(common::ConfigSchema& s) {
   s.Add("filter_file", &filter_file,
         "word filter for sends: lines 'refuse WORD', 'mask WORD', 'refuse /PATTERN/', "
         "'mask /PATTERN/'; read at start and on SIGHUP (empty: none)");
+  s.Add("desk_file", &desk_file,
+        "customer-service desks: lines 'desk: agent agent ...' (usernames); read at start and on "
+        "SIGHUP (empty: none)");
   s.Add("webhook.before_send_url", &before_send_url,
         "http://host:port/path asked about every send before it is stored: allow, refuse or "
         "rewrite (empty: no hook)");

@@ -54,6 +54,9 @@ struct LogicConfig {
   // The operator's word filter on sends (logic/send_filter.h), read at start
   // and again on SIGHUP. Empty: none.
   std::string filter_file;
+  // The customer-service desks and their agents (logic/desk_directory.h),
+  // read at start and again on SIGHUP. Empty: none.
+  std::string desk_file;
   // The operator's webhooks (README "Webhooks"); empty URLs: none.
   std::string before_send_url;         // asked about each send before it is stored
   std::int64_t before_send_timeout_ms = 1000;

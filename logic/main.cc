@@ -17,6 +17,7 @@
 #include "logic/access_push_client.h"
 #include "logic/account_handlers.h"
 #include "logic/conversation_handlers.h"
+#include "logic/desk_handlers.h"
 #include "logic/group_handlers.h"
 #include "logic/logic_config.h"
 #include "logic/logic_service.h"
@@ -71,21 +72,36 @@ int Run(int argc, char** argv) {
   accounts.RegisterWith(dispatcher);
   SessionHandlers sessions(config, &storage, &access, &hasher, &hash_workers, &login_throttle);
   sessions.RegisterWith(dispatcher);
-  // The word filter: a bad file stops the start, and on SIGHUP keeps the
-  // filter in force (the log says why).
+  // The word filter and the desks: a bad file stops the start, and on SIGHUP
+  // keeps the one in force (the log says why).
   SendFilterHolder send_filter;
-  const auto load_filter = [&config, &send_filter, &log]() -> bool {
-    if (config.filter_file.empty()) return true;
-    auto loaded = SendFilter::Load(config.filter_file);
-    if (!loaded.ok()) {
-      log->error("event=filter_not_loaded error=\"{}\"", loaded.status().message());
-      return false;
+  DeskDirectoryHolder desk_directory;
+  const auto load_lists = [&config, &send_filter, &desk_directory, &log]() -> bool {
+    bool ok = true;
+    if (!config.filter_file.empty()) {
+      auto loaded = SendFilter::Load(config.filter_file);
+      if (loaded.ok()) {
+        log->info("event=filter_loaded file={} entries={}", config.filter_file,
+                  (*loaded)->entries());
+        send_filter.Set(std::move(*loaded));
+      } else {
+        log->error("event=filter_not_loaded error=\"{}\"", loaded.status().message());
+        ok = false;
+      }
     }
-    log->info("event=filter_loaded file={} entries={}", config.filter_file, (*loaded)->entries());
-    send_filter.Set(std::move(*loaded));
-    return true;
+    if (!config.desk_file.empty()) {
+      auto loaded = DeskDirectory::Load(config.desk_file);
+      if (loaded.ok()) {
+        log->info("event=desks_loaded file={} desks={}", config.desk_file, (*loaded)->desks());
+        desk_directory.Set(std::move(*loaded));
+      } else {
+        log->error("event=desks_not_loaded error=\"{}\"", loaded.status().message());
+        ok = false;
+      }
+    }
+    return ok;
   };
-  if (!load_filter()) return 2;
+  if (!load_lists()) return 2;
   // The operator's webhooks. Their calls count in `in_flight`.
   const auto webhook_client = [&](const std::string& url, std::int64_t timeout_ms) {
     WebhookClient::Options options{url, std::chrono::milliseconds(timeout_ms),
@@ -109,9 +125,15 @@ int Run(int argc, char** argv) {
   if (after_send_client) {
     outbox.emplace(&storage, after_send_client.get(), WebhookOutbox::Options{}, &metrics);
   }
+  DeskHandlers desks(config, &storage, &users, &fanout, &desk_directory);
+  desks.RegisterWith(dispatcher);
+  accounts.OnLoggedIn([&desks](std::uint64_t user_id, const std::string& username) {
+    desks.OnLoggedIn(user_id, username);
+  });
   MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout,
                            {.filter = &send_filter,
-                            .before_send = before_send ? &*before_send : nullptr});
+                            .before_send = before_send ? &*before_send : nullptr},
+                           &desks);
   messages.RegisterWith(dispatcher);
   RelationHandlers relations(config, &storage, &users, &fanout);
   relations.RegisterWith(dispatcher);
@@ -154,7 +176,7 @@ int Run(int argc, char** argv) {
             config.listen, config.storage_target, config.metrics_listen,
             config.before_send_url.empty() ? "-" : config.before_send_url,
             config.after_send_url.empty() ? "-" : config.after_send_url);
-  const int signal = common::WaitForShutdownSignal([&load_filter] { load_filter(); });
+  const int signal = common::WaitForShutdownSignal([&load_lists] { load_lists(); });
   log->info("event=stopping signal={}", signal);
   health.SetDraining();
   metrics_server.Stop();

@@ -286,6 +286,7 @@ void MessageHandlers::AnswerAndPush(const internal::SessionContext& session,
   client::ServerFrame event;
   *event.mutable_message() = StoredMessage(session, req, stored);
   event.mutable_message()->set_recipient(recipient.username());
+  if (desks_ != nullptr) desks_->OnCustomerMessage(session, recipient, event.message());
   if (stored.has_routes()) {  // storage looked them up with the append
     return fanout_->PushToRoutes(stored.routes(), event, session.access_node_id(),
                                  session.conn_id(), sent_at);

@@ -20,6 +20,7 @@
 // Thread-safe; async.
 
 #include "logic/before_send_hook.h"
+#include "logic/desk_handlers.h"
 #include "logic/logic_config.h"
 #include "logic/push_fanout.h"
 #include "logic/relation_cache.h"
@@ -41,13 +42,15 @@ struct SendScreens {
 class MessageHandlers {
  public:
   MessageHandlers(const LogicConfig& config, StorageApi* storage, UserDirectory* users,
-                  RelationCache* relations, PushFanout* fanout, SendScreens screens = {})
+                  RelationCache* relations, PushFanout* fanout, SendScreens screens = {},
+                  DeskHandlers* desks = nullptr)
       : config_(config),
         storage_(storage),
         users_(users),
         relations_(relations),
         fanout_(fanout),
-        screens_(screens) {}
+        screens_(screens),
+        desks_(desks) {}
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
@@ -93,6 +96,7 @@ class MessageHandlers {
   RelationCache* relations_;
   PushFanout* fanout_;
   const SendScreens screens_;
+  DeskHandlers* desks_;  // 1:1 messages to a desk account are routed to its agents
   SendOrder order_;  // 1:1 sends stored in the order each connection sent them
 };
 

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "logic/swappable.h"
 
 namespace im::logic {
 
@@ -64,15 +65,7 @@ class SendFilter {
   std::vector<Pattern> patterns_;
 };
 
-// The filter in force, shared by every handler thread and replaced whole by
-// Reload. Empty (filters nothing) until a filter is set.
-class SendFilterHolder {
- public:
-  std::shared_ptr<const SendFilter> current() const { return current_.load(); }
-  void Set(std::shared_ptr<const SendFilter> filter) { current_.store(std::move(filter)); }
-
- private:
-  std::atomic<std::shared_ptr<const SendFilter>> current_;
-};
+// The filter in force (logic/swappable.h).
+using SendFilterHolder = Swappable<SendFilter>;
 
 }  // namespace im::logic

@@ -89,6 +89,8 @@ class StorageApi {
   virtual void GetGroupRoutes(internal::GetGroupRoutesRequest request,
                               Done<internal::GetRoutesResponse> done) = 0;
 
+  virtual void Desk(internal::DeskCall request, Done<internal::DeskResult> done) = 0;
+
   virtual void ClaimWebhookEvents(internal::ClaimWebhookEventsRequest request,
                                   Done<internal::WebhookEvents> done) = 0;
   virtual void FinishWebhookEvents(internal::FinishWebhookEventsRequest request,

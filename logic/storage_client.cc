@@ -176,6 +176,7 @@ IM_STORAGE_CALL(GetGroupInfo, internal::GroupRef, client::GroupInfo)
 IM_STORAGE_CALL(ListGroupMembers, internal::ListGroupMembersRequest, client::GroupMembersResponse)
 IM_STORAGE_CALL(ListGroups, internal::UserRef, client::GroupListResponse)
 IM_STORAGE_CALL(GetGroupRoutes, internal::GetGroupRoutesRequest, internal::GetRoutesResponse)
+IM_STORAGE_CALL(Desk, internal::DeskCall, internal::DeskResult)
 IM_STORAGE_CALL(ClaimWebhookEvents, internal::ClaimWebhookEventsRequest, internal::WebhookEvents)
 IM_STORAGE_CALL(FinishWebhookEvents, internal::FinishWebhookEventsRequest,
                 internal::FinishWebhookEventsResponse)

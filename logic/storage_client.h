@@ -108,6 +108,7 @@ class StorageClient final : public StorageApi {
   void ListGroups(internal::UserRef request, Done<client::GroupListResponse> done) override;
   void GetGroupRoutes(internal::GetGroupRoutesRequest request,
                       Done<internal::GetRoutesResponse> done) override;
+  void Desk(internal::DeskCall request, Done<internal::DeskResult> done) override;
   void ClaimWebhookEvents(internal::ClaimWebhookEventsRequest request,
                           Done<internal::WebhookEvents> done) override;
   void FinishWebhookEvents(internal::FinishWebhookEventsRequest request,

@@ -5,6 +5,7 @@
 #include <map>
 #include <tuple>
 
+#include "common/proto_json.h"
 #include "common/str_cat.h"
 #include "storage/direct_conversation.h"
 #include "storage/group_event_rows.h"
@@ -41,6 +42,12 @@ void ReadMessage(const SqlRow& row, std::size_t at, client::ChatMessage* m) {
   if (m->recalled()) return;
   if (m->kind() == kGroupEventKind) {
     ReadGroupEventBody(row.Str(at + 6), m);
+  } else if (m->kind() == kDeskReplyKind) {  // a desk's reply: the text and its agent
+    client::ChatMessage body;
+    (void)common::ProtoFromJson(row.Str(at + 6), &body);
+    m->set_kind("text");
+    m->set_text(body.text());
+    m->set_agent(body.agent());
   } else if (m->kind() == "text" || m->kind() == "system") {
     m->set_text(row.Str(at + 6));
   } else {

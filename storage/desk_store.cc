@@ -12,8 +12,9 @@ namespace im::storage {
 namespace {
 
 constexpr std::string_view kTicketColumns =
-    "SELECT ticket_id, desk_id, customer_id, COALESCE(agent_id, 0), opened_at_ms"
-    " FROM desk_tickets";
+    "SELECT t.ticket_id, t.desk_id, t.customer_id, COALESCE(t.agent_id, 0), t.opened_at_ms,"
+    " c.username, COALESCE(a.username, '') FROM desk_tickets t"
+    " JOIN users c ON c.user_id = t.customer_id LEFT JOIN users a ON a.user_id = t.agent_id";
 
 internal::DeskTicket ReadTicket(const SqlRow& row) {
   internal::DeskTicket t;
@@ -22,6 +23,21 @@ internal::DeskTicket ReadTicket(const SqlRow& row) {
   t.set_customer_id(row.U64(2));
   t.set_agent_id(row.U64(3));
   t.set_opened_at_ms(row.I64(4));
+  t.set_customer(row.Str(5));
+  t.set_agent(row.Str(6));
+  return t;
+}
+
+// The ticket as stored now, with `from`'s opened and assigned flags.
+absl::StatusOr<internal::DeskTicket> Reread(MysqlConnection& conn,
+                                            const internal::DeskTicket& from) {
+  auto found = conn.Execute(common::StrCat(kTicketColumns, " WHERE t.ticket_id = ?"),
+                            {from.ticket_id()});
+  if (!found.ok()) return found.status();
+  if (found->rows.empty()) return absl::InternalError("a desk ticket vanished");
+  internal::DeskTicket t = ReadTicket(found->rows[0]);
+  t.set_opened(from.opened());
+  t.set_assigned(from.assigned());
   return t;
 }
 
@@ -30,7 +46,7 @@ absl::StatusOr<std::optional<internal::DeskTicket>> FindOpen(MysqlConnection& co
                                                              std::uint64_t desk_id,
                                                              std::uint64_t customer_id) {
   auto found = conn.Execute(common::StrCat(kTicketColumns,
-                                           " WHERE desk_id = ? AND open_customer_id = ?"),
+                                           " WHERE t.desk_id = ? AND t.open_customer_id = ?"),
                             {desk_id, customer_id});
   if (!found.ok()) return found.status();
   if (found->rows.empty()) return std::optional<internal::DeskTicket>();
@@ -125,6 +141,9 @@ absl::StatusOr<internal::DeskTicket> DeskStore::Route(
     }
     ticket.set_agent_id(agent);
     ticket.set_assigned(agent != 0);
+    auto reread = Reread(conn, ticket);
+    if (!reread.ok()) return reread.status();
+    ticket = std::move(*reread);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -139,8 +158,8 @@ absl::StatusOr<std::vector<internal::DeskTicket>> DeskStore::AssignQueued(std::u
     given.clear();
     auto queued = conn.Execute(
         common::StrCat(kTicketColumns,
-                       " WHERE desk_id = ? AND open_customer_id IS NOT NULL AND agent_id IS NULL"
-                       " ORDER BY ticket_id LIMIT ?"),
+                       " WHERE t.desk_id = ? AND t.open_customer_id IS NOT NULL"
+                       " AND t.agent_id IS NULL ORDER BY t.ticket_id LIMIT ?"),
         {desk_id, static_cast<std::uint64_t>(std::max<std::uint32_t>(limit, 1))});
     if (!queued.ok()) return queued.status();
     for (const SqlRow& row : queued->rows) {
@@ -151,12 +170,38 @@ absl::StatusOr<std::vector<internal::DeskTicket>> DeskStore::AssignQueued(std::u
       if (!updated.ok()) return updated.status();
       t.set_agent_id(agent_id);
       t.set_assigned(true);
-      given.push_back(std::move(t));
+      auto reread = Reread(conn, t);
+      if (!reread.ok()) return reread.status();
+      given.push_back(std::move(*reread));
     }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return given;
+}
+
+absl::StatusOr<std::vector<std::uint64_t>> DeskStore::UserIds(
+    const std::vector<std::string>& names) {
+  auto lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  std::vector<std::uint64_t> ids;
+  absl::Status status =
+      ForEachSizedBatch(names.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
+        std::vector<SqlParam> params;
+        for (std::size_t i = 0; i < rows; ++i) {
+          params.emplace_back(std::string_view(names[begin + i < end ? begin + i : begin]));
+        }
+        auto found = (*lease)->Execute(
+            common::StrCat("SELECT user_id FROM users WHERE username IN (", Repeat("?", rows), ")"),
+            params);
+        if (!found.ok()) return found.status();
+        for (const SqlRow& row : found->rows) ids.push_back(row.U64(0));
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
 absl::StatusOr<internal::DeskTicket> DeskStore::Open(std::uint64_t desk_id,
@@ -185,6 +230,9 @@ absl::StatusOr<internal::DeskTicket> DeskStore::Transfer(std::uint64_t desk_id,
     if (!updated.ok()) return updated.status();
     ticket.set_agent_id(to_agent_id);
     ticket.set_assigned(true);
+    auto reread = Reread(conn, ticket);
+    if (!reread.ok()) return reread.status();
+    ticket = std::move(*reread);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -214,8 +262,8 @@ absl::StatusOr<internal::DeskView> DeskStore::View(std::uint64_t desk_id, std::u
   if (!lease.ok()) return lease.status();
   auto open = (*lease)->Execute(
       common::StrCat(kTicketColumns,
-                     " WHERE desk_id = ? AND open_customer_id IS NOT NULL"
-                     " AND (agent_id = ? OR agent_id IS NULL) ORDER BY ticket_id"),
+                     " WHERE t.desk_id = ? AND t.open_customer_id IS NOT NULL"
+                     " AND (t.agent_id = ? OR t.agent_id IS NULL) ORDER BY t.ticket_id"),
       {desk_id, agent_id});
   if (!open.ok()) return open.status();
   internal::DeskView view;

@@ -10,6 +10,7 @@
 // Thread-safe; blocking: call from a worker thread.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,9 @@ class DeskStore {
   absl::StatusOr<std::vector<internal::DeskTicket>> AssignQueued(std::uint64_t desk_id,
                                                                  std::uint64_t agent_id,
                                                                  std::uint32_t limit);
+
+  // The ids of the users named (unknown names left out), ascending.
+  absl::StatusOr<std::vector<std::uint64_t>> UserIds(const std::vector<std::string>& names);
 
   // The customer's open ticket; NOT_FOUND if there is none.
   absl::StatusOr<internal::DeskTicket> Open(std::uint64_t desk_id, std::uint64_t customer_id);

@@ -14,6 +14,9 @@
 namespace im::storage {
 
 inline constexpr std::string_view kGroupEventKind = "group_event";
+// A customer-service desk's reply (storage.proto AppendMessageRequest.kind):
+// its body is a ChatMessage as JSON with `text` and `agent`.
+inline constexpr std::string_view kDeskReplyKind = "desk";
 
 // The body to store for `event`.
 std::string GroupEventBody(const client::GroupEvent& event);

@@ -134,8 +134,9 @@ int Run(int argc, char** argv) {
   SessionSweeper session_sweeper(&users, std::chrono::seconds(config.session_sweep_seconds),
                                  &metrics);
   WebhookOutboxStore outbox(&mysql);
+  DeskStore desks(&mysql);
   StorageService service(&users, &messages, &conversations, &recent, &relations, &groups, &routes,
-                         &appends, &acks, &resumer, &logins, &outbox, &workers);
+                         &appends, &acks, &resumer, &logins, &outbox, &desks, &workers);
 
   auto server = common::StartGrpcServer(config.listen, {&service}, internal_plane);
   if (!server.ok()) {

@@ -19,6 +19,7 @@
 #include "storage/relation_store.h"
 #include "storage/route_store.h"
 #include "storage/session_resumer.h"
+#include "storage/desk_store.h"
 #include "storage/user_store.h"
 #include "storage/webhook_outbox_store.h"
 
@@ -30,7 +31,7 @@ class StorageService final : public internal::Storage::CallbackService {
                  RecentMessages* recent, RelationStore* relations, GroupStore* groups,
                  RouteStore* routes, AppendWriter* appends, AckWriter* acks,
                  SessionResumer* resumer, LoginGuard* logins, WebhookOutboxStore* outbox,
-                 common::WorkPool* workers)
+                 DeskStore* desks, common::WorkPool* workers)
       : users_(users),
         messages_(messages),
         conversations_(conversations),
@@ -43,6 +44,7 @@ class StorageService final : public internal::Storage::CallbackService {
         resumer_(resumer),
         logins_(logins),
         outbox_(outbox),
+        desks_(desks),
         workers_(workers) {}
 
   grpc::ServerBidiReactor<internal::AppendCalls, internal::AppendResults>* AppendStream(
@@ -164,6 +166,11 @@ class StorageService final : public internal::Storage::CallbackService {
                                            const internal::GetGroupRoutesRequest* request,
                                            internal::GetRoutesResponse* response) override;
 
+  // Customer-service desks (storage_service_desk.cc).
+  grpc::ServerUnaryReactor* Desk(grpc::CallbackServerContext* ctx,
+                                 const internal::DeskCall* request,
+                                 internal::DeskResult* response) override;
+
   // The webhook outbox (webhook_outbox_store.h).
   grpc::ServerUnaryReactor* ClaimWebhookEvents(grpc::CallbackServerContext* ctx,
                                                const internal::ClaimWebhookEventsRequest* request,
@@ -174,6 +181,7 @@ class StorageService final : public internal::Storage::CallbackService {
 
  private:
   using Done = std::function<void(absl::Status)>;
+  absl::Status RunDeskCall(const internal::DeskCall& call, internal::DeskResult* result);
   // One call of each stream: answered (`done`) when its group commit is.
   void StartAppend(const internal::AppendMessageRequest& request,
                    internal::AppendMessageResponse* response, Done done);
@@ -201,6 +209,7 @@ class StorageService final : public internal::Storage::CallbackService {
   SessionResumer* resumer_;
   LoginGuard* logins_;
   WebhookOutboxStore* outbox_;
+  DeskStore* desks_;
   common::WorkPool* workers_;
   common::StreamServer<internal::AppendCalls, internal::AppendResults> append_stream_{
       [this](const auto& request, auto* response, Done done) {
