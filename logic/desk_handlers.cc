@@ -165,6 +165,11 @@ HandlerTask DeskHandlers::Handle(internal::HandleRequest request, Reply reply) {
   }
   append.set_kind("desk");
   append.set_text(common::ProtoToJson(body));
+  if (config_.RecordsWebhookEvents()) {  // storage fills in the message
+    append.mutable_webhook_event()->set_type("message.sent");
+    append.mutable_webhook_event()->mutable_message()->set_sender(desk->username());
+    append.mutable_webhook_event()->mutable_message()->set_recipient(customer_name);
+  }
   auto stored = co_await Call(storage_, &StorageApi::AppendMessage, std::move(append));
   if (!stored.ok()) co_return reply(stored.status());
   auto* sent = out->mutable_sent();

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "common/clock.h"
+#include "common/proto_json.h"
 #include "common/str_cat.h"
 #include "storage/direct_conversation.h"
 #include "storage/group_event_rows.h"
@@ -348,7 +349,13 @@ absl::Status AppendInTransaction(MysqlConnection& conn, std::vector<Append>& bat
     m->set_sent_at_ms(r.sent_at_ms());
     m->set_kind(a.kind);
     m->set_group_id(a.group_id);
-    if (a.kind == "text") {
+    if (a.kind == kDeskReplyKind) {  // served as text with its agent (ReadMessage)
+      client::ChatMessage body;
+      (void)common::ProtoFromJson(a.body, &body);
+      m->set_kind("text");
+      m->set_text(body.text());
+      m->set_agent(body.agent());
+    } else if (a.kind == "text") {
       m->set_text(a.body);
     } else {
       m->set_payload(a.body);

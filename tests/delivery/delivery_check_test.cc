@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -118,10 +119,12 @@ TEST(DeliveryCheckTest, NoLossDuplicationOrReorderingThroughLogicAndStorageRepli
 
 // The same replica kills with both webhooks on (a before_send hook that
 // allows everything, so every send waits for an HTTP answer, and an
-// after_send hook): still no loss, duplicate or reordering for the devices,
-// and every acknowledged message reaches after_send at least once, though
-// the logic replica delivering it or the storage replica that wrote it died.
-TEST(DeliveryCheckTest, WebhooksThroughLogicAndStorageReplicaKills) {
+// after_send hook) and a customer-service desk in the traffic (user dc0 is a
+// desk whose agents are dc1 and dc2: every message to dc0 is routed to one
+// of them): still no loss, duplicate or reordering for the devices, and
+// every acknowledged message reaches after_send at least once, though the
+// logic replica delivering it or the storage replica that wrote it died.
+TEST(DeliveryCheckTest, WebhooksAndADeskThroughLogicAndStorageReplicaKills) {
   std::mutex mutex;
   std::set<std::string> after_send_bodies;
   HookServer hooks([&](const HookServer::Request& r) {
@@ -136,8 +139,11 @@ TEST(DeliveryCheckTest, WebhooksThroughLogicAndStorageReplicaKills) {
   cluster_options.logic_replicas = 2;
   cluster_options.storage_replicas = 2;
   TestCluster cluster(cluster_options);
+  const std::string desk_file = cluster.dir() + "/desks.list";
+  std::ofstream(desk_file) << "dc0: dc1 dc2\n";
   cluster.StopLogic();
-  cluster.StartLogic({"--webhook.before_send_url=" + hooks.url("/before"),
+  cluster.StartLogic({"--desk_file=" + desk_file,
+                      "--webhook.before_send_url=" + hooks.url("/before"),
                       "--webhook.after_send_url=" + hooks.url("/after"),
                       "--webhook.after_send_timeout_ms=1000"});
 
@@ -155,8 +161,12 @@ TEST(DeliveryCheckTest, WebhooksThroughLogicAndStorageReplicaKills) {
     ++kills;
   };
   const DeliveryCheckReport report = RunDeliveryCheck(options);
-  std::cout << "delivery check (webhooks on, " << kills << " replica kills): " << report.Summary()
-            << std::endl;
+  std::cout << "delivery check (webhooks and a desk, " << kills
+            << " replica kills): " << report.Summary() << std::endl;
+  const auto tickets = cluster.Query("SELECT COUNT(*) FROM desk_tickets");
+  ASSERT_EQ(tickets.size(), 1u);
+  std::cout << "desk: " << tickets[0].U64(0) << " customers routed" << std::endl;
+  EXPECT_GT(tickets[0].U64(0), 5u) << "the desk took part in the traffic";
   EXPECT_TRUE(report.ok()) << report.Summary();
   EXPECT_GT(kills, 2) << "too few faults to mean anything";
   EXPECT_GT(report.acked, 100u) << "too little traffic to mean anything";
