@@ -64,6 +64,18 @@ TEST(CliOutputTest, ASendTheHookRewroteSaysSo) {
             std::string::npos);
 }
 
+TEST(CliOutputTest, ADesksReplyNamesItsAgent) {
+  client::ChatMessage m;
+  m.set_sender("support");
+  m.set_agent("ann");
+  m.set_text("it ships tomorrow");
+  EXPECT_NE(FormatMessage(m, false).find("] support (ann): it ships tomorrow"), std::string::npos)
+      << FormatMessage(m, false);
+  EXPECT_NE(FormatMessage(m, true).find(",\"agent\":\"ann\""), std::string::npos);
+  m.clear_agent();
+  EXPECT_EQ(FormatMessage(m, true).find("agent"), std::string::npos);
+}
+
 TEST(CliOutputTest, GroupAndSystemMessagesNameTheirGroup) {
   client::ChatMessage m;
   m.set_group_id(12);
