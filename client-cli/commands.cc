@@ -353,7 +353,7 @@ int RunGroup(const CliOptions& options) {
     return kExitUsage;
   }
   return WithLogin(options, [&](ImClient& client, const std::string&) {
-    return RunGroupCommand(client, *command, options.json, std::cout);
+    return RunPrintedRequest(client, *command, options.json, std::cout);
   });
 }
 
@@ -364,7 +364,7 @@ int RunDesk(const CliOptions& options) {
     return kExitUsage;
   }
   return WithLogin(options, [&](ImClient& client, const std::string&) {
-    return RunDeskCommand(client, *command, options.json, std::cout);
+    return RunPrintedRequest(client, *command, options.json, std::cout);
   });
 }
 
@@ -375,7 +375,7 @@ int RunRelation(const CliOptions& options) {
     return kExitUsage;
   }
   return WithLogin(options, [&](ImClient& client, const std::string&) {
-    return RunRelationCommand(client, *command, options.json, std::cout);
+    return RunPrintedRequest(client, *command, options.json, std::cout);
   });
 }
 

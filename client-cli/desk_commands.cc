@@ -115,14 +115,6 @@ absl::StatusOr<DeskCommand> ParseDeskCommand(const std::vector<std::string>& arg
   return usage;
 }
 
-absl::Status RunDeskCommand(ImClient& client, const DeskCommand& command, bool json,
-                            std::ostream& out) {
-  auto response = client.Request(command.request);
-  if (!response.ok()) return response.status();
-  command.print(*response, json, out);
-  return absl::OkStatus();
-}
-
 std::string FormatDeskEvent(const client::DeskEvent& event, bool json) {
   if (json) {
     return StrCat("{\"type\":\"desk_event\",\"desk\":", JsonString(event.desk()),

@@ -16,21 +16,15 @@
 
 #include "absl/status/statusor.h"
 #include "client-cli/im_client.h"
+#include "client-cli/printed_request.h"
 
 namespace im::cli {
 
-struct DeskCommand {
-  client::ClientFrame request;
-  std::function<void(const client::ServerFrame& response, bool json, std::ostream& out)> print;
-};
+using DeskCommand = PrintedRequest;
 
 // INVALID_ARGUMENT "usage: ..." for a malformed command. Needs no server.
 absl::StatusOr<DeskCommand> ParseDeskCommand(const std::vector<std::string>& args,
                                              std::uint32_t limit);
-
-// Sends the request and prints the answer; returns the server's status.
-absl::Status RunDeskCommand(ImClient& client, const DeskCommand& command, bool json,
-                            std::ostream& out);
 
 const char* DeskUsage();
 

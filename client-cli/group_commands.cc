@@ -271,12 +271,4 @@ absl::StatusOr<GroupCommand> ParseGroupCommand(const std::vector<std::string>& a
                                                std::ostream& out) { print(in, f, json, out); }};
 }
 
-absl::Status RunGroupCommand(ImClient& client, const GroupCommand& command, bool json,
-                             std::ostream& out) {
-  auto response = client.Request(command.request);
-  if (!response.ok()) return response.status();
-  command.print(*response, json, out);
-  return absl::OkStatus();
-}
-
 }  // namespace im::cli

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "client-cli/im_client.h"
+#include "client-cli/printed_request.h"
 
 namespace im::cli {
 
@@ -26,18 +27,12 @@ struct GroupCommandOptions {
   std::uint32_t limit = 0;    // members: page size (0: the server's default)
 };
 
-struct GroupCommand {
-  client::ClientFrame request;
-  std::function<void(const client::ServerFrame& response, bool json, std::ostream& out)> print;
-};
+using GroupCommand = PrintedRequest;
 
 // INVALID_ARGUMENT "usage: ..." (or about a bad group id). Needs no server.
 absl::StatusOr<GroupCommand> ParseGroupCommand(const std::vector<std::string>& args,
                                                const GroupCommandOptions& options);
 
-// Sends the request and prints the answer; returns the server's status.
-absl::Status RunGroupCommand(ImClient& client, const GroupCommand& command, bool json,
-                             std::ostream& out);
 
 const char* GroupUsage();
 

@@ -199,14 +199,6 @@ absl::StatusOr<RelationCommand> ParseRelationCommand(const std::string& group,
       }};
 }
 
-absl::Status RunRelationCommand(ImClient& client, const RelationCommand& command, bool json,
-                                std::ostream& out) {
-  auto response = client.Request(command.request);
-  if (!response.ok()) return response.status();
-  command.print(*response, json, out);
-  return absl::OkStatus();
-}
-
 std::string FormatFriendEvent(const client::FriendEvent& e, const std::string& me, bool json) {
   static const std::map<int, std::string> kNames = {{client::FriendEvent::REQUESTED, "requested"},
                                                     {client::FriendEvent::ACCEPTED, "accepted"},

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "client-cli/im_client.h"
+#include "client-cli/printed_request.h"
 
 namespace im::cli {
 
@@ -22,19 +23,12 @@ namespace im::cli {
 bool IsRelationGroup(const std::string& group);
 
 // A parsed command: the request to send and how to print its answer.
-struct RelationCommand {
-  client::ClientFrame request;
-  std::function<void(const client::ServerFrame& response, bool json, std::ostream& out)> print;
-};
+using RelationCommand = PrintedRequest;
 
 // INVALID_ARGUMENT "usage: ..." for a malformed command. Needs no server.
 absl::StatusOr<RelationCommand> ParseRelationCommand(const std::string& group,
                                                      const std::vector<std::string>& args,
                                                      const std::string& note);
-
-// Sends the request and prints the answer; returns the server's status.
-absl::Status RunRelationCommand(ImClient& client, const RelationCommand& command, bool json,
-                                std::ostream& out);
 
 const char* RelationUsage();
 

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "client-cli/cli_output.h"
+#include "client-cli/desk_commands.h"
 #include "client-cli/group_commands.h"
 #include "client-cli/relation_commands.h"
 #include "client-cli/repl_session.h"
@@ -30,6 +31,8 @@ constexpr char kHelp[] =
     "  /group VERB ...      create NAME [MEMBER...] | list | invite | kick | leave | dissolve |\n"
     "                       info | members | rename | announce | role | transfer | mute | "
     "unmute | mute-all\n"
+    "  /desk VERB DESK ...  for a desk's agents: list | reply CUSTOMER TEXT | history CUSTOMER |\n"
+    "                       transfer CUSTOMER AGENT | close CUSTOMER\n"
     "  /help                this list\n"
     "  /quit                leave (Ctrl-D works too)\n";
 
@@ -160,8 +163,23 @@ void RunGroupLine(ReplSession& s, std::istringstream& in) {
     args.push_back(word);
   }
   auto parsed = ParseGroupCommand(args, options);
-  absl::Status status = parsed.ok() ? RunGroupCommand(*s.client, *parsed, s.options.json, std::cout)
+  absl::Status status = parsed.ok() ? RunPrintedRequest(*s.client, *parsed, s.options.json, std::cout)
                                     : parsed.status();
+  if (!status.ok()) Fail(s, status);
+}
+
+// "/desk VERB DESK ARGS... [--limit N]" (desk_commands.h).
+void RunDeskLine(ReplSession& s, std::istringstream& in) {
+  std::vector<std::string> args;
+  std::uint32_t limit = 0;
+  for (std::string word; in >> word;) {
+    if (word == "--limit" && in >> limit) continue;
+    args.push_back(word);
+  }
+  auto parsed = ParseDeskCommand(args, limit);
+  absl::Status status = parsed.ok()
+                            ? RunPrintedRequest(*s.client, *parsed, s.options.json, std::cout)
+                            : parsed.status();
   if (!status.ok()) Fail(s, status);
 }
 
@@ -177,7 +195,7 @@ void RunRelationLine(ReplSession& s, const std::string& group, std::istringstrea
   }
   auto parsed = ParseRelationCommand(group, args, note);
   absl::Status status = parsed.ok()
-                            ? RunRelationCommand(*s.client, *parsed, s.options.json, std::cout)
+                            ? RunPrintedRequest(*s.client, *parsed, s.options.json, std::cout)
                             : parsed.status();
   if (!status.ok()) Fail(s, status);
 }
@@ -247,6 +265,8 @@ void HandleReplLine(ReplSession& s, const std::string& line, int shown_rows) {
     }
   } else if (command == "/group") {
     RunGroupLine(s, in);
+  } else if (command == "/desk") {
+    RunDeskLine(s, in);
   } else if (IsRelationGroup(command.substr(1))) {
     RunRelationLine(s, command.substr(1), in);
   } else {

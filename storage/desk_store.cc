@@ -53,6 +53,17 @@ absl::StatusOr<std::optional<internal::DeskTicket>> FindOpen(MysqlConnection& co
   return std::optional<internal::DeskTicket>(ReadTicket(found->rows[0]));
 }
 
+// `ticket` given to `agent_id`, as stored now (assigned set).
+absl::StatusOr<internal::DeskTicket> Assign(MysqlConnection& conn, internal::DeskTicket ticket,
+                                            std::uint64_t agent_id) {
+  auto updated = conn.Execute(
+      "UPDATE desk_tickets SET agent_id = ?, assigned_at_ms = ? WHERE ticket_id = ?",
+      {agent_id, common::NowMs(), ticket.ticket_id()});
+  if (!updated.ok()) return updated.status();
+  ticket.set_assigned(true);
+  return Reread(conn, ticket);
+}
+
 // The open ticket held by `agent_id`, or why not.
 absl::StatusOr<internal::DeskTicket> HeldBy(MysqlConnection& conn, std::uint64_t desk_id,
                                             std::uint64_t customer_id, std::uint64_t agent_id) {
@@ -117,33 +128,20 @@ absl::StatusOr<internal::DeskTicket> DeskStore::Route(
         if (open_count[candidate] < open_count[agent]) agent = candidate;
       }
     }
-    const std::int64_t now = common::NowMs();
-    const SqlParam assigned_at = agent == 0 ? SqlParam(nullptr) : SqlParam(now);
-    const SqlParam agent_param = agent == 0 ? SqlParam(nullptr) : SqlParam(agent);
     if (*open) {  // queued until now
       ticket = **open;
-      if (agent == 0) return absl::OkStatus();
-      auto updated = conn.Execute(
-          "UPDATE desk_tickets SET agent_id = ?, assigned_at_ms = ? WHERE ticket_id = ?",
-          {agent_param, assigned_at, ticket.ticket_id()});
-      if (!updated.ok()) return updated.status();
-    } else {
+    } else {  // opened queued, then given to the agent if there is one
       auto inserted = conn.Execute(
-          "INSERT INTO desk_tickets (desk_id, customer_id, agent_id, open_customer_id,"
-          " opened_at_ms, assigned_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-          {desk_id, customer_id, agent_param, customer_id, now, assigned_at});
+          "INSERT INTO desk_tickets (desk_id, customer_id, open_customer_id, opened_at_ms)"
+          " VALUES (?, ?, ?, ?)",
+          {desk_id, customer_id, customer_id, common::NowMs()});
       if (!inserted.ok()) return inserted.status();
       ticket.set_ticket_id(inserted->insert_id);
-      ticket.set_desk_id(desk_id);
-      ticket.set_customer_id(customer_id);
-      ticket.set_opened_at_ms(now);
       ticket.set_opened(true);
     }
-    ticket.set_agent_id(agent);
-    ticket.set_assigned(agent != 0);
-    auto reread = Reread(conn, ticket);
-    if (!reread.ok()) return reread.status();
-    ticket = std::move(*reread);
+    auto stored = agent == 0 ? Reread(conn, ticket) : Assign(conn, ticket, agent);
+    if (!stored.ok()) return stored.status();
+    ticket = std::move(*stored);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -163,16 +161,9 @@ absl::StatusOr<std::vector<internal::DeskTicket>> DeskStore::AssignQueued(std::u
         {desk_id, static_cast<std::uint64_t>(std::max<std::uint32_t>(limit, 1))});
     if (!queued.ok()) return queued.status();
     for (const SqlRow& row : queued->rows) {
-      internal::DeskTicket t = ReadTicket(row);
-      auto updated = conn.Execute(
-          "UPDATE desk_tickets SET agent_id = ?, assigned_at_ms = ? WHERE ticket_id = ?",
-          {agent_id, common::NowMs(), t.ticket_id()});
-      if (!updated.ok()) return updated.status();
-      t.set_agent_id(agent_id);
-      t.set_assigned(true);
-      auto reread = Reread(conn, t);
-      if (!reread.ok()) return reread.status();
-      given.push_back(std::move(*reread));
+      auto assigned = Assign(conn, ReadTicket(row), agent_id);
+      if (!assigned.ok()) return assigned.status();
+      given.push_back(std::move(*assigned));
     }
     return absl::OkStatus();
   });
@@ -224,15 +215,9 @@ absl::StatusOr<internal::DeskTicket> DeskStore::Transfer(std::uint64_t desk_id,
     if (!held.ok()) return held.status();
     ticket = *held;
     if (to_agent_id == agent_id) return absl::OkStatus();
-    auto updated = conn.Execute(
-        "UPDATE desk_tickets SET agent_id = ?, assigned_at_ms = ? WHERE ticket_id = ?",
-        {to_agent_id, common::NowMs(), ticket.ticket_id()});
-    if (!updated.ok()) return updated.status();
-    ticket.set_agent_id(to_agent_id);
-    ticket.set_assigned(true);
-    auto reread = Reread(conn, ticket);
-    if (!reread.ok()) return reread.status();
-    ticket = std::move(*reread);
+    auto assigned = Assign(conn, ticket, to_agent_id);
+    if (!assigned.ok()) return assigned.status();
+    ticket = std::move(*assigned);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
