@@ -133,7 +133,7 @@ int Run(int argc, char** argv) {
   MessageHandlers messages(config, &storage, &users, &relation_cache, &fanout,
                            {.filter = &send_filter,
                             .before_send = before_send ? &*before_send : nullptr},
-                           &desks);
+                           config.desk_file.empty() ? nullptr : &desks);
   messages.RegisterWith(dispatcher);
   RelationHandlers relations(config, &storage, &users, &fanout);
   relations.RegisterWith(dispatcher);
