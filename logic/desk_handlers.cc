@@ -198,37 +198,48 @@ HandlerTask DeskHandlers::Handle(internal::HandleRequest request, Reply reply) {
   }
 }
 
-void DeskHandlers::OnCustomerMessage(const internal::SessionContext& customer,
-                                     const internal::User& desk,
-                                     const client::ChatMessage& message) {
+bool DeskHandlers::RoutesTo(const std::string& recipient, const std::string& sender) const {
   const std::shared_ptr<const DeskDirectory> directory =
       directory_ != nullptr ? directory_->current() : nullptr;
-  if (directory == nullptr) return;
-  const std::vector<std::string>* agents = directory->AgentsOf(desk.username());
-  if (agents == nullptr || directory->IsAgent(desk.username(), customer.username())) return;
-  Route(customer, desk, *agents, message);
+  return directory != nullptr && directory->AgentsOf(recipient) != nullptr &&
+         !directory->IsAgent(recipient, sender);
+}
+
+void DeskHandlers::RouteCustomer(const internal::SessionContext& customer,
+                                 const internal::User& desk, const client::ChatMessage& message,
+                                 bool tell_agent, std::function<void(absl::Status)> routed) {
+  const std::shared_ptr<const DeskDirectory> directory =
+      directory_ != nullptr ? directory_->current() : nullptr;
+  const std::vector<std::string>* agents =
+      directory != nullptr ? directory->AgentsOf(desk.username()) : nullptr;
+  if (agents == nullptr) return routed(absl::OkStatus());  // no desk any more (a reload)
+  Route(customer, desk, *agents, message, tell_agent, std::move(routed));
 }
 
 HandlerTask DeskHandlers::Route(internal::SessionContext customer, internal::User desk,
-                                std::vector<std::string> agents, client::ChatMessage message) {
+                                std::vector<std::string> agents, client::ChatMessage message,
+                                bool tell_agent, std::function<void(absl::Status)> routed) {
   internal::DeskCall call;
   call.set_op(internal::DeskCall::ROUTE);
   call.set_desk_id(desk.user_id());
   call.set_customer_id(customer.user_id());
   for (auto& agent : agents) call.add_agents(std::move(agent));
-  auto routed = co_await Call(storage_, &StorageApi::Desk, std::move(call));
-  if (!routed.ok() || routed->tickets_size() != 1) {
-    // The message is stored: the agent finds it with `desk list` and history.
+  auto result = co_await Call(storage_, &StorageApi::Desk, std::move(call));
+  if (result.ok() && result->tickets_size() != 1) {
+    result = absl::InternalError("routing returned no ticket");
+  }
+  if (!result.ok()) {
     common::GetLogger("desk")->warn("event=desk_route_failed desk={} customer={} error=\"{}\"",
                                     desk.username(), customer.username(),
-                                    routed.status().message());
-    co_return;
+                                    result.status().message());
+    co_return routed(result.status());
   }
-  const internal::DeskTicket& ticket = routed->tickets(0);
-  if (ticket.agent_id() == 0) co_return;  // queued until an agent is online
+  routed(absl::OkStatus());
+  const internal::DeskTicket& ticket = result->tickets(0);
+  if (!tell_agent || ticket.agent_id() == 0) co_return;  // queued until an agent is online
   client::ServerFrame frame = DeskEventFrame(desk.username(), customer.username(), "message");
   *frame.mutable_desk_event()->mutable_message() = std::move(message);
-  fanout_->PushToRoutes(routed->agent_routes(), frame, "", 0);
+  fanout_->PushToRoutes(result->agent_routes(), frame, "", 0);
 }
 
 void DeskHandlers::OnLoggedIn(std::uint64_t user_id, const std::string& username) {

@@ -6,8 +6,9 @@
 // 1:1 conversation between the customer and the desk account, so they are
 // stored, ordered and synced for the customer like any other.
 //
-// - A customer's message to a desk (OnCustomerMessage, called by
-//   MessageHandlers once it is stored) routes their ticket: it stays with
+// - A customer's message to a desk (RouteCustomer, called by
+//   MessageHandlers once it is stored and before the customer's ack, so an
+//   acked message always has its ticket) routes their ticket: it stays with
 //   its agent, or goes to the online agent with the fewest open tickets, or
 //   waits in the queue while no agent is online. The agent holding it is
 //   pushed a DeskEvent "message".
@@ -45,16 +46,23 @@ class DeskHandlers {
 
   void RegisterWith(RequestDispatcher& dispatcher);
 
-  // `message` (stored, as pushed) went from `customer` to `desk`.
-  void OnCustomerMessage(const internal::SessionContext& customer, const internal::User& desk,
-                         const client::ChatMessage& message);
+  // Whether a message from `sender` to `recipient` is for a desk's agents:
+  // `recipient` is a desk and `sender` not one of its agents.
+  bool RoutesTo(const std::string& recipient, const std::string& sender) const;
+  // `message` (stored, as pushed) went from `customer` to `desk`: routes the
+  // customer's ticket, then calls `routed` (OK, or storage's error), then
+  // tells the agent holding it (with `tell_agent`: not for a resend).
+  void RouteCustomer(const internal::SessionContext& customer, const internal::User& desk,
+                     const client::ChatMessage& message, bool tell_agent,
+                     std::function<void(absl::Status)> routed);
   // `username` logged in: if an agent, they get their desks' queues.
   void OnLoggedIn(std::uint64_t user_id, const std::string& username);
 
  private:
   HandlerTask Handle(internal::HandleRequest request, Reply reply);
   HandlerTask Route(internal::SessionContext customer, internal::User desk,
-                    std::vector<std::string> agents, client::ChatMessage message);
+                    std::vector<std::string> agents, client::ChatMessage message, bool tell_agent,
+                    std::function<void(absl::Status)> routed);
   HandlerTask AssignQueue(std::uint64_t agent_id, std::string agent, std::string desk);
   // Tells `agent_id`'s devices.
   void Tell(std::uint64_t agent_id, client::DeskEvent event);

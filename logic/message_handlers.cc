@@ -281,12 +281,33 @@ void MessageHandlers::AnswerAndPush(const internal::SessionContext& session,
                                     const internal::User& recipient,
                                     const internal::AppendMessageResponse& stored,
                                     const Reply& reply, SentAt sent_at) {
-  Answer(session, stored, reply);
-  if (stored.duplicate()) return;  // delivered (or synced) the first time
   client::ServerFrame event;
   *event.mutable_message() = StoredMessage(session, req, stored);
   event.mutable_message()->set_recipient(recipient.username());
-  if (desks_ != nullptr) desks_->OnCustomerMessage(session, recipient, event.message());
+  if (desks_ != nullptr && desks_->RoutesTo(recipient.username(), session.username())) {
+    // The ack means the desk has the conversation, so it is routed first. If
+    // routing fails the sender is answered UNAVAILABLE and sends again: the
+    // resend stores nothing twice and is routed again.
+    return desks_->RouteCustomer(
+        session, recipient, event.message(), /*tell_agent=*/!stored.duplicate(),
+        [this, session, recipient, event, stored, reply, sent_at](absl::Status routed) mutable {
+          if (!routed.ok()) {
+            return reply(absl::UnavailableError(common::StrCat(
+                "the desk ", recipient.username(), " could not take the message; send it again")));
+          }
+          AnswerAndPushStored(session, recipient, std::move(event), stored, reply, sent_at);
+        });
+  }
+  AnswerAndPushStored(session, recipient, std::move(event), stored, reply, sent_at);
+}
+
+void MessageHandlers::AnswerAndPushStored(const internal::SessionContext& session,
+                                          const internal::User& recipient,
+                                          client::ServerFrame event,
+                                          const internal::AppendMessageResponse& stored,
+                                          const Reply& reply, SentAt sent_at) {
+  Answer(session, stored, reply);
+  if (stored.duplicate()) return;  // delivered (or synced) the first time
   if (stored.has_routes()) {  // storage looked them up with the append
     return fanout_->PushToRoutes(stored.routes(), event, session.access_node_id(),
                                  session.conn_id(), sent_at);

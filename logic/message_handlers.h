@@ -86,9 +86,14 @@ class MessageHandlers {
   static client::ChatMessage StoredMessage(const internal::SessionContext& session,
                                            const client::SendMessageRequest& req,
                                            const internal::AppendMessageResponse& stored);
+  // A message to a desk account is routed to the desk's agents first.
   void AnswerAndPush(const internal::SessionContext& session, const client::SendMessageRequest& req,
                      const internal::User& recipient, const internal::AppendMessageResponse& stored,
                      const Reply& reply, SentAt sent_at);
+  void AnswerAndPushStored(const internal::SessionContext& session,
+                           const internal::User& recipient, client::ServerFrame event,
+                           const internal::AppendMessageResponse& stored, const Reply& reply,
+                           SentAt sent_at);
 
   const LogicConfig& config_;
   StorageApi* storage_;
