@@ -22,7 +22,9 @@ constexpr std::int64_t kGroupConversation = 2;
 
 // Creates the direct conversation between two users and its member rows if
 // missing. Runs outside the append transaction (each statement commits on its
-// own) so racing creators never deadlock; re-running it repairs a half-made one.
+// own), so it holds no lock the append needs; re-running it repairs a half-made
+// one. Racing creators can still deadlock inside one INSERT IGNORE (InnoDB's
+// duplicate-key locks): that answers ABORTED and is simply run again.
 absl::Status EnsureDirectConversation(MysqlConnection& conn, std::uint64_t a, std::uint64_t b) {
   const std::string peer_key = DirectPeerKey(a, b);
   auto created = conn.Execute(
@@ -41,7 +43,7 @@ absl::Status EnsureDirectConversation(MysqlConnection& conn, std::uint64_t a, st
 }
 
 // The conversation of each direct append, creating the missing ones first.
-absl::StatusOr<std::map<std::string, std::uint64_t>> DirectConversations(
+absl::StatusOr<std::map<std::string, std::uint64_t>> FindOrCreateDirectConversations(
     MysqlConnection& conn, const std::vector<Append>& batch) {
   std::vector<std::string> keys;
   for (const Append& a : batch) {
@@ -77,6 +79,17 @@ absl::StatusOr<std::map<std::string, std::uint64_t>> DirectConversations(
     if (auto s = read(); !s.ok()) return s;
   }
   return conv_of;
+}
+
+// FindOrCreateDirectConversations, run again while it deadlocks with a racing
+// creator (every statement in it is safe to repeat).
+absl::StatusOr<std::map<std::string, std::uint64_t>> DirectConversations(
+    MysqlConnection& conn, const std::vector<Append>& batch, int attempts) {
+  auto found = FindOrCreateDirectConversations(conn, batch);
+  for (int i = 1; i < attempts && found.status().code() == absl::StatusCode::kAborted; ++i) {
+    found = FindOrCreateDirectConversations(conn, batch);
+  }
+  return found;
 }
 
 // Step 7 of a batch, for its sender devices: each (sender, device,
@@ -446,11 +459,12 @@ absl::Status MessageStore::AppendMany(std::vector<Append>& batch) {
   absl::Status status = lease.status();
   if (status.ok()) {
     MysqlConnection& conn = **lease;
-    auto direct_conv = DirectConversations(conn, batch);
+    constexpr int kAttempts = 5;
+    auto direct_conv = DirectConversations(conn, batch, kAttempts);
     status = direct_conv.status();
     if (status.ok()) {
       status = RunTransaction(
-          conn, [&] { return AppendInTransaction(conn, batch, *direct_conv); }, /*attempts=*/5);
+          conn, [&] { return AppendInTransaction(conn, batch, *direct_conv); }, kAttempts);
     }
   }
   if (!status.ok()) {

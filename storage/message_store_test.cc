@@ -1,5 +1,6 @@
 #include "storage/message_store.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -51,7 +52,7 @@ TEST_F(MessageStoreTest, ConcurrentSendersGetGaplessDistinctSeqs) {
   std::vector<std::thread> threads;
   std::mutex mutex;
   std::set<std::uint64_t> seqs;
-  int failures = 0;
+  std::vector<std::string> failures;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
@@ -61,13 +62,13 @@ TEST_F(MessageStoreTest, ConcurrentSendersGetGaplessDistinctSeqs) {
         if (r.ok()) {
           seqs.insert(r->seq());
         } else {
-          ++failures;
+          failures.push_back(r.status().ToString());
         }
       }
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(failures, 0);
+  EXPECT_THAT(failures, testing::IsEmpty());
   ASSERT_EQ(seqs.size(), static_cast<std::size_t>(kThreads * kPerThread));
   EXPECT_EQ(*seqs.begin(), 1u);
   EXPECT_EQ(*seqs.rbegin(), static_cast<std::uint64_t>(kThreads * kPerThread));
