@@ -4,6 +4,7 @@
 #include <map>
 
 #include "client-cli/cli_output.h"
+#include "client-cli/group_event_text.h"
 #include "client-cli/target.h"
 #include "common/group_protocol.h"
 #include "common/str_cat.h"
@@ -68,14 +69,14 @@ void PrintInfo(const client::GroupInfo& g, bool json, std::ostream& out) {
   if (json) {
     out << "{\"type\":\"group\",\"group_id\":" << g.group_id()
         << ",\"name\":" << JsonString(g.name()) << ",\"owner\":" << JsonString(g.owner())
-        << ",\"members\":" << g.member_count() << ",\"my_role\":\"" << common::GroupRoleName(g.my_role())
+        << ",\"members\":" << g.member_count() << ",\"my_role\":\"" << GroupRoleName(g.my_role())
         << "\",\"mute_all\":" << (g.mute_all() ? "true" : "false")
         << ",\"announcement\":" << JsonString(g.announcement()) << ",\"max_seq\":" << g.max_seq()
         << ",\"created_at_ms\":" << g.created_at_ms() << "}\n";
     return;
   }
   out << "g:" << g.group_id() << " \"" << g.name() << "\"  " << g.member_count()
-      << " members, owner " << g.owner() << ", you: " << common::GroupRoleName(g.my_role())
+      << " members, owner " << g.owner() << ", you: " << GroupRoleName(g.my_role())
       << (g.mute_all() ? ", mute-all on" : "") << "\n";
   if (!g.announcement().empty()) out << "  announcement: " << g.announcement() << "\n";
 }
@@ -205,10 +206,10 @@ const std::map<std::string, Verb>& Verbs() {
             if (json) {
               out << "{\"type\":\"member\",\"user_id\":" << m.user_id()
                   << ",\"username\":" << JsonString(m.username()) << ",\"role\":\""
-                  << common::GroupRoleName(m.role()) << "\",\"online\":" << (m.online() ? "true" : "false")
+                  << GroupRoleName(m.role()) << "\",\"online\":" << (m.online() ? "true" : "false")
                   << ",\"muted_until_ms\":" << m.muted_until_ms() << "}\n";
             } else {
-              out << m.username() << "  " << common::GroupRoleName(m.role()) << "  "
+              out << m.username() << "  " << GroupRoleName(m.role()) << "  "
                   << (m.online() ? "online" : "offline")
                   << (m.muted_until_ms() != 0 ? "  (muted)" : "") << "\n";
             }

@@ -67,4 +67,17 @@ std::string DescribeGroupEvent(const Event& event) {
   }
 }
 
+const char* GroupRoleName(client::GroupRole role) {
+  switch (role) {
+    case client::GROUP_ROLE_OWNER:
+      return "owner";
+    case client::GROUP_ROLE_ADMIN:
+      return "admin";
+    case client::GROUP_ROLE_MEMBER:
+      return "member";
+    default:
+      return "none";
+  }
+}
+
 }  // namespace im::cli

@@ -75,5 +75,12 @@ TEST(GroupEventTextTest, MessagesWordTheEventAndJsonAlsoCarriesItTyped) {
       << json;
 }
 
+TEST(GroupRoleNameTest, NamesEachRole) {
+  EXPECT_STREQ(GroupRoleName(client::GROUP_ROLE_OWNER), "owner");
+  EXPECT_STREQ(GroupRoleName(client::GROUP_ROLE_ADMIN), "admin");
+  EXPECT_STREQ(GroupRoleName(client::GROUP_ROLE_MEMBER), "member");
+  EXPECT_STREQ(GroupRoleName(client::GROUP_ROLE_NONE), "none");
+}
+
 }  // namespace
 }  // namespace im::cli

@@ -1,18 +1,19 @@
 #pragma once
-// The group parts of the client protocol that every tier reads alike: the
-// limits on what a group request may carry, the checks of those limits, and
-// the names of the roles. Logic checks each request here before it calls
-// storage; storage checks again here (it trusts no caller with its tables);
-// im-cli prints roles by these names. A new kind of group change adds one
-// case to ValidateGroupChange here, and one to storage's Changer
-// (storage/group_change.cc), which decides and applies it under the lock.
+// The limits on what a group request may carry, and their checks, read alike
+// by every tier. Logic checks each client request here before it calls
+// storage; storage checks its own GroupChange here again (it trusts no caller
+// with its tables). The client's GroupChangeRequest and storage's GroupChange
+// have the same fields by the same names, so one template checks both. A new
+// kind of group change adds one case to ValidateGroupChange here, and one to
+// storage's Changer (storage/group_change.cc), which decides and applies it
+// under the lock.
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "client.pb.h"
+#include "common/str_cat.h"
 
 namespace im::common {
 
@@ -26,9 +27,38 @@ absl::Status ValidateGroupName(std::string_view name);
 // What can be judged from the request alone (INVALID_ARGUMENT otherwise):
 // a group, one change, and that change's fields within their limits.
 // Permissions and the group's state are storage's, under the group's lock.
-absl::Status ValidateGroupChange(const client::GroupChangeRequest& change);
-
-// "owner", "admin", "member", or "none".
-const char* GroupRoleName(client::GroupRole role);
+// `Change` is client::GroupChangeRequest or internal::GroupChange.
+template <typename Change>
+absl::Status ValidateGroupChange(const Change& change) {
+  if (change.group_id() == 0) return absl::InvalidArgumentError("which group? (group_id)");
+  switch (change.change_case()) {
+    case Change::kInvite:
+      if (change.invite().usernames_size() == 0) return absl::InvalidArgumentError("invite whom?");
+      return absl::OkStatus();
+    case Change::kRename:
+      return ValidateGroupName(change.rename());
+    case Change::kAnnounce:
+      if (change.announce().size() > kMaxGroupAnnouncementBytes) {
+        return absl::InvalidArgumentError(
+            StrCat("an announcement is at most ", kMaxGroupAnnouncementBytes, " bytes"));
+      }
+      return absl::OkStatus();
+    case Change::kMute:
+      if (change.mute().minutes() > kMaxGroupMuteMinutes) {
+        return absl::InvalidArgumentError("a mute lasts at most a year (or until unmuted)");
+      }
+      return absl::OkStatus();
+    case Change::kKick:
+    case Change::kSetRole:
+    case Change::kTransfer:
+    case Change::kMuteAll:
+    case Change::kLeave:
+    case Change::kDissolve:
+      return absl::OkStatus();
+    case Change::CHANGE_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError("no group change given");
+}
 
 }  // namespace im::common

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "client.pb.h"
+#include "storage.pb.h"
+
 namespace im::common {
 namespace {
 
@@ -16,8 +19,7 @@ TEST(GroupProtocolTest, NamesAreNotBlankAndAtMost64Bytes) {
   EXPECT_TRUE(ValidateGroupName(std::string(64, 'x')).ok());
   EXPECT_EQ(ValidateGroupName("").message(), "the group needs a name");
   EXPECT_EQ(ValidateGroupName(" \t ").message(), "the group needs a name");
-  EXPECT_EQ(ValidateGroupName(std::string(65, 'x')).message(),
-            "a group name is at most 64 bytes");
+  EXPECT_EQ(ValidateGroupName(std::string(65, 'x')).message(), "a group name is at most 64 bytes");
 }
 
 TEST(GroupProtocolTest, AChangeNamesItsGroupAndOneChangeWithinItsLimits) {
@@ -55,11 +57,18 @@ TEST(GroupProtocolTest, AChangeNamesItsGroupAndOneChangeWithinItsLimits) {
   EXPECT_TRUE(ValidateGroupChange(dissolve).ok());
 }
 
-TEST(GroupProtocolTest, RoleNames) {
-  EXPECT_STREQ(GroupRoleName(client::GROUP_ROLE_OWNER), "owner");
-  EXPECT_STREQ(GroupRoleName(client::GROUP_ROLE_ADMIN), "admin");
-  EXPECT_STREQ(GroupRoleName(client::GROUP_ROLE_MEMBER), "member");
-  EXPECT_STREQ(GroupRoleName(client::GROUP_ROLE_NONE), "none");
+// Storage checks its own GroupChange with the same template and limits.
+TEST(GroupProtocolTest, StoragesGroupChangeIsCheckedAlike) {
+  internal::GroupChange change;
+  EXPECT_EQ(ValidateGroupChange(change).message(), "which group? (group_id)");
+  change.set_group_id(7);
+  EXPECT_EQ(ValidateGroupChange(change).message(), "no group change given");
+  change.mutable_invite();
+  EXPECT_EQ(ValidateGroupChange(change).message(), "invite whom?");
+  change.set_announce(std::string(kMaxGroupAnnouncementBytes + 1, 'a'));
+  EXPECT_EQ(ValidateGroupChange(change).message(), "an announcement is at most 1024 bytes");
+  change.set_rename("book club");
+  EXPECT_TRUE(ValidateGroupChange(change).ok());
 }
 
 }  // namespace

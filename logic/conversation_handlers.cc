@@ -3,6 +3,7 @@
 #include "common/str_cat.h"
 #include "logic/message_policy.h"
 #include "logic/peer_lookup.h"
+#include "logic/stored_to_client.h"
 
 namespace im::logic {
 namespace {
@@ -40,7 +41,7 @@ void ConversationHandlers::Sync(const internal::HandleRequest& request, Reply re
     if (!page.ok()) return reply(page.status());
     internal::HandleResponse response;
     auto* out = response.mutable_frame()->mutable_sync();
-    *out->mutable_messages() = std::move(*page->mutable_messages());
+    ToClient(std::move(*page->mutable_messages()), out->mutable_messages());
     out->set_more(page->more());
     reply(std::move(response));
   });
@@ -54,7 +55,12 @@ void ConversationHandlers::Ack(const internal::HandleRequest& request, Reply rep
   internal::AckMessagesRequest ack;
   ack.set_user_id(request.session().user_id());
   ack.set_device_id(request.session().device_id());
-  *ack.mutable_acks() = acks;
+  ack.mutable_acks()->Reserve(acks.size());
+  for (const client::ConversationAck& a : acks) {
+    internal::ConversationSeq* seq = ack.mutable_acks()->Add();
+    seq->set_conv_id(a.conv_id());
+    seq->set_seq(a.seq());
+  }
   storage_->AckMessages(std::move(ack), [reply](absl::StatusOr<internal::AckMessagesResponse> r) {
     if (!r.ok()) return reply(r.status());
     internal::HandleResponse response = Empty();
@@ -70,8 +76,8 @@ void ConversationHandlers::ListConversations(const internal::HandleRequest& requ
       std::move(ref), [reply](absl::StatusOr<internal::ListConversationsResponse> list) {
         if (!list.ok()) return reply(list.status());
         internal::HandleResponse response;
-        *response.mutable_frame()->mutable_conv_list()->mutable_conversations() =
-            std::move(*list->mutable_conversations());
+        ToClient(std::move(*list->mutable_conversations()),
+                 response.mutable_frame()->mutable_conv_list()->mutable_conversations());
         reply(std::move(response));
       });
 }
@@ -122,7 +128,7 @@ HandlerTask ConversationHandlers::History(internal::HandleRequest request, Reply
   }
   if (!page.ok()) co_return reply(page.status());
   if (page->messages_size() > 0) out->set_conv_id(page->messages(0).conv_id());
-  *out->mutable_messages() = std::move(*page->mutable_messages());
+  ToClient(std::move(*page->mutable_messages()), out->mutable_messages());
   reply(std::move(response));
 }
 

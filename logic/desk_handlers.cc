@@ -4,6 +4,7 @@
 #include "common/proto_json.h"
 #include "common/str_cat.h"
 #include "logic/peer_lookup.h"
+#include "logic/stored_to_client.h"
 
 namespace im::logic {
 namespace {
@@ -131,7 +132,7 @@ HandlerTask DeskHandlers::Handle(internal::HandleRequest request, Reply reply) {
     query.set_limit(req.history().limit());
     auto page = co_await Call(storage_, &StorageApi::History, std::move(query));
     if (!page.ok()) co_return reply(page.status());
-    *out->mutable_messages() = page->messages();
+    ToClient(std::move(*page->mutable_messages()), out->mutable_messages());
     co_return reply(std::move(response));
   }
 
@@ -154,7 +155,7 @@ HandlerTask DeskHandlers::Handle(internal::HandleRequest request, Reply reply) {
     co_return reply(absl::PermissionDeniedError(
         common::StrCat(customer_name, " has blocked desk ", req.desk())));
   }
-  client::ChatMessage body;  // stored as kind "desk": the text and who wrote it
+  internal::StoredMessage body;  // stored as kind "desk": the text and who wrote it
   body.set_text(text.text());
   body.set_agent(session.username());
   internal::AppendMessageRequest append;

@@ -2,6 +2,7 @@
 
 #include "common/group_protocol.h"
 #include "common/str_cat.h"
+#include "logic/stored_to_client.h"
 
 namespace im::logic {
 
@@ -51,7 +52,7 @@ void GroupHandlers::Change(const internal::HandleRequest& request, Reply reply) 
   }
   internal::ChangeGroupRequest change;
   change.set_actor_id(request.session().user_id());
-  *change.mutable_change() = req;
+  *change.mutable_change() = ToStorage(req);
   change.set_max_members(static_cast<std::uint32_t>(config_.max_group_members));
   change.set_record_webhook_event(config_.RecordsWebhookEvents());
   storage_->ChangeGroup(std::move(change), [this, session = request.session(),
@@ -66,19 +67,21 @@ void GroupHandlers::Change(const internal::HandleRequest& request, Reply reply) 
 }
 
 void GroupHandlers::PushChange(const internal::SessionContext& session,
-                               const internal::GroupChangeResult& result) {
-  fanout_->PushGroupMessage(result.system_message(), result.member_count(),
-                            session.access_node_id(), session.conn_id());
+                               internal::GroupChangeResult& result) {
+  client::ChatMessage message;
+  ToClient(std::move(*result.mutable_system_message()), &message);
+  fanout_->PushGroupMessage(message, result.member_count(), session.access_node_id(),
+                            session.conn_id());
 }
 
 void GroupHandlers::Info(const internal::HandleRequest& request, Reply reply) {
   internal::GroupRef ref;
   ref.set_user_id(request.session().user_id());
   ref.set_group_id(request.frame().group_info().group_id());
-  storage_->GetGroupInfo(std::move(ref), [reply](absl::StatusOr<client::GroupInfo> info) {
+  storage_->GetGroupInfo(std::move(ref), [reply](absl::StatusOr<internal::GroupRecord> info) {
     if (!info.ok()) return reply(info.status());
     internal::HandleResponse response;
-    *response.mutable_frame()->mutable_group_info() = std::move(*info);
+    ToClient(std::move(*info), response.mutable_frame()->mutable_group_info());
     reply(std::move(response));
   });
 }
@@ -91,10 +94,10 @@ void GroupHandlers::Members(const internal::HandleRequest& request, Reply reply)
   list.set_after_user_id(req.after_user_id());
   list.set_limit(req.limit());
   storage_->ListGroupMembers(
-      std::move(list), [reply](absl::StatusOr<client::GroupMembersResponse> members) {
+      std::move(list), [reply](absl::StatusOr<internal::GroupMemberPage> members) {
         if (!members.ok()) return reply(members.status());
         internal::HandleResponse response;
-        *response.mutable_frame()->mutable_group_members() = std::move(*members);
+        ToClient(std::move(*members), response.mutable_frame()->mutable_group_members());
         reply(std::move(response));
       });
 }
@@ -102,10 +105,10 @@ void GroupHandlers::Members(const internal::HandleRequest& request, Reply reply)
 void GroupHandlers::List(const internal::HandleRequest& request, Reply reply) {
   internal::UserRef ref;
   ref.set_user_id(request.session().user_id());
-  storage_->ListGroups(std::move(ref), [reply](absl::StatusOr<client::GroupListResponse> groups) {
+  storage_->ListGroups(std::move(ref), [reply](absl::StatusOr<internal::GroupRecords> groups) {
     if (!groups.ok()) return reply(groups.status());
     internal::HandleResponse response;
-    *response.mutable_frame()->mutable_group_list() = std::move(*groups);
+    ToClient(std::move(*groups), response.mutable_frame()->mutable_group_list());
     reply(std::move(response));
   });
 }

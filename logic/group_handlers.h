@@ -30,7 +30,7 @@ class GroupHandlers {
 
   // Pushes a recorded change to the members who can see it.
   void PushChange(const internal::SessionContext& session,
-                  const internal::GroupChangeResult& result);
+                  internal::GroupChangeResult& result);
 
   const LogicConfig& config_;
   StorageApi* storage_;

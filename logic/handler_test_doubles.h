@@ -195,14 +195,14 @@ class ScriptedStorage final : public StorageApi {
                    Done<internal::GroupChangeResult> done) override {
     Respond("ChangeGroup", std::move(request), std::move(done));
   }
-  void GetGroupInfo(internal::GroupRef request, Done<client::GroupInfo> done) override {
+  void GetGroupInfo(internal::GroupRef request, Done<internal::GroupRecord> done) override {
     Respond("GetGroupInfo", std::move(request), std::move(done));
   }
   void ListGroupMembers(internal::ListGroupMembersRequest request,
-                        Done<client::GroupMembersResponse> done) override {
+                        Done<internal::GroupMemberPage> done) override {
     Respond("ListGroupMembers", std::move(request), std::move(done));
   }
-  void ListGroups(internal::UserRef request, Done<client::GroupListResponse> done) override {
+  void ListGroups(internal::UserRef request, Done<internal::GroupRecords> done) override {
     Respond("ListGroups", std::move(request), std::move(done));
   }
   void GetGroupRoutes(internal::GetGroupRoutesRequest request,

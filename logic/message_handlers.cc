@@ -237,7 +237,7 @@ void MessageHandlers::RecordEvent(const internal::SessionContext& session,
                                   const std::string& recipient,
                                   internal::AppendMessageRequest* append) const {
   if (!config_.RecordsWebhookEvents()) return;
-  webhook::Event* event = append->mutable_webhook_event();
+  internal::OutboxEvent* event = append->mutable_webhook_event();
   event->set_type("message.sent");
   event->mutable_message()->set_sender(session.username());
   event->mutable_message()->set_recipient(recipient);

@@ -82,10 +82,10 @@ class StorageApi {
                            Done<internal::GroupChangeResult> done) = 0;
   virtual void ChangeGroup(internal::ChangeGroupRequest request,
                            Done<internal::GroupChangeResult> done) = 0;
-  virtual void GetGroupInfo(internal::GroupRef request, Done<client::GroupInfo> done) = 0;
+  virtual void GetGroupInfo(internal::GroupRef request, Done<internal::GroupRecord> done) = 0;
   virtual void ListGroupMembers(internal::ListGroupMembersRequest request,
-                                Done<client::GroupMembersResponse> done) = 0;
-  virtual void ListGroups(internal::UserRef request, Done<client::GroupListResponse> done) = 0;
+                                Done<internal::GroupMemberPage> done) = 0;
+  virtual void ListGroups(internal::UserRef request, Done<internal::GroupRecords> done) = 0;
   virtual void GetGroupRoutes(internal::GetGroupRoutesRequest request,
                               Done<internal::GetRoutesResponse> done) = 0;
 

@@ -102,10 +102,10 @@ class StorageClient final : public StorageApi {
                    Done<internal::GroupChangeResult> done) override;
   void ChangeGroup(internal::ChangeGroupRequest request,
                    Done<internal::GroupChangeResult> done) override;
-  void GetGroupInfo(internal::GroupRef request, Done<client::GroupInfo> done) override;
+  void GetGroupInfo(internal::GroupRef request, Done<internal::GroupRecord> done) override;
   void ListGroupMembers(internal::ListGroupMembersRequest request,
-                        Done<client::GroupMembersResponse> done) override;
-  void ListGroups(internal::UserRef request, Done<client::GroupListResponse> done) override;
+                        Done<internal::GroupMemberPage> done) override;
+  void ListGroups(internal::UserRef request, Done<internal::GroupRecords> done) override;
   void GetGroupRoutes(internal::GetGroupRoutesRequest request,
                       Done<internal::GetRoutesResponse> done) override;
   void Desk(internal::DeskCall request, Done<internal::DeskResult> done) override;

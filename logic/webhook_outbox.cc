@@ -6,6 +6,7 @@
 #include "common/logging.h"
 #include "common/proto_json.h"
 #include "common/str_cat.h"
+#include "logic/stored_to_client.h"
 
 namespace im::logic {
 namespace {
@@ -84,7 +85,7 @@ std::size_t WebhookOutbox::DeliverBatch() {
     log->warn("event=outbox_claim_failed error=\"{}\"", claimed.status().message());
     return 0;
   }
-  const auto& events = claimed->events();
+  auto& events = *claimed->mutable_events();
   if (events.empty()) return 0;
 
   // Post them all; the client runs up to max_connections at once.
@@ -92,7 +93,9 @@ std::size_t WebhookOutbox::DeliverBatch() {
   std::condition_variable all_done;
   std::size_t left = static_cast<std::size_t>(events.size());
   internal::FinishWebhookEventsRequest finish;
-  for (const webhook::Event& event : events) {
+  for (internal::OutboxEvent& stored : events) {
+    webhook::Event event;
+    ToWebhook(std::move(stored), &event);
     client_->Post(
         common::ProtoToJson(event), {{"Idempotency-Key", std::to_string(event.event_id())}},
         [&, id = event.event_id(), attempts = event.attempts()](

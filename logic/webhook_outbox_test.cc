@@ -7,6 +7,7 @@
 #include "common/proto_json.h"
 #include "logic/handler_test_doubles.h"
 #include "tests/support/hook_server.h"
+#include "webhook.pb.h"
 
 namespace im::logic {
 namespace {
@@ -14,8 +15,8 @@ namespace {
 using std::chrono::milliseconds;
 using testing::HookServer;
 
-webhook::Event Due(std::uint64_t id, std::uint32_t attempts, const std::string& text) {
-  webhook::Event event;
+internal::OutboxEvent Due(std::uint64_t id, std::uint32_t attempts, const std::string& text) {
+  internal::OutboxEvent event;
   event.set_event_id(id);
   event.set_type("message.sent");
   event.set_attempts(attempts);

@@ -16,7 +16,7 @@ AckWriter::AckWriter(ConversationStore* conversations, std::size_t threads,
           [this](std::vector<Pending>& batch) { Commit(batch); }, gather) {}
 
 bool AckWriter::Submit(std::uint64_t user_id, std::string device_id,
-                       std::vector<client::ConversationAck> acks, Done done) {
+                       std::vector<internal::ConversationSeq> acks, Done done) {
   Pending pending{user_id, std::move(device_id), std::move(acks), std::move(done)};
   return committer_.Submit(pending);
 }

@@ -33,13 +33,13 @@ class AckWriter {
   // the commit (or with its error). Returns false, without calling `done`,
   // when too many acks are waiting.
   bool Submit(std::uint64_t user_id, std::string device_id,
-              std::vector<client::ConversationAck> acks, Done done);
+              std::vector<internal::ConversationSeq> acks, Done done);
 
  private:
   struct Pending {
     std::uint64_t user_id = 0;
     std::string device_id;
-    std::vector<client::ConversationAck> acks;
+    std::vector<internal::ConversationSeq> acks;
     Done done;
   };
   void Commit(std::vector<Pending>& batch);

@@ -28,7 +28,7 @@ constexpr std::string_view kMessageJoins =
     "  AND rm.user_id <> m.sender_id"
     " LEFT JOIN users ru ON ru.user_id = rm.user_id";
 
-void ReadMessage(const SqlRow& row, std::size_t at, client::ChatMessage* m) {
+void ReadMessage(const SqlRow& row, std::size_t at, internal::StoredMessage* m) {
   m->set_msg_id(row.U64(at));
   m->set_conv_id(row.U64(at + 1));
   m->set_seq(row.U64(at + 2));
@@ -43,7 +43,7 @@ void ReadMessage(const SqlRow& row, std::size_t at, client::ChatMessage* m) {
   if (m->kind() == kGroupEventKind) {
     ReadGroupEventBody(row.Str(at + 6), m);
   } else if (m->kind() == kDeskReplyKind) {  // a desk's reply: the text and its agent
-    client::ChatMessage body;
+    internal::StoredMessage body;
     (void)common::ProtoFromJson(row.Str(at + 6), &body);
     m->set_kind("text");
     m->set_text(body.text());
@@ -176,7 +176,7 @@ absl::StatusOr<internal::MessagePage> ConversationStore::SyncConversation(
   const std::uint32_t page = ClampPage(limit);
   std::uint64_t after = 0, until = 0;
   internal::MessagePage result;
-  std::vector<client::ChatMessage> read;
+  std::vector<internal::StoredMessage> read;
   {
     auto lease = pool_->Acquire();
     if (!lease.ok()) return lease.status();
@@ -221,7 +221,7 @@ absl::StatusOr<internal::MessagePage> ConversationStore::SyncConversation(
 }
 
 absl::Status ConversationStore::Ack(std::uint64_t user_id, std::string_view device_id,
-                                    const std::vector<client::ConversationAck>& acks) {
+                                    const std::vector<internal::ConversationSeq>& acks) {
   std::vector<DeviceAck> rows;
   for (const auto& a : acks)
     rows.push_back({user_id, std::string(device_id), a.conv_id(), a.seq()});

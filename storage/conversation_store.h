@@ -54,7 +54,7 @@ class ConversationStore {
   // Moves the device's cursors forward (never back, never past max_seq).
   // Conversations the user is not in are ignored.
   absl::Status Ack(std::uint64_t user_id, std::string_view device_id,
-                   const std::vector<client::ConversationAck>& acks);
+                   const std::vector<internal::ConversationSeq>& acks);
   // The same for many devices at once, in one transaction: a few batched
   // statements and one commit whatever the number of acks (group commit).
   absl::Status AckMany(std::vector<DeviceAck> acks);

@@ -10,8 +10,8 @@
 namespace im::storage {
 namespace {
 
-client::ConversationAck AckOf(std::uint64_t conv, std::uint64_t seq) {
-  client::ConversationAck a;
+internal::ConversationSeq AckOf(std::uint64_t conv, std::uint64_t seq) {
+  internal::ConversationSeq a;
   a.set_conv_id(conv);
   a.set_seq(seq);
   return a;
@@ -82,7 +82,7 @@ TEST_F(ConversationStoreTest, SyncPagesRunAcrossManyConversationsInOrder) {
   for (int round = 0; round < 10; ++round) {
     auto page = conversations_.Sync(b, "phone", 7);
     ASSERT_TRUE(page.ok()) << page.status();
-    std::vector<client::ConversationAck> acks;
+    std::vector<internal::ConversationSeq> acks;
     for (const auto& m : page->messages()) {
       got.emplace_back(m.conv_id(), m.seq());
       acks.push_back(AckOf(m.conv_id(), m.seq()));

@@ -13,7 +13,7 @@
 namespace im::storage {
 namespace {
 
-using Event = client::GroupEvent;
+using Event = internal::StoredGroupEvent;
 
 // What a change did: the event to record, or nothing at all.
 struct Applied {
@@ -52,8 +52,8 @@ class Changer {
         max_members_(max_members),
         seq_(view.group.max_seq + 1) {}
 
-  absl::StatusOr<Applied> Apply(const client::GroupChangeRequest& change) {
-    using Change = client::GroupChangeRequest;
+  absl::StatusOr<Applied> Apply(const internal::GroupChange& change) {
+    using Change = internal::GroupChange;
     switch (change.change_case()) {
       case Change::kInvite:
         return Invite(change.invite());
@@ -92,13 +92,13 @@ class Changer {
     if (!user.ok()) return user.status();
     auto member = ReadMembership(conn_, group_.group_id, user->user_id);
     if (!member.ok()) return member.status();
-    if (member->role == client::GROUP_ROLE_NONE) {
+    if (member->role == internal::GROUP_ROLE_NONE) {
       return absl::NotFoundError(common::StrCat(username, " is not a member of this group"));
     }
     return Target{std::move(*user), *member};
   }
 
-  absl::StatusOr<Applied> Invite(const client::GroupUsers& invite) {
+  absl::StatusOr<Applied> Invite(const internal::GroupChange::Users& invite) {
     if (auto s = MayManageGroup(role_); !s.ok()) return s;
     std::vector<std::string> names(invite.usernames().begin(), invite.usernames().end());
     auto users = FindUsersByName(conn_, names);
@@ -113,7 +113,7 @@ class Changer {
     }
     std::vector<std::uint64_t> ids;
     for (const NamedUser& user : *joining) ids.push_back(user.user_id);
-    if (auto s = AddMemberRows(conn_, group_.group_id, ids, client::GROUP_ROLE_MEMBER, seq_ - 1);
+    if (auto s = AddMemberRows(conn_, group_.group_id, ids, internal::GROUP_ROLE_MEMBER, seq_ - 1);
         !s.ok()) {
       return s;
     }
@@ -176,7 +176,7 @@ class Changer {
     return Recorded(std::move(event));
   }
 
-  absl::StatusOr<Applied> SetRole(const client::GroupRoleChange& change) {
+  absl::StatusOr<Applied> SetRole(const internal::GroupChange::Role& change) {
     auto target = FindMember(change.user());
     if (!target.ok()) return target.status();
     if (auto s = MayChangeRole(role_, target->member.role, change.role()); !s.ok()) return s;
@@ -194,8 +194,8 @@ class Changer {
         !s.ok()) {
       return s;
     }
-    if (auto s = SetRoleRow(target->user.user_id, client::GROUP_ROLE_OWNER); !s.ok()) return s;
-    if (auto s = SetRoleRow(actor_.user_id, client::GROUP_ROLE_ADMIN); !s.ok()) return s;
+    if (auto s = SetRoleRow(target->user.user_id, internal::GROUP_ROLE_OWNER); !s.ok()) return s;
+    if (auto s = SetRoleRow(actor_.user_id, internal::GROUP_ROLE_ADMIN); !s.ok()) return s;
     // The new owner cannot stay muted: nobody may mute the owner.
     auto unmuted = conn_.Execute(
         "UPDATE conversation_members SET muted_until_ms = 0 WHERE conv_id = ? AND user_id = ?",
@@ -207,7 +207,7 @@ class Changer {
     return Recorded(EventAboutUser(Event::TRANSFERRED, target->user.username));
   }
 
-  absl::StatusOr<Applied> Mute(const client::GroupMute& mute) {
+  absl::StatusOr<Applied> Mute(const internal::GroupChange::Mute& mute) {
     auto target = FindMember(mute.user());
     if (!target.ok()) return target.status();
     if (auto s = MayActOnMember(role_, target->member.role, target->user.user_id == actor_.user_id,
@@ -243,7 +243,7 @@ class Changer {
     return Recorded(std::move(event));
   }
 
-  absl::Status SetRoleRow(std::uint64_t user_id, client::GroupRole role) {
+  absl::Status SetRoleRow(std::uint64_t user_id, internal::GroupRole role) {
     return conn_
         .Execute("UPDATE conversation_members SET role = ? WHERE conv_id = ? AND user_id = ?",
                  {static_cast<std::int64_t>(role), group_.group_id, user_id})
@@ -252,7 +252,7 @@ class Changer {
 
   MysqlConnection& conn_;
   const GroupState& group_;
-  const client::GroupRole role_;
+  const internal::GroupRole role_;
   const NamedUser actor_;
   const std::uint32_t max_members_;
   const std::uint64_t seq_;
@@ -260,9 +260,10 @@ class Changer {
 
 }  // namespace
 
-absl::StatusOr<internal::GroupChangeResult> GroupStore::Change(
-    std::uint64_t actor_id, const client::GroupChangeRequest& change, std::uint32_t max_members,
-    bool record_event) {
+absl::StatusOr<internal::GroupChangeResult> GroupStore::Change(std::uint64_t actor_id,
+                                                               const internal::GroupChange& change,
+                                                               std::uint32_t max_members,
+                                                               bool record_event) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   MysqlConnection& conn = **lease;
@@ -286,9 +287,8 @@ absl::StatusOr<internal::GroupChangeResult> GroupStore::Change(
                                     {members, group_id});
         if (!counted.ok()) return counted.status();
       }
-      auto message =
-          RecordGroupEvent(conn, group_id, view->group.max_seq, actor,
-                           std::move(applied->event), record_event);
+      auto message = RecordGroupEvent(conn, group_id, view->group.max_seq, actor,
+                                      std::move(applied->event), record_event);
       if (!message.ok()) return message.status();
       *result.mutable_system_message() = std::move(*message);
     }

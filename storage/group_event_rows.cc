@@ -4,9 +4,11 @@
 
 namespace im::storage {
 
-std::string GroupEventBody(const client::GroupEvent& event) { return common::ProtoToJson(event); }
+std::string GroupEventBody(const internal::StoredGroupEvent& event) {
+  return common::ProtoToJson(event);
+}
 
-void ReadGroupEventBody(std::string_view body, client::ChatMessage* m) {
+void ReadGroupEventBody(std::string_view body, internal::StoredMessage* m) {
   m->set_kind("system");
   if (!common::ProtoFromJson(body, m->mutable_group_event()).ok()) {
     m->clear_group_event();

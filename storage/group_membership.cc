@@ -38,7 +38,7 @@ absl::StatusOr<Membership> ReadMembership(MysqlConnection& conn, std::uint64_t g
   if (!rows.ok()) return rows.status();
   Membership member;
   if (rows->rows.empty()) return member;
-  member.role = static_cast<client::GroupRole>(rows->rows[0].I64(0));
+  member.role = static_cast<internal::GroupRole>(rows->rows[0].I64(0));
   member.visible_after_seq = rows->rows[0].U64(1);
   member.muted_until_ms = rows->rows[0].I64(2);
   return member;
@@ -50,7 +50,7 @@ absl::StatusOr<MemberView> RequireMember(MysqlConnection& conn, std::uint64_t gr
   if (!group.ok()) return group.status();
   auto member = ReadMembership(conn, group_id, user_id);
   if (!member.ok()) return member.status();
-  if (member->role == client::GROUP_ROLE_NONE) {
+  if (member->role == internal::GROUP_ROLE_NONE) {
     return absl::PermissionDeniedError(common::StrCat("you are not a member of group ", group_id));
   }
   return MemberView{std::move(*group), *member};

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "client.pb.h"
+#include "storage.pb.h"
 #include "storage/mysql_connection.h"
 
 namespace im::storage {
@@ -23,7 +23,7 @@ struct GroupState {
 };
 
 struct Membership {
-  client::GroupRole role = client::GROUP_ROLE_NONE;  // NONE: not a member now
+  internal::GroupRole role = internal::GROUP_ROLE_NONE;  // NONE: not a member now
   std::uint64_t visible_after_seq = 0;
   std::int64_t muted_until_ms = 0;
 };

@@ -7,8 +7,8 @@
 #include "common/str_cat.h"
 #include "storage/conversation_append.h"
 #include "storage/group_event_rows.h"
-#include "storage/webhook_outbox_store.h"
 #include "storage/sql_batch.h"
+#include "storage/webhook_outbox_store.h"
 
 namespace im::storage {
 
@@ -77,7 +77,7 @@ absl::StatusOr<std::vector<NamedUser>> NotMembers(MysqlConnection& conn, std::ui
 }
 
 absl::Status AddMemberRows(MysqlConnection& conn, std::uint64_t group_id,
-                           const std::vector<std::uint64_t>& user_ids, client::GroupRole role,
+                           const std::vector<std::uint64_t>& user_ids, internal::GroupRole role,
                            std::uint64_t after_seq) {
   static const std::string sql = common::StrCat(
       "INSERT INTO conversation_members"
@@ -108,16 +108,15 @@ absl::Status RemoveMemberRow(MysqlConnection& conn, std::uint64_t group_id, std:
       .status();
 }
 
-absl::StatusOr<client::ChatMessage> RecordGroupEvent(MysqlConnection& conn, std::uint64_t group_id,
-                                                     std::uint64_t locked_max_seq,
-                                                     const NamedUser& actor,
-                                                     client::GroupEvent event, bool for_webhook) {
+absl::StatusOr<internal::StoredMessage> RecordGroupEvent(
+    MysqlConnection& conn, std::uint64_t group_id, std::uint64_t locked_max_seq,
+    const NamedUser& actor, internal::StoredGroupEvent event, bool for_webhook) {
   event.set_actor(actor.username);
   const std::string body = GroupEventBody(event);
   auto stored = InsertNextMessage(conn, group_id, locked_max_seq,
                                   NewMessage{actor.user_id, nullptr, kGroupEventKind, body});
   if (!stored.ok()) return stored.status();
-  client::ChatMessage message;
+  internal::StoredMessage message;
   message.set_msg_id(stored->msg_id());
   message.set_conv_id(group_id);
   message.set_group_id(group_id);
@@ -128,7 +127,7 @@ absl::StatusOr<client::ChatMessage> RecordGroupEvent(MysqlConnection& conn, std:
   *message.mutable_group_event() = std::move(event);
   message.set_sent_at_ms(stored->sent_at_ms());
   if (for_webhook) {
-    webhook::Event change;
+    internal::OutboxEvent change;
     change.set_type("group.changed");
     *change.mutable_message() = message;
     if (auto s = WebhookOutboxStore::RecordInTransaction(conn, {&change}); !s.ok()) return s;
@@ -136,9 +135,9 @@ absl::StatusOr<client::ChatMessage> RecordGroupEvent(MysqlConnection& conn, std:
   return message;
 }
 
-client::GroupEvent EventAbout(client::GroupEvent::Type type, const std::vector<NamedUser>& users,
-                              std::size_t listed) {
-  client::GroupEvent event;
+internal::StoredGroupEvent EventAbout(internal::StoredGroupEvent::Type type,
+                                      const std::vector<NamedUser>& users, std::size_t listed) {
+  internal::StoredGroupEvent event;
   event.set_type(type);
   for (std::size_t i = 0; i < users.size() && i < listed; ++i) event.add_users(users[i].username);
   if (users.size() > listed)

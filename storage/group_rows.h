@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "client.pb.h"
+#include "storage.pb.h"
 #include "storage/mysql_connection.h"
 
 namespace im::storage {
@@ -38,7 +38,7 @@ absl::StatusOr<std::vector<NamedUser>> NotMembers(MysqlConnection& conn, std::ui
 // (re-joining resets a former member's row). Batched: one multi-row insert
 // per kRowBatch users.
 absl::Status AddMemberRows(MysqlConnection& conn, std::uint64_t group_id,
-                           const std::vector<std::uint64_t>& user_ids, client::GroupRole role,
+                           const std::vector<std::uint64_t>& user_ids, internal::GroupRole role,
                            std::uint64_t after_seq);
 // Ends the membership: the user still sees seqs up to `last_seq`.
 absl::Status RemoveMemberRow(MysqlConnection& conn, std::uint64_t group_id, std::uint64_t user_id,
@@ -47,13 +47,12 @@ absl::Status RemoveMemberRow(MysqlConnection& conn, std::uint64_t group_id, std:
 // Stores `event` (its actor set here) as a system message from `actor` at
 // seq locked_max_seq + 1 (see group_event_rows.h); with `for_webhook`, also
 // in the webhook outbox (type "group.changed", that message).
-absl::StatusOr<client::ChatMessage> RecordGroupEvent(MysqlConnection& conn, std::uint64_t group_id,
-                                                     std::uint64_t locked_max_seq,
-                                                     const NamedUser& actor,
-                                                     client::GroupEvent event, bool for_webhook);
+absl::StatusOr<internal::StoredMessage> RecordGroupEvent(
+    MysqlConnection& conn, std::uint64_t group_id, std::uint64_t locked_max_seq,
+    const NamedUser& actor, internal::StoredGroupEvent event, bool for_webhook);
 
 // An event of `type` about `users`: the first `listed` named, the rest counted.
-client::GroupEvent EventAbout(client::GroupEvent::Type type, const std::vector<NamedUser>& users,
-                              std::size_t listed = 10);
+internal::StoredGroupEvent EventAbout(internal::StoredGroupEvent::Type type,
+                                      const std::vector<NamedUser>& users, std::size_t listed = 10);
 
 }  // namespace im::storage

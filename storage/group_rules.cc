@@ -6,7 +6,7 @@ namespace im::storage {
 namespace {
 
 bool IsManager(GroupRole role) {
-  return role == client::GROUP_ROLE_OWNER || role == client::GROUP_ROLE_ADMIN;
+  return role == internal::GROUP_ROLE_OWNER || role == internal::GROUP_ROLE_ADMIN;
 }
 
 }  // namespace
@@ -25,10 +25,10 @@ absl::Status MayActOnMember(GroupRole actor, GroupRole target, bool target_is_ac
     return absl::PermissionDeniedError(
         common::StrCat("only the owner and admins can ", action, " members"));
   }
-  if (target == client::GROUP_ROLE_OWNER) {
+  if (target == internal::GROUP_ROLE_OWNER) {
     return absl::PermissionDeniedError(common::StrCat("nobody can ", action, " the owner"));
   }
-  if (actor == client::GROUP_ROLE_ADMIN && target == client::GROUP_ROLE_ADMIN) {
+  if (actor == internal::GROUP_ROLE_ADMIN && target == internal::GROUP_ROLE_ADMIN) {
     return absl::PermissionDeniedError(
         common::StrCat("admins cannot ", action, " other admins; ask the owner"));
   }
@@ -36,20 +36,20 @@ absl::Status MayActOnMember(GroupRole actor, GroupRole target, bool target_is_ac
 }
 
 absl::Status MayChangeRole(GroupRole actor, GroupRole target, GroupRole new_role) {
-  if (actor != client::GROUP_ROLE_OWNER) {
+  if (actor != internal::GROUP_ROLE_OWNER) {
     return absl::PermissionDeniedError("only the owner can change roles");
   }
-  if (new_role != client::GROUP_ROLE_ADMIN && new_role != client::GROUP_ROLE_MEMBER) {
+  if (new_role != internal::GROUP_ROLE_ADMIN && new_role != internal::GROUP_ROLE_MEMBER) {
     return absl::InvalidArgumentError("a role is admin or member (use transfer for owner)");
   }
-  if (target == client::GROUP_ROLE_OWNER) {
+  if (target == internal::GROUP_ROLE_OWNER) {
     return absl::InvalidArgumentError("the owner's role changes only by transfer");
   }
   return absl::OkStatus();
 }
 
 absl::Status MayTransfer(GroupRole actor, GroupRole /*target*/, bool target_is_actor) {
-  if (actor != client::GROUP_ROLE_OWNER) {
+  if (actor != internal::GROUP_ROLE_OWNER) {
     return absl::PermissionDeniedError("only the owner can transfer ownership");
   }
   if (target_is_actor) return absl::InvalidArgumentError("you are already the owner");
@@ -57,12 +57,12 @@ absl::Status MayTransfer(GroupRole actor, GroupRole /*target*/, bool target_is_a
 }
 
 absl::Status MayDissolve(GroupRole actor) {
-  if (actor == client::GROUP_ROLE_OWNER) return absl::OkStatus();
+  if (actor == internal::GROUP_ROLE_OWNER) return absl::OkStatus();
   return absl::PermissionDeniedError("only the owner can dissolve the group");
 }
 
 absl::Status MayLeave(GroupRole actor) {
-  if (actor != client::GROUP_ROLE_OWNER) return absl::OkStatus();
+  if (actor != internal::GROUP_ROLE_OWNER) return absl::OkStatus();
   return absl::FailedPreconditionError(
       "the owner cannot leave; transfer ownership first (or dissolve the group)");
 }

@@ -17,11 +17,11 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "client.pb.h"
+#include "storage.pb.h"
 
 namespace im::storage {
 
-using client::GroupRole;
+using internal::GroupRole;
 
 // OK when `actor` may invite, rename, announce or switch mute-all.
 absl::Status MayManageGroup(GroupRole actor);

@@ -2,14 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "common/group_protocol.h"
-
 namespace im::storage {
 namespace {
 
-constexpr GroupRole kOwner = client::GROUP_ROLE_OWNER;
-constexpr GroupRole kAdmin = client::GROUP_ROLE_ADMIN;
-constexpr GroupRole kMember = client::GROUP_ROLE_MEMBER;
+constexpr GroupRole kOwner = internal::GROUP_ROLE_OWNER;
+constexpr GroupRole kAdmin = internal::GROUP_ROLE_ADMIN;
+constexpr GroupRole kMember = internal::GROUP_ROLE_MEMBER;
 
 TEST(GroupRulesTest, OwnerAndAdminsManageMembersDoNot) {
   EXPECT_TRUE(MayManageGroup(kOwner).ok());
@@ -34,7 +32,7 @@ TEST(GroupRulesTest, KickAndMuteMatrix) {
   };
   for (const Case& c : cases) {
     EXPECT_EQ(MayActOnMember(c.actor, c.target, false, "remove").code(), c.expected)
-        << common::GroupRoleName(c.actor) << " removing " << common::GroupRoleName(c.target);
+        << internal::GroupRole_Name(c.actor) << " removing " << internal::GroupRole_Name(c.target);
   }
   EXPECT_EQ(MayActOnMember(kOwner, kOwner, true, "remove").code(),
             absl::StatusCode::kInvalidArgument);

@@ -19,15 +19,15 @@ constexpr std::string_view kInfoColumns =
     "g.conv_id, g.name, g.announcement, o.username, g.member_count, g.mute_all, cm.role,"
     " c.max_seq, g.created_at_ms";
 
-client::GroupInfo ReadInfo(const SqlRow& row) {
-  client::GroupInfo info;
+internal::GroupRecord ReadInfo(const SqlRow& row) {
+  internal::GroupRecord info;
   info.set_group_id(row.U64(0));
   info.set_name(row.Str(1));
   info.set_announcement(row.Str(2));
   info.set_owner(row.Str(3));
   info.set_member_count(static_cast<std::uint32_t>(row.U64(4)));
   info.set_mute_all(row.I64(5) != 0);
-  info.set_my_role(static_cast<client::GroupRole>(row.I64(6)));
+  info.set_my_role(static_cast<internal::GroupRole>(row.I64(6)));
   info.set_max_seq(row.U64(7));
   info.set_created_at_ms(row.I64(8));
   return info;
@@ -69,15 +69,16 @@ absl::StatusOr<internal::GroupChangeResult> GroupStore::Create(
         " VALUES (?, ?, ?, ?, ?)",
         {group_id, name, owner_id, static_cast<std::uint64_t>(invited->size() + 1), now});
     if (!group.ok()) return group.status();
-    if (auto s = AddMemberRows(conn, group_id, {owner_id}, client::GROUP_ROLE_OWNER, 0); !s.ok()) {
+    if (auto s = AddMemberRows(conn, group_id, {owner_id}, internal::GROUP_ROLE_OWNER, 0);
+        !s.ok()) {
       return s;
     }
     std::vector<std::uint64_t> ids;
     for (const NamedUser& user : *invited) ids.push_back(user.user_id);
-    if (auto s = AddMemberRows(conn, group_id, ids, client::GROUP_ROLE_MEMBER, 0); !s.ok()) {
+    if (auto s = AddMemberRows(conn, group_id, ids, internal::GROUP_ROLE_MEMBER, 0); !s.ok()) {
       return s;
     }
-    client::GroupEvent created = EventAbout(client::GroupEvent::CREATED, *invited);
+    internal::StoredGroupEvent created = EventAbout(internal::StoredGroupEvent::CREATED, *invited);
     created.set_text(std::string(name));
     auto message = RecordGroupEvent(conn, group_id, 0, owner, std::move(created), record_event);
     if (!message.ok()) return message.status();
@@ -91,7 +92,8 @@ absl::StatusOr<internal::GroupChangeResult> GroupStore::Create(
   return result;
 }
 
-absl::StatusOr<client::GroupInfo> GroupStore::Info(std::uint64_t user_id, std::uint64_t group_id) {
+absl::StatusOr<internal::GroupRecord> GroupStore::Info(std::uint64_t user_id,
+                                                       std::uint64_t group_id) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   if (auto member = RequireMember(**lease, group_id, user_id, /*lock=*/false); !member.ok()) {
@@ -109,10 +111,10 @@ absl::StatusOr<client::GroupInfo> GroupStore::Info(std::uint64_t user_id, std::u
   return ReadInfo(rows->rows[0]);
 }
 
-absl::StatusOr<client::GroupMembersResponse> GroupStore::Members(std::uint64_t user_id,
-                                                                 std::uint64_t group_id,
-                                                                 std::uint64_t after_user_id,
-                                                                 std::uint32_t limit) {
+absl::StatusOr<internal::GroupMemberPage> GroupStore::Members(std::uint64_t user_id,
+                                                              std::uint64_t group_id,
+                                                              std::uint64_t after_user_id,
+                                                              std::uint32_t limit) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   if (auto member = RequireMember(**lease, group_id, user_id, /*lock=*/false); !member.ok()) {
@@ -127,14 +129,14 @@ absl::StatusOr<client::GroupMembersResponse> GroupStore::Members(std::uint64_t u
       " ORDER BY cm.user_id LIMIT ?",
       {group_id, after_user_id, std::uint64_t{page} + 1});
   if (!rows.ok()) return rows.status();
-  client::GroupMembersResponse response;
+  internal::GroupMemberPage response;
   const std::int64_t now = common::NowMs();
   for (std::size_t i = 0; i < rows->rows.size() && i < page; ++i) {
     const SqlRow& row = rows->rows[i];
     auto* member = response.add_members();
     member->set_user_id(row.U64(0));
     member->set_username(row.Str(1));
-    member->set_role(static_cast<client::GroupRole>(row.I64(2)));
+    member->set_role(static_cast<internal::GroupRole>(row.I64(2)));
     member->set_muted_until_ms(row.I64(3) > now ? row.I64(3) : 0);
     member->set_joined_seq(row.U64(4));
   }
@@ -144,7 +146,7 @@ absl::StatusOr<client::GroupMembersResponse> GroupStore::Members(std::uint64_t u
   return response;
 }
 
-absl::StatusOr<client::GroupListResponse> GroupStore::List(std::uint64_t user_id) {
+absl::StatusOr<internal::GroupRecords> GroupStore::List(std::uint64_t user_id) {
   auto lease = pool_->Acquire();
   if (!lease.ok()) return lease.status();
   static const std::string sql =
@@ -156,7 +158,7 @@ absl::StatusOr<client::GroupListResponse> GroupStore::List(std::uint64_t user_id
                      " AND g.dissolved = 0 ORDER BY g.conv_id");
   auto rows = (*lease)->Execute(sql, {user_id});
   if (!rows.ok()) return rows.status();
-  client::GroupListResponse response;
+  internal::GroupRecords response;
   for (const SqlRow& row : rows->rows) *response.add_groups() = ReadInfo(row);
   return response;
 }

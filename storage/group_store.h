@@ -28,16 +28,15 @@ class GroupStore {
                                                      std::uint32_t max_members,
                                                      bool record_event = false);
   absl::StatusOr<internal::GroupChangeResult> Change(std::uint64_t actor_id,
-                                                     const client::GroupChangeRequest& change,
+                                                     const internal::GroupChange& change,
                                                      std::uint32_t max_members,
                                                      bool record_event = false);
 
-  absl::StatusOr<client::GroupInfo> Info(std::uint64_t user_id, std::uint64_t group_id);
-  absl::StatusOr<client::GroupMembersResponse> Members(std::uint64_t user_id,
-                                                       std::uint64_t group_id,
-                                                       std::uint64_t after_user_id,
-                                                       std::uint32_t limit);
-  absl::StatusOr<client::GroupListResponse> List(std::uint64_t user_id);
+  absl::StatusOr<internal::GroupRecord> Info(std::uint64_t user_id, std::uint64_t group_id);
+  absl::StatusOr<internal::GroupMemberPage> Members(std::uint64_t user_id, std::uint64_t group_id,
+                                                    std::uint64_t after_user_id,
+                                                    std::uint32_t limit);
+  absl::StatusOr<internal::GroupRecords> List(std::uint64_t user_id);
 
   // Members who can see message `seq` (the recipients of its push).
   absl::StatusOr<std::vector<std::uint64_t>> Recipients(std::uint64_t group_id, std::uint64_t seq);

@@ -38,7 +38,7 @@ class GroupStoreTest : public ::testing::Test {
 
   absl::StatusOr<internal::GroupChangeResult> Invite(const TestUser& actor, std::uint64_t group,
                                                      std::vector<std::string> names) {
-    client::GroupChangeRequest change;
+    internal::GroupChange change;
     change.set_group_id(group);
     for (auto& n : names) change.mutable_invite()->add_usernames(n);
     return groups_.Change(actor.id, change, kLimit);
@@ -46,7 +46,7 @@ class GroupStoreTest : public ::testing::Test {
 
   absl::StatusOr<internal::GroupChangeResult> Kick(const TestUser& actor, std::uint64_t group,
                                                    const TestUser& target) {
-    client::GroupChangeRequest change;
+    internal::GroupChange change;
     change.set_group_id(group);
     change.set_kick(target.name);
     return groups_.Change(actor.id, change, kLimit);
@@ -75,10 +75,10 @@ TEST_F(GroupStoreTest, CreateRecordsASystemMessageAndRoles) {
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(created->member_count(), 2u);
   EXPECT_EQ(created->system_message().seq(), 1u);
-  const client::ChatMessage& recorded = created->system_message();
+  const internal::StoredMessage& recorded = created->system_message();
   EXPECT_EQ(recorded.kind(), "system");
   EXPECT_TRUE(recorded.text().empty());
-  EXPECT_EQ(recorded.group_event().type(), client::GroupEvent::CREATED);
+  EXPECT_EQ(recorded.group_event().type(), internal::StoredGroupEvent::CREATED);
   EXPECT_EQ(recorded.group_event().actor(), owner.name);
   EXPECT_EQ(recorded.group_event().text(), "team");
   ASSERT_EQ(recorded.group_event().users_size(), 1);  // bob once; the owner is not listed
@@ -87,7 +87,7 @@ TEST_F(GroupStoreTest, CreateRecordsASystemMessageAndRoles) {
   auto info = groups_.Info(bob.id, created->group_id());
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->owner(), owner.name);
-  EXPECT_EQ(info->my_role(), client::GROUP_ROLE_MEMBER);
+  EXPECT_EQ(info->my_role(), internal::GROUP_ROLE_MEMBER);
   EXPECT_EQ(info->member_count(), 2u);
 }
 
@@ -102,9 +102,9 @@ TEST_F(GroupStoreTest, GroupEventsReadBackAsRecordedAndCannotBeRecalled) {
   auto created = groups_.Create(owner.id, "crowd", {}, kRoomy);
   ASSERT_TRUE(created.ok()) << created.status();
   const std::uint64_t group = created->group_id();
-  std::vector<client::ChatMessage> returned = {created->system_message()};
+  std::vector<internal::StoredMessage> returned = {created->system_message()};
   auto change = [&](auto fill) {
-    client::GroupChangeRequest request;
+    internal::GroupChange request;
     request.set_group_id(group);
     fill(request);
     auto result = groups_.Change(owner.id, request, kRoomy);
@@ -118,7 +118,7 @@ TEST_F(GroupStoreTest, GroupEventsReadBackAsRecordedAndCannotBeRecalled) {
   });
   change([&](auto& r) {
     r.mutable_set_role()->set_user(bob.name),
-        r.mutable_set_role()->set_role(client::GROUP_ROLE_ADMIN);
+        r.mutable_set_role()->set_role(internal::GROUP_ROLE_ADMIN);
   });
   change([&](auto& r) {
     r.mutable_mute()->set_user(crowd[0]), r.mutable_mute()->set_muted(true),
@@ -126,11 +126,11 @@ TEST_F(GroupStoreTest, GroupEventsReadBackAsRecordedAndCannotBeRecalled) {
   });
   change([&](auto& r) { r.set_rename("a \"quoted\" name"); });
 
-  const client::GroupEvent& added = returned[1].group_event();
-  EXPECT_EQ(added.type(), client::GroupEvent::ADDED);
+  const internal::StoredGroupEvent& added = returned[1].group_event();
+  EXPECT_EQ(added.type(), internal::StoredGroupEvent::ADDED);
   EXPECT_EQ(added.users_size(), 10);
   EXPECT_EQ(added.more_users(), 3u);
-  EXPECT_EQ(returned[2].group_event().role(), client::GROUP_ROLE_ADMIN);
+  EXPECT_EQ(returned[2].group_event().role(), internal::GROUP_ROLE_ADMIN);
   EXPECT_EQ(returned[3].group_event().minutes(), 5u);
 
   internal::ConversationRef ref;
@@ -158,7 +158,7 @@ TEST_F(GroupStoreTest, GroupEventsReadBackAsRecordedAndCannotBeRecalled) {
   }
   auto legacy = conversations_.History(ref, 0, 100);
   ASSERT_TRUE(legacy.ok()) << legacy.status();
-  const client::ChatMessage& old = legacy->messages(legacy->messages_size() - 1);
+  const internal::StoredMessage& old = legacy->messages(legacy->messages_size() - 1);
   EXPECT_EQ(old.kind(), "system");
   EXPECT_FALSE(old.has_group_event());
   EXPECT_EQ(old.text(), "own renamed the group to \"old\"");
@@ -235,10 +235,10 @@ TEST_F(GroupStoreTest, MembersSeeFromTheirJoinToTheirRemoval) {
 TEST_F(GroupStoreTest, MuteAndMuteAllRefuseSendsUnderTheGroupLock) {
   const auto owner = NewUser("own"), admin = NewUser("adm"), member = NewUser("mem");
   const auto group = Create(owner, {admin.name, member.name});
-  client::GroupChangeRequest change;
+  internal::GroupChange change;
   change.set_group_id(group);
   change.mutable_set_role()->set_user(admin.name);
-  change.mutable_set_role()->set_role(client::GROUP_ROLE_ADMIN);
+  change.mutable_set_role()->set_role(internal::GROUP_ROLE_ADMIN);
   ASSERT_TRUE(groups_.Change(owner.id, change, kLimit).ok());
 
   change.mutable_mute()->set_user(member.name);
@@ -261,12 +261,12 @@ TEST_F(GroupStoreTest, MuteAndMuteAllRefuseSendsUnderTheGroupLock) {
 TEST_F(GroupStoreTest, TransferThenTheOldOwnerMayLeaveAndDissolveEndsEveryMembership) {
   const auto owner = NewUser("own"), heir = NewUser("heir"), other = NewUser("oth");
   const auto group = Create(owner, {heir.name, other.name});
-  client::GroupChangeRequest leave;
+  internal::GroupChange leave;
   leave.set_group_id(group);
   leave.set_leave(true);
   EXPECT_EQ(groups_.Change(owner.id, leave, kLimit).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  client::GroupChangeRequest transfer;
+  internal::GroupChange transfer;
   transfer.set_group_id(group);
   transfer.set_transfer(heir.name);
   ASSERT_TRUE(groups_.Change(owner.id, transfer, kLimit).ok());
@@ -274,7 +274,7 @@ TEST_F(GroupStoreTest, TransferThenTheOldOwnerMayLeaveAndDissolveEndsEveryMember
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(left->member_count(), 2u);
 
-  client::GroupChangeRequest dissolve;
+  internal::GroupChange dissolve;
   dissolve.set_group_id(group);
   dissolve.set_dissolve(true);
   EXPECT_EQ(groups_.Change(other.id, dissolve, kLimit).status().code(),
@@ -311,7 +311,7 @@ TEST_F(GroupStoreTest, TenThousandMembersFitTheDefaultLimitAndOneMoreIsRefused) 
   const auto owner = NewUser("own");
   const auto group = groups_.Create(owner.id, "huge", {}, 10000);
   ASSERT_TRUE(group.ok());
-  client::GroupChangeRequest change;
+  internal::GroupChange change;
   change.set_group_id(group->group_id());
   for (int i = 1; i <= 9999; ++i) change.mutable_invite()->add_usernames(StrCat("tenk_", i));
   auto invited = groups_.Change(owner.id, change, 10000);

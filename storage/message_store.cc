@@ -279,7 +279,7 @@ absl::Status AppendInTransaction(MysqlConnection& conn, std::vector<Append>& bat
         m = members.emplace(std::make_pair(a.group_id, a.sender_id), *read).first;
       }
       absl::Status may =
-          m->second.role == client::GROUP_ROLE_NONE
+          m->second.role == internal::GROUP_ROLE_NONE
               ? absl::PermissionDeniedError(
                     common::StrCat("you are not a member of group ", a.group_id))
               : MaySend(m->second.role, m->second.muted_until_ms, g->second.mute_all, now);
@@ -349,12 +349,12 @@ absl::Status AppendInTransaction(MysqlConnection& conn, std::vector<Append>& bat
   if (!status.ok()) return status;
 
   // 6b. The webhook events of the new messages, in the same transaction.
-  std::vector<const webhook::Event*> events;
+  std::vector<const internal::OutboxEvent*> events;
   for (std::size_t i : accepted) {
     Append& a = batch[i];
     if (!a.webhook_event) continue;
     const auto& r = *a.result;
-    client::ChatMessage* m = a.webhook_event->mutable_message();
+    internal::StoredMessage* m = a.webhook_event->mutable_message();
     m->set_msg_id(r.msg_id());
     m->set_conv_id(r.conv_id());
     m->set_seq(r.seq());
@@ -363,7 +363,7 @@ absl::Status AppendInTransaction(MysqlConnection& conn, std::vector<Append>& bat
     m->set_kind(a.kind);
     m->set_group_id(a.group_id);
     if (a.kind == kDeskReplyKind) {  // served as text with its agent (ReadMessage)
-      client::ChatMessage body;
+      internal::StoredMessage body;
       (void)common::ProtoFromJson(a.body, &body);
       m->set_kind("text");
       m->set_text(body.text());

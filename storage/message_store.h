@@ -39,7 +39,7 @@ struct Append {
   std::string sender_device;
   // Recorded in the webhook outbox with the message, in its transaction, when
   // newly stored (see WebhookOutboxStore): its message is filled in here.
-  std::optional<webhook::Event> webhook_event;
+  std::optional<internal::OutboxEvent> webhook_event;
   absl::StatusOr<internal::AppendMessageResponse> result = absl::UnknownError("not appended");
 };
 

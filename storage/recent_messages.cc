@@ -17,15 +17,15 @@ std::string RecalledField(std::uint64_t seq) { return common::StrCat("r", seq); 
 
 }  // namespace
 
-void StripRecalled(client::ChatMessage* message) {
+void StripRecalled(internal::StoredMessage* message) {
   message->set_recalled(true);
   message->clear_text();
   message->clear_payload();
 }
 
-absl::StatusOr<std::optional<std::vector<client::ChatMessage>>> RecentMessages::Get(
+absl::StatusOr<std::optional<std::vector<internal::StoredMessage>>> RecentMessages::Get(
     std::uint64_t conv_id, std::uint64_t after, std::uint64_t until) {
-  std::optional<std::vector<client::ChatMessage>> found;
+  std::optional<std::vector<internal::StoredMessage>> found;
   if (until <= after) return found.emplace();
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
@@ -41,7 +41,7 @@ absl::StatusOr<std::optional<std::vector<client::ChatMessage>>> RecentMessages::
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 * count) {
     return absl::InternalError("Redis: unexpected HMGET reply");
   }
-  std::vector<client::ChatMessage> messages(count);
+  std::vector<internal::StoredMessage> messages(count);
   for (std::uint64_t i = 0; i < count; ++i) {
     const redisReply* content = reply->element[i];
     if (content->type != REDIS_REPLY_STRING) return found;  // not cached: nullopt
@@ -54,7 +54,7 @@ absl::StatusOr<std::optional<std::vector<client::ChatMessage>>> RecentMessages::
   return found;
 }
 
-absl::Status RecentMessages::Put(const std::vector<client::ChatMessage>& messages) {
+absl::Status RecentMessages::Put(const std::vector<internal::StoredMessage>& messages) {
   if (messages.empty()) return absl::OkStatus();
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
@@ -63,7 +63,7 @@ absl::Status RecentMessages::Put(const std::vector<client::ChatMessage>& message
   const std::string ttl = std::to_string(options_.ttl_seconds);
   std::vector<std::vector<std::string>> commands;
   commands.reserve(3 * messages.size());
-  for (const client::ChatMessage& m : messages) {
+  for (const internal::StoredMessage& m : messages) {
     std::string key = Key(**conn, m.conv_id());
     commands.push_back({"HSET", key, ContentField(m.seq()), m.SerializeAsString()});
     const auto max_messages = static_cast<std::uint64_t>(options_.max_messages);

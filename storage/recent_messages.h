@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "client.pb.h"
+#include "storage.pb.h"
 #include "storage/route_store.h"
 
 namespace im::storage {
@@ -38,12 +38,12 @@ class RecentMessages {
 
   // Seqs (after, until] of `conv_id`, in order, recalled ones as tombstones;
   // nullopt unless every one of them is cached. An error only if Redis fails.
-  absl::StatusOr<std::optional<std::vector<client::ChatMessage>>> Get(std::uint64_t conv_id,
-                                                                      std::uint64_t after,
-                                                                      std::uint64_t until);
+  absl::StatusOr<std::optional<std::vector<internal::StoredMessage>>> Get(std::uint64_t conv_id,
+                                                                          std::uint64_t after,
+                                                                          std::uint64_t until);
   // Caches committed messages (as MySQL returned them) of one or more
   // conversations, in one round trip.
-  absl::Status Put(const std::vector<client::ChatMessage>& messages);
+  absl::Status Put(const std::vector<internal::StoredMessage>& messages);
   // Marks seq `seq` of `conv_id` recalled. Call it before the recall's update
   // commits and again after: a reader may cache content it read just before.
   absl::Status MarkRecalled(std::uint64_t conv_id, std::uint64_t seq);
@@ -55,6 +55,6 @@ class RecentMessages {
 
 // What a tombstone keeps of a recalled message (ConversationStore returns the
 // same for a recalled row).
-void StripRecalled(client::ChatMessage* message);
+void StripRecalled(internal::StoredMessage* message);
 
 }  // namespace im::storage

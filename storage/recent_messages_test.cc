@@ -9,8 +9,8 @@
 namespace im::storage {
 namespace {
 
-client::ChatMessage Message(std::uint64_t conv, std::uint64_t seq, const std::string& text) {
-  client::ChatMessage m;
+internal::StoredMessage Message(std::uint64_t conv, std::uint64_t seq, const std::string& text) {
+  internal::StoredMessage m;
   m.set_msg_id(conv * 1000 + seq);
   m.set_conv_id(conv);
   m.set_seq(seq);
@@ -115,7 +115,7 @@ TEST_F(SyncConversationTest, PagesOneConversationAfterTheDeviceCursorAndCachesWh
   ASSERT_TRUE(cached.ok() && cached->has_value());
   EXPECT_EQ((**cached)[1].SerializeAsString(), first->messages(1).SerializeAsString());
 
-  client::ConversationAck ack;
+  internal::ConversationSeq ack;
   ack.set_conv_id(conv);
   ack.set_seq(2);
   ASSERT_TRUE(conversations_.Ack(b, "phone", {ack}).ok());

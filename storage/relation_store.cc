@@ -99,7 +99,7 @@ absl::StatusOr<RelationOutcome> RelationStore::ChangePair(std::uint64_t user, st
     if (!result.ok()) return result.status();
     outcome = *result;
     if (record_event && IsEvent(outcome)) {
-      webhook::Event event;
+      internal::OutboxEvent event;
       event.set_type("relation.changed");
       auto* relation = event.mutable_relation();
       std::string change_name = internal::RelationOutcome_Name(outcome);

@@ -6,7 +6,7 @@
 // Requests in both directions meet here: the second becomes a friendship.
 // With `record_event`, a change that happened (not an ALREADY_..., NO_...,
 // UNCHANGED or refused outcome) is recorded in the webhook outbox in the
-// same transaction (webhook::RelationEvent, type "relation.changed").
+// same transaction (internal::RelationRecord, type "relation.changed").
 // Thread-safe; blocking: call from a worker thread.
 
 #include <cstdint>

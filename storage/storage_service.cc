@@ -297,10 +297,9 @@ grpc::ServerUnaryReactor* StorageService::RequestFriend(
     internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     if (request->note().size() > 255) return absl::InvalidArgumentError("note too long");
-    return FillOutcome(
-        relations_->RequestFriend(request->user_id(), request->peer_id(), request->note(),
-                                  request->record_webhook_event()),
-        response);
+    return FillOutcome(relations_->RequestFriend(request->user_id(), request->peer_id(),
+                                                 request->note(), request->record_webhook_event()),
+                       response);
   });
 }
 
@@ -320,7 +319,8 @@ grpc::ServerUnaryReactor* StorageService::CancelFriendRequest(grpc::CallbackServ
                                                               internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     return FillOutcome(relations_->CancelRequest(request->user_id(), request->peer_id(),
-                                                 request->record_webhook_event()), response);
+                                                 request->record_webhook_event()),
+                       response);
   });
 }
 
@@ -329,7 +329,8 @@ grpc::ServerUnaryReactor* StorageService::RemoveFriend(grpc::CallbackServerConte
                                                        internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     return FillOutcome(relations_->RemoveFriend(request->user_id(), request->peer_id(),
-                                                request->record_webhook_event()), response);
+                                                request->record_webhook_event()),
+                       response);
   });
 }
 
@@ -337,10 +338,9 @@ grpc::ServerUnaryReactor* StorageService::SetBlock(grpc::CallbackServerContext* 
                                                    const internal::SetBlockRequest* request,
                                                    internal::RelationChange* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
-    return FillOutcome(
-        relations_->SetBlock(request->user_id(), request->peer_id(), request->blocked(),
-                             request->record_webhook_event()),
-        response);
+    return FillOutcome(relations_->SetBlock(request->user_id(), request->peer_id(),
+                                            request->blocked(), request->record_webhook_event()),
+                       response);
   });
 }
 
@@ -404,7 +404,7 @@ void StorageService::StartAck(const internal::AckMessagesRequest& request, Done 
   auto finish = std::make_shared<Done>(std::move(done));
   const bool queued = acks_->Submit(
       request.user_id(), request.device_id(),
-      std::vector<client::ConversationAck>(request.acks().begin(), request.acks().end()),
+      std::vector<internal::ConversationSeq>(request.acks().begin(), request.acks().end()),
       [finish](absl::Status status) { (*finish)(LogFault(std::move(status))); });
   if (!queued) (*finish)(Overloaded());
 }

@@ -13,13 +13,13 @@
 #include "storage/ack_writer.h"
 #include "storage/append_writer.h"
 #include "storage/conversation_store.h"
+#include "storage/desk_store.h"
 #include "storage/group_store.h"
 #include "storage/login_guard.h"
 #include "storage/message_store.h"
 #include "storage/relation_store.h"
 #include "storage/route_store.h"
 #include "storage/session_resumer.h"
-#include "storage/desk_store.h"
 #include "storage/user_store.h"
 #include "storage/webhook_outbox_store.h"
 
@@ -155,13 +155,13 @@ class StorageService final : public internal::Storage::CallbackService {
                                         internal::GroupChangeResult* response) override;
   grpc::ServerUnaryReactor* GetGroupInfo(grpc::CallbackServerContext* ctx,
                                          const internal::GroupRef* request,
-                                         client::GroupInfo* response) override;
+                                         internal::GroupRecord* response) override;
   grpc::ServerUnaryReactor* ListGroupMembers(grpc::CallbackServerContext* ctx,
                                              const internal::ListGroupMembersRequest* request,
-                                             client::GroupMembersResponse* response) override;
+                                             internal::GroupMemberPage* response) override;
   grpc::ServerUnaryReactor* ListGroups(grpc::CallbackServerContext* ctx,
                                        const internal::UserRef* request,
-                                       client::GroupListResponse* response) override;
+                                       internal::GroupRecords* response) override;
   grpc::ServerUnaryReactor* GetGroupRoutes(grpc::CallbackServerContext* ctx,
                                            const internal::GetGroupRoutesRequest* request,
                                            internal::GetRoutesResponse* response) override;

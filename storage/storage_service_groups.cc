@@ -30,10 +30,9 @@ grpc::ServerUnaryReactor* StorageService::CreateGroup(grpc::CallbackServerContex
     if (auto s = common::ValidateGroupName(request->name()); !s.ok()) return s;
     if (auto s = CheckLimit(request->max_members(), request->members_size()); !s.ok()) return s;
     std::vector<std::string> members(request->members().begin(), request->members().end());
-    return Fill(
-        groups_->Create(request->owner_id(), request->name(), members, request->max_members(),
-                        request->record_webhook_event()),
-        response);
+    return Fill(groups_->Create(request->owner_id(), request->name(), members,
+                                request->max_members(), request->record_webhook_event()),
+                response);
   });
 }
 
@@ -54,7 +53,7 @@ grpc::ServerUnaryReactor* StorageService::ChangeGroup(grpc::CallbackServerContex
 
 grpc::ServerUnaryReactor* StorageService::GetGroupInfo(grpc::CallbackServerContext* ctx,
                                                        const internal::GroupRef* request,
-                                                       client::GroupInfo* response) {
+                                                       internal::GroupRecord* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     return Fill(groups_->Info(request->user_id(), request->group_id()), response);
   });
@@ -62,7 +61,7 @@ grpc::ServerUnaryReactor* StorageService::GetGroupInfo(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* StorageService::ListGroupMembers(
     grpc::CallbackServerContext* ctx, const internal::ListGroupMembersRequest* request,
-    client::GroupMembersResponse* response) {
+    internal::GroupMemberPage* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     auto page = groups_->Members(request->user_id(), request->group_id(), request->after_user_id(),
                                  request->limit());
@@ -82,7 +81,7 @@ grpc::ServerUnaryReactor* StorageService::ListGroupMembers(
 
 grpc::ServerUnaryReactor* StorageService::ListGroups(grpc::CallbackServerContext* ctx,
                                                      const internal::UserRef* request,
-                                                     client::GroupListResponse* response) {
+                                                     internal::GroupRecords* response) {
   return OnWorker(ctx, [this, request, response]() -> absl::Status {
     return Fill(groups_->List(request->user_id()), response);
   });

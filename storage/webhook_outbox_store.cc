@@ -13,8 +13,8 @@ namespace {
 constexpr std::uint32_t kMaxClaim = 200;
 
 // The row's body: the event without what the row itself holds.
-std::string EventBody(const webhook::Event& event) {
-  webhook::Event body = event;
+std::string EventBody(const internal::OutboxEvent& event) {
+  internal::OutboxEvent body = event;
   body.clear_event_id();
   body.clear_attempts();
   body.clear_created_at_ms();
@@ -25,11 +25,11 @@ std::string EventBody(const webhook::Event& event) {
 }  // namespace
 
 absl::Status WebhookOutboxStore::RecordInTransaction(
-    MysqlConnection& conn, const std::vector<const webhook::Event*>& events) {
+    MysqlConnection& conn, const std::vector<const internal::OutboxEvent*>& events) {
   const std::int64_t now = common::NowMs();
   std::vector<std::string> bodies;
   bodies.reserve(events.size());
-  for (const webhook::Event* e : events) bodies.push_back(EventBody(*e));
+  for (const internal::OutboxEvent* e : events) bodies.push_back(EventBody(*e));
   return ForEachExactBatch(events.size(), [&](std::size_t begin, std::size_t end) {
     std::vector<SqlParam> params;
     for (std::size_t i = begin; i < end; ++i) {
@@ -62,7 +62,7 @@ absl::StatusOr<internal::WebhookEvents> WebhookOutboxStore::Claim(std::uint32_t 
     if (!due.ok()) return due.status();
     std::vector<std::uint64_t> ids;
     for (const SqlRow& row : due->rows) {
-      webhook::Event event;
+      internal::OutboxEvent event;
       if (!common::ProtoFromJson(row.Str(2), &event).ok()) {
         event.Clear();  // delivered as what is known rather than stuck forever
       }
@@ -74,10 +74,10 @@ absl::StatusOr<internal::WebhookEvents> WebhookOutboxStore::Claim(std::uint32_t 
       *claimed.add_events() = std::move(event);
     }
     if (ids.empty()) return absl::OkStatus();
-    return ForEachSizedBatch(ids.size(), [&](std::size_t begin, std::size_t end,
-                                             std::size_t rows) {
+    return ForEachSizedBatch(ids.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
       std::vector<SqlParam> params{now + lease_ms};
-      for (std::size_t i = 0; i < rows; ++i) params.emplace_back(ids[begin + i < end ? begin + i : begin]);
+      for (std::size_t i = 0; i < rows; ++i)
+        params.emplace_back(ids[begin + i < end ? begin + i : begin]);
       return conn
           .Execute(common::StrCat("UPDATE webhook_outbox SET next_attempt_at_ms = ?"
                                   " WHERE event_id IN (",
@@ -96,9 +96,8 @@ absl::Status WebhookOutboxStore::Finish(const internal::FinishWebhookEventsReque
   MysqlConnection& conn = **lease;
   const std::vector<std::uint64_t> delivered(request.delivered().begin(),
                                              request.delivered().end());
-  absl::Status status =
-      ForEachSizedBatch(delivered.size(), [&](std::size_t begin, std::size_t end,
-                                              std::size_t rows) {
+  absl::Status status = ForEachSizedBatch(
+      delivered.size(), [&](std::size_t begin, std::size_t end, std::size_t rows) {
         std::vector<SqlParam> params;
         for (std::size_t i = 0; i < rows; ++i) {
           params.emplace_back(delivered[begin + i < end ? begin + i : begin]);

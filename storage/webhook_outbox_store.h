@@ -23,7 +23,7 @@ class WebhookOutboxStore {
   // Inside the caller's open transaction on `conn`: one row per event, due at
   // once. event_id, attempts and created_at_ms of `events` are ignored.
   static absl::Status RecordInTransaction(MysqlConnection& conn,
-                                          const std::vector<const webhook::Event*>& events);
+                                          const std::vector<const internal::OutboxEvent*>& events);
 
   // Up to `limit` due events, oldest first, each leased for `lease_ms`: not
   // due again until then. Rows another replica is claiming are skipped.

@@ -48,7 +48,7 @@ class WebhookOutboxStoreTest : public ::testing::Test {
     EXPECT_TRUE(id.ok()) << id.status();
     return {id.value_or(0), name};
   }
-  std::vector<webhook::Event> ClaimAll() {
+  std::vector<internal::OutboxEvent> ClaimAll() {
     auto due = outbox_.Claim(200, 60000);
     EXPECT_TRUE(due.ok()) << due.status();
     if (!due.ok()) return {};
@@ -191,7 +191,7 @@ TEST_F(WebhookOutboxStoreTest, ARequestCarriesItsNoteAndIdsAndAGroupChangeItsSys
   ASSERT_TRUE(relations_.RequestFriend(alice, bob, "hello there", true).ok());
   auto created = groups_.Create(alice, "book club", {bob_name}, 10, true);
   ASSERT_TRUE(created.ok()) << created.status();
-  client::GroupChangeRequest rename;
+  internal::GroupChange rename;
   rename.set_group_id(created->group_id());
   rename.set_rename("film club");
   ASSERT_TRUE(groups_.Change(alice, rename, 10, true).ok());
@@ -205,7 +205,7 @@ TEST_F(WebhookOutboxStoreTest, ARequestCarriesItsNoteAndIdsAndAGroupChangeItsSys
   EXPECT_EQ(events[1].type(), "group.changed");
   EXPECT_EQ(events[1].message().msg_id(), created->system_message().msg_id());
   EXPECT_EQ(events[1].message().group_id(), created->group_id());
-  EXPECT_EQ(events[1].message().group_event().type(), client::GroupEvent::CREATED);
+  EXPECT_EQ(events[1].message().group_event().type(), internal::StoredGroupEvent::CREATED);
   EXPECT_EQ(events[1].message().group_event().text(), "book club");
   EXPECT_EQ(events[2].message().group_event().text(), "film club");
   EXPECT_EQ(events[2].message().sender(), alice_name);

@@ -243,6 +243,7 @@ std::string DeliveryCheckReport::Summary() const {
     summary += common::StrCat("; tcp: ", tcp.Summary(), "; websocket: ", websocket.Summary(),
                               "; long-poll: ", long_poll.Summary());
   }
+  for (const std::string& example : lost_examples) summary += "\n  lost: " + example;
   return summary;
 }
 
@@ -342,6 +343,13 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
     for (const auto& [msg_id, acked] : ledger.acked) {
       if (IsOwed(acked, d->user(), d->device_id(), groups) && got.count(msg_id) == 0) {
         ++counts.lost;
+        if (report.lost_examples.size() < 10) {
+          report.lost_examples.push_back(common::StrCat(
+              msg_id, " to ", d->user(), "/", d->device_id(), " (from ", acked.sender, "/",
+              acked.sender_device, acked.to.group_id != 0 ? ", group " : "",
+              acked.to.group_id != 0 ? std::to_string(acked.to.group_id) : std::string(),
+              "; the device received ", got.size(), ")"));
+        }
       }
     }
   }

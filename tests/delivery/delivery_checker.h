@@ -79,6 +79,9 @@ struct DeliveryCheckReport {
   TransportCounts tcp;
   TransportCounts websocket;
   TransportCounts long_poll;
+  // The first few losses, "msg_id to user/device (from sender, group G)",
+  // for whoever has to find out why.
+  std::vector<std::string> lost_examples;
 
   bool ok() const {
     return lost == 0 && duplicated == 0 && reordered == 0 && unexpected == 0 && unsettled == 0;
