@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "storage/message_store.h"
+#include "storage/migrations.h"
+#include "storage/mysql_connection.h"
 #include "storage/storage_test_env.h"
 
 namespace im::storage {
@@ -38,6 +40,40 @@ class ConversationStoreTest : public ::testing::Test {
   MessageStore messages_{GetStorageTestEnv().mysql_pool.get()};
   ConversationStore conversations_{GetStorageTestEnv().mysql_pool.get()};
 };
+
+// Before a conversation and its member rows were made in one transaction, a
+// creator that died between them left a conversation nobody could sync.
+// Migration 008 writes the missing member rows.
+TEST_F(ConversationStoreTest, AConversationLeftWithoutMembersIsRepairedByMigration8) {
+  const auto a = NewUser("orphan_a"), b = NewUser("orphan_b");
+  const auto sent = Send(a, b, "are you there?");
+  auto lease = GetStorageTestEnv().mysql_pool->Acquire();
+  ASSERT_TRUE(lease.ok());
+  ASSERT_TRUE((*lease)
+                  ->Execute("DELETE FROM conversation_members WHERE conv_id = ?", {sent.conv_id()})
+                  .ok());
+  auto before = conversations_.Sync(b, "phone", 10);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->messages_size(), 0) << "the half-made state the migration repairs";
+
+  const auto& migrations = AllMigrations();
+  auto repair = std::find_if(migrations.begin(), migrations.end(),
+                             [](const Migration& m) { return m.version == 8; });
+  ASSERT_NE(repair, migrations.end());
+  ASSERT_TRUE((*lease)->ExecuteScript(repair->sql).ok());
+  ASSERT_TRUE((*lease)->ExecuteScript(repair->sql).ok()) << "running it twice changes nothing";
+
+  for (const auto user : {a, b}) {
+    auto after = conversations_.Sync(user, "phone", 10);
+    ASSERT_TRUE(after.ok()) << after.status();
+    ASSERT_EQ(after->messages_size(), 1);
+    EXPECT_EQ(after->messages(0).msg_id(), sent.msg_id());
+  }
+  auto next = messages_.AppendDirect(b, a, "", "yes");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->conv_id(), sent.conv_id());
+  EXPECT_EQ(next->seq(), 2u);
+}
 
 TEST_F(ConversationStoreTest, SyncReturnsWhatIsAfterEachDeviceCursorInPages) {
   const auto a = NewUser("sync_a"), b = NewUser("sync_b"), c = NewUser("sync_c");

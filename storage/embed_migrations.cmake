@@ -6,6 +6,8 @@ set(body "")
 foreach(f ${files})
   get_filename_component(name ${f} NAME_WE)
   string(REGEX MATCH "^[0-9]+" version ${name})
+  # "008" as a C++ literal is octal (and invalid); "010" would be 8.
+  string(REGEX REPLACE "^0+([0-9])" "\\1" version "${version}")
   file(READ ${f} sql)
   string(APPEND body "  {${version}, \"${name}\", R\"im_sql(${sql})im_sql\"},\n")
 endforeach()

@@ -20,30 +20,38 @@ namespace {
 constexpr std::int64_t kDirectConversation = 1;
 constexpr std::int64_t kGroupConversation = 2;
 
-// Creates the direct conversation between two users and its member rows if
-// missing. Runs outside the append transaction (each statement commits on its
-// own), so it holds no lock the append needs; re-running it repairs a half-made
-// one. Racing creators can still deadlock inside one INSERT IGNORE (InnoDB's
-// duplicate-key locks): that answers ABORTED and is simply run again.
+// Creates the direct conversation between two users and its two member rows,
+// in one transaction: a creator that dies or deadlocks part-way leaves
+// nothing behind. (When these were separate statements, a conversation could
+// be left without its member rows, and then nothing in it reached either
+// user's sync; migration 008 repairs such conversations.) Racing creators
+// wait on the peer_key's unique index; one that deadlocks is run again.
 absl::Status EnsureDirectConversation(MysqlConnection& conn, std::uint64_t a, std::uint64_t b) {
   const std::string peer_key = DirectPeerKey(a, b);
-  auto created = conn.Execute(
-      "INSERT IGNORE INTO conversations (kind, peer_key, max_seq, created_at_ms)"
-      " VALUES (?, ?, 0, ?)",
-      {kDirectConversation, std::string_view(peer_key), common::NowMs()});
-  if (!created.ok()) return created.status();
-  auto found = conn.Execute("SELECT conv_id FROM conversations WHERE peer_key = ?", {peer_key});
-  if (!found.ok()) return found.status();
-  if (found->rows.empty()) return absl::InternalError("conversation vanished after creation");
-  const std::uint64_t conv_id = found->rows[0].U64(0);
-  return conn
-      .Execute("INSERT IGNORE INTO conversation_members (conv_id, user_id) VALUES (?, ?), (?, ?)",
-               {conv_id, a, conv_id, b})
-      .status();
+  return RunTransaction(
+      conn,
+      [&]() -> absl::Status {
+        auto created = conn.Execute(
+            "INSERT IGNORE INTO conversations (kind, peer_key, max_seq, created_at_ms)"
+            " VALUES (?, ?, 0, ?)",
+            {kDirectConversation, std::string_view(peer_key), common::NowMs()});
+        if (!created.ok()) return created.status();
+        auto found = conn.Execute(
+            "SELECT conv_id FROM conversations WHERE peer_key = ? LOCK IN SHARE MODE", {peer_key});
+        if (!found.ok()) return found.status();
+        if (found->rows.empty()) return absl::InternalError("conversation vanished after creation");
+        const std::uint64_t conv_id = found->rows[0].U64(0);
+        return conn
+            .Execute(
+                "INSERT IGNORE INTO conversation_members (conv_id, user_id) VALUES (?, ?), (?, ?)",
+                {conv_id, a, conv_id, b})
+            .status();
+      },
+      /*attempts=*/5);
 }
 
 // The conversation of each direct append, creating the missing ones first.
-absl::StatusOr<std::map<std::string, std::uint64_t>> FindOrCreateDirectConversations(
+absl::StatusOr<std::map<std::string, std::uint64_t>> DirectConversations(
     MysqlConnection& conn, const std::vector<Append>& batch) {
   std::vector<std::string> keys;
   for (const Append& a : batch) {
@@ -79,17 +87,6 @@ absl::StatusOr<std::map<std::string, std::uint64_t>> FindOrCreateDirectConversat
     if (auto s = read(); !s.ok()) return s;
   }
   return conv_of;
-}
-
-// FindOrCreateDirectConversations, run again while it deadlocks with a racing
-// creator (every statement in it is safe to repeat).
-absl::StatusOr<std::map<std::string, std::uint64_t>> DirectConversations(
-    MysqlConnection& conn, const std::vector<Append>& batch, int attempts) {
-  auto found = FindOrCreateDirectConversations(conn, batch);
-  for (int i = 1; i < attempts && found.status().code() == absl::StatusCode::kAborted; ++i) {
-    found = FindOrCreateDirectConversations(conn, batch);
-  }
-  return found;
 }
 
 // Step 7 of a batch, for its sender devices: each (sender, device,
@@ -459,12 +456,11 @@ absl::Status MessageStore::AppendMany(std::vector<Append>& batch) {
   absl::Status status = lease.status();
   if (status.ok()) {
     MysqlConnection& conn = **lease;
-    constexpr int kAttempts = 5;
-    auto direct_conv = DirectConversations(conn, batch, kAttempts);
+    auto direct_conv = DirectConversations(conn, batch);
     status = direct_conv.status();
     if (status.ok()) {
       status = RunTransaction(
-          conn, [&] { return AppendInTransaction(conn, batch, *direct_conv); }, kAttempts);
+          conn, [&] { return AppendInTransaction(conn, batch, *direct_conv); }, /*attempts=*/5);
     }
   }
   if (!status.ok()) {

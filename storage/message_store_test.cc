@@ -6,6 +6,8 @@
 #include <set>
 #include <thread>
 
+#include "storage/direct_conversation.h"
+#include "storage/mysql_connection.h"
 #include "storage/storage_test_env.h"
 
 namespace im::storage {
@@ -69,6 +71,15 @@ TEST_F(MessageStoreTest, ConcurrentSendersGetGaplessDistinctSeqs) {
   }
   for (auto& t : threads) t.join();
   EXPECT_THAT(failures, testing::IsEmpty());
+  // The racing creators made one conversation, with both member rows.
+  auto lease = GetStorageTestEnv().mysql_pool->Acquire();
+  ASSERT_TRUE(lease.ok());
+  auto members = (*lease)->Execute(
+      "SELECT COUNT(*) FROM conversation_members cm JOIN conversations c ON c.conv_id = cm.conv_id"
+      " WHERE c.peer_key = ?",
+      {DirectPeerKey(a, b)});
+  ASSERT_TRUE(members.ok()) << members.status();
+  EXPECT_EQ(members->rows[0].I64(0), 2);
   ASSERT_EQ(seqs.size(), static_cast<std::size_t>(kThreads * kPerThread));
   EXPECT_EQ(*seqs.begin(), 1u);
   EXPECT_EQ(*seqs.rbegin(), static_cast<std::uint64_t>(kThreads * kPerThread));

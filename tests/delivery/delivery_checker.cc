@@ -39,6 +39,7 @@ struct Ledger {
     std::string sender;
     std::string sender_device;  // not owed its own message (it has it)
     Destination to;
+    std::uint64_t conv_id = 0, seq = 0;  // where it was stored
   };
   std::map<std::uint64_t, Acked> acked;  // msg_id -> who sent it where
 };
@@ -205,7 +206,8 @@ void RunDevice(Device& device, const std::vector<std::string>& users, const Grou
       }
       if (auto ack = device.Send(rng, to, text, until)) {
         std::lock_guard lock(ledger.mutex);
-        ledger.acked[ack->msg_id()] = {device.user(), device.device_id(), to};
+        ledger.acked[ack->msg_id()] = {device.user(), device.device_id(), to, ack->conv_id(),
+                                       ack->seq()};
       }
     } else if (roll < 82) {
       device.Disconnect();
@@ -344,11 +346,21 @@ DeliveryCheckReport RunDeliveryCheck(const DeliveryCheckOptions& options) {
       if (IsOwed(acked, d->user(), d->device_id(), groups) && got.count(msg_id) == 0) {
         ++counts.lost;
         if (report.lost_examples.size() < 10) {
+          // What the device has of that conversation around the lost seq:
+          // below it and above it means the device moved past a gap.
+          std::uint64_t below = 0, above = 0;
+          for (const auto& m : d->delivered()) {
+            if (m.conv_id() != acked.conv_id) continue;
+            if (m.seq() < acked.seq) below = std::max<std::uint64_t>(below, m.seq());
+            if (m.seq() > acked.seq && (above == 0 || m.seq() < above)) above = m.seq();
+          }
           report.lost_examples.push_back(common::StrCat(
-              msg_id, " to ", d->user(), "/", d->device_id(), " (from ", acked.sender, "/",
-              acked.sender_device, acked.to.group_id != 0 ? ", group " : "",
+              msg_id, " (conv ", acked.conv_id, " seq ", acked.seq, ") to ", d->user(), "/",
+              d->device_id(), " from ", acked.sender, "/", acked.sender_device,
+              acked.to.group_id != 0 ? ", group " : "",
               acked.to.group_id != 0 ? std::to_string(acked.to.group_id) : std::string(),
-              "; the device received ", got.size(), ")"));
+              "; the device has seq ", below, " before it and ", above,
+              " after it (0: none), ", got.size(), " messages in all"));
         }
       }
     }
