@@ -30,7 +30,7 @@ void ToClient(google::protobuf::RepeatedPtrField<Record>&& in,
   for (Record& record : in) ToClient(std::move(record), out->Add());
 }
 
-// An after_send event from the outbox, as the webhook is posted it.
+// An after_send event from the outbox, as it is posted to the webhook.
 void ToWebhook(internal::OutboxEvent&& in, webhook::Event* out);
 
 // A client's group change (already checked by common/group_protocol.h) for storage.
