@@ -55,12 +55,7 @@ void ConversationHandlers::Ack(const internal::HandleRequest& request, Reply rep
   internal::AckMessagesRequest ack;
   ack.set_user_id(request.session().user_id());
   ack.set_device_id(request.session().device_id());
-  ack.mutable_acks()->Reserve(acks.size());
-  for (const client::ConversationAck& a : acks) {
-    internal::ConversationSeq* seq = ack.mutable_acks()->Add();
-    seq->set_conv_id(a.conv_id());
-    seq->set_seq(a.seq());
-  }
+  ToStorage(acks, ack.mutable_acks());
   storage_->AckMessages(std::move(ack), [reply](absl::StatusOr<internal::AckMessagesResponse> r) {
     if (!r.ok()) return reply(r.status());
     internal::HandleResponse response = Empty();

@@ -104,6 +104,16 @@ void ToWebhook(internal::OutboxEvent&& in, webhook::Event* out) {
   if (in.has_relation()) ToWebhook(std::move(*in.mutable_relation()), out->mutable_relation());
 }
 
+void ToStorage(const google::protobuf::RepeatedPtrField<client::ConversationAck>& in,
+               google::protobuf::RepeatedPtrField<internal::ConversationSeq>* out) {
+  out->Reserve(out->size() + in.size());
+  for (const client::ConversationAck& ack : in) {
+    internal::ConversationSeq* seq = out->Add();
+    seq->set_conv_id(ack.conv_id());
+    seq->set_seq(ack.seq());
+  }
+}
+
 internal::GroupChange ToStorage(const client::GroupChangeRequest& in) {
   using Change = client::GroupChangeRequest;
   internal::GroupChange out;

@@ -1,7 +1,7 @@
 #pragma once
 // Where storage's records (proto/storage.proto) become what clients see
 // (proto/client.proto) and what webhooks are posted (proto/webhook.proto),
-// and where a client's group change becomes storage's. Storage speaks only its
+// and where what a client sends storage (acks, group changes) becomes storage's. Storage speaks only its
 // own types, so the client protocol and the storage interface can each change
 // without the other; this file is the one place they meet. The two sides have
 // the same fields by the same names and numbers (stored_to_client_test.cc
@@ -35,5 +35,9 @@ void ToWebhook(internal::OutboxEvent&& in, webhook::Event* out);
 
 // A client's group change (already checked by common/group_protocol.h) for storage.
 internal::GroupChange ToStorage(const client::GroupChangeRequest& in);
+
+// A device's acks for storage, appended to `out`.
+void ToStorage(const google::protobuf::RepeatedPtrField<client::ConversationAck>& in,
+               google::protobuf::RepeatedPtrField<internal::ConversationSeq>* out);
 
 }  // namespace im::logic

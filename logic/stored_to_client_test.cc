@@ -133,6 +133,18 @@ TEST(StoredToClientTest, EveryKindOfGroupChangeReachesStorage) {
   }
 }
 
+TEST(StoredToClientTest, AcksReachStorageWhole) {
+  ExpectSameFields(client::ConversationAck::descriptor(), internal::ConversationSeq::descriptor());
+  client::AckRequest acks;
+  FillEveryField(&acks);
+  google::protobuf::RepeatedPtrField<internal::ConversationSeq> seqs;
+  ToStorage(acks.acks(), &seqs);
+  ASSERT_EQ(seqs.size(), 2);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(seqs[i].SerializeAsString(), acks.acks(i).SerializeAsString());
+  }
+}
+
 // A sync page's content changes hands; it is not copied.
 TEST(StoredToClientTest, AMessagesContentIsMovedNotCopied) {
   internal::StoredMessage stored;
